@@ -1,0 +1,161 @@
+# igny8: build libigny8.a and the binaries over it, run the tests, install.
+# GNU make; no configure step.  `make SANITIZE=1` builds with ASan and UBSan
+# into build/san; `make WERROR=1` turns warnings into errors (CI does both).
+
+VERSION = 0.1.0
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+
+PKGS = libcurl libcjson sqlite3 yaml-0.1 md4c-html libxml-2.0 libutf8proc libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+override CFLAGS += -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-missing-field-initializers -pthread $(PKG_CFLAGS) \
+	-DIG_VERSION='"$(VERSION)"' -DIG_DATADIR='"$(DATADIR)/igny8"' \
+	-DIG_SYSCONFDIR='"$(SYSCONFDIR)"'
+override LDLIBS += $(PKG_LIBS) -lm -pthread
+
+ifeq ($(WERROR),1)
+override CFLAGS += -Werror
+endif
+
+ifeq ($(SANITIZE),1)
+O ?= build/san
+override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+override LDFLAGS += -fsanitize=address,undefined
+else
+O ?= .
+endif
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_HDR := $(sort $(wildcard lib/*.h))
+CMD_SRC := $(sort $(wildcard cmd/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/t-*.c))
+
+LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
+LIBA := $(O)/lib/libigny8.a
+BINS := $(CMD_SRC:cmd/%.c=$(O)/bin/%)
+T := $(if $(filter .,$(O)),build/t,$(O)/t)
+UNITS := $(UNIT_SRC:tests/unit/%.c=$(T)/%)
+HELPERS := $(T)/ioerr.so
+
+all: deps-build $(LIBA) $(BINS)
+
+deps-build:
+	@scripts/deps build
+
+deps-test:
+	@scripts/deps test
+
+$(O)/lib/%.o: lib/%.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIBA): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(O)/bin/%: cmd/%.c $(LIBA) $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ilib $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+$(T)/%: tests/unit/%.c tests/unit/tap.h $(LIBA) $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ilib $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+$(T)/ioerr.so: tests/inject/ioerr.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 -Wall -shared -fPIC -o $@ $< -ldl
+
+# The test suite: C unit tests, then the shell end-to-end tests, all TAP,
+# all run by prove, ending in its summary line.
+PROVE_JOBS ?= 2
+check: deps-test all $(UNITS) $(HELPERS)
+	IGNY8_BUILD=$(abspath $(O)) IGNY8_T=$(abspath $(T)) prove -j$(PROVE_JOBS) --exec '' $(UNITS) :: && \
+	IGNY8_BUILD=$(abspath $(O)) IGNY8_T=$(abspath $(T)) prove -j$(PROVE_JOBS) tests/e2e/*.t
+
+check-sanitize:
+	$(MAKE) SANITIZE=1 WERROR=$(WERROR) check
+
+check-valgrind: deps-test all
+	IGNY8_BUILD=$(abspath $(O)) IGNY8_T=$(abspath $(T)) IGNY8_VALGRIND=1 prove -j$(PROVE_JOBS) \
+		tests/e2e/5*.t tests/e2e/6*.t
+
+bench: all
+	@bench/run
+
+demo: all
+	@scripts/demo
+
+fuzz:
+	@scripts/deps fuzz
+	@$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+lint:
+	@! grep -nE '\b(sprintf|strcpy|strcat|strtok|atoi|gets)\(' lib/*.c cmd/*.c || \
+		{ echo "lint: banned call above" >&2; exit 1; }
+
+format:
+	clang-format -i lib/*.c lib/*.h cmd/*.c
+
+igny8.pc: igny8.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|; s|@PKGS@|$(PKGS)|' igny8.pc.in > $@
+
+MAN1 := $(wildcard man/*.1)
+MAN5 := $(wildcard man/*.5)
+MAN7 := $(wildcard man/*.7)
+
+install: all igny8.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR)/igny8 $(DESTDIR)$(DATADIR)/igny8/prompts \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions \
+		$(DESTDIR)$(DATADIR)/zsh/vendor-completions \
+		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/
+	install -m 644 igny8.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 $(LIB_HDR) $(DESTDIR)$(INCLUDEDIR)/igny8/
+	install -m 644 prompts/*.md $(DESTDIR)$(DATADIR)/igny8/prompts/
+	install -m 644 prices.yaml $(DESTDIR)$(DATADIR)/igny8/
+	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
+	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
+	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/)
+	for f in completions/*.bash; do [ -e "$$f" ] || continue; \
+		install -m 644 $$f $(DESTDIR)$(DATADIR)/bash-completion/completions/$$(basename $$f .bash); done
+	for f in completions/_*; do [ -e "$$f" ] || continue; \
+		install -m 644 $$f $(DESTDIR)$(DATADIR)/zsh/vendor-completions/; done
+	for f in completions/*.fish; do [ -e "$$f" ] || continue; \
+		install -m 644 $$f $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/; done
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BINS)))
+	rm -f $(DESTDIR)$(LIBDIR)/libigny8.a $(DESTDIR)$(LIBDIR)/pkgconfig/igny8.pc
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/igny8 $(DESTDIR)$(DATADIR)/igny8
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7)))
+	for f in completions/*.bash; do [ -e "$$f" ] || continue; \
+		rm -f $(DESTDIR)$(DATADIR)/bash-completion/completions/$$(basename $$f .bash); done
+	for f in completions/_*; do [ -e "$$f" ] || continue; \
+		rm -f $(DESTDIR)$(DATADIR)/zsh/vendor-completions/$$(basename $$f); done
+	for f in completions/*.fish; do [ -e "$$f" ] || continue; \
+		rm -f $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$(basename $$f); done
+
+clean:
+	rm -rf lib/*.o lib/libigny8.a bin build igny8.pc demo
+
+.PHONY: all deps-build deps-test check check-sanitize check-valgrind bench demo \
+	fuzz lint format install uninstall clean

@@ -1,0 +1,135 @@
+/* err.c: error reports, exit-status names and secret redaction. */
+#include "compat.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+
+int
+ig_err_set(struct ig_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return -1;
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	ig_redact(err->msg);
+	return -1;
+}
+
+int
+ig_err_prefix(struct ig_err *err, const char *fmt, ...)
+{
+	char head[IG_ERR_MSGLEN], old[IG_ERR_MSGLEN];
+	va_list ap;
+
+	if (!err)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(head, sizeof head, fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof old);
+	snprintf(err->msg, sizeof err->msg, "%s: %s", head, old);
+	return -1;
+}
+
+void
+ig_err_clear(struct ig_err *err)
+{
+	err->code = IG_OK;
+	err->msg[0] = '\0';
+}
+
+static const struct {
+	int code;
+	const char *name;
+} exit_names[] = {
+	{ IG_OK, "ok" },
+	{ IG_EPARTIAL, "partial" },
+	{ IG_EBUDGET, "budget" },
+	{ IG_EUSAGE, "usage" },
+	{ IG_EDATA, "data" },
+	{ IG_ENOINPUT, "noinput" },
+	{ IG_EUNAVAIL, "unavailable" },
+	{ IG_ESOFTWARE, "software" },
+	{ IG_EIO, "ioerr" },
+	{ IG_ETEMP, "tempfail" },
+	{ IG_EPROTO, "protocol" },
+	{ IG_ENOPERM, "noperm" },
+	{ IG_ECONFIG, "config" },
+	{ IG_EINTR, "interrupted" },
+};
+
+const char *
+ig_exit_name(int code)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(exit_names); i++)
+		if (exit_names[i].code == code)
+			return exit_names[i].name;
+	return "unknown";
+}
+
+/*
+ * Secrets are few (one key per provider) and redaction runs only on error
+ * and log text, so a small locked list is plenty.
+ */
+#define MAX_SECRETS 16
+static char *secrets[MAX_SECRETS];
+static size_t nsecrets;
+static pthread_mutex_t secrets_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void
+ig_secret_add(const char *secret)
+{
+	if (!secret || strlen(secret) < 4)
+		return;
+	pthread_mutex_lock(&secrets_lock);
+	for (size_t i = 0; i < nsecrets; i++)
+		if (strcmp(secrets[i], secret) == 0)
+			goto out;
+	if (nsecrets < MAX_SECRETS) {
+		char *copy = strdup(secret);
+		if (copy)
+			secrets[nsecrets++] = copy;
+	}
+out:
+	pthread_mutex_unlock(&secrets_lock);
+}
+
+void
+ig_redact(char *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&secrets_lock);
+	for (size_t i = 0; i < nsecrets; i++) {
+		size_t n = strlen(secrets[i]);
+		char *p = s;
+		while ((p = strstr(p, secrets[i])) != NULL) {
+			/* "[REDACTED]" is never longer than a key we accept (>= 4). */
+			static const char mask[] = "[REDACTED]";
+			size_t m = n < sizeof mask - 1 ? n : sizeof mask - 1;
+			memcpy(p, mask, m);
+			memmove(p + m, p + n, strlen(p + n) + 1);
+			p += m;
+		}
+	}
+	pthread_mutex_unlock(&secrets_lock);
+}
+
+void
+ig_secrets_free(void)
+{
+	pthread_mutex_lock(&secrets_lock);
+	for (size_t i = 0; i < nsecrets; i++)
+		free(secrets[i]);
+	nsecrets = 0;
+	pthread_mutex_unlock(&secrets_lock);
+}
