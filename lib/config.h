@@ -1,0 +1,106 @@
+/*
+ * config.h: the one settings loader.
+ *
+ * Settings are a flat map of dotted keys ("providers.openai.base_url") to
+ * string values, each remembering where it came from ("file:line",
+ * "OPENAI_API_KEY", "--model").  Every key must match a row of the key
+ * table (config_keys.c), which gives its type, default, environment
+ * variable and a one-line description; wildcard rows ("prices.text.*.input")
+ * cover names chosen by the user such as model and provider names, which
+ * may themselves contain dots.
+ *
+ * Layers, later wins: table defaults; <datadir>/defaults.yaml and
+ * <datadir>/prices.yaml (shipped data: model names and prices live there,
+ * never in code); the system file; $XDG_CONFIG_HOME/igny8/config.yaml;
+ * ./igny8.yaml; --config FILE; the environment; command-line flags
+ * (config_set()).  Unknown keys and values of the wrong type are errors
+ * naming file and line.
+ *
+ * Ownership: struct config is opaque, from config_new()/config_resolve(),
+ * freed with config_free().  Returned const char * values are borrowed
+ * until the config is freed or the key is set again.
+ */
+#ifndef IG_CONFIG_H
+#define IG_CONFIG_H
+
+#include "compat.h"
+#include "err.h"
+
+struct config;
+
+enum config_type {
+	CFG_STR,	/* any string */
+	CFG_INT,	/* integer, strtol-checked */
+	CFG_NUM,	/* floating-point number */
+	CFG_BOOL,	/* true/false/yes/no/on/off/1/0 */
+	CFG_ENUM,	/* one of a '|'-separated list in the key row */
+	CFG_LIST,	/* YAML sequence, stored comma-separated */
+	CFG_SECRET	/* string that must never be shown (API keys) */
+};
+
+/* A row of the key table (read-only, for `igny8 config --keys` and docs). */
+struct config_key {
+	const char *key;	/* dotted name; '*' matches one user-chosen name */
+	enum config_type type;
+	const char *def;	/* built-in default, NULL = unset */
+	const char *env;	/* environment variable, NULL = none */
+	const char *choices;	/* CFG_ENUM values "a|b|c" */
+	const char *doc;	/* one line for igny8.yaml(5) and --keys */
+};
+
+/* The key table and its length. */
+const struct config_key *config_keys(size_t *n_out);
+
+/* A config holding only the table defaults. */
+struct config *config_new(void);
+void config_free(struct config *cfg);
+
+/*
+ * Everything but command-line flags, in order: defaults, shipped data
+ * files, system file, user file, ./igny8.yaml, `file` (--config, may be
+ * NULL; must exist when given), environment.  Warns (through `warn`, may be
+ * NULL) when a file holding a key is readable by others.
+ */
+struct config *config_resolve(const char *file,
+			      void (*warn)(const char *msg), struct ig_err *err);
+
+/*
+ * Loads one YAML file.  `required` = 0 skips a missing file silently.
+ * `prefix` (may be NULL) is prepended to every key (used for prices.yaml,
+ * loaded under "prices").
+ */
+int config_load_file(struct config *cfg, const char *path, const char *prefix,
+		     int required, struct ig_err *err);
+void config_load_env(struct config *cfg);
+
+/* Sets one key from a flag or code; validated like a file value. */
+int config_set(struct config *cfg, const char *key, const char *value,
+	       const char *origin, struct ig_err *err);
+
+/* Typed getters.  config_get returns NULL when unset; the others return
+ * the zero value when unset. */
+const char *config_get(const struct config *cfg, const char *key);
+const char *config_str(const struct config *cfg, const char *key);
+long config_int(const struct config *cfg, const char *key);
+double config_num(const struct config *cfg, const char *key);
+int config_bool(const struct config *cfg, const char *key);
+/* Where the value came from ("default", "file:line", "ENV", "--flag"). */
+const char *config_origin(const struct config *cfg, const char *key);
+int config_is_secret(const char *key);
+
+/* Getter with a printf-built key, e.g. config_getf(cfg, "providers.%s.base_url", p). */
+const char *config_getf(const struct config *cfg, const char *fmt, ...)
+	IG_PRINTF(2, 3);
+
+/* Calls cb for every set key starting with prefix ("" = all), sorted. */
+void config_each(const struct config *cfg, const char *prefix,
+		 void (*cb)(const char *key, const char *value,
+			    const char *origin, void *ctx),
+		 void *ctx);
+
+/* Path of a shipped data file ("prompts/write.md", "prices.yaml"), looked
+ * up in $IGNY8_DATADIR, <exe>/../share/igny8, then the compiled-in
+ * datadir.  Returns a malloc'd path of an existing file, or NULL. */
+char *config_datafile(const char *rel);
+
+#endif

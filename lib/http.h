@@ -1,0 +1,106 @@
+/*
+ * http.h: the only user of libcurl: one request path with one retry policy.
+ *
+ * http_send() performs a request and retries it on 408, 409, 429, 5xx,
+ * timeouts and dropped connections with exponential backoff and jitter,
+ * honouring retry-after-ms, retry-after (seconds or HTTP date) and
+ * x-should-retry, up to max_retries.  It classifies the final failure into
+ * an ig_exit code.  Bodies are capped.  Nothing it reports contains the
+ * Authorization header or any registered secret.
+ *
+ * A struct http_client holds one curl easy handle (connection reuse) and is
+ * used by one thread at a time; give each worker thread its own.
+ */
+#ifndef IG_HTTP_H
+#define IG_HTTP_H
+
+#include <signal.h>
+
+#include "buf.h"
+#include "compat.h"
+#include "err.h"
+
+struct http_client;
+struct ratelimit;
+
+struct http_opts {
+	long connect_timeout_ms;	/* 0 = 10 s */
+	long timeout_ms;		/* whole request, 0 = 300 s */
+	int max_retries;		/* retries after the first attempt */
+	double max_retry_wait;		/* seconds; longer server waits fail (75) */
+	size_t max_body;		/* response cap in bytes, 0 = 64 MiB */
+	volatile sig_atomic_t *cancel;	/* set by a signal: stop waiting, fail */
+	struct ratelimit *rl;		/* shared limiter, may be NULL */
+	/* Called before each retry wait, from the sending thread. */
+	void (*on_retry)(void *ctx, int attempt, double wait_s, const char *why);
+	void *ctx;
+};
+
+/* One part of a multipart/form-data body (file uploads). */
+struct http_part {
+	const char *name;
+	const char *filename;		/* NULL for a plain field */
+	const char *content_type;	/* NULL = default */
+	const char *data;
+	size_t len;
+};
+
+struct http_req {
+	const char *method;		/* "GET", "POST" */
+	const char *url;
+	const char *bearer;		/* API key for Authorization, may be NULL */
+	const char *const *headers;	/* extra "Name: value", NULL-terminated, may be NULL */
+	const char *body;		/* JSON body (Content-Type application/json) */
+	size_t body_len;
+	const struct http_part *parts;	/* multipart instead of body, may be NULL */
+	size_t nparts;
+	long est_tokens;		/* for the token-per-minute limiter, 0 = unknown */
+};
+
+/* What the rate-limit headers said; -1 where absent. */
+struct http_limits {
+	long limit_requests, remaining_requests;
+	long limit_tokens, remaining_tokens;
+	double reset_requests, reset_tokens;	/* seconds */
+};
+
+struct http_resp {
+	long status;			/* last HTTP status, 0 if none */
+	struct buf body;		/* last response body */
+	char content_type[128];
+	char request_id[128];		/* x-request-id, "" if none */
+	double retry_after;		/* seconds from the last response, -1 if none */
+	struct http_limits limits;
+	int attempts;			/* 1 + retries made */
+	double elapsed;			/* seconds, all attempts and waits */
+};
+
+void http_global_init(void);
+void http_global_cleanup(void);
+
+struct http_client *http_client_new(const struct http_opts *opts);
+void http_client_free(struct http_client *c);
+
+void http_resp_init(struct http_resp *r);
+void http_resp_release(struct http_resp *r);
+
+/*
+ * Sends req, retrying as described above.  Returns 0 when a response with
+ * status < 400 arrived, else -1 with err set: IG_ENOPERM for 401/403,
+ * IG_ETEMP for 429 after retries (or a wait longer than max_retry_wait),
+ * IG_EUNAVAIL for 5xx/network after retries, IG_EDATA for other 4xx,
+ * IG_EINTR when cancelled.  For 4xx the server's error message (OpenAI
+ * and Runware shapes) is in err->msg, redacted.  resp holds the last
+ * response either way.
+ */
+int http_send(struct http_client *c, const struct http_req *req,
+	      struct http_resp *resp, struct ig_err *err);
+
+/* Header parsing, exposed for the unit tests and the fuzzer. */
+double http_parse_retry_after(const char *value, long now);	/* -1 if invalid */
+double http_parse_duration(const char *value);	/* "1s", "6m0s", "12ms"; -1 if invalid */
+
+/* Backoff before retry number `attempt` (0-based) without a server hint. */
+double http_backoff(int attempt);
+
+#endif
