@@ -154,6 +154,60 @@ printf '{"model": "test-embed-1", "input": "TRUNC"}' >trunc.json
 post /v1/embeddings trunc.json >/dev/null 2>&1
 is "truncate: body shorter than Content-Length (curl 18)" 18 $?
 
+is "fake_count: chat requests" 10 "$(fake_count /v1/chat/completions)"
+printf '{"model": "m", "messages": [{"role": "user", "content": "REFUSE"}]}' >refuse.json
+fake_script - <<'J'
+{"rules": [{"match": "REFUSE", "reply": {"refusal": "I can't help with that."}}]}
+J
+post /v1/chat/completions refuse.json >/dev/null
+ok "refusal: content null, refusal set" jq_py '(d["choices"][0]["message"]["content"] is None
+	and d["choices"][0]["message"]["refusal"]) or exit(1)' "$T/body"
+
+# Faults: seeded, so the same script gives the same sequence.
+cat >faults.json <<'J'
+{"faults": {"rate": 1.0, "seed": 6, "kinds": ["wrong-shape", "missing-fields", "truncated", "429-noretry", "500"],
+            "paths": ["/v1/chat/completions"]}}
+J
+fault_run() {
+	fake_script faults.json
+	_seq=
+	for _i in 1 2 3 4 5 6 7 8 9 10; do
+		_c=$(post /v1/chat/completions chat-cluster.json -D "$T/headers")
+		_k=$("$PY" -c '
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except ValueError:
+    print("notjson"); sys.exit()
+if "error" in d:
+    print(d["error"]["type"]); sys.exit()
+if "choices" not in d:
+    print("nochoices"); sys.exit()
+try:
+    c = json.loads(d["choices"][0]["message"]["content"])
+    print("shape" if "unexpected" in c else "valid")
+except ValueError:
+    print("cut")' "$T/body")
+		grep -qi '^retry-after' "$T/headers" && _k="$_k+retry"
+		_seq="$_seq $_c:$_k"
+	done
+	echo "$_seq"
+}
+seq1=$(fault_run)
+seq2=$(fault_run)
+is "faults: same seed, same sequence" "$seq1" "$seq2"
+echo "$seq1$seq2" >seq.txt
+like "faults: wrong-shape seen" ':shape' seq.txt
+like "faults: missing-fields seen" ':nochoices' seq.txt
+like "faults: truncated content seen" ':cut' seq.txt
+ok "faults: 429-noretry has no retry-after; 500 is a server_error" sh -c '
+	for w in $1; do case $w in 429:*+retry) exit 1 ;; esac; done
+	echo "$1" | grep -q "429:insufficient_quota" && echo "$1" | grep -q "500:server_error"' - "$seq1$(fault_run)$(fault_run)"
+printf '{"faults": {"rate": 1.0, "kinds": ["drop"], "paths": ["/v1/embeddings"]}}' >fdrop.json
+fake_script fdrop.json
+post /v1/embeddings emb.json >/dev/null 2>&1
+is "faults: drop limited to its path" "52 200" "$? $(post /v1/chat/completions chat-plain.json)"
+
 # -- Runware ---------------------------------------------------------------------------------
 rw() { # FILE [curl args]: POST to Runware with its key
 	_f=$1
@@ -185,6 +239,14 @@ import struct, sys
 b = open(sys.argv[1], "rb").read()
 i = b.index(b"\xff\xc0")
 print("jpeg" if b[:2] == b"\xff\xd8" else "?", *struct.unpack(">HH", b[i + 5:i + 9]))' rw.jpg)"
+
+fake_script - <<'J'
+{"rules": [{"path": "/runware/v1", "reply": {"image_format": "html"}}]}
+J
+rw rw-ok.json >/dev/null
+curl -sS -D "$T/headers" -o rw.html "$(jq_py 'd["data"][0]["imageURL"]' "$T/body")"
+like "image_format html: image content type" '^Content-Type: image/jpeg' "$T/headers"
+like "image_format html: but an HTML body" '<html>' rw.html
 
 # -- Batch API -----------------------------------------------------------------------------
 fake_script - <<'J'
@@ -235,7 +297,6 @@ is "batches: expired outcome, partial output" 'expired {"total": 3, "completed":
 	"$(jq_py '"%s %s" % (d["status"], json.dumps(d["request_counts"]))' "$T/body")"
 
 # -- request log ---------------------------------------------------------------------------
-is "fake_count: chat requests" 10 "$(fake_count /v1/chat/completions)"
 is "fake_count: batch creates, polls and lists" 8 "$(fake_count '/v1/batches*')"
 curl -sS -o log.json "$FAKE_URL/__fake/log"
 n=$(fake_count)
@@ -263,6 +324,18 @@ post /v1/chat/completions chat-cluster.json >/dev/null
 is "after fake_reset the log restarts" 1 "$(fake_count)"
 validate_requests "a valid body alone passes"
 
+# Script file given to fake_start is re-read when it changes; latency_ms applies.
+fake_stop
+printf '{"rules": [{"path": "/v1/models", "reply": {"status": 418, "raw": "teapot"}}]}' >live.json
+fake_start live.json || exit 1
+is "script file: rule applies" 418 "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $OPENAI_API_KEY" "$FAKE_URL/v1/models")"
+sleep 0.01
+printf '{"latency_ms": 400}' >live.json.new && mv live.json.new live.json
+start=$("$PY" -c 'import time; print(time.time())')
+code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $OPENAI_API_KEY" "$FAKE_URL/v1/models")
+ok "script file: edit re-read, latency_ms delays the reply" "$PY" -c '
+import sys, time
+sys.exit(not (sys.argv[2] == "200" and time.time() - float(sys.argv[1]) >= 0.4))' "$start" "$code"
 fake_stop
 ok "fake_stop ends the server" sh -c "! curl -s -m 2 '$FAKE_URL/v1/models' >/dev/null"
 done_testing

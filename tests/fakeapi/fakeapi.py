@@ -402,11 +402,13 @@ class State:
     def reset(self, truncate=True):
         with self.lock:
             self.seq = 0
-            self.log = []
+            if self.log_path and not truncate and os.path.exists(self.log_path):
+                with open(self.log_path, "rb") as f:
+                    self.seq = sum(1 for _ in f)     # appending to an old log: keep n unique
             self.used = {}
             self.fault_rng = None
             self.files, self.batches, self.images = {}, {}, {}
-            if self.log_path and truncate:
+            if truncate:
                 open(self.log_path, "w").close()
 
     def set_script(self, script):
@@ -465,12 +467,13 @@ class State:
     def write_log(self, entry):
         with self.lock:
             self.seq += 1
-            entry = dict(n=self.seq, **entry)
-            self.log.append(entry)
-            if self.log_path:
-                with open(self.log_path, "a", encoding="utf-8") as f:
-                    f.write(json.dumps(entry) + "\n")
-                    f.flush()
+            with open(self.log_path, "a", encoding="utf-8") as f:
+                f.write(json.dumps(dict(n=self.seq, **entry)) + "\n")
+                f.flush()
+
+    def read_log(self):
+        with self.lock, open(self.log_path, encoding="utf-8") as f:
+            return [json.loads(line) for line in f if line.strip()]
 
 
 class Reply:
@@ -596,10 +599,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if "body" in reply or "raw" in reply:
             rep = Reply(reply.get("status", 200), reply.get("body"), reply.get("raw"),
                         "application/json" if "body" in reply else "text/plain")
+        elif int(reply.get("status", 200)) >= 400:     # an error status alone: error body
+            st, msg = reply["status"], "Scripted error %s." % reply["status"]
+            rep = Reply(st, {"errors": [rw_error("scriptedError", msg)]}
+                        if path.startswith("/runware") else
+                        api_error(msg, None, "server_error" if st >= 500
+                                  else "invalid_request_error"))
         else:
             rep = self.route(path, body, reply)
-            if "status" in reply:
-                rep.status = reply["status"]
+            rep.status = reply.get("status", rep.status)
         for k, v in (reply.get("headers") or {}).items():
             if k.lower() == "content-type":
                 rep.ctype = v
@@ -1029,8 +1037,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.send(Reply(400, {"error": "bad script: %s" % e}))
             return self.send(Reply(200, {"ok": True}))
         if path == "/__fake/log":
-            with st.lock:
-                return self.send(Reply(200, list(st.log)))
+            return self.send(Reply(200, st.read_log()))
         if path == "/__fake/reset" and self.command == "POST":
             st.reset()
             return self.send(Reply(200, {"ok": True}))
@@ -1062,9 +1069,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 steps = 20
                 size = (len(rep.raw) + steps - 1) // steps or 1
                 for i in range(0, max(len(rep.raw), 1), size):
+                    time.sleep(rep.slow_ms / 1000.0 / steps)
                     self.wfile.write(rep.raw[i:i + size])
                     self.wfile.flush()
-                    time.sleep(rep.slow_ms / 1000.0 / steps)
             else:
                 for i in range(0, len(rep.raw), 1 << 20):
                     self.wfile.write(rep.raw[i:i + (1 << 20)])
