@@ -296,8 +296,18 @@ curl -sS -o "$T/body" -H "Authorization: Bearer $OPENAI_API_KEY" "$FAKE_URL/v1/b
 is "batches: expired outcome, partial output" 'expired {"total": 3, "completed": 1, "failed": 2}' \
 	"$(jq_py '"%s %s" % (d["status"], json.dumps(d["request_counts"]))' "$T/body")"
 
+fake_script - <<'J'
+{"batch": {"polls_to_complete": 5}}
+J
+post /v1/batches batch.json >/dev/null
+bid=$(jq_py 'd["id"]' "$T/body")
+curl -sS -o "$T/body" -X POST -H "Authorization: Bearer $OPENAI_API_KEY" "$FAKE_URL/v1/batches/$bid/cancel"
+st1=$(jq_py 'd["status"]' "$T/body")
+curl -sS -o "$T/body" -H "Authorization: Bearer $OPENAI_API_KEY" "$FAKE_URL/v1/batches/$bid"
+is "batches: cancel -> cancelling -> cancelled" "cancelling cancelled" "$st1 $(jq_py 'd["status"]' "$T/body")"
+
 # -- request log ---------------------------------------------------------------------------
-is "fake_count: batch creates, polls and lists" 8 "$(fake_count '/v1/batches*')"
+is "fake_count: batch creates, polls, lists, cancels" 11 "$(fake_count '/v1/batches*')"
 curl -sS -o log.json "$FAKE_URL/__fake/log"
 n=$(fake_count)
 ok "GET /__fake/log returns the whole log" jq_py "len(d) == $n or exit(1)" log.json
@@ -336,6 +346,25 @@ code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $OPENAI
 ok "script file: edit re-read, latency_ms delays the reply" "$PY" -c '
 import sys, time
 sys.exit(not (sys.argv[2] == "200" and time.time() - float(sys.argv[1]) >= 0.4))' "$start" "$code"
+# -- lib.sh helpers judge failures correctly (run in subshells) ----------------
+sub() { # run lib helpers with fresh counters and no exit trap; output to sub.out
+	(trap - EXIT; _tap_n=0; _tap_failed=0; "$@") >sub.out 2>&1
+}
+sub expect_status "x" 0 sh -c 'kill -SEGV $$'
+like "expect_status: a crash always fails" '^not ok 1 - x' sub.out
+like "expect_status: and says so" 'CRASH' sub.out
+sub expect_status "x" 1 sh -c 'echo "==1==ERROR: AddressSanitizer: heap-use-after-free" >&2; exit 1'
+like "expect_status: a sanitizer report fails even with the wanted status" '^not ok 1' sub.out
+sub expect_status "x" 3 sh -c 'echo hi; echo oops >&2; exit 3'
+like "expect_status: wanted status passes" '^ok 1 - x' sub.out
+is "expect_status: stdout in \$T/out" hi "$(cat "$T/out")"
+printf 'a\nb\n' >e1
+printf 'a\nc\n' >e2
+sub is_same "x" e1 e2
+like "is_same: shows the diff" '^#.*\+c' sub.out
+sub no_key_leak "x" e1 "$T/fake/log.jsonl"
+like "no_key_leak: notices a key" '^not ok 1' sub.out
+
 fake_stop
 ok "fake_stop ends the server" sh -c "! curl -s -m 2 '$FAKE_URL/v1/models' >/dev/null"
 done_testing
