@@ -499,11 +499,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.handle_any()
 
-    def do_POST(self):
-        self.handle_any()
-
-    def do_DELETE(self):
-        self.handle_any()
+    do_POST = do_DELETE = do_GET
 
     # -- request plumbing
     def read_body(self):
@@ -717,12 +713,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     @staticmethod
     def ratelimit_headers(rep):
         # Header names and formats [api-contracts.md 1.2, OAI-rl].
-        rep.headers.update({"x-ratelimit-limit-requests": "500",
-                            "x-ratelimit-remaining-requests": "499",
-                            "x-ratelimit-reset-requests": "1s",
-                            "x-ratelimit-limit-tokens": "200000",
-                            "x-ratelimit-remaining-tokens": "199000",
-                            "x-ratelimit-reset-tokens": "1s"})
+        for kind, limit in (("requests", 500), ("tokens", 200000)):
+            rep.headers.update({"x-ratelimit-limit-" + kind: str(limit),
+                                "x-ratelimit-remaining-" + kind: str(limit * 99 // 100),
+                                "x-ratelimit-reset-" + kind: "1s"})
 
     def store_image(self, fmt, ext, w, h, seed):
         data, ctype = make_image(fmt, w, h, seed)
@@ -909,8 +903,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return Reply(400, api_error("Invalid 'completion_window': only '24h' is "
                                         "supported.", "completion_window"))
         lines = [ln for ln in rec[1].decode("utf-8", "replace").splitlines() if ln.strip()]
+        try:
+            model = json.loads(lines[0])["body"]["model"]
+        except (ValueError, LookupError, TypeError):
+            model = "unknown"
         t = now()
-        o = {"id": "batch_" + uuid.uuid4().hex[:24], "object": "batch",
+        # Unset fields are null, as in the spec's own Batch example (x-oaiMeta).
+        o = {"id": "batch_" + uuid.uuid4().hex[:24], "object": "batch", "model": model,
              "endpoint": b["endpoint"], "errors": None, "input_file_id": b["input_file_id"],
              "completion_window": "24h", "status": "validating", "output_file_id": None,
              "error_file_id": None, "created_at": t, "in_progress_at": None,
@@ -987,8 +986,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             o["error_file_id"] = self.new_file(dump(errs), "batch_errors.jsonl",
                                                "batch_output")["id"]
         ok = sum(1 for r in outs if r["response"]["status_code"] == 200)
+        pt = sum(r["response"]["body"].get("usage", {}).get("prompt_tokens", 0) for r in outs)
+        ct = sum(r["response"]["body"].get("usage", {}).get("completion_tokens", 0) for r in outs)
+        o["usage"] = {"input_tokens": pt, "input_tokens_details": {"cached_tokens": 0},
+                      "output_tokens": ct, "output_tokens_details": {"reasoning_tokens": 0},
+                      "total_tokens": pt + ct}
         o["request_counts"] = {"total": len(lines), "completed": ok,
                                "failed": len(lines) - ok}
+        for k in ("in_progress_at", "finalizing_at"):
+            o[k] = o[k] or now()
         if outcome == "expired":
             o["status"], o["expired_at"] = "expired", now()
         else:
