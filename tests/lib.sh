@@ -312,7 +312,7 @@ import sys, urllib.request
 url, src = sys.argv[1], sys.argv[2]
 data = b"" if not src else (sys.stdin.buffer.read() if src == "-" else open(src, "rb").read())
 urllib.request.urlopen(urllib.request.Request(url, data=data, method="POST"), timeout=10).read()
-' "$FAKE_URL$1" "${2:-}"
+' "${FAKE_URL:?fake_start first}$1" "${2:-}"
 }
 
 # fake_script FILE|-: replace the fake's script at runtime (- = stdin).
@@ -327,7 +327,7 @@ fake_reset() {
 
 # fake_count [PATH]: number of requests received (to PATH; "P*" = prefix).
 fake_count() {
-	"$PY" - "$FAKE_LOG" "${1:-}" <<'EOF'
+	"$PY" - "${FAKE_LOG:-/nonexistent}" "${1:-}" <<'EOF'
 import json, sys
 log, want = sys.argv[1], sys.argv[2]
 n = 0
@@ -380,7 +380,7 @@ no_key_leak() {
 # validate_requests DESC: every request body in the fake's log conforms to the
 # OpenAI request schemas (tests/validate-requests).
 validate_requests() {
-	"$PY" "$TESTS/validate-requests" "$FAKE_LOG" >"$T/.vr.out" 2>&1
+	"$PY" "$TESTS/validate-requests" "${FAKE_LOG:-/nonexistent}" >"$T/.vr.out" 2>&1
 	_st=$?
 	if [ "$_st" -eq 77 ]; then
 		skip "$1" "$(head -n 1 "$T/.vr.out")"
