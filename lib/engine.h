@@ -56,9 +56,18 @@ struct run_opts {
 	long *ids;			/* records to take from the workspace */
 	size_t nids;
 	int all;			/* --all / --queued / --pending */
+	unsigned flags;			/* RUN_* switches of one program */
 	/* Settings given as flags: "key=value" pairs applied last. */
 	const char *sets[32];
 	int nsets;
+};
+
+enum {
+	RUN_MORE = 1 << 0,		/* igny8-ideas --more */
+	RUN_REBUILD = 1 << 1,		/* igny8-cluster --rebuild */
+	RUN_EMIT_KEYWORDS = 1 << 2,	/* igny8-cluster --emit keywords */
+	RUN_INSERT = 1 << 3,		/* igny8-image --insert */
+	RUN_MODERATE = 1 << 4		/* igny8-write --moderate */
 };
 
 struct fn_ops {
