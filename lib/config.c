@@ -626,6 +626,16 @@ is_null(const yaml_event_t *ev)
 	       strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
 }
 
+static size_t
+nparts(const char *s)
+{
+	size_t k = 1;
+
+	for (; *s; s++)
+		k += *s == '.';
+	return k;
+}
+
 /* Is key a proper prefix of some row ("providers.ollama", "functions")? */
 static int
 is_group(const char *key)
@@ -639,8 +649,10 @@ is_group(const char *key)
 		snprintf(pat, sizeof pat, "%s", rows[i].key);
 		for (char *dot = strrchr(pat, '.'); dot; dot = strrchr(pat, '.')) {
 			*dot = '\0';
-			if (strcmp(pat, key) == 0 || (strchr(pat, '*') &&
-			    config_key_match(pat, key)))
+			/* one part per '*' here: with dotted names any
+			 * longer key could be a group ("providers.a.b") */
+			if (nparts(pat) == nparts(key) &&
+			    config_key_match(pat, key))
 				return 1;
 		}
 	}
@@ -749,7 +761,11 @@ walk_start(struct walk *w, enum frame_kind kind)
 		buf_reset(&w->list);
 		w->nitems = 0;
 	}
-	return push(w, kind);
+	if (push(w, kind) < 0)
+		return -1;
+	if (f)	/* messages about a list or section name its key's line */
+		w->st[w->depth - 1].line = f->line;
+	return 0;
 }
 
 /* End of a mapping or list: a list becomes one comma-joined value. */
