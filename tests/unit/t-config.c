@@ -443,6 +443,36 @@ test_layers(void)
 	unsetenv("IGNY8_DATADIR");
 }
 
+/* Each literal block of EXAMPLES is a settings file that loads. */
+static void
+test_examples(const char *text)
+{
+	const char *p = strstr(text, "\n.Sh EXAMPLES\n"), *end;
+	int n = 0;
+
+	/* the Ollama example reads ~/.config/igny8/ollama.key */
+	setenv("HOME", tmp, 1);
+	mkdir(".config", 0700);
+	mkdir(".config/igny8", 0700);
+	put_file(".config/igny8/ollama.key", "ollama\n", 0600);
+
+	while (p && (p = strstr(p, ".Bd -literal -offset indent\n")) &&
+	       (end = strstr(p, "\n.Ed\n"))) {
+		struct config *cfg = config_new();
+		struct ig_err err = { 0 };
+		char name[32];
+
+		p = strchr(p, '\n') + 1;
+		snprintf(name, sizeof name, "example%d", ++n);
+		is_int(config_load_buffer(cfg, name, p, (size_t)(end - p) + 1,
+					  NULL, &err), 0,
+		       "igny8.yaml(5) example %d loads: %s", n, err.msg);
+		config_free(cfg);
+		p = end;
+	}
+	is_int(n, 3, "three examples");
+}
+
 /* Every key row is documented in igny8.yaml(5). */
 static void
 test_manpage(void)
@@ -472,6 +502,7 @@ test_manpage(void)
 	for (size_t i = 0; i < n; i++)
 		if (rows[i].env && !strstr(text, rows[i].env))
 			ok(0, "%s not in igny8.yaml(5)", rows[i].env);
+	test_examples(text);
 	free(text);
 }
 
