@@ -190,8 +190,8 @@ run_new_job(struct run *run, const char *ref)
 }
 
 /* Appends a job in order; finished ones (skipped) are written in turn. */
-static void
-enqueue(struct run *run, struct job *job)
+void
+engine_enqueue(struct run *run, struct job *job)
 {
 	pthread_mutex_lock(&run->lock);
 	/* Backpressure: keep memory bounded when output is slower than input. */
@@ -213,7 +213,7 @@ run_submit(struct run *run, struct job *job)
 {
 	job->state = JOB_PENDING;
 	progress_add_total(run->progress, 1);
-	enqueue(run, job);
+	engine_enqueue(run, job);
 	return 0;
 }
 

@@ -72,6 +72,7 @@ struct worker {
 
 double engine_now(void);
 void job_free(struct job *job);
+void engine_enqueue(struct run *run, struct job *job);
 void *worker_main(void *w);	/* takes pending jobs until input is done */
 void *writer_main(void *run);	/* writes finished jobs in order */
 void worker_release(struct worker *w);

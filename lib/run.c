@@ -169,7 +169,7 @@ take_record(cJSON *rec, const char *where, void *ctx, struct ig_err *err)
 	/* rc 1: already done; its records are re-emitted, nothing is sent. */
 	job->state = rc == 1 ? JOB_SKIPPED : JOB_PENDING;
 	progress_add_total(run->progress, 1);
-	enqueue(run, job);
+	engine_enqueue(run, job);
 	return 0;
 }
 
