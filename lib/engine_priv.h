@@ -41,6 +41,7 @@ struct run {
 	struct provider_slot providers[8];
 	size_t nproviders;
 	int jobs;
+	void *data;			/* the function's run-level state */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
