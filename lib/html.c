@@ -658,7 +658,8 @@ markdown(const char *s, size_t len, struct ig_err *err)
 }
 
 static char *
-convert(const char *s, size_t len, enum html_input hint, struct ig_err *err)
+convert_clean(const char *s, size_t len, enum html_input hint,
+	      struct ig_err *err)
 {
 	char *html;
 
@@ -680,30 +681,57 @@ convert(const char *s, size_t len, enum html_input hint, struct ig_err *err)
 	return html;
 }
 
+/*
+ * Scrubs first: the helpers above may then look one byte past a slice,
+ * at worst reaching the terminating NUL, and md4c and cJSON see no NULs.
+ */
+static char *
+convert(const char *s, size_t len, enum html_input hint, struct ig_err *err)
+{
+	struct buf b = BUF_INIT(0);
+	char *html = NULL;
+
+	if (html_scrub(s, len, &b) < 0)
+		ig_err_set(err, IG_ESOFTWARE, "html: out of memory");
+	else
+		html = convert_clean(buf_str(&b), b.len, hint, err);
+	buf_release(&b);
+	return html;
+}
+
 char *
 html_normalize(const char *text, size_t len, enum html_input hint,
 	       struct ig_err *err)
 {
-	char *inner, *html;
-	int bad;
+	struct buf b = BUF_INIT(0);
+	char *inner = NULL, *html = NULL;
+	const char *s;
+	int bad = 0;
 
 	if (len > HTML_MAX_INPUT) {
 		too_big(len, err);
 		return NULL;
 	}
-	text = trim(text, &len);
+	if (html_scrub(text, len, &b) < 0) {
+		ig_err_set(err, IG_ESOFTWARE, "html: out of memory");
+		goto out;
+	}
+	len = b.len;
+	s = trim(buf_str(&b), &len);
 	if (!len) {
 		ig_err_set(err, IG_EDATA, "html: empty reply");
-		return NULL;
+		goto out;
 	}
-	inner = json_text(text, len, &bad);
-	if (bad) {
+	inner = json_text(s, len, &bad);
+	if (bad)
 		ig_err_set(err, IG_EDATA, "html: JSON reply has no \"body\", "
 			   "\"content\" or \"html\" string");
-		return NULL;
-	}
-	html = inner ? convert(inner, strlen(inner), hint, err)
-		     : convert(text, len, hint, err);
+	else if (inner)
+		html = convert(inner, strlen(inner), hint, err);
+	else
+		html = convert(s, len, hint, err);
+out:
 	free(inner);
+	buf_release(&b);
 	return html;
 }

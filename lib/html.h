@@ -75,7 +75,12 @@ char *html_sanitize(const char *html, size_t len, struct ig_err *err);
  */
 int html_is_safe(const char *html);
 
-/* Returns 1 if url is allowed in href/src: http, https, mailto, relative. */
+/*
+ * Returns 1 if url is allowed in href/src: http, https, mailto, relative or
+ * fragment.  Blanks and controls are ignored when finding the scheme, and
+ * a '&' before the path is refused (an entity libxml2 does not know, like
+ * "&colon;", could turn into a colon in a browser).
+ */
 int html_url_ok(const char *url);
 
 struct html_figure {

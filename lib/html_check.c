@@ -92,6 +92,8 @@ scheme_safe(const char *v)
 			continue;
 		if (c == '/' || c == '?' || c == '#')
 			return 1;
+		if (c == '&')
+			return 0;	/* may decode to a colon downstream */
 		if (c == ':') {
 			s[n] = '\0';
 			return strcmp(s, "http") == 0 ||

@@ -228,6 +228,10 @@ html_url_ok(const char *url)
 			return 1;
 		if (*p == ':')
 			break;
+		/* An entity libxml2 does not know ("&colon;") must not
+		 * become a colon in a browser, here or downstream. */
+		if (*p == '&')
+			return 0;
 		if (isalnum(*p) || *p == '+' || *p == '-' || *p == '.') {
 			if (n < sizeof(scheme) - 1)
 				scheme[n++] = (char)tolower(*p);
