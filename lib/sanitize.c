@@ -184,13 +184,19 @@ put(struct walk *w, const char *s)
 		w->fail = 1;
 }
 
+/*
+ * Character references can put anything into libxml2's text ("&#xd;",
+ * "&#x80;"), which html_parse would scrub when the output is read back:
+ * scrub here too, so that the output is a fixed point.
+ */
 int
-html_escape(struct buf *out, const char *s, int attr)
+html_escape(struct buf *out, const char *str, int attr)
 {
-	const char *run = s;
-	int rc = 0;
+	struct buf clean = BUF_INIT(0);
+	const char *s, *run;
+	int rc = html_scrub(str, strlen(str), &clean);
 
-	for (; *s; s++) {
+	for (s = run = buf_str(&clean); *s; s++) {
 		const char *rep = NULL;
 
 		if (*s == '&')
@@ -208,6 +214,7 @@ html_escape(struct buf *out, const char *s, int attr)
 		run = s + 1;
 	}
 	rc |= buf_append(out, run, (size_t)(s - run));
+	buf_release(&clean);
 	return rc ? -1 : 0;
 }
 
@@ -383,6 +390,8 @@ close_wrapper(struct walk *w, struct frame *f)
 	if (!c)
 		return;
 	close_wrapper(w, c);
+	if (structural(c->ctx))
+		put(w, "\n");	/* as emit() does: same bytes either way */
 	put(w, "</");
 	put(w, c->tag);
 	put(w, ">");

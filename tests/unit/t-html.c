@@ -158,6 +158,10 @@ static const char *const hostile[] = {
 	"<table><tr><td onclick=x>1</td></tr></table>",
 	"<ul><li>a</li><p>stray</p>text</ul>",
 	"<p>1<ul><li>x</li></ul>2</p>",
+	/* fuzz finds: an implied <tr> must close like a real one */
+	"<ul><li>a<table>>t<r<td>1<p>2</ul><div><span><h1>t</h1></span></div>",
+	/* character references to controls are scrubbed like raw ones */
+	"<a href=\"x&#xd;y\" title=\"&#x80;&#0;&#xfffe;\">&#13;&#x1;</a>",
 };
 
 static void
