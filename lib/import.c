@@ -431,9 +431,12 @@ static const struct {
 	{ "sector", COL_SECTOR, 0 },
 };
 
+#define NRANK 3
+
 struct cols {
 	long at[NCOL];		/* column index per field, -1 = absent */
 	int rank[NCOL];
+	long diff[NRANK];	/* difficulty columns by rank, -1 = absent */
 };
 
 /* Header cell as compared: trimmed, lower case, BOM and quotes gone. */
@@ -461,13 +464,18 @@ map_header(const struct csv *c, struct cols *m)
 
 	for (int i = 0; i < NCOL; i++)
 		m->at[i] = -1, m->rank[i] = 99;
+	for (int i = 0; i < NRANK; i++)
+		m->diff[i] = -1;
 	for (size_t i = 0; i < csv_nfields(c); i++) {
 		header_key(csv_field(c, i), key, sizeof key);
 		for (size_t h = 0; h < ARRAY_SIZE(headers); h++) {
 			enum col col = headers[h].col;
 
-			if (strcmp(key, headers[h].name) != 0 ||
-			    headers[h].rank >= m->rank[col])
+			if (strcmp(key, headers[h].name) != 0)
+				continue;
+			if (col == COL_DIFF && m->diff[headers[h].rank] < 0)
+				m->diff[headers[h].rank] = (long)i;
+			if (headers[h].rank >= m->rank[col])
 				continue;
 			m->at[col] = (long)i;
 			m->rank[col] = headers[h].rank;
@@ -531,22 +539,42 @@ cell(const struct csv *c, const struct cols *m, enum col col)
 	return m->at[col] < 0 ? NULL : (char *)csv_field(c, (size_t)m->at[col]);
 }
 
+/* The best difficulty column that has a value in this row; *rank_out tells which. */
+static char *
+diff_cell(const struct csv *c, const struct cols *m, int *rank_out)
+{
+	for (int r = 0; r < NRANK; r++) {
+		char *d;
+
+		if (m->diff[r] < 0)
+			continue;
+		d = (char *)csv_field(c, (size_t)m->diff[r]);
+		if (*trim(d)) {
+			*rank_out = r;
+			return trim(d);
+		}
+	}
+	return NULL;
+}
+
 static int
 csv_row(struct parse *p, const struct csv *c, const struct cols *m,
 	struct ig_err *err)
 {
 	struct kw_fields f = { NULL, -1, -1, NULL, NULL };
 	char *kw = cell(c, m, COL_KEYWORD), *v = cell(c, m, COL_VOLUME);
-	char *d = cell(c, m, COL_DIFF), *in = cell(c, m, COL_INTENT);
-	char *sec = cell(c, m, COL_SECTOR), why[200];
+	char *in = cell(c, m, COL_INTENT), *sec = cell(c, m, COL_SECTOR);
+	char why[200], *d;
+	int rank = 0;
 
 	if (v && imp_parse_volume(v, &f.volume) < 0) {
 		snprintf(why, sizeof why, "bad volume '%.60s'", v);
 		return bad_row(p, why, err);
 	}
-	if (d && m->rank[COL_DIFF] == 2 && strtod(d, NULL) > 0 &&
+	d = diff_cell(c, m, &rank);
+	if (d && rank == NRANK - 1 && strtod(d, NULL) > 0 &&
 	    strtod(d, NULL) <= 1 && !strchr(d, '%')) {
-		f.difficulty = strtod(d, NULL) * 100; /* a 0..1 density */
+		f.difficulty = strtod(d, NULL) * 100; /* Semrush's 0..1 density */
 	} else if (d && imp_parse_difficulty(d, &f.difficulty) < 0) {
 		snprintf(why, sizeof why, "bad difficulty '%.60s'", d);
 		return bad_row(p, why, err);
