@@ -197,6 +197,9 @@ cost_row_text(FILE *out, sqlite3_stmt *st, const char *label)
 		(long long)sqlite3_column_int64(st, 5));
 }
 
+/* Sum of the known costs; NULL ("unknown") only when every call is unpriced. */
+#define KNOWN_COST "CASE WHEN count(*) > 0 AND count(cost) = 0 THEN NULL ELSE total(cost) END"
+
 int
 report_costs(struct ws *ws, FILE *out, enum report_by by, const char *since,
 	     enum report_fmt fmt, struct ig_err *err)
@@ -205,7 +208,7 @@ report_costs(struct ws *ws, FILE *out, enum report_by by, const char *since,
 					    "substr(created_at, 1, 10)" };
 	static const char *const heads[] = { "FUNCTION", "MODEL", "DAY" };
 	static const char *const names[] = { "function", "model", "day" };
-	char sql[512];
+	char sql[1024];
 	sqlite3_stmt *st;
 	cJSON *o = cJSON_CreateObject(), *groups = cJSON_CreateArray();
 	int rc = 0;
@@ -213,9 +216,10 @@ report_costs(struct ws *ws, FILE *out, enum report_by by, const char *since,
 	/* The total is the same query with one group: ROLLUP by hand. */
 	snprintf(sql, sizeof sql,
 		 "SELECT * FROM (SELECT %s, count(*), total(tokens_in),"
-		 " total(tokens_out), sum(cost), total(cost IS NULL) FROM ai_log"
-		 " WHERE (?1 IS NULL OR created_at >= ?1) GROUP BY 1 ORDER BY 1) UNION ALL SELECT NULL, count(*), total(tokens_in),"
-		 " total(tokens_out), sum(cost), total(cost IS NULL) FROM ai_log"
+		 " total(tokens_out), " KNOWN_COST ", total(cost IS NULL) FROM ai_log"
+		 " WHERE (?1 IS NULL OR created_at >= ?1) GROUP BY 1 ORDER BY 1)"
+		 " UNION ALL SELECT NULL, count(*), total(tokens_in),"
+		 " total(tokens_out), " KNOWN_COST ", total(cost IS NULL) FROM ai_log"
 		 " WHERE (?1 IS NULL OR created_at >= ?1)", keys[by]);
 	if (!(st = ws_prepare(ws, sql, err))) {
 		cJSON_Delete(o);
