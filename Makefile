@@ -41,6 +41,8 @@ LIB_SRC := $(sort $(wildcard lib/*.c))
 LIB_HDR := $(sort $(wildcard lib/*.h))
 CMD_SRC := $(sort $(wildcard cmd/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/t-*.c))
+DATA := $(sort $(wildcard data/*.yaml))
+PROMPTS := $(sort $(wildcard prompts/*.md))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
 LIBA := $(O)/lib/libigny8.a
@@ -48,8 +50,10 @@ BINS := $(CMD_SRC:cmd/%.c=$(O)/bin/%)
 T := $(if $(filter .,$(O)),build/t,$(O)/t)
 UNITS := $(UNIT_SRC:tests/unit/%.c=$(T)/%)
 HELPERS := $(T)/ioerr.so
+# Shipped data staged beside bin/ so <exe>/../share/igny8 finds it uninstalled.
+DATA_STAGED := $(DATA:data/%=$(O)/share/igny8/%) $(PROMPTS:%=$(O)/share/igny8/%)
 
-all: deps-build $(LIBA) $(BINS)
+all: deps-build $(LIBA) $(BINS) $(DATA_STAGED)
 
 deps-build:
 	@scripts/deps build
@@ -73,6 +77,14 @@ $(O)/bin/%: cmd/%.c $(LIBA) $(LIB_HDR)
 $(T)/%: tests/unit/%.c tests/unit/tap.h $(LIBA) $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ilib $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+$(O)/share/igny8/%: data/%
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(O)/share/igny8/prompts/%: prompts/%
+	@mkdir -p $(@D)
+	cp $< $@
 
 $(T)/ioerr.so: tests/inject/ioerr.c
 	@mkdir -p $(@D)
@@ -129,7 +141,7 @@ install: all igny8.pc
 	install -m 644 igny8.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
 	install -m 644 $(LIB_HDR) $(DESTDIR)$(INCLUDEDIR)/igny8/
 	install -m 644 prompts/*.md $(DESTDIR)$(DATADIR)/igny8/prompts/
-	install -m 644 prices.yaml $(DESTDIR)$(DATADIR)/igny8/
+	install -m 644 $(DATA) $(DESTDIR)$(DATADIR)/igny8/
 	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
 	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
 	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/)
@@ -155,7 +167,7 @@ uninstall:
 		rm -f $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$(basename $$f); done
 
 clean:
-	rm -rf lib/*.o lib/libigny8.a bin build igny8.pc demo
+	rm -rf lib/*.o lib/libigny8.a bin build share igny8.pc demo
 
 .PHONY: all deps-build deps-test check check-sanitize check-valgrind bench demo \
 	fuzz lint format install uninstall clean

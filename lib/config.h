@@ -19,6 +19,16 @@
  * Ownership: struct config is opaque, from config_new()/config_resolve(),
  * freed with config_free().  Returned const char * values are borrowed
  * until the config is freed or the key is set again.
+ *
+ * Wildcards: a '*' in a key row matches a name the user chose.  The first
+ * '*' of a row takes one or more dot-separated parts, because model names
+ * contain dots ("gpt-4.1-mini"); every later '*' takes exactly one part
+ * (so "prices.image.*.*.*" reads "<model>.<quality>.<WxH>").  Rows are
+ * tried exact names first, then wildcard rows in table order.
+ *
+ * Errors are IG_ECONFIG with the location first: "igny8.yaml:12: unknown
+ * key 'x'", "IGNY8_JOBS: 'run.jobs' must be an integer, not 'many'".
+ * A load that fails may leave the keys it set before the error.
  */
 #ifndef IG_CONFIG_H
 #define IG_CONFIG_H
@@ -46,10 +56,23 @@ struct config_key {
 	const char *env;	/* environment variable, NULL = none */
 	const char *choices;	/* CFG_ENUM values "a|b|c" */
 	const char *doc;	/* one line for igny8.yaml(5) and --keys */
+	const char *names;	/* '|'-list the '*' may take, NULL = any */
 };
 
 /* The key table and its length. */
 const struct config_key *config_keys(size_t *n_out);
+
+/* The row a key falls under (exact rows first), or NULL when unknown. */
+const struct config_key *config_key_find(const char *key);
+
+/*
+ * Fills out (size n) with the known key closest to an unknown `key`, for
+ * "did you mean"; returns 0 when one is close enough, -1 otherwise.
+ */
+int config_key_suggest(const char *key, char *out, size_t n);
+
+/* True when `key` matches the row pattern `pat` (see Wildcards above). */
+int config_key_match(const char *pat, const char *key);
 
 /* A config holding only the table defaults. */
 struct config *config_new(void);
@@ -71,7 +94,19 @@ struct config *config_resolve(const char *file,
  */
 int config_load_file(struct config *cfg, const char *path, const char *prefix,
 		     int required, struct ig_err *err);
-void config_load_env(struct config *cfg);
+
+/* Loads YAML held in memory; `name` is the location used in messages and
+ * origins.  config_load_file reads the file and calls this. */
+int config_load_buffer(struct config *cfg, const char *name, const char *data,
+		       size_t len, const char *prefix, struct ig_err *err);
+
+/* Applies every key row's environment variable that is set and not empty.
+ * Returns -1 with err filled (location = the variable) on a bad value. */
+int config_load_env(struct config *cfg, struct ig_err *err);
+
+/* Where config_load_file and api_key_file reads send warnings (a file with
+ * a secret that others can read); NULL = no warnings. */
+void config_set_warn(struct config *cfg, void (*warn)(const char *msg));
 
 /* Sets one key from a flag or code; validated like a file value. */
 int config_set(struct config *cfg, const char *key, const char *value,
@@ -92,7 +127,28 @@ int config_is_secret(const char *key);
 const char *config_getf(const struct config *cfg, const char *fmt, ...)
 	IG_PRINTF(2, 3);
 
-/* Calls cb for every set key starting with prefix ("" = all), sorted. */
+/*
+ * A provider setting with fallback: providers.<provider>.<field> when set,
+ * else the generic default for an OpenAI-compatible server (token_param
+ * max_tokens, response_format json_object, send_temperature true,
+ * connect_timeout 10, timeout 300, max_retries 5, max_retry_wait 120,
+ * rpm 0, tpm 0), else NULL (base_url, api_key, organization, project).
+ */
+const char *config_provider(const struct config *cfg, const char *provider,
+			    const char *field);
+long config_provider_int(const struct config *cfg, const char *provider,
+			 const char *field);
+
+/*
+ * A per-function setting (fn is cluster, ideas, write, image_prompts, embed
+ * or moderation): functions.<fn>.<field>; for "provider" an unset value
+ * falls back to embed.provider (embed) or text.provider (the others).
+ */
+const char *config_fn(const struct config *cfg, const char *fn,
+		      const char *field);
+
+/* Calls cb for every set key starting with prefix ("" = all), sorted;
+ * secret values are passed as "[REDACTED]". */
 void config_each(const struct config *cfg, const char *prefix,
 		 void (*cb)(const char *key, const char *value,
 			    const char *origin, void *ctx),
