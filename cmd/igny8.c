@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "err.h"
 #include "export.h"
 #include "import.h"
@@ -25,8 +26,9 @@
 #include "workspace.h"
 
 struct ctx {
-	const char *workspace;	/* -w, $IGNY8_WORKSPACE or ./igny8.db */
+	const char *workspace;	/* -w, else the "workspace" setting */
 	const char *config;	/* -c FILE, NULL = the usual search */
+	struct config *cfg;	/* settings, for subcommands that need them */
 };
 
 struct subcmd {
@@ -463,6 +465,31 @@ main_usage(int status)
 	return status;
 }
 
+static void
+config_warn(const char *msg)
+{
+	ig_warnf("%s", msg);
+}
+
+/* path, then --config FILE when given, then the subcommand's arguments. */
+static char **
+child_argv(int argc, char **argv, char *path, const char *config)
+{
+	char **v = calloc((size_t)argc + 3, sizeof *v);
+	int k = 0;
+
+	if (!v)
+		return argv;
+	v[k++] = path;
+	if (config) {
+		v[k++] = "--config";
+		v[k++] = (char *)config;
+	}
+	for (int i = 1; i < argc; i++)
+		v[k++] = argv[i];
+	return v;
+}
+
 /* Runs igny8-<name> from the directory of this executable, like git. */
 static int
 run_external(int argc, char **argv, struct ctx *ctx)
@@ -470,19 +497,16 @@ run_external(int argc, char **argv, struct ctx *ctx)
 	char self[PATH_MAX], path[PATH_MAX + 64], *slash;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 
-	(void)argc;
 	if (n > 0 && strchr(argv[0], '/') == NULL) {
 		self[n] = '\0';
 		if ((slash = strrchr(self, '/')) != NULL) {
 			*slash = '\0';
 			snprintf(path, sizeof path, "%s/igny8-%s", self, argv[0]);
 			if (access(path, X_OK) == 0) {
-				/* The child reads the workspace and config from here. */
+				/* The child takes the workspace from the
+				 * environment and the config file as an option. */
 				setenv("IGNY8_WORKSPACE", ctx->workspace, 1);
-				if (ctx->config)
-					setenv("IGNY8_CONFIG", ctx->config, 1);
-				argv[0] = path;
-				execv(path, argv);
+				execv(path, child_argv(argc, argv, path, ctx->config));
 				ig_errorf("cannot run %s: %s", path, strerror(errno));
 				return IG_ESOFTWARE;
 			}
@@ -503,9 +527,10 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "workspace", required_argument, NULL, 'w' },
 		{ 0 } };
-	struct ctx ctx = { getenv("IGNY8_WORKSPACE"), NULL };
+	struct ctx ctx = { NULL, NULL, NULL };
 	const struct subcmd *s;
-	int c;
+	struct ig_err err = { 0 };
+	int c, rc;
 
 	msg_init(argv[0]);
 	/* '+': options after the subcommand name are the subcommand's. */
@@ -523,13 +548,19 @@ main(int argc, char **argv)
 		else
 			return main_usage(c == 'h' ? IG_OK : IG_EUSAGE);
 	}
-	if (!ctx.workspace || !*ctx.workspace)
-		ctx.workspace = "igny8.db";
 	if (optind >= argc)
 		return main_usage(IG_EUSAGE);
+	/* Settings decide the workspace: -w, else IGNY8_WORKSPACE or a file. */
+	if (!(ctx.cfg = config_resolve(ctx.config, config_warn, &err)))
+		return fail("config", &err);
+	if (!ctx.workspace)
+		ctx.workspace = config_str(ctx.cfg, "workspace");
 	argv += optind;
 	argc -= optind;
 	if (!(s = find_subcmd(argv[0])))
-		return run_external(argc, argv, &ctx);
-	return s->fn(argc, argv, &ctx);
+		rc = run_external(argc, argv, &ctx);
+	else
+		rc = s->fn(argc, argv, &ctx);
+	config_free(ctx.cfg);
+	return rc;
 }
