@@ -163,6 +163,14 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(400, "bad request from " + "y" * 166 + auth,
                    ctype="text/plain")
 
+    def p_400_echo_long(self, n, body):
+        key = self.headers.get("Authorization", "")[len("Bearer "):]
+        self.reply(400, {"error": {"message": "z" * 390 + key}})
+
+    def p_402(self, n, body):
+        self.reply(402, {"errors": [{"code": "insufficientCredits",
+                                     "message": "Insufficient balance"}]})
+
     def p_400_llama(self, n, body):
         self.reply(400, {"error": {"code": 400, "message": "the request "
                                    "exceeds the available context size",
