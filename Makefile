@@ -42,6 +42,7 @@ LIB_HDR := $(sort $(wildcard lib/*.h))
 CMD_SRC := $(sort $(wildcard cmd/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/t-*.c))
 DATA := $(sort $(wildcard data/*.yaml))
+PROMPTS := $(sort $(wildcard prompts/*.md))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
 LIBA := $(O)/lib/libigny8.a
@@ -50,7 +51,7 @@ T := $(if $(filter .,$(O)),build/t,$(O)/t)
 UNITS := $(UNIT_SRC:tests/unit/%.c=$(T)/%)
 HELPERS := $(T)/ioerr.so
 # Shipped data staged beside bin/ so <exe>/../share/igny8 finds it uninstalled.
-DATA_STAGED := $(DATA:data/%=$(O)/share/igny8/%)
+DATA_STAGED := $(DATA:data/%=$(O)/share/igny8/%) $(PROMPTS:%=$(O)/share/igny8/%)
 
 all: deps-build $(LIBA) $(BINS) $(DATA_STAGED)
 
@@ -78,6 +79,10 @@ $(T)/%: tests/unit/%.c tests/unit/tap.h $(LIBA) $(LIB_HDR)
 	$(CC) $(CFLAGS) -Ilib $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
 $(O)/share/igny8/%: data/%
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(O)/share/igny8/prompts/%: prompts/%
 	@mkdir -p $(@D)
 	cp $< $@
 

@@ -27,7 +27,7 @@ ig_err_set(struct ig_err *err, int code, const char *fmt, ...)
 int
 ig_err_prefix(struct ig_err *err, const char *fmt, ...)
 {
-	char head[IG_ERR_MSGLEN], old[IG_ERR_MSGLEN];
+	char head[IG_ERR_MSGLEN], out[2 * IG_ERR_MSGLEN + 2];
 	va_list ap;
 
 	if (!err)
@@ -35,8 +35,9 @@ ig_err_prefix(struct ig_err *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(head, sizeof head, fmt, ap);
 	va_end(ap);
-	memcpy(old, err->msg, sizeof old);
-	snprintf(err->msg, sizeof err->msg, "%s: %s", head, old);
+	snprintf(out, sizeof out, "%s: %s", head, err->msg);
+	memcpy(err->msg, out, sizeof err->msg - 1);
+	err->msg[sizeof err->msg - 1] = '\0';
 	return -1;
 }
 

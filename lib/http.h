@@ -26,14 +26,16 @@ struct ratelimit;
 struct http_opts {
 	long connect_timeout_ms;	/* 0 = 10 s */
 	long timeout_ms;		/* whole request, 0 = 300 s */
-	int max_retries;		/* retries after the first attempt */
-	double max_retry_wait;		/* seconds; longer server waits fail (75) */
+	int max_retries;		/* retries after the first attempt, >= 0 */
+	double max_retry_wait;		/* seconds, 0 = 120; longer server waits fail (75) */
 	size_t max_body;		/* response cap in bytes, 0 = 64 MiB */
 	volatile sig_atomic_t *cancel;	/* set by a signal: stop waiting, fail */
 	struct ratelimit *rl;		/* shared limiter, may be NULL */
 	/* Called before each retry wait, from the sending thread. */
 	void (*on_retry)(void *ctx, int attempt, double wait_s, const char *why);
-	void *ctx;
+	/* One redacted line per request and response step, or NULL. */
+	void (*on_debug)(void *ctx, const char *line);
+	void *ctx;			/* passed to on_retry and on_debug */
 };
 
 /* One part of a multipart/form-data body (file uploads). */
@@ -70,6 +72,8 @@ struct http_resp {
 	char content_type[128];
 	char request_id[128];		/* x-request-id, "" if none */
 	double retry_after;		/* seconds from the last response, -1 if none */
+	int retry_after_ms;		/* retry_after came from retry-after-ms */
+	int should_retry;		/* x-should-retry: 1 true, 0 false, -1 absent */
 	struct http_limits limits;
 	int attempts;			/* 1 + retries made */
 	double elapsed;			/* seconds, all attempts and waits */
@@ -86,21 +90,38 @@ void http_resp_release(struct http_resp *r);
 
 /*
  * Sends req, retrying as described above.  Returns 0 when a response with
- * status < 400 arrived, else -1 with err set: IG_ENOPERM for 401/403,
+ * status < 300 arrived (GET follows up to 3 redirects, POST none; an
+ * unfollowed 3xx is IG_ECONFIG), else -1 with err set: IG_ENOPERM for 401/403,
  * IG_ETEMP for 429 after retries (or a wait longer than max_retry_wait),
  * IG_EUNAVAIL for 5xx/network after retries, IG_EDATA for other 4xx,
- * IG_EINTR when cancelled.  For 4xx the server's error message (OpenAI
- * and Runware shapes) is in err->msg, redacted.  resp holds the last
- * response either way.
+ * IG_EINTR when cancelled, IG_EPROTO for a body over max_body.  For 4xx
+ * the server's error message (OpenAI, llama.cpp and Runware shapes) is in
+ * err->msg, redacted.  resp holds the last response either way.
+ *
+ * The computed backoff (not a server-given wait) is multiplied by the
+ * environment variable IGNY8_BACKOFF_SCALE (default 1; tests use 0.01).
  */
 int http_send(struct http_client *c, const struct http_req *req,
 	      struct http_resp *resp, struct ig_err *err);
 
+/*
+ * The server's error text from an error body, redacted, control characters
+ * escaped, at most outsz - 1 bytes: "message (param 'p', code 'c')" for
+ * OpenAI/llama.cpp/Runware JSON, else up to ~200 bytes of the raw body.
+ * Empty when the body is empty.
+ */
+void http_error_message(const struct http_resp *r, char *out, size_t outsz);
+
 /* Header parsing, exposed for the unit tests and the fuzzer. */
 double http_parse_retry_after(const char *value, long now);	/* -1 if invalid */
 double http_parse_duration(const char *value);	/* "1s", "6m0s", "12ms"; -1 if invalid */
+/* Applies one raw header line (with or without CRLF) to r's header fields. */
+void http_parse_header_line(struct http_resp *r, const char *line, size_t len);
 
-/* Backoff before retry number `attempt` (0-based) without a server hint. */
+/*
+ * Backoff before retry number `attempt` (0-based) without a server hint:
+ * min(0.5 * 2^attempt, 8) * (1 - 0.25 * random), unscaled.  Thread-safe.
+ */
 double http_backoff(int attempt);
 
 #endif

@@ -1,0 +1,403 @@
+/* ai.c: the one model call path (see ai.h). */
+#include "compat.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ai.h"
+#include "buf.h"
+#include "cache.h"
+#include "cost.h"
+#include "engine_priv.h"
+#include "json.h"
+#include "msg.h"
+#include "provider.h"
+
+const char *
+ai_model(struct run *run, const char *fn, const struct prompt *p)
+{
+	const char *m;
+
+	if (run->opts->model && !strcmp(fn, run->fn->name))
+		return run->opts->model;
+	if (p && (m = prompt_model(p)))
+		return m;
+	m = config_getf(run->cfg, "functions.%s.model", fn);
+	return m && *m ? m : NULL;
+}
+
+int
+ai_budget_reserve(struct run *run, double usd, struct ig_err *err)
+{
+	int ok;
+
+	pthread_mutex_lock(&run->lock);
+	ok = run->max_cost <= 0 || run->t.cost + run->reserved + usd <= run->max_cost;
+	if (ok)
+		run->reserved += usd;
+	else {
+		run->stop = 1;
+		run->budget_hit = 1;
+	}
+	pthread_mutex_unlock(&run->lock);
+	if (!ok)
+		return ig_err_set(err, IG_EBUDGET,
+				  "not started: spend $%.4f plus in-flight could pass --max-cost $%.4f",
+				  run->t.cost, run->max_cost);
+	return 0;
+}
+
+void
+ai_budget_settle(struct run *run, double reserved, double actual)
+{
+	pthread_mutex_lock(&run->lock);
+	run->reserved -= reserved;
+	if (run->reserved < 0)
+		run->reserved = 0;
+	(void)actual;
+	pthread_mutex_unlock(&run->lock);
+}
+
+long
+ai_log(struct worker *w, struct job *job, const struct ai_logrec *r)
+{
+	struct run *run = w->run;
+	sqlite3_stmt *st;
+	char now[32];
+	long id = -1;
+
+	pthread_mutex_lock(&run->lock);
+	run->t.tokens_in += r->tokens_in;
+	run->t.tokens_out += r->tokens_out;
+	run->t.tokens_cached += r->tokens_cached;
+	if (r->cost >= 0)
+		run->t.cost += r->cost;
+	else if (!r->cached)
+		run->t.cost_unknown++;
+	pthread_mutex_unlock(&run->lock);
+	progress_usage(run->progress, r->tokens_in, r->tokens_out, r->cost > 0 ? r->cost : 0);
+	ws_now(now);
+	st = ws_prepare(w->ws, "INSERT INTO ai_log (run_id, function, record, provider,"
+			       " model, endpoint, outcome, http_status, attempts, tokens_in,"
+			       " tokens_out, tokens_cached, cost, batch, cached, duration_ms,"
+			       " error, request_id, created_at)"
+			       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", NULL);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run->run_id);
+	sqlite3_bind_text(st, 2, r->function, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, job ? job->ref : NULL, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, r->endpoint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, r->outcome, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, r->http_status);
+	sqlite3_bind_int(st, 9, r->attempts);
+	sqlite3_bind_int64(st, 10, r->tokens_in);
+	sqlite3_bind_int64(st, 11, r->tokens_out);
+	sqlite3_bind_int64(st, 12, r->tokens_cached);
+	if (r->cost >= 0)
+		sqlite3_bind_double(st, 13, r->cost);
+	sqlite3_bind_int(st, 14, r->batch);
+	sqlite3_bind_int(st, 15, r->cached);
+	sqlite3_bind_int64(st, 16, (sqlite3_int64)llround(r->seconds * 1000));
+	sqlite3_bind_text(st, 17, r->error, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 18, r->request_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 19, now, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		id = ws_last_id(w->ws);
+	sqlite3_finalize(st);
+	if (job && id > 0)
+		job_add_log_id(job, id);
+	return id;
+}
+
+/* Everything one chat exchange needs, built once per ai_chat(). */
+struct exchange {
+	struct run *run;
+	struct worker *w;
+	struct job *job;
+	const char *fn;
+	struct provider *prov;
+	struct chat_req req;
+	char *user, *system;
+	const struct prompt *p;
+};
+
+static void
+dry_run(struct exchange *x, const char *body)
+{
+	struct run *run = x->run;
+	cJSON *rec = cJSON_CreateObject(), *b = cJSON_Parse(body);
+	long tin = cost_estimate_tokens(body);
+	double usd = 0;
+	int known = cost_estimate_text(run->cfg, x->req.model, body,
+				       x->req.max_tokens, &usd) == 0;
+
+	cJSON_AddStringToObject(rec, "type", "request");
+	cJSON_AddStringToObject(rec, "function", x->fn);
+	cJSON_AddStringToObject(rec, "record", x->job->ref);
+	cJSON_AddStringToObject(rec, "provider", provider_name(x->prov));
+	cJSON_AddNumberToObject(rec, "est_tokens_in", (double)tin);
+	cJSON_AddNumberToObject(rec, "est_tokens_out_max", (double)x->req.max_tokens);
+	if (known)
+		cJSON_AddNumberToObject(rec, "est_cost", usd);
+	else
+		cJSON_AddNullToObject(rec, "est_cost");
+	cJSON_AddItemToObject(rec, "body", b ? b : cJSON_CreateNull());
+	job_emit(x->job, rec);
+	pthread_mutex_lock(&run->lock);
+	run->est_cost += usd;
+	pthread_mutex_unlock(&run->lock);
+	job_note(x->job, "dry run: nothing sent");
+}
+
+static double
+call_cost(struct exchange *x, const struct chat_res *res)
+{
+	double usd;
+
+	if (cost_text(x->run->cfg, x->req.model, res->tokens_in, res->tokens_cached,
+		      res->tokens_out, 0, &usd) < 0)
+		return -1;
+	return usd;
+}
+
+static void
+log_call(struct exchange *x, const struct chat_res *res, const char *outcome,
+	 const char *error, int cached, double seconds)
+{
+	struct ai_logrec r = { 0 };
+
+	r.function = x->fn;
+	r.provider = provider_name(x->prov);
+	r.model = x->req.model;
+	r.endpoint = "/chat/completions";
+	r.outcome = outcome;
+	r.error = error;
+	r.request_id = res->request_id[0] ? res->request_id : NULL;
+	r.http_status = res->http_status;
+	r.attempts = res->attempts;
+	r.tokens_in = cached ? 0 : res->tokens_in;
+	r.tokens_out = cached ? 0 : res->tokens_out;
+	r.tokens_cached = cached ? 0 : res->tokens_cached;
+	r.cached = cached;
+	r.cost = cached ? 0 : call_cost(x, res);
+	r.seconds = seconds;
+	ai_log(x->w, x->job, &r);
+}
+
+/* Turns an answer text into checked JSON, or sets err. */
+static cJSON *
+parse_answer(struct exchange *x, const char *text, struct ig_err *err)
+{
+	const cJSON *schema = prompt_schema(x->p);
+	cJSON *v = json_extract(text, strlen(text),
+				cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(schema, "type")) ||
+						!schema ? JSON_ANY : JSON_OBJECT,
+				err);
+
+	if (v && json_check(v, schema, err) < 0) {
+		cJSON_Delete(v);
+		v = NULL;
+	}
+	return v;
+}
+
+/* One request: send, log, classify finish reasons.  Returns the content. */
+static char *
+send_once(struct exchange *x, const char *body, struct chat_res *res,
+	  struct ig_err *err)
+{
+	struct http_client *c = worker_client(x->w, x->prov);
+	double t0 = engine_now(), reserve = 0;
+	char *content;
+
+	cost_estimate_text(x->run->cfg, x->req.model, body, x->req.max_tokens, &reserve);
+	if (ai_budget_reserve(x->run, reserve, err) < 0)
+		return NULL;
+	if (provider_chat_send(x->prov, c, body, cost_estimate_tokens(body) + x->req.max_tokens,
+			       res, err) < 0) {
+		ai_budget_settle(x->run, reserve, 0);
+		log_call(x, res, "error", err->msg, 0, engine_now() - t0);
+		return NULL;
+	}
+	ai_budget_settle(x->run, reserve, 0);
+	if (res->refusal || !strcmp(res->finish_reason, "content_filter")) {
+		ig_err_set(err, IG_EDATA, "the model refused: %.200s",
+			   res->refusal ? res->refusal : "content filter");
+		log_call(x, res, "refused", err->msg, 0, engine_now() - t0);
+		return NULL;
+	}
+	if (!strcmp(res->finish_reason, "length")) {
+		ig_err_set(err, IG_EPROTO, "answer truncated at %ld tokens",
+			   res->tokens_out);
+		log_call(x, res, "truncated", err->msg, 0, engine_now() - t0);
+		return NULL;
+	}
+	log_call(x, res, "ok", NULL, 0, engine_now() - t0);
+	content = res->content;
+	res->content = NULL;
+	if (!content)
+		ig_err_set(err, IG_EPROTO, "answer has no content");
+	return content;
+}
+
+/* Sends, giving a truncated answer one more try with twice the room. */
+static char *
+send_with_room(struct exchange *x, char **body, struct chat_res *res,
+	       struct ig_err *err)
+{
+	char *content = send_once(x, *body, res, err);
+
+	if (!content && !strcmp(res->finish_reason, "length") && x->req.max_tokens > 0) {
+		job_note(x->job, "truncated at %ld tokens; retrying with %ld",
+			 x->req.max_tokens, x->req.max_tokens * 2);
+		x->req.max_tokens *= 2;
+		free(*body);
+		*body = provider_chat_body(x->prov, &x->req);
+		chat_res_release(res);
+		content = send_once(x, *body, res, err);
+		if (!content && !strcmp(res->finish_reason, "length"))
+			ig_err_set(err, IG_EPROTO, "answer truncated twice at %ld tokens "
+				   "(raise functions.%s.max_tokens)", x->req.max_tokens, x->fn);
+	}
+	return content;
+}
+
+/* Asks once more with the model's own bad answer and what was wrong. */
+static cJSON *
+repair(struct exchange *x, const char *bad, struct ig_err *err)
+{
+	struct chat_res res = { 0 };
+	struct buf fu = BUF_INIT(0);
+	char *body, *content;
+	cJSON *v = NULL;
+
+	job_note(x->job, "malformed answer (%s); one repair attempt", err->msg);
+	buf_printf(&fu, "That answer could not be used: %s. Reply again with only "
+			"the JSON value that matches the required schema, nothing else.",
+		   err->msg);
+	x->req.assistant = bad;
+	x->req.followup = buf_str(&fu);
+	body = provider_chat_body(x->prov, &x->req);
+	ig_err_clear(err);
+	content = send_once(x, body, &res, err);
+	if (content)
+		v = parse_answer(x, content, err);
+	if (!v && content)
+		ig_err_prefix(err, "malformed answer after a repair attempt");
+	free(content);
+	free(body);
+	chat_res_release(&res);
+	buf_release(&fu);
+	x->req.assistant = x->req.followup = NULL;
+	return v;
+}
+
+static int
+build(struct exchange *x, const struct prompt_vars *vars, struct ig_err *err)
+{
+	const char *sys = prompt_system(x->p);
+	long mt = prompt_max_tokens(x->p);
+	double temp = prompt_temperature(x->p);
+	const char *v;
+
+	if (!(x->user = prompt_render(prompt_body(x->p), vars, err)))
+		return ig_err_prefix(err, "prompt '%s' (%s)", x->fn, prompt_source(x->p));
+	if (sys && !(x->system = prompt_render(sys, vars, err)))
+		return ig_err_prefix(err, "system prompt '%s'", x->fn);
+	x->req.model = ai_model(x->run, x->fn, x->p);
+	if (!x->req.model)
+		return ig_err_set(err, IG_ECONFIG, "no model for '%s' (set functions.%s.model "
+				  "or --model)", x->fn, x->fn);
+	if ((v = config_getf(x->run->cfg, "functions.%s.max_tokens", x->fn)) && *v && mt < 0)
+		mt = atol(v);
+	if ((v = config_getf(x->run->cfg, "functions.%s.temperature", x->fn)) && *v &&
+	    isnan(temp))
+		temp = atof(v);
+	x->req.system = x->system;
+	x->req.user = x->user;
+	x->req.schema = prompt_schema(x->p);
+	x->req.schema_name = prompt_schema_name(x->p);
+	x->req.max_tokens = mt;
+	x->req.temperature = temp;
+	return 0;
+}
+
+static cJSON *
+from_cache(struct exchange *x, const char *key, struct ig_err *err)
+{
+	struct cache_hit hit = { 0 };
+	struct chat_res res = { 0 };
+	cJSON *v;
+
+	if (x->run->opts->no_cache || x->run->opts->refresh ||
+	    !cache_get(x->w->ws, key, &hit))
+		return NULL;
+	v = parse_answer(x, hit.response, err);
+	free(hit.response);
+	if (!v) {
+		ig_err_clear(err);
+		return NULL;
+	}
+	job_note(x->job, "cache hit");
+	log_call(x, &res, "cached", NULL, 1, 0);
+	return v;
+}
+
+int
+ai_chat(struct worker *w, struct job *job, const char *fn, const struct prompt *p,
+	const struct prompt_vars *vars, cJSON **answer_out, struct ig_err *err)
+{
+	struct exchange x = { 0 };
+	struct chat_res res = { 0 };
+	char key[CACHE_KEY_LEN], *body = NULL, *content = NULL;
+	cJSON *v = NULL;
+	int rc = -1;
+
+	x.run = w->run;
+	x.w = w;
+	x.job = job;
+	x.fn = fn;
+	x.p = p;
+	*answer_out = NULL;
+	if (!(x.prov = run_provider(w->run, fn, err)) || build(&x, vars, err) < 0)
+		goto out;
+	body = provider_chat_body(x.prov, &x.req);
+	job_phase(job, PH_AI_CALL);
+	if (w->run->opts->dry_run) {
+		dry_run(&x, body);
+		rc = AI_DRY_RUN;
+		goto out;
+	}
+	cache_key(provider_base_url(x.prov), body, key);
+	if ((v = from_cache(&x, key, err)))
+		goto done;
+	if (!(content = send_with_room(&x, &body, &res, err)))
+		goto out;
+	job_phase(job, PH_PARSE);
+	if (!(v = parse_answer(&x, content, err)) && err->code == IG_EPROTO)
+		v = repair(&x, content, err);
+	if (!v)
+		goto out;
+	{
+		char *txt = cJSON_PrintUnformatted(v);
+		cache_put(w->ws, key, fn, x.req.model, txt, res.tokens_in, res.tokens_out,
+			  res.tokens_cached, NULL);
+		free(txt);
+	}
+done:
+	job_phase(job, PH_PARSE);
+	*answer_out = v;
+	rc = AI_OK;
+out:
+	free(content);
+	free(body);
+	free(x.user);
+	free(x.system);
+	chat_res_release(&res);
+	return rc;
+}

@@ -1,0 +1,54 @@
+/*
+ * ai.h: the one way to ask a model for a structured answer.
+ *
+ * ai_chat() renders the prompt, then: answers from the workspace cache when
+ * it can (free); under --dry-run emits the request it would send with its
+ * estimated cost and sends nothing; reserves the worst-case cost against
+ * --max-cost; sends through the provider (retries live in http.c); treats
+ * a "length" finish as truncation (one retry with twice the room, then a
+ * clear failure) and "content_filter" or a refusal as refused; extracts and
+ * checks the JSON against the prompt's schema, with one repair turn when
+ * the answer is malformed; caches good answers; and logs every call with
+ * its tokens, cost, duration and outcome in ai_log.
+ */
+#ifndef IG_AI_H
+#define IG_AI_H
+
+#include <cjson/cJSON.h>
+
+#include "compat.h"
+#include "engine.h"
+#include "err.h"
+#include "prompt.h"
+
+enum ai_result { AI_OK = 0, AI_DRY_RUN = 1 };
+
+/*
+ * Returns AI_OK with *answer_out (caller frees), AI_DRY_RUN with nothing
+ * sent, or -1 with err set (IG_EBUDGET when the budget forbids the call).
+ */
+int ai_chat(struct worker *w, struct job *job, const char *fn,
+	    const struct prompt *p, const struct prompt_vars *vars,
+	    cJSON **answer_out, struct ig_err *err);
+
+/* The model a function uses: --model, then front matter, then config. */
+const char *ai_model(struct run *run, const char *fn, const struct prompt *p);
+
+/*
+ * Logs one non-chat call (embeddings, images, moderation) in ai_log and
+ * the run totals.  cost < 0 = unknown.
+ */
+struct ai_logrec {
+	const char *function, *provider, *model, *endpoint, *outcome, *error;
+	const char *request_id;
+	long http_status, tokens_in, tokens_out, tokens_cached;
+	int attempts, cached, batch;
+	double cost, seconds;
+};
+long ai_log(struct worker *w, struct job *job, const struct ai_logrec *r);
+
+/* Budget for --max-cost: reserve before a call, settle after. */
+int ai_budget_reserve(struct run *run, double usd, struct ig_err *err);
+void ai_budget_settle(struct run *run, double reserved, double actual);
+
+#endif

@@ -1,0 +1,585 @@
+/* engine.c: the record loop, worker pool and ordered writer (see engine.h). */
+#include "compat.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "engine_priv.h"
+#include "http.h"
+#include "json.h"
+#include "jsonl.h"
+#include "msg.h"
+#include "provider.h"
+
+volatile sig_atomic_t engine_cancel;
+
+static const char *const phase_names[] = {
+	"INIT", "PREP", "AI_CALL", "PARSE", "SAVE", "DONE"
+};
+
+const char *
+phase_name(enum phase ph)
+{
+	return phase_names[ph];
+}
+
+double
+engine_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void run_wait(struct run *run);
+
+/* ---- jobs ---- */
+
+void
+job_set_data(struct job *job, void *data)
+{
+	job->data = data;
+}
+
+void *
+job_data(struct job *job)
+{
+	return job->data;
+}
+
+const char *
+job_ref(const struct job *job)
+{
+	return job->ref;
+}
+
+struct run *
+job_run(struct job *job)
+{
+	return job->run;
+}
+
+void
+job_set_ref(struct job *job, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(job->ref, sizeof job->ref, fmt, ap);
+	va_end(ap);
+}
+
+void
+job_emit(struct job *job, cJSON *rec)
+{
+	cJSON_AddItemToArray(job->out, rec);
+}
+
+static cJSON *
+last_step(struct job *job)
+{
+	int n = cJSON_GetArraySize(job->steps);
+
+	return n ? cJSON_GetArrayItem(job->steps, n - 1) : NULL;
+}
+
+static void
+end_step(struct job *job, const char *status)
+{
+	cJSON *st = last_step(job);
+
+	if (!st || cJSON_GetObjectItemCaseSensitive(st, "status"))
+		return;
+	cJSON_AddStringToObject(st, "status", status);
+	cJSON_AddNumberToObject(st, "ms",
+				floor((engine_now() - job->phase_start) * 1000));
+}
+
+void
+job_phase(struct job *job, enum phase ph)
+{
+	cJSON *st;
+
+	end_step(job, "ok");
+	job->phase = (int)ph;
+	job->phase_start = engine_now();
+	st = cJSON_CreateObject();
+	cJSON_AddStringToObject(st, "phase", phase_name(ph));
+	cJSON_AddItemToArray(job->steps, st);
+	progress_phase(job->run->progress, job->ref, phase_name(ph));
+	if (msg_level() >= MSG_DEBUG)
+		ig_debugf("%s: %s", job->ref, phase_name(ph));
+}
+
+void
+job_note(struct job *job, const char *fmt, ...)
+{
+	cJSON *st = last_step(job);
+	struct buf b = BUF_INIT(0);
+	const char *old;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	ig_redact(b.data);
+	if (st) {
+		old = json_str(st, "note");
+		if (old) {
+			struct buf nb = BUF_INIT(0);
+			buf_printf(&nb, "%s; %s", old, buf_str(&b));
+			cJSON_ReplaceItemInObject(st, "note", cJSON_CreateString(buf_str(&nb)));
+			buf_release(&nb);
+		} else {
+			cJSON_AddStringToObject(st, "note", buf_str(&b));
+		}
+	}
+	if (msg_level() >= MSG_VERBOSE)
+		ig_verbosef("%s: %s", job->ref, buf_str(&b));
+	buf_release(&b);
+}
+
+cJSON *
+job_steps(const struct job *job)
+{
+	return cJSON_Duplicate(job->steps, 1);
+}
+
+void
+job_add_log_id(struct job *job, long id)
+{
+	long *n = realloc(job->log_ids, (job->nlog + 1) * sizeof *n);
+
+	if (!n)
+		return;
+	job->log_ids = n;
+	job->log_ids[job->nlog++] = id;
+}
+
+void
+job_free(struct job *job)
+{
+	if (job->data && job->run->fn->free)
+		job->run->fn->free(job->data);
+	cJSON_Delete(job->out);
+	cJSON_Delete(job->steps);
+	free(job->log_ids);
+	free(job);
+}
+
+struct job *
+run_new_job(struct run *run, const char *ref)
+{
+	struct job *job = calloc(1, sizeof *job);
+
+	if (!job)
+		return NULL;
+	job->run = run;
+	job->out = cJSON_CreateArray();
+	job->steps = cJSON_CreateArray();
+	job->phase = -1;
+	snprintf(job->ref, sizeof job->ref, "%s", ref ? ref : "");
+	return job;
+}
+
+/* Appends a job in order; finished ones (skipped) are written in turn. */
+void
+engine_enqueue(struct run *run, struct job *job)
+{
+	pthread_mutex_lock(&run->lock);
+	/* Backpressure: keep memory bounded when output is slower than input. */
+	while (run->unwritten > run->jobs * 4 + 16 && !engine_cancel)
+		run_wait(run);
+	job->seq = run->next_seq++;
+	if (run->tail)
+		run->tail->next = job;
+	else
+		run->head = job;
+	run->tail = job;
+	run->unwritten++;
+	pthread_cond_broadcast(&run->cond);
+	pthread_mutex_unlock(&run->lock);
+}
+
+int
+run_submit(struct run *run, struct job *job)
+{
+	job->state = JOB_PENDING;
+	progress_add_total(run->progress, 1);
+	engine_enqueue(run, job);
+	return 0;
+}
+
+/* ---- run accessors ---- */
+
+const struct config *
+run_config(const struct run *run)
+{
+	return run->cfg;
+}
+
+struct config *
+run_config_mut(struct run *run)
+{
+	return run->cfg;
+}
+
+struct ws *
+run_ws(struct run *run)
+{
+	return run->ws;
+}
+
+long
+run_id(const struct run *run)
+{
+	return run->run_id;
+}
+
+const struct run_opts *
+run_opts(const struct run *run)
+{
+	return run->opts;
+}
+
+const char *
+run_function(const struct run *run)
+{
+	return run->fn->name;
+}
+
+void
+run_set_data(struct run *run, void *data)
+{
+	run->data = data;
+}
+
+void *
+run_data(struct run *run)
+{
+	return run->data;
+}
+
+volatile sig_atomic_t *
+run_cancel(struct run *run)
+{
+	(void)run;
+	return &engine_cancel;
+}
+
+struct progress *
+run_progress(struct run *run)
+{
+	return run->progress;
+}
+
+static int
+is_loopback(const char *url)
+{
+	return strstr(url, "://127.0.0.1") || strstr(url, "://localhost") ||
+	       strstr(url, "://[::1]");
+}
+
+struct provider *
+run_provider(struct run *run, const char *fn, struct ig_err *err)
+{
+	const char *name = config_getf(run->cfg, "functions.%s.provider", fn);
+	struct provider *p = NULL;
+
+	if (!name || !*name)
+		name = config_str(run->cfg, !strcmp(fn, "embed") ? "embed.provider"
+								  : "text.provider");
+	pthread_mutex_lock(&run->lock);
+	for (size_t i = 0; i < run->nproviders; i++)
+		if (!strcmp(run->providers[i].name, name))
+			p = run->providers[i].p;
+	if (!p && run->nproviders < ARRAY_SIZE(run->providers)) {
+		p = provider_new(run->cfg, name, run->jobs, err);
+		if (p) {
+			run->providers[run->nproviders].name = strdup(name);
+			run->providers[run->nproviders++].p = p;
+		}
+	}
+	pthread_mutex_unlock(&run->lock);
+	if (p && !provider_has_key(p) && !run->opts->dry_run &&
+	    !is_loopback(provider_base_url(p))) {
+		ig_err_set(err, IG_ENOPERM,
+			   "no API key for provider '%s' (set %s or providers.%s.api_key)",
+			   name, !strcmp(name, "openai") ? "OPENAI_API_KEY"
+			   : !strcmp(name, "runware") ? "RUNWARE_API_KEY" : "its api_key_file",
+			   name);
+		return NULL;
+	}
+	return p;
+}
+
+/* ---- workers ---- */
+
+struct ws *
+worker_ws(struct worker *w)
+{
+	return w->ws;
+}
+
+struct run *
+worker_run(struct worker *w)
+{
+	return w->run;
+}
+
+void
+worker_set_job(struct worker *w, struct job *job)
+{
+	w->job = job;
+}
+
+static void
+on_retry(void *ctx, int attempt, double wait, const char *why)
+{
+	struct worker *w = ctx;
+	const char *ref = w->job ? w->job->ref : "request";
+
+	progress_retry(w->run->progress, ref, attempt, wait, why);
+	progress_clear(w->run->progress);
+	ig_warnf("%s: %s; retry %d in %.1f s", ref, why, attempt, wait);
+	if (w->job)
+		job_note(w->job, "retry %d after %s", attempt, why);
+}
+
+struct http_client *
+worker_client(struct worker *w, struct provider *p)
+{
+	for (size_t i = 0; i < w->nclients; i++)
+		if (w->clients[i].p == p)
+			return w->clients[i].c;
+	if (w->nclients == ARRAY_SIZE(w->clients))
+		return NULL;
+	w->clients[w->nclients].p = p;
+	w->clients[w->nclients].c = provider_client(p, &engine_cancel, on_retry, w);
+	return w->clients[w->nclients++].c;
+}
+
+void
+worker_release(struct worker *w)
+{
+	for (size_t i = 0; i < w->nclients; i++)
+		http_client_free(w->clients[i].c);
+	w->nclients = 0;
+	if (w->ws && w->ws != w->run->ws)
+		ws_close(w->ws);
+	w->ws = NULL;
+}
+
+/* Stores the final steps on every ai_log row the job wrote. */
+static void
+log_steps(struct worker *w, struct job *job, const char *error)
+{
+	sqlite3_stmt *st;
+	char *steps;
+
+	if (!job->nlog || !w->ws)
+		return;
+	steps = cJSON_PrintUnformatted(job->steps);
+	st = ws_prepare(w->ws, "UPDATE ai_log SET steps = ?,"
+			       " error = coalesce(error, ?) WHERE id = ?", NULL);
+	for (size_t i = 0; st && i < job->nlog; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, steps, -1, SQLITE_STATIC);
+		if (error)
+			sqlite3_bind_text(st, 2, error, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 2);
+		sqlite3_bind_int64(st, 3, job->log_ids[i]);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	free(steps);
+}
+
+static void
+run_job(struct worker *w, struct job *job)
+{
+	struct run *run = w->run;
+	int rc;
+
+	w->job = job;
+	ig_err_clear(&job->err);
+	rc = run->fn->work(w, job, &job->err);
+	if (rc < 0) {
+		ig_redact(job->err.msg);
+		end_step(job, "failed");
+		if (run->fn->failed)
+			run->fn->failed(w, job, &job->err);
+	} else {
+		job_phase(job, PH_DONE);
+		end_step(job, "ok");
+	}
+	log_steps(w, job, rc < 0 ? job->err.msg : NULL);
+	w->job = NULL;
+	pthread_mutex_lock(&run->lock);
+	job->state = rc < 0 ? JOB_FAILED : JOB_DONE;
+	pthread_cond_broadcast(&run->cond);
+	pthread_mutex_unlock(&run->lock);
+}
+
+static struct job *
+next_pending(struct run *run)
+{
+	for (struct job *j = run->head; j; j = j->next)
+		if (j->state == JOB_PENDING)
+			return j;
+	return NULL;
+}
+
+/* Waits on the run's condition, waking now and then to notice a signal. */
+static void
+run_wait(struct run *run)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 100 * 1000 * 1000;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&run->cond, &run->lock, &ts);
+}
+
+/* The next job to start, or NULL when input is over; caller holds the lock. */
+static struct job *
+take_job(struct run *run)
+{
+	struct job *job;
+
+	for (;;) {
+		job = next_pending(run);
+		if (job && (run->stop || engine_cancel)) {
+			/* Stopping: what has not started is skipped, not started. */
+			job->state = JOB_SKIPPED;
+			pthread_cond_broadcast(&run->cond);
+			continue;
+		}
+		if (job || run->input_done)
+			return job;
+		run_wait(run);
+	}
+}
+
+void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct run *run = w->run;
+	struct job *job;
+
+	for (;;) {
+		pthread_mutex_lock(&run->lock);
+		job = take_job(run);
+		if (job)
+			job->state = JOB_RUNNING;
+		pthread_mutex_unlock(&run->lock);
+		if (!job)
+			break;
+		run_job(w, job);
+	}
+	return NULL;
+}
+
+/* ---- the writer ---- */
+
+static void
+write_job(struct run *run, struct job *job)
+{
+	cJSON *rec;
+	struct ig_err err = { 0 };
+
+	progress_clear(run->progress);
+	switch (job->state) {
+	case JOB_DONE:
+	case JOB_SKIPPED:
+		cJSON_ArrayForEach(rec, job->out)
+			if (!run->write_failed && jsonl_write(stdout, rec, &err) < 0) {
+				run->write_failed = 1;
+				run->write_err = err;
+				engine_cancel = 1;
+			}
+		if (job->state == JOB_DONE) {
+			run->t.done++;
+			progress_record(run->progress, job->ref, "done", NULL);
+		} else {
+			run->t.skipped++;
+			progress_record(run->progress, job->ref, "skipped", NULL);
+		}
+		break;
+	case JOB_FAILED:
+		ig_errorf("%s: %s", job->ref, job->err.msg);
+		run->t.failed++;
+		if (!run->first_fail)
+			run->first_fail = job->err.code ? job->err.code : IG_ESOFTWARE;
+		if (job->err.code == IG_EBUDGET)
+			run->budget_hit = 1;
+		progress_record(run->progress, job->ref, "failed", job->err.msg);
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+finished(const struct job *j)
+{
+	return j->state == JOB_DONE || j->state == JOB_FAILED || j->state == JOB_SKIPPED;
+}
+
+/* Writes every finished job that may go out now; caller holds the lock. */
+static void
+drain(struct run *run)
+{
+	struct job **pp = &run->head, *prev = NULL;
+
+	while (*pp) {
+		struct job *j = *pp;
+
+		if (!finished(j)) {
+			if (!run->opts->unordered)
+				break;
+			prev = j;
+			pp = &j->next;
+			continue;
+		}
+		*pp = j->next;
+		if (run->tail == j)
+			run->tail = prev;
+		run->unwritten--;
+		pthread_mutex_unlock(&run->lock);
+		write_job(run, j);
+		job_free(j);
+		pthread_mutex_lock(&run->lock);
+		pthread_cond_broadcast(&run->cond);
+		pp = prev ? &prev->next : &run->head;
+	}
+}
+
+void *
+writer_main(void *arg)
+{
+	struct run *run = arg;
+
+	pthread_mutex_lock(&run->lock);
+	for (;;) {
+		drain(run);
+		if (run->input_done && !run->head)
+			break;
+		run_wait(run);
+	}
+	pthread_mutex_unlock(&run->lock);
+	return NULL;
+}

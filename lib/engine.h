@@ -1,0 +1,145 @@
+/*
+ * engine.h: runs records through the phases INIT, PREP, AI_CALL, PARSE,
+ * SAVE and DONE, many at once.
+ *
+ * Design: the main thread reads input and runs INIT (validation, cheap
+ * lookups) on its own workspace connection; a pool of --jobs worker
+ * threads runs the rest of each record (PREP to SAVE), each with its own
+ * workspace connection and HTTP client, so SQLite never shares a handle
+ * and every slow request overlaps the others.  We chose threads over
+ * libcurl's multi interface because a record's work is a short sequential
+ * story (prompt, call, maybe a repair call, parse, save, maybe download
+ * images) that reads best as straight-line code; the pool bounds the
+ * number in flight and the shared rate limiter adapts it.  A writer thread
+ * emits finished records in input order (or as they finish with
+ * --unordered), so a downstream stage starts at once.
+ *
+ * A function (ideas, write, ...) is a struct fn_ops.  Memory: the engine
+ * owns jobs; fn data hung on a job is freed with fn_ops.free.
+ */
+#ifndef IG_ENGINE_H
+#define IG_ENGINE_H
+
+#include <signal.h>
+
+#include <cjson/cJSON.h>
+
+#include "compat.h"
+#include "config.h"
+#include "err.h"
+#include "progress.h"
+#include "workspace.h"
+
+struct run;
+struct worker;
+struct job;
+struct provider;
+struct http_client;
+
+enum phase { PH_INIT, PH_PREP, PH_AI_CALL, PH_PARSE, PH_SAVE, PH_DONE };
+const char *phase_name(enum phase ph);
+
+/* What a run was asked to do; filled by opt.c from the command line. */
+struct run_opts {
+	const char *program;
+	const char *workspace;		/* NULL = config */
+	const char *config_file;
+	const char *prompt_file;	/* --prompt */
+	const char *model;		/* --model, for this program's function */
+	int jobs;			/* 0 = config run.jobs */
+	int unordered, dry_run, no_cache, refresh, keep_going, batch;
+	double max_cost;		/* < 0 = config run.max_cost */
+	int progress;			/* enum progress_mode, -1 = config */
+	int verbosity;			/* enum msg_level */
+	char **inputs;			/* files ("-" = stdin); NULL = stdin */
+	int ninputs;
+	long *ids;			/* records to take from the workspace */
+	size_t nids;
+	int all;			/* --all / --queued / --pending */
+	unsigned flags;			/* RUN_* switches of one program */
+	/* Settings given as flags: "key=value" pairs applied last. */
+	const char *sets[32];
+	int nsets;
+};
+
+enum {
+	RUN_MORE = 1 << 0,		/* igny8-ideas --more */
+	RUN_REBUILD = 1 << 1,		/* igny8-cluster --rebuild */
+	RUN_EMIT_KEYWORDS = 1 << 2,	/* igny8-cluster --emit keywords */
+	RUN_INSERT = 1 << 3,		/* igny8-image --insert */
+	RUN_MODERATE = 1 << 4		/* igny8-write --moderate */
+};
+
+struct fn_ops {
+	const char *name;	/* function: config functions.<name>.*, prompts, ai_log */
+	const char *input_type;	/* record type taken by id ("cluster", "task") */
+	const char *const *accepts;	/* record types accepted on stdin, NULL-terminated */
+	/* SQL selecting the ids for --all (one column). */
+	const char *select_all;
+	/*
+	 * INIT, main thread: check a record and prepare the job.  Return 0 to
+	 * run the job, 1 when nothing is left to do (records to re-emit may
+	 * have been added with job_emit), -1 for a bad record (err set).
+	 */
+	int (*init)(struct run *run, struct job *job, const cJSON *rec,
+		    struct ig_err *err);
+	/* PREP..SAVE, in a worker thread.  0 done, -1 failed (err set). */
+	int (*work)(struct worker *w, struct job *job, struct ig_err *err);
+	/* Called on the main thread after all input and jobs are done. */
+	int (*finish)(struct run *run, struct worker *w, struct ig_err *err);
+	void (*free)(void *data);
+	/* Called with the job's error when work failed (e.g. mark a task failed). */
+	void (*failed)(struct worker *w, struct job *job, const struct ig_err *err);
+};
+
+/* Monotonic seconds, for durations. */
+double engine_now(void);
+
+/* Runs a whole filter program; returns the exit status. */
+int engine_main(const struct fn_ops *fn, struct run_opts *o);
+
+/* Run-level accessors. */
+const struct config *run_config(const struct run *run);
+struct config *run_config_mut(struct run *run);
+struct ws *run_ws(struct run *run);
+long run_id(const struct run *run);
+const struct run_opts *run_opts(const struct run *run);
+const char *run_function(const struct run *run);
+volatile sig_atomic_t *run_cancel(struct run *run);
+struct progress *run_progress(struct run *run);
+/* Function state for the whole run (freed by the function's finish). */
+void run_set_data(struct run *run, void *data);
+void *run_data(struct run *run);
+/* Queues another job (from init or finish); the engine owns it. */
+struct job *run_new_job(struct run *run, const char *ref);
+int run_submit(struct run *run, struct job *job);
+/* Writes a record to stdout now (from finish, main thread). */
+int run_emit(struct run *run, cJSON *rec, struct ig_err *err);
+/* The provider for a function's chat calls (functions.<fn>.provider). */
+struct provider *run_provider(struct run *run, const char *fn,
+			      struct ig_err *err);
+
+/* Job accessors. */
+void job_set_data(struct job *job, void *data);
+void *job_data(struct job *job);
+const char *job_ref(const struct job *job);
+void job_set_ref(struct job *job, const char *fmt, ...) IG_PRINTF(2, 3);
+/* Takes ownership of rec; written when the job is done. */
+void job_emit(struct job *job, cJSON *rec);
+/* Marks the start of a phase (ends the previous step). */
+void job_phase(struct job *job, enum phase ph);
+/* Notes a step detail ("cache hit", "repair attempt"). */
+void job_note(struct job *job, const char *fmt, ...) IG_PRINTF(2, 3);
+/* The job's steps so far as a JSON array (caller frees). */
+cJSON *job_steps(const struct job *job);
+void job_add_log_id(struct job *job, long id);
+struct run *job_run(struct job *job);
+
+/* Worker accessors. */
+struct ws *worker_ws(struct worker *w);
+struct run *worker_run(struct worker *w);
+/* This worker's HTTP client for a provider (created on first use). */
+struct http_client *worker_client(struct worker *w, struct provider *p);
+void worker_set_job(struct worker *w, struct job *job);
+
+#endif

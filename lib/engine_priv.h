@@ -1,0 +1,81 @@
+/* engine_priv.h: the run, worker and job structs, shared by engine.c and ai.c. */
+#ifndef IG_ENGINE_PRIV_H
+#define IG_ENGINE_PRIV_H
+
+#include <pthread.h>
+
+#include "engine.h"
+#include "workspace.h"
+
+enum job_state { JOB_PENDING, JOB_RUNNING, JOB_DONE, JOB_FAILED, JOB_SKIPPED };
+
+struct job {
+	struct run *run;
+	long seq;
+	char ref[128];		/* "cluster:12", for messages and the log */
+	void *data;
+	cJSON *out;		/* records to write, an array */
+	enum job_state state;
+	struct ig_err err;
+	cJSON *steps;		/* [{phase, status, ms, note}] */
+	int phase;		/* current phase, -1 before INIT */
+	double phase_start;
+	long *log_ids;
+	size_t nlog;
+	struct job *next;
+};
+
+struct provider_slot {
+	char *name;
+	struct provider *p;
+};
+
+struct run {
+	const struct fn_ops *fn;
+	struct run_opts *opts;
+	struct config *cfg;
+	struct ws *ws;
+	char *ws_path;
+	long run_id;
+	struct progress *progress;
+	struct provider_slot providers[8];
+	size_t nproviders;
+	int jobs;
+	void *data;			/* the function's run-level state */
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct job *head, *tail;	/* every job not yet written, in order */
+	long next_seq, unwritten;
+	int input_done;			/* no more jobs will be submitted */
+	int stop;			/* budget or interrupt: start nothing new */
+
+	/* Totals, under lock. */
+	struct ws_run_totals t;
+	double reserved, max_cost, est_cost;
+	int budget_hit;
+	int first_fail;			/* exit class of the first failure */
+	int write_failed;
+	struct ig_err write_err;
+};
+
+struct worker {
+	struct run *run;
+	struct ws *ws;
+	struct job *job;		/* the job being worked on */
+	struct {
+		struct provider *p;
+		struct http_client *c;
+	} clients[8];
+	size_t nclients;
+	pthread_t thread;
+};
+
+void job_free(struct job *job);
+void engine_enqueue(struct run *run, struct job *job);
+void *worker_main(void *w);	/* takes pending jobs until input is done */
+void *writer_main(void *run);	/* writes finished jobs in order */
+void worker_release(struct worker *w);
+extern volatile sig_atomic_t engine_cancel;
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * fn.h: the four AI functions, each a struct fn_ops run by the engine, and
+ * the helpers they share.
+ */
+#ifndef IG_FN_H
+#define IG_FN_H
+
+#include "engine.h"
+
+extern const struct fn_ops fn_cluster;
+extern const struct fn_ops fn_ideas;
+extern const struct fn_ops fn_write;
+extern const struct fn_ops fn_image;
+
+/* Context variables every prompt gets: site_name, audience, context, sector, language. */
+struct prompt_vars;
+void fn_common_vars(struct run *run, struct prompt_vars *v, const char *sector);
+
+/* Runs a SELECT of one text column into a JSON array (caller frees). */
+cJSON *fn_column_array(struct ws *ws, const char *sql, long id);
+
+#endif

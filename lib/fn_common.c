@@ -1,0 +1,38 @@
+/* fn_common.c: what the AI functions share: prompt context and small queries. */
+#include "compat.h"
+
+#include "config.h"
+#include "fn.h"
+#include "prompt.h"
+#include "workspace.h"
+
+void
+fn_common_vars(struct run *run, struct prompt_vars *v, const char *sector)
+{
+	const struct config *cfg = run_config(run);
+	const char *aud = config_str(cfg, "write.audience");
+
+	prompt_vars_set(v, "site_name", *config_str(cfg, "site.name") ?
+			config_str(cfg, "site.name") : "the site");
+	prompt_vars_set(v, "audience", *aud ? aud : *config_str(cfg, "site.audience") ?
+			config_str(cfg, "site.audience") : "general readers");
+	prompt_vars_set(v, "context", config_str(cfg, "site.context"));
+	prompt_vars_set(v, "language", config_str(cfg, "write.language"));
+	prompt_vars_set(v, "sector", sector && *sector ? sector : "general");
+}
+
+cJSON *
+fn_column_array(struct ws *ws, const char *sql, long id)
+{
+	sqlite3_stmt *st = ws_prepare(ws, sql, NULL);
+	cJSON *arr = cJSON_CreateArray();
+
+	if (!st)
+		return arr;
+	sqlite3_bind_int64(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(
+						  (const char *)sqlite3_column_text(st, 0)));
+	sqlite3_finalize(st);
+	return arr;
+}

@@ -1,0 +1,219 @@
+/*
+ * fn_ideas.c: content ideas for a cluster (the audit's generate_ideas).
+ * A cluster that already has ideas is not sent again unless --more, so a
+ * rerun costs nothing and adds no duplicates; its ideas are re-emitted.
+ */
+#include "compat.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ai.h"
+#include "config.h"
+#include "fn.h"
+#include "json.h"
+#include "prompt.h"
+#include "records.h"
+#include "workspace.h"
+
+struct ideas_job {
+	long cluster_id;
+};
+
+static void
+emit_ideas(struct ws *ws, struct job *job, long cluster_id, int round)
+{
+	sqlite3_stmt *st = ws_prepare(ws, "SELECT id FROM ideas WHERE cluster_id = ?"
+					  " AND (? = 0 OR round = ?) ORDER BY id", NULL);
+
+	if (!st)
+		return;
+	sqlite3_bind_int64(st, 1, cluster_id);
+	sqlite3_bind_int(st, 2, round);
+	sqlite3_bind_int(st, 3, round);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *rec = rec_get(ws, "idea", (long)sqlite3_column_int64(st, 0), NULL);
+		if (rec)
+			job_emit(job, rec);
+	}
+	sqlite3_finalize(st);
+}
+
+static int
+ideas_round(struct ws *ws, long cluster_id)
+{
+	sqlite3_stmt *st = ws_prepare(ws, "SELECT coalesce(max(round), 0) FROM ideas"
+					  " WHERE cluster_id = ?", NULL);
+	int r = 0;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, cluster_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		r = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+ideas_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *err)
+{
+	struct ws *ws = run_ws(run);
+	struct ideas_job *ij;
+	long id = rec_id(rec, "cluster", err);
+	cJSON *c;
+
+	if (id < 0)
+		return -1;
+	if (!(c = rec_get(ws, "cluster", id, err)))
+		return -1;
+	cJSON_Delete(c);
+	job_set_ref(job, "cluster:%ld", id);
+	if (ideas_round(ws, id) > 0 && !(run_opts(run)->flags & RUN_MORE)) {
+		emit_ideas(ws, job, id, 0);
+		return 1;
+	}
+	if (!(ij = calloc(1, sizeof *ij)))
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	ij->cluster_id = id;
+	job_set_data(job, ij);
+	return 0;
+}
+
+static struct prompt_vars *
+ideas_vars(struct worker *w, long cluster_id, struct ig_err *err)
+{
+	struct run *run = worker_run(w);
+	struct ws *ws = worker_ws(w);
+	struct prompt_vars *v;
+	cJSON *c = rec_get(ws, "cluster", cluster_id, err), *titles;
+	char *kw, *existing;
+
+	if (!c)
+		return NULL;
+	v = prompt_vars_new();
+	fn_common_vars(run, v, json_str(c, "sector"));
+	prompt_vars_set(v, "cluster", json_str(c, "name"));
+	prompt_vars_set(v, "description", json_str(c, "description") ?
+			json_str(c, "description") : "");
+	kw = cJSON_PrintUnformatted(json_arr(c, "keywords"));
+	prompt_vars_set(v, "keywords", kw);
+	titles = fn_column_array(ws, "SELECT title FROM ideas WHERE cluster_id = ?"
+				     " ORDER BY id", cluster_id);
+	existing = cJSON_GetArraySize(titles) ? cJSON_PrintUnformatted(titles)
+					      : strdup("(none)");
+	prompt_vars_set(v, "existing", existing);
+	prompt_vars_setf(v, "count", "%ld", config_int(run_config(run), "ideas.count"));
+	free(kw);
+	free(existing);
+	cJSON_Delete(titles);
+	cJSON_Delete(c);
+	return v;
+}
+
+static int
+save_idea(struct ws *ws, struct run *run, long cluster_id, int round,
+	  const cJSON *idea, long *id_out, struct ig_err *err)
+{
+	sqlite3_stmt *st;
+	char now[32], *kw, *outline;
+	int rc = 0;
+
+	ws_now(now);
+	st = ws_prepare(ws, "INSERT INTO ideas (cluster_id, title, content_type, structure,"
+			    " description, outline, primary_keyword, keywords, word_count,"
+			    " round, created_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", err);
+	if (!st)
+		return -1;
+	kw = cJSON_PrintUnformatted(json_arr(idea, "keywords"));
+	outline = cJSON_PrintUnformatted(json_arr(idea, "outline"));
+	sqlite3_bind_int64(st, 1, cluster_id);
+	sqlite3_bind_text(st, 2, json_str(idea, "title"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, json_str(idea, "content_type"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, json_str(idea, "structure"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, json_str(idea, "description"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, outline, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, json_str(idea, "primary_keyword"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, kw, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, json_long(idea, "word_count", 0));
+	sqlite3_bind_int(st, 10, round);
+	sqlite3_bind_text(st, 11, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 12, run_id(run));
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = ws_fail(ws, err, "saving an idea");
+	*id_out = ws_last_id(ws);
+	sqlite3_finalize(st);
+	free(kw);
+	free(outline);
+	return rc;
+}
+
+/* SAVE: all ideas of the answer in one transaction, as a new round. */
+static int
+ideas_save(struct worker *w, struct job *job, long cluster_id, const cJSON *answer,
+	   struct ig_err *err)
+{
+	struct ws *ws = worker_ws(w);
+	const cJSON *idea;
+	int round;
+	long id;
+
+	job_phase(job, PH_SAVE);
+	if (ws_begin(ws, err) < 0)
+		return -1;
+	round = ideas_round(ws, cluster_id);
+	/* Another run saved ideas for it meanwhile: keep those, add nothing. */
+	if (round > 0 && !(run_opts(worker_run(w))->flags & RUN_MORE)) {
+		ws_rollback(ws);
+		emit_ideas(ws, job, cluster_id, 0);
+		return 0;
+	}
+	cJSON_ArrayForEach(idea, json_arr(answer, "ideas"))
+		if (save_idea(ws, worker_run(w), cluster_id, round + 1, idea, &id, err) < 0) {
+			ws_rollback(ws);
+			return -1;
+		}
+	if (ws_commit(ws, err) < 0)
+		return -1;
+	emit_ideas(ws, job, cluster_id, round + 1);
+	return 0;
+}
+
+static int
+ideas_work(struct worker *w, struct job *job, struct ig_err *err)
+{
+	struct ideas_job *ij = job_data(job);
+	struct run *run = worker_run(w);
+	struct prompt_vars *v;
+	struct prompt *p;
+	cJSON *answer = NULL;
+	int rc = -1;
+
+	job_phase(job, PH_PREP);
+	p = prompt_resolve(worker_ws(w), "ideas", NULL, run_opts(run)->prompt_file, err);
+	if (!p)
+		return -1;
+	if ((v = ideas_vars(w, ij->cluster_id, err))) {
+		rc = ai_chat(w, job, "ideas", p, v, &answer, err);
+		if (rc == AI_OK)
+			rc = ideas_save(w, job, ij->cluster_id, answer, err);
+		else if (rc == AI_DRY_RUN)
+			rc = 0;
+	}
+	cJSON_Delete(answer);
+	prompt_vars_free(v);
+	prompt_free(p);
+	return rc;
+}
+
+static const char *const ideas_accepts[] = { "cluster", NULL };
+
+const struct fn_ops fn_ideas = {
+	.name = "ideas",
+	.input_type = "cluster",
+	.accepts = ideas_accepts,
+	.select_all = "SELECT id FROM clusters ORDER BY id",
+	.init = ideas_init,
+	.work = ideas_work,
+	.free = free,
+};

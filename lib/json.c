@@ -1,0 +1,366 @@
+/* json.c: model-answer JSON extraction, shape checking and getters. */
+#include "compat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "json.h"
+
+static int
+wanted(const cJSON *v, enum json_want want)
+{
+	switch (want) {
+	case JSON_OBJECT:
+		return cJSON_IsObject(v);
+	case JSON_ARRAY:
+		return cJSON_IsArray(v);
+	default:
+		return v != NULL;
+	}
+}
+
+/* Parses exactly s[0..len) (surrounding whitespace allowed). */
+static cJSON *
+parse_exact(const char *s, size_t len, enum json_want want)
+{
+	const char *end = NULL;
+	cJSON *v;
+
+	while (len && (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t'))
+		s++, len--;
+	if (!len)
+		return NULL;
+	v = cJSON_ParseWithLengthOpts(s, len, &end, 0);
+	if (!v)
+		return NULL;
+	while (end && end < s + len &&
+	       (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t'))
+		end++;
+	if ((end && end != s + len) || !wanted(v, want)) {
+		cJSON_Delete(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* Tries the body of every ``` fence; returns the first that parses. */
+static cJSON *
+from_fences(const char *s, size_t len, enum json_want want)
+{
+	const char *p = s, *end = s + len;
+
+	while (p < end) {
+		const char *open = memmem(p, (size_t)(end - p), "```", 3);
+		const char *body, *close;
+		cJSON *v;
+
+		if (!open)
+			break;
+		body = memchr(open + 3, '\n', (size_t)(end - open - 3));
+		if (!body)
+			break;
+		body++;
+		close = memmem(body, (size_t)(end - body), "```", 3);
+		if (!close)
+			close = end; /* an unclosed fence: the model stopped */
+		v = parse_exact(body, (size_t)(close - body), want);
+		if (v)
+			return v;
+		p = close + (close < end ? 3 : 0);
+		if (close == end)
+			break;
+	}
+	return NULL;
+}
+
+/* Length of the balanced value starting at s[0] ('{' or '['), or 0. */
+static size_t
+balanced_len(const char *s, size_t len)
+{
+	char stack[256];
+	size_t depth = 0;
+	int in_str = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+			continue;
+		}
+		if (c == '"') {
+			in_str = 1;
+		} else if (c == '{' || c == '[') {
+			if (depth == sizeof stack)
+				return 0;
+			stack[depth++] = c == '{' ? '}' : ']';
+		} else if (c == '}' || c == ']') {
+			if (!depth || stack[depth - 1] != c)
+				return 0;
+			if (--depth == 0)
+				return i + 1;
+		}
+	}
+	return 0;
+}
+
+static cJSON *
+from_balanced(const char *s, size_t len, enum json_want want)
+{
+	for (size_t i = 0; i < len; i++) {
+		size_t n;
+		cJSON *v;
+
+		if (s[i] != '{' && s[i] != '[')
+			continue;
+		if (want == JSON_OBJECT && s[i] != '{')
+			continue;
+		if (want == JSON_ARRAY && s[i] != '[')
+			continue;
+		n = balanced_len(s + i, len - i);
+		if (!n)
+			continue;
+		v = parse_exact(s + i, n, want);
+		if (v)
+			return v;
+	}
+	return NULL;
+}
+
+cJSON *
+json_extract(const char *text, size_t len, enum json_want want,
+	     struct ig_err *err)
+{
+	cJSON *v;
+
+	if (!text || !len) {
+		ig_err_set(err, IG_EPROTO, "empty answer");
+		return NULL;
+	}
+	if ((v = parse_exact(text, len, want)) ||
+	    (v = from_fences(text, len, want)) ||
+	    (v = from_balanced(text, len, want)))
+		return v;
+	ig_err_set(err, IG_EPROTO, "no JSON %s found in the answer",
+		   want == JSON_ARRAY ? "array" : want == JSON_OBJECT ? "object" : "value");
+	return NULL;
+}
+
+static int
+type_matches(const cJSON *v, const char *t)
+{
+	if (!strcmp(t, "object"))
+		return cJSON_IsObject(v);
+	if (!strcmp(t, "array"))
+		return cJSON_IsArray(v);
+	if (!strcmp(t, "string"))
+		return cJSON_IsString(v);
+	if (!strcmp(t, "number"))
+		return cJSON_IsNumber(v);
+	if (!strcmp(t, "integer"))
+		return cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble;
+	if (!strcmp(t, "boolean"))
+		return cJSON_IsBool(v);
+	if (!strcmp(t, "null"))
+		return cJSON_IsNull(v);
+	return 1;
+}
+
+static int
+check_type(const cJSON *v, const cJSON *type)
+{
+	const cJSON *t;
+
+	if (!type)
+		return 1;
+	if (cJSON_IsString(type))
+		return type_matches(v, type->valuestring);
+	cJSON_ArrayForEach(t, type)
+		if (cJSON_IsString(t) && type_matches(v, t->valuestring))
+			return 1;
+	return 0;
+}
+
+static int check_at(const cJSON *v, const cJSON *schema, struct buf *path,
+		    struct ig_err *err);
+
+static int
+check_object(const cJSON *v, const cJSON *schema, struct buf *path,
+	     struct ig_err *err)
+{
+	const cJSON *req = cJSON_GetObjectItemCaseSensitive(schema, "required");
+	const cJSON *props = cJSON_GetObjectItemCaseSensitive(schema, "properties");
+	const cJSON *r, *p;
+
+	cJSON_ArrayForEach(r, req) {
+		const cJSON *m;
+		if (!cJSON_IsString(r))
+			continue;
+		m = cJSON_GetObjectItemCaseSensitive(v, r->valuestring);
+		/* A nullable required member may be null but must be there. */
+		if (!m)
+			return ig_err_set(err, IG_EPROTO, "%s: missing member '%s'",
+					  buf_str(path), r->valuestring);
+	}
+	cJSON_ArrayForEach(p, props) {
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(v, p->string);
+		size_t mark = path->len;
+		int rc;
+
+		if (!m)
+			continue;
+		buf_printf(path, ".%s", p->string);
+		rc = check_at(m, p, path, err);
+		path->len = mark;
+		path->data[mark] = '\0';
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+check_array(const cJSON *v, const cJSON *schema, struct buf *path,
+	    struct ig_err *err)
+{
+	const cJSON *items = cJSON_GetObjectItemCaseSensitive(schema, "items");
+	int n = cJSON_GetArraySize(v);
+	double mn = json_num(schema, "minItems", -1);
+	double mx = json_num(schema, "maxItems", -1);
+	const cJSON *e;
+	int i = 0;
+
+	if (mn >= 0 && n < mn)
+		return ig_err_set(err, IG_EPROTO, "%s: %d items, at least %.0f expected",
+				  buf_str(path), n, mn);
+	if (mx >= 0 && n > mx)
+		return ig_err_set(err, IG_EPROTO, "%s: %d items, at most %.0f allowed",
+				  buf_str(path), n, mx);
+	if (!items)
+		return 0;
+	cJSON_ArrayForEach(e, v) {
+		size_t mark = path->len;
+		int rc;
+
+		buf_printf(path, "[%d]", i++);
+		rc = check_at(e, items, path, err);
+		path->len = mark;
+		path->data[mark] = '\0';
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+check_enum(const cJSON *v, const cJSON *en, struct buf *path, struct ig_err *err)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, en)
+		if (cJSON_Compare(v, e, 1))
+			return 0;
+	if (cJSON_IsString(v))
+		return ig_err_set(err, IG_EPROTO, "%s: '%.80s' is not an allowed value",
+				  buf_str(path), v->valuestring);
+	return ig_err_set(err, IG_EPROTO, "%s: value not allowed", buf_str(path));
+}
+
+static int
+check_at(const cJSON *v, const cJSON *schema, struct buf *path,
+	 struct ig_err *err)
+{
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(schema, "type");
+	const cJSON *en = cJSON_GetObjectItemCaseSensitive(schema, "enum");
+	double maxlen = json_num(schema, "maxLength", -1);
+
+	if (!check_type(v, type))
+		return ig_err_set(err, IG_EPROTO, "%s: expected %s", buf_str(path),
+				  cJSON_IsString(type) ? type->valuestring : "another type");
+	if (en && check_enum(v, en, path, err) < 0)
+		return -1;
+	if (cJSON_IsString(v) && maxlen >= 0 && strlen(v->valuestring) > maxlen)
+		return ig_err_set(err, IG_EPROTO, "%s: longer than %.0f characters",
+				  buf_str(path), maxlen);
+	if (cJSON_IsObject(v))
+		return check_object(v, schema, path, err);
+	if (cJSON_IsArray(v))
+		return check_array(v, schema, path, err);
+	return 0;
+}
+
+int
+json_check(const cJSON *value, const cJSON *schema, struct ig_err *err)
+{
+	struct buf path = BUF_INIT(0);
+	int rc;
+
+	if (!schema)
+		return 0;
+	buf_puts(&path, "$");
+	rc = check_at(value, schema, &path, err);
+	buf_release(&path);
+	return rc;
+}
+
+const char *
+json_str(const cJSON *obj, const char *key)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(m) ? m->valuestring : NULL;
+}
+
+double
+json_num(const cJSON *obj, const char *key, double def)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsNumber(m) ? m->valuedouble : def;
+}
+
+long
+json_long(const cJSON *obj, const char *key, long def)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (!cJSON_IsNumber(m) || m->valuedouble > 9e15 || m->valuedouble < -9e15)
+		return def;
+	return (long)m->valuedouble;
+}
+
+cJSON *
+json_obj(const cJSON *obj, const char *key)
+{
+	cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsObject(m) ? m : NULL;
+}
+
+cJSON *
+json_arr(const cJSON *obj, const char *key)
+{
+	cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsArray(m) ? m : NULL;
+}
+
+void
+json_add_str(cJSON *obj, const char *key, const char *s)
+{
+	if (s)
+		cJSON_AddStringToObject(obj, key, s);
+	else
+		cJSON_AddNullToObject(obj, key);
+}
+
+char *
+json_dump(const cJSON *v)
+{
+	return cJSON_PrintUnformatted(v);
+}

@@ -1,0 +1,47 @@
+/*
+ * json.h: the one JSON extractor for model answers, a small shape checker,
+ * and typed getters over cJSON.
+ *
+ * Models wrap JSON in prose and code fences, or stop half-way.  The
+ * extractor tries, in order: the whole text; each fenced code block; the
+ * first balanced object or array (string- and escape-aware) that parses.
+ * The shape checker validates the result against the subset of JSON Schema
+ * our prompt files use (type, properties, required, items, enum, minItems,
+ * maxItems, maxLength), naming the path of the first mismatch.
+ *
+ * Ownership: returned cJSON trees belong to the caller (cJSON_Delete);
+ * getters return borrowed pointers into the tree.
+ */
+#ifndef IG_JSON_H
+#define IG_JSON_H
+
+#include <cjson/cJSON.h>
+
+#include "compat.h"
+#include "err.h"
+
+enum json_want { JSON_ANY, JSON_OBJECT, JSON_ARRAY };
+
+/* Returns the extracted value or NULL with err (IG_EPROTO) set. */
+cJSON *json_extract(const char *text, size_t len, enum json_want want,
+		    struct ig_err *err);
+
+/* 0 when value matches schema, else -1 with err naming the path ("$.a[2].b"). */
+int json_check(const cJSON *value, const cJSON *schema, struct ig_err *err);
+
+/* Borrowed string member, or NULL when absent or not a string. */
+const char *json_str(const cJSON *obj, const char *key);
+/* Number member, or def when absent or not a number. */
+double json_num(const cJSON *obj, const char *key, double def);
+long json_long(const cJSON *obj, const char *key, long def);
+/* Member of the given cJSON type, or NULL. */
+cJSON *json_obj(const cJSON *obj, const char *key);
+cJSON *json_arr(const cJSON *obj, const char *key);
+
+/* Adds a string member, or null when s is NULL. */
+void json_add_str(cJSON *obj, const char *key, const char *s);
+
+/* Compact text of v (malloc'd, caller frees). */
+char *json_dump(const cJSON *v);
+
+#endif

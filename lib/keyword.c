@@ -1,0 +1,192 @@
+/* keyword.c: keyword normalisation and storage. */
+#include "compat.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "json.h"
+#include "keyword.h"
+
+char *
+kw_normalize(const char *s, struct ig_err *err)
+{
+	utf8proc_uint8_t *folded = NULL;
+	utf8proc_ssize_t n;
+	char *out, *w;
+	int space = 0;
+
+	n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &folded,
+			 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+				 UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+				 UTF8PROC_IGNORE | UTF8PROC_STRIPCC);
+	if (n < 0) {
+		ig_err_set(err, IG_EDATA, "keyword is not valid UTF-8");
+		return NULL;
+	}
+	out = w = (char *)folded;
+	for (const char *p = out; *p; p++) {
+		int ws = *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
+		if (ws) {
+			space = w != out;
+			continue;
+		}
+		if (space)
+			*w++ = ' ';
+		space = 0;
+		*w++ = *p;
+	}
+	*w = '\0';
+	if (!*out) {
+		free(out);
+		ig_err_set(err, IG_EDATA, "keyword is empty");
+		return NULL;
+	}
+	return out;
+}
+
+int
+kw_from_record(const cJSON *rec, struct kw_fields *f, struct ig_err *err)
+{
+	const cJSON *v;
+	const char *type = json_str(rec, "type");
+
+	if (type && strcmp(type, "keyword") != 0)
+		return ig_err_set(err, IG_EDATA, "expected a keyword record, got type '%s'", type);
+	f->keyword = json_str(rec, "keyword");
+	if (!f->keyword)
+		return ig_err_set(err, IG_EDATA, "missing string member 'keyword'");
+	if (strlen(f->keyword) > 500)
+		return ig_err_set(err, IG_EDATA, "keyword longer than 500 bytes");
+	f->volume = -1;
+	f->difficulty = -1;
+	v = cJSON_GetObjectItemCaseSensitive(rec, "volume");
+	if (v && !cJSON_IsNull(v)) {
+		if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e15)
+			return ig_err_set(err, IG_EDATA, "'volume' must be a non-negative number");
+		f->volume = (long)v->valuedouble;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(rec, "difficulty");
+	if (v && !cJSON_IsNull(v)) {
+		if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 100)
+			return ig_err_set(err, IG_EDATA, "'difficulty' must be a number from 0 to 100");
+		f->difficulty = v->valuedouble;
+	}
+	f->intent = json_str(rec, "intent");
+	f->sector = json_str(rec, "sector");
+	return 0;
+}
+
+static void
+bind_fields(sqlite3_stmt *st, const struct kw_fields *f, const char *norm,
+	    const char *now)
+{
+	sqlite3_bind_text(st, 1, f->keyword, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, norm, -1, SQLITE_STATIC);
+	if (f->volume >= 0)
+		sqlite3_bind_int64(st, 3, f->volume);
+	if (f->difficulty >= 0)
+		sqlite3_bind_double(st, 4, f->difficulty);
+	if (f->intent)
+		sqlite3_bind_text(st, 5, f->intent, -1, SQLITE_STATIC);
+	if (f->sector)
+		sqlite3_bind_text(st, 6, f->sector, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+}
+
+/* Runs one of the two upsert statements; returns the row id or -1. */
+static long
+kw_step(struct ws *ws, const char *sql, const struct kw_fields *f,
+	const char *norm, const char *now, struct ig_err *err)
+{
+	sqlite3_stmt *st = ws_prepare(ws, sql, err);
+	long id = 0;
+	int rc;
+
+	if (!st)
+		return -1;
+	/* Statements use a subset of ?1..?7; binding an absent one is a no-op. */
+	bind_fields(st, f, norm, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		id = (long)sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		id = ws_fail(ws, err, "saving a keyword");
+	sqlite3_finalize(st);
+	return id;
+}
+
+int
+kw_upsert(struct ws *ws, const struct kw_fields *f, long *id_out,
+	  int *inserted_out, struct ig_err *err)
+{
+	static const char ins[] =
+		"INSERT INTO keywords (keyword, norm, volume, difficulty, intent, sector,"
+		" created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
+		" ON CONFLICT (norm) DO NOTHING RETURNING id";
+	/* Only known values overwrite, and only a real change touches updated_at,
+	 * so rerunning the same input changes nothing. */
+	static const char upd[] =
+		"UPDATE keywords SET volume = coalesce(?3, volume),"
+		" difficulty = coalesce(?4, difficulty),"
+		" intent = coalesce(?5, intent), sector = coalesce(?6, sector),"
+		" updated_at = ?7 WHERE norm = ?2 AND ((?3 IS NOT NULL AND ?3 IS NOT volume)"
+		" OR (?4 IS NOT NULL AND ?4 IS NOT difficulty)"
+		" OR (?5 IS NOT NULL AND ?5 IS NOT intent)"
+		" OR (?6 IS NOT NULL AND ?6 IS NOT sector))";
+	char *norm, now[32];
+	long id;
+
+	if (!(norm = kw_normalize(f->keyword, err)))
+		return -1;
+	ws_now(now);
+	id = kw_step(ws, ins, f, norm, now, err);
+	if (inserted_out)
+		*inserted_out = id > 0;
+	if (id == 0 && kw_step(ws, upd, f, norm, now, err) >= 0)
+		id = kw_step(ws, "SELECT id FROM keywords WHERE norm = ?2",
+			     f, norm, now, err);
+	free(norm);
+	if (id <= 0)
+		return -1;
+	*id_out = id;
+	return 0;
+}
+
+cJSON *
+kw_record(struct ws *ws, long id, struct ig_err *err)
+{
+	sqlite3_stmt *st;
+	cJSON *rec = NULL;
+
+	st = ws_prepare(ws, "SELECT k.keyword, k.volume, k.difficulty, k.intent,"
+			    " k.sector, k.cluster_id, c.name FROM keywords k"
+			    " LEFT JOIN clusters c ON c.id = k.cluster_id WHERE k.id = ?",
+			err);
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		rec = cJSON_CreateObject();
+		cJSON_AddStringToObject(rec, "type", "keyword");
+		cJSON_AddNumberToObject(rec, "id", (double)id);
+		cJSON_AddStringToObject(rec, "keyword", (const char *)sqlite3_column_text(st, 0));
+		for (int c = 1; c <= 6; c++) {
+			static const char *const names[] = { "", "volume", "difficulty",
+				"intent", "sector", "cluster_id", "cluster" };
+			int t = sqlite3_column_type(st, c);
+			if (t == SQLITE_NULL)
+				cJSON_AddNullToObject(rec, names[c]);
+			else if (t == SQLITE_TEXT)
+				cJSON_AddStringToObject(rec, names[c],
+							(const char *)sqlite3_column_text(st, c));
+			else
+				cJSON_AddNumberToObject(rec, names[c], sqlite3_column_double(st, c));
+		}
+	} else {
+		ig_err_set(err, IG_ENOINPUT, "keyword %ld: no such keyword", id);
+	}
+	sqlite3_finalize(st);
+	return rec;
+}

@@ -1,0 +1,465 @@
+/* prompt.c: prompt registry: resolution, front matter and placeholder rendering. */
+#include "compat.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "config.h"
+#include "json.h"
+#include "prompt.h"
+#include "yamljson.h"
+
+const char *const prompt_functions[] = {
+	"cluster", "ideas", "write", "image_prompts", "image", "negative", NULL
+};
+
+struct prompt {
+	char *source;
+	char *body;
+	cJSON *meta;	/* front matter, an object (possibly empty) */
+};
+
+struct prompt_var {
+	char *name, *value;
+};
+
+struct prompt_vars {
+	struct prompt_var *v;
+	size_t n, cap;
+};
+
+#define MAX_PROMPT_BYTES (1024 * 1024)
+
+int
+prompt_function_known(const char *fn)
+{
+	for (const char *const *f = prompt_functions; *f; f++)
+		if (!strcmp(*f, fn))
+			return 1;
+	return 0;
+}
+
+static char *
+read_file(const char *path, struct ig_err *err)
+{
+	struct buf b = BUF_INIT(MAX_PROMPT_BYTES);
+	char chunk[8192];
+	FILE *fp = fopen(path, "r");
+	size_t n;
+
+	if (!fp) {
+		ig_err_set(err, IG_ENOINPUT, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		if (buf_append(&b, chunk, n) < 0)
+			break;
+	fclose(fp);
+	if (b.toobig) {
+		buf_release(&b);
+		ig_err_set(err, IG_EDATA, "%s: larger than %d bytes", path, MAX_PROMPT_BYTES);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+/* Splits "---\nyaml\n---\nbody" into its parts; no front matter = all body. */
+static int
+split_front(const char *text, const char **yaml, size_t *ylen, const char **body)
+{
+	const char *end;
+
+	if (strncmp(text, "---\n", 4) != 0) {
+		*yaml = NULL;
+		*ylen = 0;
+		*body = text;
+		return 0;
+	}
+	end = strstr(text + 3, "\n---\n");
+	if (!end) {
+		end = strstr(text + 3, "\n---");
+		if (!end || end[4] != '\0')
+			return -1;
+	}
+	*yaml = text + 4;
+	*ylen = (size_t)(end + 1 - (text + 4));
+	*body = end[4] ? end + 5 : end + 4;
+	return 0;
+}
+
+struct prompt *
+prompt_parse(const char *fn, const char *text, const char *name,
+	     struct ig_err *err)
+{
+	const char *yaml, *body;
+	size_t ylen;
+	struct prompt *p;
+
+	(void)fn;
+	if (split_front(text, &yaml, &ylen, &body) < 0) {
+		ig_err_set(err, IG_EDATA, "%s: front matter has no closing '---'", name);
+		return NULL;
+	}
+	p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->source = strdup(name);
+	p->body = strdup(body);
+	p->meta = yaml ? yaml_to_json(yaml, ylen, name, err) : cJSON_CreateObject();
+	if (!p->meta || !cJSON_IsObject(p->meta)) {
+		if (p->meta)
+			ig_err_set(err, IG_EDATA, "%s: front matter is not a mapping", name);
+		prompt_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+prompt_free(struct prompt *p)
+{
+	if (!p)
+		return;
+	free(p->source);
+	free(p->body);
+	cJSON_Delete(p->meta);
+	free(p);
+}
+
+char *
+prompt_default_text(const char *fn, struct ig_err *err)
+{
+	char rel[128], *path, *text;
+
+	snprintf(rel, sizeof rel, "prompts/%s.md", fn);
+	path = config_datafile(rel);
+	if (!path) {
+		ig_err_set(err, IG_ECONFIG,
+			   "no default prompt '%s' (is igny8 installed? set IGNY8_DATADIR)",
+			   rel);
+		return NULL;
+	}
+	text = read_file(path, err);
+	free(path);
+	return text;
+}
+
+char *
+prompt_ws_get(struct ws *ws, const char *fn)
+{
+	sqlite3_stmt *st;
+	char *body = NULL;
+
+	if (!ws)
+		return NULL;
+	st = ws_prepare(ws, "SELECT body FROM prompts WHERE function = ?", NULL);
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, fn, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		body = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return body;
+}
+
+int
+prompt_ws_set(struct ws *ws, const char *fn, const char *body,
+	      struct ig_err *err)
+{
+	sqlite3_stmt *st;
+	char now[32];
+	int rc = 0;
+
+	if (!prompt_function_known(fn))
+		return ig_err_set(err, IG_EUSAGE, "unknown prompt '%s'", fn);
+	ws_now(now);
+	st = ws_prepare(ws, body ? "INSERT INTO prompts (function, body, updated_at)"
+				   " VALUES (?1, ?2, ?3) ON CONFLICT (function)"
+				   " DO UPDATE SET body = ?2, updated_at = ?3"
+				 : "DELETE FROM prompts WHERE function = ?1", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, fn, -1, SQLITE_STATIC);
+	if (body) {
+		sqlite3_bind_text(st, 2, body, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+	}
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = ws_fail(ws, err, "saving the prompt");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Text of the first level that has one, and its name; NULL if none. */
+static char *
+find_override(struct ws *ws, const char *fn, const char *override,
+	      const char *run_file, char **name_out, struct ig_err *err)
+{
+	char *text, path[4096];
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	FILE *fp;
+
+	if (override && *override) {
+		*name_out = strdup("record prompt_override");
+		return strdup(override);
+	}
+	if (run_file) {
+		*name_out = strdup(run_file);
+		return read_file(run_file, err);
+	}
+	if ((text = prompt_ws_get(ws, fn))) {
+		*name_out = strdup("workspace");
+		return text;
+	}
+	if (xdg && *xdg)
+		snprintf(path, sizeof path, "%s/igny8/prompts/%s.md", xdg, fn);
+	else
+		snprintf(path, sizeof path, "%s/.config/igny8/prompts/%s.md",
+			 home ? home : ".", fn);
+	if ((fp = fopen(path, "r"))) {
+		fclose(fp);
+		*name_out = strdup(path);
+		return read_file(path, err);
+	}
+	return NULL;
+}
+
+struct prompt *
+prompt_resolve(struct ws *ws, const char *fn, const char *override,
+	       const char *run_file, struct ig_err *err)
+{
+	struct prompt *def, *over;
+	char *text, *name = NULL;
+
+	if (!prompt_function_known(fn)) {
+		ig_err_set(err, IG_ESOFTWARE, "unknown prompt function '%s'", fn);
+		return NULL;
+	}
+	if (!(text = prompt_default_text(fn, err)))
+		return NULL;
+	def = prompt_parse(fn, text, "default", err);
+	free(text);
+	if (!def)
+		return NULL;
+	ig_err_clear(err);
+	text = find_override(ws, fn, override, run_file, &name, err);
+	if (!text) {
+		free(name);
+		if (err->code != IG_OK) {
+			prompt_free(def);
+			return NULL;
+		}
+		return def;
+	}
+	over = prompt_parse(fn, text, name, err);
+	free(text);
+	free(name);
+	if (!over) {
+		prompt_free(def);
+		return NULL;
+	}
+	/* Front-matter keys the override leaves out come from the default. */
+	for (cJSON *m = def->meta->child; m; m = m->next)
+		if (!cJSON_GetObjectItemCaseSensitive(over->meta, m->string))
+			cJSON_AddItemToObject(over->meta, m->string,
+					      cJSON_Duplicate(m, 1));
+	prompt_free(def);
+	return over;
+}
+
+const char *
+prompt_source(const struct prompt *p)
+{
+	return p->source;
+}
+
+const char *
+prompt_body(const struct prompt *p)
+{
+	return p->body;
+}
+
+const char *
+prompt_system(const struct prompt *p)
+{
+	return json_str(p->meta, "system");
+}
+
+const cJSON *
+prompt_schema(const struct prompt *p)
+{
+	return json_obj(p->meta, "schema");
+}
+
+const char *
+prompt_schema_name(const struct prompt *p)
+{
+	const char *n = json_str(p->meta, "schema_name");
+
+	return n ? n : "igny8_answer";
+}
+
+const char *
+prompt_model(const struct prompt *p)
+{
+	return json_str(p->meta, "model");
+}
+
+long
+prompt_max_tokens(const struct prompt *p)
+{
+	return json_long(p->meta, "max_tokens", -1);
+}
+
+double
+prompt_temperature(const struct prompt *p)
+{
+	return json_num(p->meta, "temperature", NAN);
+}
+
+const cJSON *
+prompt_meta(const struct prompt *p)
+{
+	return p->meta;
+}
+
+struct prompt_vars *
+prompt_vars_new(void)
+{
+	return calloc(1, sizeof(struct prompt_vars));
+}
+
+void
+prompt_vars_free(struct prompt_vars *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < v->n; i++) {
+		free(v->v[i].name);
+		free(v->v[i].value);
+	}
+	free(v->v);
+	free(v);
+}
+
+int
+prompt_vars_set(struct prompt_vars *v, const char *name, const char *value)
+{
+	char *val = strdup(value ? value : "");
+
+	if (!val)
+		return -1;
+	for (size_t i = 0; i < v->n; i++)
+		if (!strcmp(v->v[i].name, name)) {
+			free(v->v[i].value);
+			v->v[i].value = val;
+			return 0;
+		}
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 16;
+		struct prompt_var *nv = realloc(v->v, cap * sizeof *nv);
+		if (!nv) {
+			free(val);
+			return -1;
+		}
+		v->v = nv;
+		v->cap = cap;
+	}
+	v->v[v->n].name = strdup(name);
+	v->v[v->n].value = val;
+	v->n++;
+	return 0;
+}
+
+int
+prompt_vars_setf(struct prompt_vars *v, const char *name, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT(0);
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	rc = prompt_vars_set(v, name, buf_str(&b));
+	buf_release(&b);
+	return rc;
+}
+
+static const char *
+var_get(const struct prompt_vars *v, const char *name, size_t len)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (strlen(v->v[i].name) == len && !strncasecmp(v->v[i].name, name, len))
+			return v->v[i].value;
+	return NULL;
+}
+
+static int
+unknown_var(const struct prompt_vars *v, const char *ph, size_t len,
+	    struct ig_err *err)
+{
+	struct buf known = BUF_INIT(0);
+
+	for (size_t i = 0; i < v->n; i++)
+		buf_printf(&known, "%s%s", i ? ", " : "", v->v[i].name);
+	ig_err_set(err, IG_EDATA, "unknown placeholder '%.*s' (known: %s)",
+		   (int)len, ph, buf_str(&known));
+	buf_release(&known);
+	return -1;
+}
+
+/* Length of an identifier at s (letters, digits, '_'), 0 if none. */
+static size_t
+ident_len(const char *s)
+{
+	size_t n = 0;
+
+	while (isalnum((unsigned char)s[n]) || s[n] == '_')
+		n++;
+	return n;
+}
+
+char *
+prompt_render(const char *text, const struct prompt_vars *v, struct ig_err *err)
+{
+	struct buf out = BUF_INIT(0);
+	const char *p = text;
+
+	while (*p) {
+		size_t n;
+		const char *val;
+
+		if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+			buf_putc(&out, *p);
+			p += 2;
+		} else if (*p == '{' && (n = ident_len(p + 1)) && p[n + 1] == '}') {
+			if (!(val = var_get(v, p + 1, n)))
+				goto unknown;
+			buf_puts(&out, val);
+			p += n + 2;
+		} else if (!strncmp(p, "[IGNY8_", 7) && (n = ident_len(p + 7)) &&
+			   p[n + 7] == ']') {
+			if (!(val = var_get(v, p + 7, n))) {
+				n += 6; /* name the whole "[IGNY8_X]" */
+				goto unknown;
+			}
+			buf_puts(&out, val);
+			p += n + 8;
+		} else {
+			buf_putc(&out, *p++);
+		}
+		continue;
+unknown:
+		unknown_var(v, p, n + 2, err);
+		buf_release(&out);
+		return NULL;
+	}
+	return buf_detach(&out);
+}

@@ -1,0 +1,458 @@
+/* provider.c: OpenAI-shaped API calls over the one HTTP path. */
+#include "compat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "provider.h"
+#include "ratelimit.h"
+
+struct provider {
+	char *name;
+	char *base_url;		/* without a trailing slash */
+	char *key;		/* NULL when none is configured */
+	int max_completion;	/* send max_completion_tokens, else max_tokens */
+	int send_temperature;
+	enum rf_mode rf;
+	char *org, *project;
+	struct http_opts opts;
+	struct ratelimit *rl;
+	char *hdr_org, *hdr_project;	/* "OpenAI-Organization: ..." */
+};
+
+static char *
+dup_or_null(const char *s)
+{
+	return s && *s ? strdup(s) : NULL;
+}
+
+static char *
+hdr(const char *name, const char *value)
+{
+	size_t n;
+	char *h;
+
+	if (!value || !*value)
+		return NULL;
+	n = strlen(name) + strlen(value) + 3;
+	if ((h = malloc(n)))
+		snprintf(h, n, "%s: %s", name, value);
+	return h;
+}
+
+/* A numeric provider setting, or def when unset. */
+static double
+pnum(const struct config *cfg, const char *name, const char *field, double def)
+{
+	const char *v = config_provider(cfg, name, field);
+
+	return v && *v ? atof(v) : def;
+}
+
+static int
+load_profile(struct provider *p, const struct config *cfg, int jobs)
+{
+	const char *tp = config_provider(cfg, p->name, "token_param");
+	const char *rf = config_provider(cfg, p->name, "response_format");
+	const char *b = config_provider(cfg, p->name, "send_temperature");
+
+	p->max_completion = !tp || !strcmp(tp, "max_completion_tokens");
+	p->send_temperature = !b || !strcmp(b, "true") || !strcmp(b, "1") ||
+			      !strcmp(b, "yes") || !strcmp(b, "on");
+	p->rf = rf && !strcmp(rf, "json_object") ? RF_JSON_OBJECT
+		: rf && !strcmp(rf, "none")	  ? RF_NONE
+						  : RF_JSON_SCHEMA;
+	p->opts.connect_timeout_ms =
+		(long)(pnum(cfg, p->name, "connect_timeout", 10) * 1000);
+	p->opts.timeout_ms =
+		(long)(pnum(cfg, p->name, "timeout", 300) * 1000);
+	p->opts.max_retries = (int)pnum(cfg, p->name, "max_retries", 5);
+	p->opts.max_retry_wait =
+		pnum(cfg, p->name, "max_retry_wait", 120);
+	p->opts.max_body = (size_t)config_int(cfg, "run.max_body");
+	p->rl = rl_new((long)pnum(cfg, p->name, "rpm", 0),
+		       (long)pnum(cfg, p->name, "tpm", 0),
+		       jobs > 0 ? jobs : 1);
+	p->opts.rl = p->rl;
+	p->hdr_org = hdr("OpenAI-Organization", config_provider(cfg, p->name, "organization"));
+	p->hdr_project = hdr("OpenAI-Project", config_provider(cfg, p->name, "project"));
+	return p->rl ? 0 : -1;
+}
+
+struct provider *
+provider_new(const struct config *cfg, const char *name, int jobs,
+	     struct ig_err *err)
+{
+	struct provider *p = calloc(1, sizeof *p);
+	const char *url = config_provider(cfg, name, "base_url");
+	size_t n;
+
+	if (!p) {
+		ig_err_set(err, IG_ESOFTWARE, "out of memory");
+		return NULL;
+	}
+	if (!url || !*url) {
+		free(p);
+		ig_err_set(err, IG_ECONFIG, "provider '%s' has no base_url "
+			   "(set providers.%s.base_url)", name, name);
+		return NULL;
+	}
+	p->name = strdup(name);
+	p->base_url = strdup(url);
+	n = strlen(p->base_url);
+	while (n && p->base_url[n - 1] == '/')
+		p->base_url[--n] = '\0';
+	p->key = dup_or_null(config_provider(cfg, name, "api_key"));
+	if (p->key)
+		ig_secret_add(p->key);
+	if (load_profile(p, cfg, jobs) < 0) {
+		provider_free(p);
+		ig_err_set(err, IG_ESOFTWARE, "out of memory");
+		return NULL;
+	}
+	return p;
+}
+
+void
+provider_free(struct provider *p)
+{
+	if (!p)
+		return;
+	rl_free(p->rl);
+	free(p->name);
+	free(p->base_url);
+	free(p->key);
+	free(p->hdr_org);
+	free(p->hdr_project);
+	free(p);
+}
+
+const char *
+provider_name(const struct provider *p)
+{
+	return p->name;
+}
+
+const char *
+provider_base_url(const struct provider *p)
+{
+	return p->base_url;
+}
+
+int
+provider_has_key(const struct provider *p)
+{
+	return p->key != NULL;
+}
+
+struct ratelimit *
+provider_ratelimit(struct provider *p)
+{
+	return p->rl;
+}
+
+struct http_client *
+provider_client(struct provider *p, volatile sig_atomic_t *cancel,
+		void (*on_retry)(void *, int, double, const char *), void *ctx)
+{
+	struct http_opts o = p->opts;
+
+	o.cancel = cancel;
+	o.on_retry = on_retry;
+	o.ctx = ctx;
+	return http_client_new(&o);
+}
+
+static void
+add_message(cJSON *msgs, const char *role, const char *content)
+{
+	cJSON *m = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(m, "role", role);
+	cJSON_AddStringToObject(m, "content", content);
+	cJSON_AddItemToArray(msgs, m);
+}
+
+static void
+add_response_format(const struct provider *p, cJSON *body,
+		    const struct chat_req *req)
+{
+	cJSON *rf, *js;
+
+	if (!req->schema || p->rf == RF_NONE)
+		return;
+	rf = cJSON_AddObjectToObject(body, "response_format");
+	if (p->rf == RF_JSON_OBJECT) {
+		cJSON_AddStringToObject(rf, "type", "json_object");
+		return;
+	}
+	cJSON_AddStringToObject(rf, "type", "json_schema");
+	js = cJSON_AddObjectToObject(rf, "json_schema");
+	cJSON_AddStringToObject(js, "name", req->schema_name ? req->schema_name : "answer");
+	cJSON_AddItemToObject(js, "schema", cJSON_Duplicate(req->schema, 1));
+	cJSON_AddBoolToObject(js, "strict", 1);
+}
+
+char *
+provider_chat_body(const struct provider *p, const struct chat_req *req)
+{
+	cJSON *body = cJSON_CreateObject();
+	cJSON *msgs;
+	char *out;
+
+	cJSON_AddStringToObject(body, "model", req->model);
+	msgs = cJSON_AddArrayToObject(body, "messages");
+	if (req->system && *req->system)
+		add_message(msgs, "system", req->system);
+	add_message(msgs, "user", req->user);
+	if (req->assistant && req->followup) {
+		add_message(msgs, "assistant", req->assistant);
+		add_message(msgs, "user", req->followup);
+	}
+	if (req->max_tokens > 0)
+		cJSON_AddNumberToObject(body, p->max_completion ? "max_completion_tokens"
+								: "max_tokens",
+					(double)req->max_tokens);
+	if (p->send_temperature && !isnan(req->temperature))
+		cJSON_AddNumberToObject(body, "temperature", req->temperature);
+	add_response_format(p, body, req);
+	out = cJSON_PrintUnformatted(body);
+	cJSON_Delete(body);
+	return out;
+}
+
+void
+chat_res_release(struct chat_res *r)
+{
+	free(r->content);
+	free(r->refusal);
+	memset(r, 0, sizeof *r);
+}
+
+static void
+read_usage(const cJSON *root, struct chat_res *res)
+{
+	const cJSON *u = json_obj(root, "usage");
+	const cJSON *d = json_obj(u, "prompt_tokens_details");
+
+	res->tokens_in = json_long(u, "prompt_tokens", 0);
+	res->tokens_out = json_long(u, "completion_tokens", 0);
+	res->tokens_cached = json_long(d, "cached_tokens", 0);
+}
+
+int
+provider_chat_parse(const char *body, size_t len, struct chat_res *res,
+		    struct ig_err *err)
+{
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	const cJSON *choice, *msg;
+	const char *s;
+
+	if (!root)
+		return ig_err_set(err, IG_EPROTO, "chat answer is not JSON");
+	choice = cJSON_GetArrayItem(json_arr(root, "choices"), 0);
+	msg = json_obj(choice, "message");
+	if (!msg) {
+		cJSON_Delete(root);
+		return ig_err_set(err, IG_EPROTO, "chat answer has no choices[0].message");
+	}
+	read_usage(root, res);
+	if ((s = json_str(root, "model")))
+		snprintf(res->model, sizeof res->model, "%s", s);
+	if ((s = json_str(choice, "finish_reason")))
+		snprintf(res->finish_reason, sizeof res->finish_reason, "%s", s);
+	if ((s = json_str(msg, "content")))
+		res->content = strdup(s);
+	if ((s = json_str(msg, "refusal")))
+		res->refusal = strdup(s);
+	cJSON_Delete(root);
+	return 0;
+}
+
+static int
+send_json(struct provider *p, struct http_client *c, const char *method,
+	  const char *path, const char *body, long est_tokens,
+	  struct http_resp *resp, struct ig_err *err)
+{
+	char url[2048];
+	const char *headers[3] = { NULL, NULL, NULL };
+	size_t nh = 0;
+	struct http_req req = { 0 };
+
+	snprintf(url, sizeof url, "%s%s", p->base_url, path);
+	if (p->hdr_org)
+		headers[nh++] = p->hdr_org;
+	if (p->hdr_project)
+		headers[nh++] = p->hdr_project;
+	req.method = method;
+	req.url = url;
+	req.bearer = p->key;
+	req.headers = headers;
+	req.body = body;
+	req.body_len = body ? strlen(body) : 0;
+	req.est_tokens = est_tokens;
+	return http_send(c, &req, resp, err);
+}
+
+int
+provider_chat_send(struct provider *p, struct http_client *c, const char *body,
+		   long est_tokens, struct chat_res *res, struct ig_err *err)
+{
+	struct http_resp resp;
+	int rc;
+
+	http_resp_init(&resp);
+	rc = send_json(p, c, "POST", "/chat/completions", body, est_tokens, &resp, err);
+	res->http_status = resp.status;
+	res->attempts = resp.attempts;
+	res->elapsed = resp.elapsed;
+	snprintf(res->request_id, sizeof res->request_id, "%s", resp.request_id);
+	if (rc == 0)
+		rc = provider_chat_parse(resp.body.data ? resp.body.data : "",
+					 resp.body.len, res, err);
+	http_resp_release(&resp);
+	return rc;
+}
+
+cJSON *
+provider_json(struct provider *p, struct http_client *c, const char *method,
+	      const char *path, const char *body, struct ig_err *err)
+{
+	struct http_resp resp;
+	cJSON *root = NULL;
+
+	http_resp_init(&resp);
+	if (send_json(p, c, method, path, body, 0, &resp, err) == 0) {
+		root = cJSON_ParseWithLength(buf_str(&resp.body), resp.body.len);
+		if (!root)
+			ig_err_set(err, IG_EPROTO, "%s %s: answer is not JSON", method, path);
+	}
+	http_resp_release(&resp);
+	return root;
+}
+
+int
+provider_get_raw(struct provider *p, struct http_client *c, const char *path,
+		 struct buf *out, struct ig_err *err)
+{
+	struct http_resp resp;
+	int rc;
+
+	http_resp_init(&resp);
+	rc = send_json(p, c, "GET", path, NULL, 0, &resp, err);
+	if (rc == 0)
+		rc = buf_append(out, buf_str(&resp.body), resp.body.len);
+	http_resp_release(&resp);
+	return rc;
+}
+
+int
+provider_embed(struct provider *p, struct http_client *c, const char *model,
+	       const char *const *inputs, size_t n, float **vectors_out,
+	       size_t *dim_out, long *tokens_out, struct ig_err *err)
+{
+	cJSON *body = cJSON_CreateObject(), *arr, *root, *item;
+	char *text;
+	size_t got = 0;
+
+	cJSON_AddStringToObject(body, "model", model);
+	arr = cJSON_AddArrayToObject(body, "input");
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(inputs[i]));
+	text = cJSON_PrintUnformatted(body);
+	cJSON_Delete(body);
+	root = provider_json(p, c, "POST", "/embeddings", text, err);
+	free(text);
+	if (!root)
+		return -1;
+	*dim_out = 0;
+	*tokens_out = json_long(json_obj(root, "usage"), "prompt_tokens", 0);
+	cJSON_ArrayForEach(item, json_arr(root, "data")) {
+		long idx = json_long(item, "index", -1);
+		cJSON *emb = json_arr(item, "embedding"), *x;
+		size_t dim = (size_t)cJSON_GetArraySize(emb), k = 0;
+
+		if (idx < 0 || (size_t)idx >= n || !dim || vectors_out[idx] ||
+		    (*dim_out && dim != *dim_out))
+			continue;
+		*dim_out = dim;
+		vectors_out[idx] = malloc(dim * sizeof(float));
+		cJSON_ArrayForEach(x, emb)
+			vectors_out[idx][k++] = cJSON_IsNumber(x) ? (float)x->valuedouble : 0;
+		got++;
+	}
+	cJSON_Delete(root);
+	if (got != n)
+		return ig_err_set(err, IG_EPROTO, "embeddings answer has %zu of %zu vectors",
+				  got, n);
+	return 0;
+}
+
+int
+provider_moderate(struct provider *p, struct http_client *c, const char *model,
+		  const char *text, int *flagged_out, cJSON **result_out,
+		  struct ig_err *err)
+{
+	cJSON *body = cJSON_CreateObject(), *root, *res;
+	char *s;
+
+	if (model && *model)
+		cJSON_AddStringToObject(body, "model", model);
+	cJSON_AddStringToObject(body, "input", text);
+	s = cJSON_PrintUnformatted(body);
+	cJSON_Delete(body);
+	root = provider_json(p, c, "POST", "/moderations", s, err);
+	free(s);
+	if (!root)
+		return -1;
+	res = cJSON_DetachItemFromArray(json_arr(root, "results"), 0);
+	cJSON_Delete(root);
+	if (!res || !cJSON_IsObject(res)) {
+		cJSON_Delete(res);
+		return ig_err_set(err, IG_EPROTO, "moderation answer has no results");
+	}
+	*flagged_out = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "flagged"));
+	*result_out = res;
+	return 0;
+}
+
+cJSON *
+provider_models(struct provider *p, struct http_client *c, struct ig_err *err)
+{
+	return provider_json(p, c, "GET", "/models", NULL, err);
+}
+
+char *
+provider_upload(struct provider *p, struct http_client *c, const char *filename,
+		const char *data, size_t len, const char *purpose,
+		struct ig_err *err)
+{
+	struct http_part parts[2] = {
+		{ "purpose", NULL, NULL, purpose, strlen(purpose) },
+		{ "file", filename, "application/jsonl", data, len },
+	};
+	struct http_req req = { 0 };
+	struct http_resp resp;
+	char url[2048], *id = NULL;
+	cJSON *root;
+
+	snprintf(url, sizeof url, "%s/files", p->base_url);
+	req.method = "POST";
+	req.url = url;
+	req.bearer = p->key;
+	req.parts = parts;
+	req.nparts = 2;
+	http_resp_init(&resp);
+	if (http_send(c, &req, &resp, err) == 0) {
+		root = cJSON_ParseWithLength(buf_str(&resp.body), resp.body.len);
+		if (root && json_str(root, "id"))
+			id = strdup(json_str(root, "id"));
+		else
+			ig_err_set(err, IG_EPROTO, "file upload answer has no id");
+		cJSON_Delete(root);
+	}
+	http_resp_release(&resp);
+	return id;
+}

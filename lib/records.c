@@ -1,0 +1,135 @@
+/* records.c: rows to pipe records. */
+#include "compat.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "records.h"
+
+static const struct {
+	const char *type, *table, *select;
+} kinds[] = {
+	{ "keyword", "keywords",
+	  "SELECT k.id, k.keyword, k.volume, k.difficulty, k.intent, k.sector,"
+	  " k.cluster_id, c.name AS cluster FROM keywords k"
+	  " LEFT JOIN clusters c ON c.id = k.cluster_id WHERE k.id = ?" },
+	{ "cluster", "clusters",
+	  "SELECT c.id, c.name, c.description, c.sector, c.method,"
+	  " (SELECT json_group_array(keyword) FROM (SELECT keyword FROM keywords"
+	  "   WHERE cluster_id = c.id ORDER BY coalesce(volume, -1) DESC, keyword))"
+	  "   AS keywords,"
+	  " (SELECT count(*) FROM keywords WHERE cluster_id = c.id) AS keyword_count,"
+	  " (SELECT sum(volume) FROM keywords WHERE cluster_id = c.id) AS total_volume,"
+	  " (SELECT intent FROM keywords WHERE cluster_id = c.id AND intent IS NOT NULL"
+	  "   GROUP BY intent ORDER BY count(*) DESC, sum(coalesce(volume, 0)) DESC,"
+	  "   intent LIMIT 1) AS intent"
+	  " FROM clusters c WHERE c.id = ?" },
+	{ "idea", "ideas",
+	  "SELECT i.id, i.cluster_id, c.name AS cluster, i.title, i.content_type,"
+	  " i.structure, i.description, i.primary_keyword, i.keywords, i.outline,"
+	  " i.word_count FROM ideas i JOIN clusters c ON c.id = i.cluster_id"
+	  " WHERE i.id = ?" },
+	{ "task", "tasks",
+	  "SELECT id, idea_id, title, status, options, prompt_override, error, attempts"
+	  " FROM tasks WHERE id = ?" },
+	{ "content", "content",
+	  "SELECT id, task_id, title, meta_title, meta_description, slug,"
+	  " primary_keyword, secondary_keywords, tags, categories, word_count, format,"
+	  " status, html FROM content WHERE id = ?" },
+	{ "image", "images",
+	  "SELECT id, task_id, kind, position, device, section, prompt, negative_prompt,"
+	  " provider, model, url, path, width, height, format, bytes, cost, status, error"
+	  " FROM images WHERE id = ?" },
+};
+
+/* Columns stored as JSON text that records carry as JSON values. */
+static int
+json_column(const char *name)
+{
+	static const char *const cols[] = { "keywords", "outline", "secondary_keywords",
+		"tags", "categories", "options", "moderation", "steps" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(cols); i++)
+		if (!strcmp(name, cols[i]))
+			return 1;
+	return 0;
+}
+
+const char *
+rec_table(const char *type)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (!strcmp(kinds[i].type, type))
+			return kinds[i].table;
+	return NULL;
+}
+
+cJSON *
+rec_from_row(sqlite3_stmt *st, const char *type)
+{
+	cJSON *rec = cJSON_CreateObject();
+	int n = sqlite3_column_count(st);
+
+	cJSON_AddStringToObject(rec, "type", type);
+	for (int c = 0; c < n; c++) {
+		const char *name = sqlite3_column_name(st, c);
+		const char *txt;
+		cJSON *v = NULL;
+
+		switch (sqlite3_column_type(st, c)) {
+		case SQLITE_NULL:
+			v = cJSON_CreateNull();
+			break;
+		case SQLITE_INTEGER:
+		case SQLITE_FLOAT:
+			v = cJSON_CreateNumber(sqlite3_column_double(st, c));
+			break;
+		default:
+			txt = (const char *)sqlite3_column_text(st, c);
+			if (json_column(name))
+				v = cJSON_Parse(txt);
+			if (!v)
+				v = cJSON_CreateString(txt ? txt : "");
+		}
+		cJSON_AddItemToObject(rec, name, v);
+	}
+	return rec;
+}
+
+cJSON *
+rec_get(struct ws *ws, const char *type, long id, struct ig_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	cJSON *rec = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (!strcmp(kinds[i].type, type))
+			st = ws_prepare(ws, kinds[i].select, err);
+	if (!st) {
+		if (err && err->code == IG_OK)
+			ig_err_set(err, IG_ESOFTWARE, "unknown record type '%s'", type);
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		rec = rec_from_row(st, type);
+	else
+		ig_err_set(err, IG_ENOINPUT, "no %s with id %ld in the workspace", type, id);
+	sqlite3_finalize(st);
+	return rec;
+}
+
+long
+rec_id(const cJSON *rec, const char *type, struct ig_err *err)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
+	const char *t = json_str(rec, "type");
+
+	if (t && strcmp(t, type) != 0)
+		return ig_err_set(err, IG_EDATA, "expected a '%s' record, got '%s'", type, t);
+	if (!cJSON_IsNumber(id) || id->valuedouble < 1 ||
+	    id->valuedouble != (double)(long)id->valuedouble)
+		return ig_err_set(err, IG_EDATA, "'%s' record without a valid 'id'", type);
+	return (long)id->valuedouble;
+}

@@ -1,0 +1,30 @@
+/*
+ * records.h: workspace rows as the JSON records that travel on the pipes.
+ *
+ * Every record has "type" and the workspace "id", so any stage can take
+ * the previous stage's records or just their ids.  Columns holding JSON
+ * (outline, keywords, tags, ...) come back as JSON, not strings.  One
+ * builder serves the filters and `igny8 export`; see igny8-records(5).
+ */
+#ifndef IG_RECORDS_H
+#define IG_RECORDS_H
+
+#include <cjson/cJSON.h>
+
+#include "compat.h"
+#include "err.h"
+#include "workspace.h"
+
+/* Record types and their tables: keyword, cluster, idea, task, content, image. */
+const char *rec_table(const char *type);
+
+/* The record of one row (caller frees), or NULL with err (IG_ENOINPUT). */
+cJSON *rec_get(struct ws *ws, const char *type, long id, struct ig_err *err);
+
+/* A record from the current row of any SELECT; JSON columns parsed. */
+cJSON *rec_from_row(sqlite3_stmt *st, const char *type);
+
+/* The id a record names (its "id" member), or -1 with err. */
+long rec_id(const cJSON *rec, const char *type, struct ig_err *err);
+
+#endif

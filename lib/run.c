@@ -1,0 +1,395 @@
+/*
+ * run.c: one invocation of a filter: settings, workspace, run row, signal
+ * handling, input, the pool, the summary and the exit status.
+ */
+#include "compat.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "engine_priv.h"
+#include "http.h"
+#include "json.h"
+#include "jsonl.h"
+#include "msg.h"
+#include "provider.h"
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	engine_cancel = 1;
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* A closed downstream pipe is reported by write(), not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void
+warn_cb(const char *msg)
+{
+	ig_warnf("%s", msg);
+}
+
+static int
+apply_flags(struct run *run, struct ig_err *err)
+{
+	struct run_opts *o = run->opts;
+	char key[128];
+
+	for (int i = 0; i < o->nsets; i++) {
+		const char *eq = strchr(o->sets[i], '=');
+		size_t n = eq ? (size_t)(eq - o->sets[i]) : 0;
+
+		if (!eq || n >= sizeof key)
+			return ig_err_set(err, IG_EUSAGE, "bad setting '%s'", o->sets[i]);
+		memcpy(key, o->sets[i], n);
+		key[n] = '\0';
+		if (config_set(run->cfg, key, eq + 1, "command line", err) < 0)
+			return -1;
+	}
+	if (o->workspace && config_set(run->cfg, "workspace", o->workspace,
+				       "--workspace", err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Registers the run and frees tasks left 'running' by dead runs. */
+static int
+open_workspace(struct run *run, struct ig_err *err)
+{
+	struct buf args = BUF_INIT(4096);
+
+	run->ws_path = strdup(config_str(run->cfg, "workspace"));
+	run->ws = ws_open(run->ws_path, WS_CREATE, err);
+	if (!run->ws)
+		return -1;
+	for (int i = 0; run->opts->inputs && i < run->opts->ninputs; i++)
+		buf_printf(&args, "%s%s", i ? " " : "", run->opts->inputs[i]);
+	run->run_id = ws_run_start(run->ws, run->opts->program, buf_str(&args), err);
+	buf_release(&args);
+	return run->run_id < 0 ? -1 : 0;
+}
+
+static int
+run_setup(struct run *run, struct ig_err *err)
+{
+	struct run_opts *o = run->opts;
+	int pm;
+
+	run->cfg = config_resolve(o->config_file, warn_cb, err);
+	if (!run->cfg || apply_flags(run, err) < 0)
+		return -1;
+	run->jobs = o->jobs > 0 ? o->jobs : (int)config_int(run->cfg, "run.jobs");
+	if (run->jobs < 1)
+		run->jobs = 1;
+	if (run->jobs > 256)
+		run->jobs = 256;
+	run->max_cost = o->max_cost >= 0 ? o->max_cost : config_num(run->cfg, "run.max_cost");
+	if (o->no_cache == 0 && !config_bool(run->cfg, "run.cache"))
+		o->no_cache = 1;
+	pm = o->progress >= 0 ? o->progress
+			      : progress_mode_parse(config_str(run->cfg, "run.progress"));
+	if (o->verbosity == MSG_QUIET)
+		pm = PROGRESS_NONE;
+	run->progress = progress_new(pm < 0 ? PROGRESS_AUTO : pm, o->program);
+	return open_workspace(run, err);
+}
+
+struct input_ctx {
+	struct run *run;
+	int bad;
+};
+
+static void
+on_bad(const char *msg, void *ctx)
+{
+	struct input_ctx *ic = ctx;
+
+	progress_clear(ic->run->progress);
+	ig_warnf("ignoring %s", msg);
+	ic->bad = 1;
+}
+
+static int
+accepts(const struct fn_ops *fn, const char *type)
+{
+	for (const char *const *a = fn->accepts; a && *a; a++)
+		if (!strcmp(*a, type))
+			return 1;
+	return 0;
+}
+
+/* INIT for one input record; bad records follow the --keep-going policy. */
+static int
+take_record(cJSON *rec, const char *where, void *ctx, struct ig_err *err)
+{
+	struct input_ctx *ic = ctx;
+	struct run *run = ic->run;
+	const char *type = json_str(rec, "type");
+	struct job *job;
+	int rc;
+
+	if (engine_cancel || run->stop)
+		return 1;
+	job = run_new_job(run, where);
+	job_phase(job, PH_INIT);
+	if (type && !accepts(run->fn, type))
+		rc = ig_err_set(err, IG_EDATA, "a '%s' record cannot be taken here "
+				"(expected %s)", type, run->fn->accepts[0]);
+	else
+		rc = run->fn->init(run, job, rec, err);
+	if (rc < 0) {
+		if (err->code == IG_EDATA || err->code == IG_ENOINPUT)
+			ig_err_prefix(err, "%s", where);
+		job_free(job);
+		if (run->opts->keep_going && (err->code == IG_EDATA || err->code == IG_ENOINPUT)) {
+			on_bad(err->msg, ic);
+			ig_err_clear(err);
+			return 0;
+		}
+		return -1;
+	}
+	/* rc 1: already done; its records are re-emitted, nothing is sent. */
+	job->state = rc == 1 ? JOB_SKIPPED : JOB_PENDING;
+	progress_add_total(run->progress, 1);
+	engine_enqueue(run, job);
+	return 0;
+}
+
+static int
+read_stream(struct run *run, FILE *fp, const char *name, struct ig_err *err)
+{
+	struct input_ctx ic = { run, 0 };
+	struct jsonl_reader r = { 0 };
+	int rc;
+
+	r.fp = fp;
+	r.name = name;
+	r.max_line = (size_t)config_int(run->cfg, "run.max_line");
+	r.policy = run->opts->keep_going ? JSONL_KEEP_GOING : JSONL_STOP;
+	r.on_bad = on_bad;
+	rc = jsonl_each(&r, take_record, &ic, err);
+	if (rc >= 0 && ic.bad && !run->first_fail)
+		run->first_fail = IG_EDATA;
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+read_ids(struct run *run, struct ig_err *err)
+{
+	const struct run_opts *o = run->opts;
+	sqlite3_stmt *st = NULL;
+	char where[64];
+	int rc = 0;
+
+	if (o->all && run->fn->select_all &&
+	    !(st = ws_prepare(run->ws, run->fn->select_all, err)))
+		return -1;
+	for (size_t i = 0; rc == 0 && i < o->nids; i++) {
+		cJSON *rec = cJSON_CreateObject();
+		cJSON_AddStringToObject(rec, "type", run->fn->input_type);
+		cJSON_AddNumberToObject(rec, "id", (double)o->ids[i]);
+		snprintf(where, sizeof where, "%s:%ld", run->fn->input_type, o->ids[i]);
+		rc = take_record(rec, where, &(struct input_ctx){ run, 0 }, err);
+		cJSON_Delete(rec);
+	}
+	while (rc == 0 && st && sqlite3_step(st) == SQLITE_ROW) {
+		long id = (long)sqlite3_column_int64(st, 0);
+		cJSON *rec = cJSON_CreateObject();
+		cJSON_AddStringToObject(rec, "type", run->fn->input_type);
+		cJSON_AddNumberToObject(rec, "id", (double)id);
+		snprintf(where, sizeof where, "%s:%ld", run->fn->input_type, id);
+		rc = take_record(rec, where, &(struct input_ctx){ run, 0 }, err);
+		cJSON_Delete(rec);
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+read_input(struct run *run, struct ig_err *err)
+{
+	const struct run_opts *o = run->opts;
+
+	if (o->nids || o->all)
+		return read_ids(run, err);
+	if (!o->ninputs)
+		return read_stream(run, stdin, "stdin", err);
+	for (int i = 0; i < o->ninputs; i++) {
+		const char *name = o->inputs[i];
+		FILE *fp;
+		int rc;
+
+		if (!strcmp(name, "-"))
+			rc = read_stream(run, stdin, "stdin", err);
+		else if (!(fp = fopen(name, "r")))
+			return ig_err_set(err, IG_ENOINPUT, "%s: %s", name, strerror(errno));
+		else {
+			rc = read_stream(run, fp, name, err);
+			fclose(fp);
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+run_emit(struct run *run, cJSON *rec, struct ig_err *err)
+{
+	int rc = 0;
+
+	progress_clear(run->progress);
+	if (!run->write_failed && jsonl_write(stdout, rec, err) < 0) {
+		run->write_failed = 1;
+		run->write_err = *err;
+		rc = -1;
+	}
+	cJSON_Delete(rec);
+	return rc;
+}
+
+static int
+exit_status(struct run *run, int input_rc, const struct ig_err *err)
+{
+	if (run->write_failed)
+		return jsonl_broken_pipe() ? IG_OK : IG_EIO;
+	if (engine_cancel)
+		return IG_EINTR;
+	if (input_rc < 0)
+		return err->code ? err->code : IG_ESOFTWARE;
+	if (run->budget_hit)
+		return IG_EBUDGET;
+	if (run->t.failed && run->t.done)
+		return IG_EPARTIAL;
+	if (run->first_fail)
+		return run->first_fail;
+	return IG_OK;
+}
+
+static void
+summary(struct run *run, double secs)
+{
+	char cost[64];
+
+	if (run->opts->dry_run)
+		snprintf(cost, sizeof cost, "estimated $%.4f", run->est_cost);
+	else if (run->t.cost_unknown)
+		snprintf(cost, sizeof cost, "$%.4f + %ld calls of unknown cost",
+			 run->t.cost, run->t.cost_unknown);
+	else
+		snprintf(cost, sizeof cost, "$%.4f", run->t.cost);
+	progress_summary(run->progress, NULL);
+	ig_notef("%ld done, %ld failed, %ld skipped, %ld tokens in, %ld out, %s, %.1f s",
+		 run->t.done, run->t.failed, run->t.skipped, run->t.tokens_in,
+		 run->t.tokens_out, cost, secs);
+}
+
+static void
+run_release(struct run *run)
+{
+	for (size_t i = 0; i < run->nproviders; i++) {
+		provider_free(run->providers[i].p);
+		free(run->providers[i].name);
+	}
+	ws_close(run->ws);
+	free(run->ws_path);
+	progress_free(run->progress);
+	config_free(run->cfg);
+	pthread_mutex_destroy(&run->lock);
+	pthread_cond_destroy(&run->cond);
+}
+
+/* Starts the pool and the writer, feeds input, waits for everything. */
+static int
+run_pool(struct run *run, struct worker *ws, struct ig_err *err)
+{
+	pthread_t writer;
+	int input_rc, fin_rc = 0;
+
+	for (int i = 0; i < run->jobs; i++) {
+		ws[i].run = run;
+		ws[i].ws = ws_open(run->ws_path, WS_OPEN, err);
+		if (!ws[i].ws)
+			return -1;
+		pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]);
+	}
+	pthread_create(&writer, NULL, writer_main, run);
+	input_rc = read_input(run, err);
+	pthread_mutex_lock(&run->lock);
+	run->input_done = 1;
+	pthread_cond_broadcast(&run->cond);
+	pthread_mutex_unlock(&run->lock);
+	for (int i = 0; i < run->jobs; i++)
+		pthread_join(ws[i].thread, NULL);
+	pthread_join(writer, NULL);
+	if (input_rc == 0 && run->fn->finish && !engine_cancel) {
+		struct worker w0 = { 0 };
+		w0.run = run;
+		w0.ws = run->ws;
+		fin_rc = run->fn->finish(run, &w0, err);
+		worker_release(&w0);
+	}
+	return input_rc < 0 || fin_rc < 0 ? -1 : 0;
+}
+
+int
+engine_main(const struct fn_ops *fn, struct run_opts *o)
+{
+	struct run run = { 0 };
+	struct ig_err err = { 0 };
+	struct worker *workers = NULL;
+	double t0 = engine_now();
+	int rc, status;
+
+	run.fn = fn;
+	run.opts = o;
+	pthread_mutex_init(&run.lock, NULL);
+	pthread_cond_init(&run.cond, NULL);
+	install_signals();
+	http_global_init();
+	rc = run_setup(&run, &err);
+	if (rc == 0) {
+		workers = calloc((size_t)run.jobs, sizeof *workers);
+		rc = workers ? run_pool(&run, workers, &err) : -1;
+	}
+	if (rc < 0 && err.code == IG_OK)
+		ig_err_set(&err, IG_ESOFTWARE, "out of memory");
+	status = exit_status(&run, rc, &err);
+	if (rc < 0 && !run.write_failed)
+		ig_errorf("%s", err.msg);
+	if (jsonl_finish(stdout, &err) < 0 && !jsonl_broken_pipe() && status == IG_OK) {
+		ig_errorf("%s", err.msg);
+		status = IG_EIO;
+	} else if (run.write_failed && !jsonl_broken_pipe()) {
+		ig_errorf("%s", run.write_err.msg);
+	}
+	if (run.progress)
+		summary(&run, engine_now() - t0);
+	if (run.ws)
+		ws_run_end(run.ws, run.run_id, status, &run.t, &err);
+	for (int i = 0; workers && i < run.jobs; i++)
+		worker_release(&workers[i]);
+	free(workers);
+	run_release(&run);
+	http_global_cleanup();
+	ig_secrets_free();
+	return status;
+}

@@ -1,0 +1,283 @@
+/* workspace.c: opening, migrating and transacting on the SQLite workspace. */
+#include "compat.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "workspace.h"
+
+struct ws {
+	sqlite3 *db;
+	char *path;
+};
+
+/* Long enough to ride out another stage's transaction, short enough to tell. */
+#define WS_BUSY_MS 60000
+
+int
+ws_fail(struct ws *ws, struct ig_err *err, const char *what)
+{
+	return ig_err_set(err, IG_EIO, "%s: %s: %s", ws->path, what,
+			  sqlite3_errmsg(ws->db));
+}
+
+static int
+ws_setup(struct ws *ws, struct ig_err *err)
+{
+	sqlite3_busy_timeout(ws->db, WS_BUSY_MS);
+	sqlite3_extended_result_codes(ws->db, 1);
+	if (ws_exec(ws, "PRAGMA journal_mode = WAL;", err) < 0 ||
+	    ws_exec(ws, "PRAGMA foreign_keys = ON;", err) < 0 ||
+	    ws_exec(ws, "PRAGMA synchronous = NORMAL;", err) < 0)
+		return -1;
+	return ws_migrate(ws, err);
+}
+
+struct ws *
+ws_open(const char *path, enum ws_mode mode, struct ig_err *err)
+{
+	struct ws *ws;
+	struct stat st;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
+
+	if (mode == WS_CREATE)
+		flags |= SQLITE_OPEN_CREATE;
+	else if (stat(path, &st) < 0) {
+		ig_err_set(err, IG_ENOINPUT,
+			   "%s: no workspace here (run 'igny8 init' or set --workspace)",
+			   path);
+		return NULL;
+	}
+	ws = calloc(1, sizeof *ws);
+	if (!ws || !(ws->path = strdup(path))) {
+		free(ws);
+		ig_err_set(err, IG_ESOFTWARE, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &ws->db, flags, NULL) != SQLITE_OK) {
+		ws_fail(ws, err, "cannot open workspace");
+		ws_close(ws);
+		return NULL;
+	}
+	if (ws_setup(ws, err) < 0) {
+		ws_close(ws);
+		return NULL;
+	}
+	return ws;
+}
+
+void
+ws_close(struct ws *ws)
+{
+	if (!ws)
+		return;
+	sqlite3_close_v2(ws->db);
+	free(ws->path);
+	free(ws);
+}
+
+sqlite3 *
+ws_db(struct ws *ws)
+{
+	return ws->db;
+}
+
+const char *
+ws_path(const struct ws *ws)
+{
+	return ws->path;
+}
+
+int
+ws_exec(struct ws *ws, const char *sql, struct ig_err *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(ws->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		ig_err_set(err, IG_EIO, "%s: %s", ws->path,
+			   msg ? msg : sqlite3_errmsg(ws->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+sqlite3_stmt *
+ws_prepare(struct ws *ws, const char *sql, struct ig_err *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(ws->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		ws_fail(ws, err, "preparing a statement");
+		return NULL;
+	}
+	return st;
+}
+
+int
+ws_begin(struct ws *ws, struct ig_err *err)
+{
+	return ws_exec(ws, "BEGIN IMMEDIATE;", err);
+}
+
+int
+ws_commit(struct ws *ws, struct ig_err *err)
+{
+	if (ws_exec(ws, "COMMIT;", err) < 0) {
+		ws_rollback(ws);
+		return -1;
+	}
+	return 0;
+}
+
+void
+ws_rollback(struct ws *ws)
+{
+	if (!sqlite3_get_autocommit(ws->db))
+		sqlite3_exec(ws->db, "ROLLBACK;", NULL, NULL, NULL);
+}
+
+int
+ws_schema_version(struct ws *ws)
+{
+	sqlite3_stmt *st = NULL;
+	int v = 0;
+
+	if (sqlite3_prepare_v2(ws->db, "PRAGMA user_version;", -1, &st, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+void
+ws_now(char out[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int
+ws_changes(struct ws *ws)
+{
+	return sqlite3_changes(ws->db);
+}
+
+long
+ws_last_id(struct ws *ws)
+{
+	return (long)sqlite3_last_insert_rowid(ws->db);
+}
+
+long
+ws_run_start(struct ws *ws, const char *program, const char *args,
+	     struct ig_err *err)
+{
+	sqlite3_stmt *st;
+	char now[32], host[256] = "";
+	long id = -1;
+
+	ws_now(now);
+	gethostname(host, sizeof host - 1);
+	st = ws_prepare(ws, "INSERT INTO runs (program, args, pid, host, started_at)"
+			    " VALUES (?, ?, ?, ?, ?)", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, program, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, args, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)getpid());
+	sqlite3_bind_text(st, 4, host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		id = ws_last_id(ws);
+	else
+		ws_fail(ws, err, "recording the run");
+	sqlite3_finalize(st);
+	return id;
+}
+
+int
+ws_run_end(struct ws *ws, long run_id, int exit_code,
+	   const struct ws_run_totals *t, struct ig_err *err)
+{
+	sqlite3_stmt *st;
+	char now[32];
+	int rc = 0;
+
+	ws_now(now);
+	st = ws_prepare(ws, "UPDATE runs SET ended_at = ?, status = ?, exit_code = ?,"
+			    " records_done = ?, records_failed = ?, records_skipped = ?,"
+			    " tokens_in = ?, tokens_out = ?, tokens_cached = ?,"
+			    " cost = ?, cost_unknown = ? WHERE id = ?", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ig_exit_name(exit_code), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, exit_code);
+	sqlite3_bind_int64(st, 4, t->done);
+	sqlite3_bind_int64(st, 5, t->failed);
+	sqlite3_bind_int64(st, 6, t->skipped);
+	sqlite3_bind_int64(st, 7, t->tokens_in);
+	sqlite3_bind_int64(st, 8, t->tokens_out);
+	sqlite3_bind_int64(st, 9, t->tokens_cached);
+	sqlite3_bind_double(st, 10, t->cost);
+	sqlite3_bind_int64(st, 11, t->cost_unknown);
+	sqlite3_bind_int64(st, 12, run_id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = ws_fail(ws, err, "closing the run");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+ws_run_dead(struct ws *ws, long run_id)
+{
+	sqlite3_stmt *st;
+	char host[256] = "";
+	int dead = 1;
+
+	gethostname(host, sizeof host - 1);
+	st = ws_prepare(ws, "SELECT pid, host, ended_at FROM runs WHERE id = ?", NULL);
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, run_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		pid_t pid = (pid_t)sqlite3_column_int64(st, 0);
+		const char *h = (const char *)sqlite3_column_text(st, 1);
+		int ended = sqlite3_column_type(st, 2) != SQLITE_NULL;
+
+		if (ended)
+			dead = 1;
+		else if (h && strcmp(h, host) != 0)
+			dead = 0; /* another host's run: we cannot tell, assume alive */
+		else
+			dead = kill(pid, 0) < 0 && errno == ESRCH;
+	}
+	sqlite3_finalize(st);
+	return dead;
+}
+
+char *
+ws_image_dir(const struct ws *ws, const char *configured)
+{
+	size_t n;
+	char *dir;
+
+	if (configured && *configured)
+		return strdup(configured);
+	n = strlen(ws->path) + sizeof ".images";
+	dir = malloc(n);
+	if (dir)
+		snprintf(dir, n, "%s.images", ws->path);
+	return dir;
+}

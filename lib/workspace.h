@@ -1,0 +1,79 @@
+/*
+ * workspace.h: the SQLite workspace every stage shares.
+ *
+ * One file holds keywords, clusters, ideas, tasks, content, images,
+ * prompts, the response cache, batches, runs and the log of every AI call.
+ * It is opened in WAL mode with foreign keys and a busy timeout, and every
+ * write transaction starts IMMEDIATE, so the four stages of one pipeline
+ * (and their worker threads, each with its own connection) can write to it
+ * at the same time without "database is locked".  The schema is versioned
+ * with PRAGMA user_version and migrated forward on open (schema.c).
+ *
+ * Ownership: struct ws is opaque, from ws_open(), freed by ws_close().
+ * ws_db() lends the sqlite3 handle for the modules that own a table.
+ */
+#ifndef IG_WORKSPACE_H
+#define IG_WORKSPACE_H
+
+#include <sqlite3.h>
+
+#include "compat.h"
+#include "err.h"
+
+struct ws;
+
+enum ws_mode { WS_OPEN = 0, WS_CREATE = 1 };
+
+/* Opens (and with WS_CREATE, creates) the workspace at path, migrating it. */
+struct ws *ws_open(const char *path, enum ws_mode mode, struct ig_err *err);
+void ws_close(struct ws *ws);
+
+sqlite3 *ws_db(struct ws *ws);
+const char *ws_path(const struct ws *ws);
+
+/* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK (rollback never fails). */
+int ws_begin(struct ws *ws, struct ig_err *err);
+int ws_commit(struct ws *ws, struct ig_err *err);
+void ws_rollback(struct ws *ws);
+
+/* Runs SQL without results. */
+int ws_exec(struct ws *ws, const char *sql, struct ig_err *err);
+
+/* Prepares a statement; on failure sets err naming the SQL error. */
+sqlite3_stmt *ws_prepare(struct ws *ws, const char *sql, struct ig_err *err);
+
+/* Sets err from the connection's last error, prefixed by what. Returns -1. */
+int ws_fail(struct ws *ws, struct ig_err *err, const char *what);
+
+/* Schema version this build writes, and the one in the file. */
+int ws_schema_latest(void);
+int ws_schema_version(struct ws *ws);
+
+/* Applies pending migrations (called by ws_open). */
+int ws_migrate(struct ws *ws, struct ig_err *err);
+
+/* Current UTC time as ISO 8601 ("2026-11-27T20:50:53Z") into out[32]. */
+void ws_now(char out[32]);
+
+/* Runs table: one row per command invocation. */
+long ws_run_start(struct ws *ws, const char *program, const char *args,
+		  struct ig_err *err);
+struct ws_run_totals {
+	long done, failed, skipped;
+	long tokens_in, tokens_out, tokens_cached;
+	double cost;		/* known part of the spend */
+	long cost_unknown;	/* calls whose cost could not be priced */
+};
+int ws_run_end(struct ws *ws, long run_id, int exit_code,
+	       const struct ws_run_totals *t, struct ig_err *err);
+/* True when the run's process is gone (same host, pid no longer alive). */
+int ws_run_dead(struct ws *ws, long run_id);
+
+/* Changes made by the last statement on this connection. */
+int ws_changes(struct ws *ws);
+long ws_last_id(struct ws *ws);
+
+/* Directory for image files: config image.dir or "<workspace>.images". */
+char *ws_image_dir(const struct ws *ws, const char *configured);
+
+#endif
