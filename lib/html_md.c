@@ -470,7 +470,7 @@ blocks(const xmlNode *n, int tight, struct buf *out)
 char *
 html_to_markdown(const char *html)
 {
-	char *s = html_sanitize(html, strlen(html), NULL);
+	char *s = html_sanitize_big(html, strlen(html), NULL);
 	htmlDocPtr doc = s ? html_parse(s, strlen(s), NULL) : NULL;
 	struct buf out = BUF_INIT(0);
 	xmlNode *root;
