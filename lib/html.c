@@ -454,7 +454,8 @@ new_figure(htmlDocPtr doc, const struct html_figure *f)
 	if (f->caption && *f->caption) {
 		cap = xmlNewChild(fig, NULL, BAD_CAST "figcaption", NULL);
 		if (cap)
-			xmlAddChild(cap, xmlNewDocText(doc, BAD_CAST f->caption));
+			xmlAddChild(cap, xmlNewDocText(doc,
+						       BAD_CAST f->caption));
 	}
 	return fig;
 }
@@ -497,7 +498,8 @@ html_insert_figures(const char *html, const struct html_figure *figs,
 	int rc = 0;
 
 	for (i = 0; i < nfigs; i++)
-		if (!figs[i].src || !*figs[i].src || !html_url_ok(figs[i].src)) {
+		if (!figs[i].src || !*figs[i].src ||
+		    !html_url_ok(figs[i].src)) {
 			ig_err_set(err, IG_EDATA, "html: figure %zu: unsafe "
 				   "or empty image URL", i + 1);
 			return NULL;
