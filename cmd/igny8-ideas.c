@@ -43,9 +43,10 @@ main(int argc, char **argv)
 		case OPT_CLUSTER: rc = opt_add_id(&o, optarg, "cluster", &err); break;
 		case OPT_COUNT:
 			rc = opt_long(optarg, "count", 1, 50, &n, &err);
-			snprintf(count, sizeof count, "ideas.count=%ld", n);
-			if (rc == 0)
+			if (rc == 0) {
+				snprintf(count, sizeof count, "ideas.count=%ld", n);
 				rc = opt_set(&o, count, &err);
+			}
 			break;
 		case OPT_MORE: o.flags |= RUN_MORE; continue;
 		default:
