@@ -152,8 +152,8 @@ image_validate(const struct config *cfg, const char *provider, const char *model
 	const char *qs = rule(cfg, model, "qualities"), *fs = rule(cfg, model, "formats");
 
 	if (served && strcmp(served, provider))
-		return ig_err_set(err, IG_ECONFIG, "image.model: '%s' is a %s model "
-				  "(image_models.%s.provider), but image.provider is '%s'",
+		return ig_err_set(err, IG_ECONFIG, "image.model: '%s' is served by %s "
+				  "(image_models.%s.provider), not by image.provider '%s'",
 				  model, served, model, provider);
 	if (check_size(cfg, provider, model, setting, size, err) < 0)
 		return -1;
