@@ -92,6 +92,9 @@ struct fn_ops {
 	void (*failed)(struct worker *w, struct job *job, const struct ig_err *err);
 };
 
+/* Monotonic seconds, for durations. */
+double engine_now(void);
+
 /* Runs a whole filter program; returns the exit status. */
 int engine_main(const struct fn_ops *fn, struct run_opts *o);
 

@@ -71,7 +71,6 @@ struct worker {
 	pthread_t thread;
 };
 
-double engine_now(void);
 void job_free(struct job *job);
 void engine_enqueue(struct run *run, struct job *job);
 void *worker_main(void *w);	/* takes pending jobs until input is done */
