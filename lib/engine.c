@@ -291,11 +291,18 @@ struct provider *
 run_provider(struct run *run, const char *fn, struct ig_err *err)
 {
 	const char *name = config_getf(run->cfg, "functions.%s.provider", fn);
-	struct provider *p = NULL;
 
 	if (!name || !*name)
 		name = config_str(run->cfg, !strcmp(fn, "embed") ? "embed.provider"
 								  : "text.provider");
+	return run_provider_named(run, name, err);
+}
+
+struct provider *
+run_provider_named(struct run *run, const char *name, struct ig_err *err)
+{
+	struct provider *p = NULL;
+
 	pthread_mutex_lock(&run->lock);
 	for (size_t i = 0; i < run->nproviders; i++)
 		if (!strcmp(run->providers[i].name, name))
@@ -318,6 +325,14 @@ run_provider(struct run *run, const char *fn, struct ig_err *err)
 		return NULL;
 	}
 	return p;
+}
+
+void
+run_add_estimate(struct run *run, double usd)
+{
+	pthread_mutex_lock(&run->lock);
+	run->est_cost += usd;
+	pthread_mutex_unlock(&run->lock);
 }
 
 /* ---- workers ---- */

@@ -118,6 +118,11 @@ int run_emit(struct run *run, cJSON *rec, struct ig_err *err);
 /* The provider for a function's chat calls (functions.<fn>.provider). */
 struct provider *run_provider(struct run *run, const char *fn,
 			      struct ig_err *err);
+/* The provider called `name` (image.provider), shared like run_provider's. */
+struct provider *run_provider_named(struct run *run, const char *name,
+				    struct ig_err *err);
+/* Adds a --dry-run estimate of a call not made through ai_chat. */
+void run_add_estimate(struct run *run, double usd);
 
 /* Job accessors. */
 void job_set_data(struct job *job, void *data);
