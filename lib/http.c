@@ -887,8 +887,13 @@ net_retryable(struct http_client *c, CURLcode cc, char *why, size_t n)
 
 	switch (cc) {
 	case CURLE_OPERATION_TIMEDOUT:
-		if (curl_easy_getinfo(c->curl, CURLINFO_CONNECT_TIME_T, &us) ==
-		    CURLE_OK && us == 0)
+		/*
+		 * A reused connection also has a connect time of 0; only a
+		 * transfer that never got as far as sending is stuck in
+		 * connect.
+		 */
+		if (curl_easy_getinfo(c->curl, CURLINFO_PRETRANSFER_TIME_T,
+				      &us) == CURLE_OK && us == 0)
 			snprintf(why, n, "connect timeout after %g s",
 				 (double)c->o.connect_timeout_ms / 1000);
 		else
