@@ -3,36 +3,187 @@
  * so the tests can drive the "output failed" paths (exit 74, nothing
  * half-written).  IGNY8_FAIL_FD names the descriptor (default 1) and
  * IGNY8_FAIL_AFTER how many bytes succeed first (default 0); the failure
- * is ENOSPC.
+ * is ENOSPC, as from a full disk.
+ *
+ * glibc's stdio calls its internal __write, which no preload can replace,
+ * so the shim also wraps the stdio calls the programs use on that stream.
+ * It lets through exactly the allowance, flushes it, then points the
+ * descriptor at /dev/full: from then on every write fails with ENOSPC,
+ * whichever path it takes.
  */
 #define _GNU_SOURCE 1
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
 
-static ssize_t (*real_write)(int, const void *, size_t);
-static long long written;
+static long long passed;	/* bytes let through to the descriptor */
+static int tripped;		/* the descriptor now points at /dev/full */
 
+static int
+fail_fd(void)
+{
+	const char *s = getenv("IGNY8_FAIL_FD");
+
+	return s ? (int)strtol(s, NULL, 10) : 1;
+}
+
+static long long
+fail_after(void)
+{
+	const char *s = getenv("IGNY8_FAIL_AFTER");
+
+	return s ? strtoll(s, NULL, 10) : 0;
+}
+
+static void *
+real(const char *name)
+{
+	return dlsym(RTLD_NEXT, name);
+}
+
+static int
+watched(FILE *f)
+{
+	return f && !tripped && fileno(f) == fail_fd();
+}
+
+static void
+trip(FILE *f)
+{
+	int (*rflush)(FILE *) = (int (*)(FILE *))real("fflush");
+	int fd;
+
+	if (f)
+		rflush(f);
+	fd = open("/dev/full", O_WRONLY);
+	if (fd >= 0) {
+		dup2(fd, fail_fd());
+		close(fd);
+	}
+	tripped = 1;
+}
+
+/* Hands n bytes to stdio, splitting them at the allowance. */
+static size_t
+put(const char *p, size_t n, FILE *f)
+{
+	size_t (*rwrite)(const void *, size_t, size_t, FILE *) =
+		(size_t (*)(const void *, size_t, size_t, FILE *))real("fwrite");
+	size_t k, r;
+
+	if (!watched(f))
+		return rwrite(p, 1, n, f);
+	if (passed + (long long)n <= fail_after()) {
+		passed += (long long)n;
+		return rwrite(p, 1, n, f);
+	}
+	k = (size_t)(fail_after() - passed);
+	r = k ? rwrite(p, 1, k, f) : 0;
+	passed += (long long)r;
+	trip(f);
+	return r + rwrite(p + k, 1, n - k, f);
+}
+
+size_t
+fwrite(const void *p, size_t size, size_t nmemb, FILE *f)
+{
+	if (size == 0 || nmemb == 0)
+		return 0;
+	return put(p, size * nmemb, f) / size;
+}
+
+int
+fputs(const char *s, FILE *f)
+{
+	size_t n = strlen(s);
+
+	return put(s, n, f) == n ? 1 : EOF;
+}
+
+int
+fputc(int c, FILE *f)
+{
+	char ch = (char)c;
+
+	return put(&ch, 1, f) == 1 ? (unsigned char)c : EOF;
+}
+
+int
+putc(int c, FILE *f)
+{
+	return fputc(c, f);
+}
+
+int
+puts(const char *s)
+{
+	return fputs(s, stdout) == EOF ? EOF : fputc('\n', stdout);
+}
+
+int
+vfprintf(FILE *f, const char *fmt, va_list ap)
+{
+	int (*rvf)(FILE *, const char *, va_list) =
+		(int (*)(FILE *, const char *, va_list))real("vfprintf");
+	char *s;
+	int n;
+
+	if (!watched(f))
+		return rvf(f, fmt, ap);
+	n = vasprintf(&s, fmt, ap);
+	if (n < 0)
+		return n;
+	if (put(s, (size_t)n, f) != (size_t)n)
+		n = -1;
+	free(s);
+	return n;
+}
+
+int
+fprintf(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vfprintf(f, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int
+printf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+/* Direct writes (not through stdio) are cut at the allowance too. */
 ssize_t
 write(int fd, const void *buf, size_t n)
 {
-	const char *fds = getenv("IGNY8_FAIL_FD");
-	const char *after = getenv("IGNY8_FAIL_AFTER");
-	int failfd = fds ? (int)strtol(fds, NULL, 10) : 1;
-	long long limit = after ? strtoll(after, NULL, 10) : 0;
+	ssize_t (*rw)(int, const void *, size_t) =
+		(ssize_t (*)(int, const void *, size_t))real("write");
 
-	if (!real_write)
-		real_write = (ssize_t(*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
-	if (fd == failfd) {
-		if (written >= limit) {
-			errno = ENOSPC;
-			return -1;
+	if (fd == fail_fd() && !tripped) {
+		if (passed >= fail_after()) {
+			trip(NULL);
+		} else {
+			if ((long long)n > fail_after() - passed)
+				n = (size_t)(fail_after() - passed);
+			passed += (long long)n;
 		}
-		if ((long long)n > limit - written)
-			n = (size_t)(limit - written);
-		written += (long long)n;
 	}
-	return real_write(fd, buf, n);
+	return rw(fd, buf, n);
 }
