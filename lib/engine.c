@@ -522,9 +522,16 @@ write_job(struct run *run, struct job *job)
 	case JOB_SKIPPED:
 		cJSON_ArrayForEach(rec, job->out)
 			if (!run->write_failed && jsonl_write(stdout, rec, &err) < 0) {
+				/*
+				 * Start nothing new, but let the requests in
+				 * flight finish and be saved: they are paid
+				 * for, and a rerun re-emits them for free.
+				 */
 				run->write_failed = 1;
 				run->write_err = err;
-				engine_cancel = 1;
+				pthread_mutex_lock(&run->lock);
+				run->stop = 1;
+				pthread_mutex_unlock(&run->lock);
 			}
 		if (job->state == JOB_DONE) {
 			run->t.done++;

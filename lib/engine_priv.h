@@ -48,7 +48,7 @@ struct run {
 	struct job *head, *tail;	/* every job not yet written, in order */
 	long next_seq, unwritten;
 	int input_done;			/* no more jobs will be submitted */
-	int stop;			/* budget or interrupt: start nothing new */
+	int stop;			/* budget or failed output: start nothing new */
 
 	/* Totals, under lock. */
 	struct ws_run_totals t;
