@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""report.py FIGURES.jsonl QUICK [CLUSTER.md]: bench/RESULTS.md on stdout
+from the figures bench/run measured: machine, date, commit, each figure
+with its baseline, the ratio and pass/fail against its target."""
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
+
+def machine():
+    cpu = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal"):
+                mem = "%.1f GiB" % (int(line.split()[1]) / 1048576)
+    except OSError:
+        pass
+    return "%s, %d CPUs, %s RAM, %s %s, Python %s" % (
+        cpu, os.cpu_count() or 0, mem, platform.system(), platform.release(),
+        platform.python_version())
+
+
+def git(*args):
+    try:
+        return subprocess.run(["git"] + list(args), capture_output=True, text=True,
+                              cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip()
+    except OSError:
+        return "?"
+
+
+def main():
+    f = {}
+    for line in open(sys.argv[1]):
+        d = json.loads(line)
+        f[d["key"]] = d["value"]
+    quick = sys.argv[2] == "1"
+    cluster_md = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else None
+    rows = []
+
+    def row(what, value, baseline, ratio, target, ok):
+        rows.append("| %s | %s | %s | %s | %s | %s |" % (
+            what, value, baseline, "%.3g×" % ratio if ratio is not None else "–", target,
+            "–" if ok is None else ("**pass**" if ok else "**FAIL**")))
+
+    for fn in ("ideas", "write"):
+        cpu, fake = f["%s_cpu_ms" % fn], f["%s_fake_cpu_ms" % fn]
+        row("igny8-%s CPU per record (user+sys, --no-cache, -j 8)" % fn, "%.3f ms" % cpu,
+            "fake server %.3f ms/request" % fake, cpu / fake if fake else None,
+            "< 0.2 ms", cpu < 0.2)
+    ideal, floor = f["conc_ideal_s"], f["conc_fake_floor_s"]
+    row("%d requests at 100 ms, --jobs 32" % f["conc_requests"], "%.2f s" % f["conc_wall_s"],
+        "ideal %.2f s (fake's own floor %.2f s)" % (ideal, floor), f["conc_wall_s"] / ideal,
+        "≤ 1.15×", f["conc_wall_s"] / ideal <= 1.15)
+    row("the same with 20%% 429s (%d faults, %d/%d done)" % (
+        f["conc429_faults"], f["conc429_done"], f["conc_requests"]),
+        "%.2f s" % f["conc429_wall_s"], "ideal %.2f s" % ideal, f["conc429_wall_s"] / ideal,
+        "≤ 1.5×", f["conc429_wall_s"] / ideal <= 1.5 and f["conc429_done"] == f["conc_requests"])
+    row("old way vs igny8-ideas -j 32: %d records at 100 ms, wall" % f["old_records"],
+        "%.2f s" % f["new_wall_s"], "baseline.py %.2f s" % f["old_wall_s"],
+        f["new_wall_s"] / f["old_wall_s"], "–", None)
+    row("old way vs igny8-ideas: CPU per record", "%.3f ms" % f["new_cpu_ms"],
+        "baseline.py %.3f ms" % f["old_cpu_ms"], f["new_cpu_ms"] / f["old_cpu_ms"], "–", None)
+    n = f["import_keywords"]
+    row("igny8 import of %s keywords (JSON lines)" % format(n, ","),
+        "%.2f s (%s/s, %d MiB peak)" % (f["import_s"], format(int(n / f["import_s"]), ","),
+                                        f["import_maxrss_kb"] // 1024),
+        "Python json+sqlite3 %.2f s" % f["pyimport_s"], f["import_s"] / f["pyimport_s"],
+        "–", None)
+    t = f["start_true_ms"]
+    for b in ("igny8", "igny8-cluster", "igny8-ideas", "igny8-write", "igny8-image"):
+        k = "start_%s_ms" % b
+        if k in f:
+            row("start-up: %s --version (mean of runs)" % b, "%.2f ms" % f[k],
+                "/bin/true %.2f ms" % t, f[k] / t, "–", None)
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if git("status", "--porcelain", "--untracked-files=no"):
+        commit += " (with local changes)"
+    out = sys.stdout
+    out.write("""# igny8 benchmarks
+
+Written by `bench/run` (`make bench`); do not edit by hand.  Ratios are
+value ÷ baseline, both measured in the same run on the same machine.
+
+* Machine: %s
+* Date: %s
+* Commit: %s
+* Mode: %s
+
+| Figure | Value | Baseline | Ratio | Target | Result |
+| --- | --- | --- | --- | --- | --- |
+%s
+
+## How to reproduce
+
+    make && make bench            # full run, several minutes
+    make && QUICK=1 bench/run     # smoke run with small counts
+
+Raw outputs (rusage lines, the fake's request log, generated inputs) are in
+`build/bench/` (or `$BENCH_OUT`), outside git.
+
+## How each figure is measured
+
+* **CPU per record**: `bench/rusage.py` runs the tool and reads its own
+  user+sys time from `wait4()` (the fake server is not a child).  The fake
+  answers at once (`latency_ms` 0); `--no-cache` so every record is a real
+  request, parsed and saved.  The baseline is the fake's CPU per request
+  (from `/proc/PID/stat` before and after): what it costs merely to answer.
+  The fake is Python, so its wall time bounds the tools' wall time here.
+* **Concurrency**: the fake sleeps 100 ms before each answer; ideal =
+  requests × 0.1 s ÷ 32.  `bench/loadgen.py` first drives the same load with
+  32 plain Python threads on kept-alive connections: its time is the
+  fake's own floor (if the floor is above target, the fake is the limit).
+  The 429 run answers 20%% of requests with 429 without Retry-After and runs
+  with `IGNY8_BACKOFF_SCALE=0.1` (first retry after about 50 ms, standing in
+  for a short server-given Retry-After) and `max_retries=10`.
+* **The old way**: `bench/baseline.py` does what the old system did: one
+  request at a time, stdlib `urllib`, the same prompt body (same template,
+  same schema, rendered per record from the same workspace rows), the
+  answer parsed and saved with a commit per record.
+* **Import**: `bench/gen.py keywords N` (fixed seed) then `igny8 import`
+  into a fresh workspace; the baseline loads the same file with Python's
+  `json` and `sqlite3` in one transaction (no validation, no intent,
+  no sector, so it does less).
+* **Start-up**: `bench/startup.py` spawns `BIN --version` %d times and
+  takes the mean wall time; the baseline is `/bin/true` spawned the same way.
+
+## Notes
+
+* **429s and the adaptive limiter.**  `lib/ratelimit.c` halves the
+  concurrency ceiling on a 429 (at most once a second) and grows it back by
+  one slot per 10 s cool-down.  That is the intended reaction to a real
+  rate limit, but a server that rejects 20%% of requests at random keeps the
+  ceiling near 1, so the 429 run measures the limiter's caution, not the
+  retry path's speed.  Meeting 1.5× would need a different policy (for
+  instance cutting only when `x-ratelimit-remaining` is 0 or when the share
+  of 429s in a window passes a threshold); that is a design decision left
+  to the rate limiter's owner.
+* **CPU per record.**  A callgrind profile of igny8-ideas (100 records,
+  `--no-cache`) puts about 35%% of the instructions in
+  `sqlite3_prepare_v2` via `ws_prepare` (every query is prepared afresh;
+  `rec_get` alone is 30%%), 16%% in `prompt_resolve` (the prompt file's
+  YAML front matter is parsed again for every record) and about 20%% in
+  the dynamic loader at start-up.  A per-connection statement cache and a
+  per-run prompt cache are the two changes that would approach the target.
+* **The fake's own speed.**  The fake is a Python `ThreadingHTTPServer`;
+  under the GIL it serves a little over 200 requests a second on this
+  machine, short of the 320 a second that 32 jobs at 100 ms ask for, so the
+  concurrency figure is bounded by the fake's floor, not by igny8 (compare
+  the two in the table).  Its listen backlog was 5, which made clients that
+  connect at once lose their SYNs and wait a second; it is 128 now.
+* **Start-up.**  The filter binaries link libcurl with all its TLS, LDAP and
+  Kerberos dependencies (about 37 shared objects, against 8 for `igny8`);
+  most of their start-up is the dynamic loader.
+""" % (machine(), datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+       commit, "QUICK=1 (small counts: a smoke run, not the figures of record)" if quick
+       else "full", "\n".join(rows), 20 if quick else 100))
+    if cluster_md:
+        out.write("\n## Offline clustering (bench/cluster.sh)\n\n")
+        out.write(open(cluster_md).read())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
