@@ -108,7 +108,7 @@ value ÷ baseline, both measured in the same run on the same machine.
     make && QUICK=1 bench/run     # smoke run with small counts
 
 Raw outputs (rusage lines, the fake's request log, generated inputs) are in
-`build/bench/` (or `$BENCH_OUT`), outside git.
+`build/bench/run/` (or `$BENCH_OUT`), outside git.
 
 ## How each figure is measured
 
