@@ -15,7 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "config.h"
+#include "prompt.h"
 #include "err.h"
 #include "export.h"
 #include "import.h"
@@ -422,16 +424,113 @@ cmd_merge(int argc, char **argv, struct ctx *ctx)
 	return IG_OK;
 }
 
+/* --- config, prompts, models ------------------------------------------ */
+
+static const char config_usage[] =
+	"usage: igny8 config [--json] [PREFIX]\n"
+	"Prints the resolved settings (keys redacted) with where each came from.\n";
+
+static int
+cmd_config(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ 0 } };
+	struct ig_err err = { 0 };
+	int c, json = 0;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "hj", opts, NULL)) != -1) {
+		if (c != 'j')
+			return usage("config", c == 'h' ? IG_OK : IG_EUSAGE);
+		json = 1;
+	}
+	if (argc - optind > 1)
+		return usage("config", IG_EUSAGE);
+	if (admin_config(ctx->cfg, argv[optind], json, stdout, &err) < 0)
+		return fail("config", &err);
+	return finish("config", NULL, 0, &err);
+}
+
+static const char prompts_usage[] =
+	"usage: igny8 prompts list\n"
+	"       igny8 prompts show FUNCTION\n"
+	"       igny8 prompts set FUNCTION FILE\n"
+	"       igny8 prompts reset FUNCTION\n"
+	"Workspace prompts win over the user's and the shipped ones;\n"
+	"functions: cluster ideas write image_prompts image negative.\n";
+
+static int
+cmd_prompts(int argc, char **argv, struct ctx *ctx)
+{
+	struct ig_err err = { 0 };
+	const char *verb = argc > 1 ? argv[1] : "";
+	int want = !strcmp(verb, "list") ? 2 : !strcmp(verb, "set") ? 4 : 3;
+	struct ws *ws;
+	int rc;
+
+	if (!strcmp(verb, "-h") || !strcmp(verb, "--help"))
+		return usage("prompts", IG_OK);
+	if (argc != want || (want == 3 && strcmp(verb, "show") && strcmp(verb, "reset")))
+		return usage("prompts", IG_EUSAGE);
+	if (want > 2 && !prompt_function_known(argv[2])) {
+		ig_errorf("prompts: unknown function '%s'", argv[2]);
+		return usage("prompts", IG_EUSAGE);
+	}
+	if (open_ws(ctx, &ws, &err) < 0)
+		return fail("prompts", &err);
+	if (want == 2)
+		rc = admin_prompts_list(ws, stdout, &err);
+	else if (!strcmp(verb, "show"))
+		rc = admin_prompt_show(ws, argv[2], stdout, &err);
+	else if (!strcmp(verb, "set"))
+		rc = admin_prompt_set(ws, argv[2], argv[3], &err);
+	else
+		rc = prompt_ws_set(ws, argv[2], NULL, &err);
+	return finish("prompts", ws, rc, &err);
+}
+
+static const char models_usage[] =
+	"usage: igny8 models [--json] [PROVIDER]\n"
+	"Lists the models a provider offers (GET /models), with shutdown dates.\n";
+
+static int
+cmd_models(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ 0 } };
+	struct ig_err err = { 0 };
+	int c, json = 0;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "hj", opts, NULL)) != -1) {
+		if (c != 'j')
+			return usage("models", c == 'h' ? IG_OK : IG_EUSAGE);
+		json = 1;
+	}
+	if (argc - optind > 1)
+		return usage("models", IG_EUSAGE);
+	if (admin_models(ctx->cfg, argv[optind], json, stdout, &err) < 0)
+		return fail("models", &err);
+	return finish("models", NULL, 0, &err);
+}
+
 /* --- the table and main --------------------------------------------- */
 
-/* One row per subcommand; `config`, `prompts`, `models`, `batch` go here. */
+/* One row per subcommand, sorted. */
 static const struct subcmd subcmds[] = {
+	{ "config", cmd_config, config_usage },
 	{ "costs", cmd_costs, costs_usage },
 	{ "export", cmd_export, export_usage },
 	{ "import", cmd_import, import_usage },
 	{ "init", cmd_init, init_usage },
 	{ "log", cmd_log, log_usage },
 	{ "merge", cmd_merge, merge_usage },
+	{ "models", cmd_models, models_usage },
+	{ "prompts", cmd_prompts, prompts_usage },
 	{ "runs", cmd_runs, runs_usage },
 	{ "status", cmd_status, status_usage },
 };
