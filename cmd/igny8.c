@@ -306,7 +306,7 @@ static const char runs_usage[] =
 	"usage: igny8 runs [-n N] [--json]\n"
 	"Lists the last N runs (default 20), oldest first, with totals.\n"
 	"  -n, --number N   how many runs\n"
-	"  --json           one run record per line\n";
+	"  --json           as one JSON object (runs and totals)\n";
 
 static int
 cmd_runs(int argc, char **argv, struct ctx *ctx)
