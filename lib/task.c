@@ -152,8 +152,9 @@ set_status(struct ws *ws, long task_id, const char *status, const char *error)
 	char now[32];
 
 	ws_now(now);
+	/* A flagged task keeps its verdict whatever happens after the save. */
 	st = ws_prepare(ws, "UPDATE tasks SET status = ?, error = ?, updated_at = ?"
-			    " WHERE id = ?", NULL);
+			    " WHERE id = ? AND status != 'flagged'", NULL);
 	if (!st)
 		return;
 	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
