@@ -306,7 +306,9 @@ cmd_costs(int argc, char **argv, struct ctx *ctx)
 
 static const char runs_usage[] =
 	"usage: igny8 runs [-n N] [--json]\n"
-	"Lists the last N runs (default 20), oldest first, with totals.\n";
+	"Lists the last N runs (default 20), oldest first, with totals.\n"
+	"  -n, --number N   how many runs\n"
+	"  --json           as one JSON object (runs and totals)\n";
 
 static int
 cmd_runs(int argc, char **argv, struct ctx *ctx)
@@ -555,6 +557,7 @@ main_usage(int status)
 	      "  -q, --quiet           no notes or warnings\n"
 	      "  -v, --verbose         more notes\n"
 	      "  -V, --version         print the version\n"
+	      "  -h, --help            this help\n"
 	      "commands:", out);
 	for (size_t i = 0; i < ARRAY_SIZE(subcmds); i++)
 		fprintf(out, " %s", subcmds[i].name);
@@ -629,9 +632,11 @@ main(int argc, char **argv)
 	struct ctx ctx = { NULL, NULL, NULL };
 	const struct subcmd *s;
 	struct ig_err err = { 0 };
+	static char subname[64];
 	int c, rc;
 
 	msg_init(argv[0]);
+	argv[0] = (char *)msg_prog();	/* getopt's messages name the program */
 	/* '+': options after the subcommand name are the subcommand's. */
 	while ((c = getopt_long(argc, argv, "+c:hqVvw:", opts, NULL)) != -1) {
 		if (c == 'c')
@@ -656,10 +661,14 @@ main(int argc, char **argv)
 		ctx.workspace = config_str(ctx.cfg, "workspace");
 	argv += optind;
 	argc -= optind;
-	if (!(s = find_subcmd(argv[0])))
+	if (!(s = find_subcmd(argv[0]))) {
 		rc = run_external(argc, argv, &ctx);
-	else
+	} else {
+		/* getopt then says "igny8: export: unrecognized option ..." */
+		snprintf(subname, sizeof subname, "%s: %s", msg_prog(), s->name);
+		argv[0] = subname;
 		rc = s->fn(argc, argv, &ctx);
+	}
 	config_free(ctx.cfg);
 	return rc;
 }
