@@ -87,7 +87,7 @@ _igny8_filter()
 _igny8()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev= i sub= opts
-	local cmds="costs export import init log merge runs status cluster ideas write image"
+	local cmds="config costs export import init log merge models prompts runs status cluster ideas write image"
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
 	# The subcommand is the first word that is neither an option nor the
 	# value of -w/-c.
@@ -114,6 +114,18 @@ _igny8()
 		COMP_WORDS=("igny8-$sub" "${COMP_WORDS[@]:i+1}")
 		COMP_CWORD=$((COMP_CWORD - i))
 		_igny8_filter "igny8-$sub"
+		return 0 ;;
+	config) opts="--json" ;;
+	models) opts="--json"
+		[ "$cur" = "${cur#-}" ] && { COMPREPLY=($(compgen -W "openai runware" -- "$cur")); return 0; } ;;
+	prompts)
+		if [ "$COMP_CWORD" -eq $((i + 1)) ]; then
+			COMPREPLY=($(compgen -W "list show set reset" -- "$cur"))
+		elif [ "$COMP_CWORD" -eq $((i + 2)) ]; then
+			COMPREPLY=($(compgen -W "cluster ideas write image_prompts image negative" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -f -- "$cur"))
+		fi
 		return 0 ;;
 	costs) opts="--by --since --json" ;;
 	export) opts="--status --run --cluster --function" ;;

@@ -88,7 +88,7 @@ complete -c igny8-image -l provider -x -a 'openai runware' -d 'image API'
 complete -c igny8-image -l insert -d 'insert the images into the article'
 
 # igny8: global options, then a subcommand.
-set -l __igny8_cmds costs export import init log merge runs status cluster ideas write image
+set -l __igny8_cmds config costs export import init log merge models prompts runs status cluster ideas write image
 set -l __igny8_nosub "not __fish_seen_subcommand_from $__igny8_cmds"
 complete -c igny8 -f
 complete -c igny8 -n $__igny8_nosub -s w -l workspace -r -F -d 'workspace database'
@@ -97,12 +97,15 @@ complete -c igny8 -n $__igny8_nosub -s q -l quiet -d 'no notes or warnings'
 complete -c igny8 -n $__igny8_nosub -s v -l verbose -d 'more notes'
 complete -c igny8 -n $__igny8_nosub -s V -l version -d 'print the version'
 complete -c igny8 -n $__igny8_nosub -s h -l help -d 'short usage'
+complete -c igny8 -n $__igny8_nosub -a config -d 'the resolved settings'
 complete -c igny8 -n $__igny8_nosub -a costs -d 'tokens and spend of the AI calls'
 complete -c igny8 -n $__igny8_nosub -a export -d 'a table as JSON lines'
 complete -c igny8 -n $__igny8_nosub -a import -d 'import keywords'
 complete -c igny8 -n $__igny8_nosub -a init -d 'create the workspace'
 complete -c igny8 -n $__igny8_nosub -a log -d 'the AI calls of a run'
 complete -c igny8 -n $__igny8_nosub -a merge -d 'merge another workspace'
+complete -c igny8 -n $__igny8_nosub -a models -d 'the models a provider offers'
+complete -c igny8 -n $__igny8_nosub -a prompts -d 'list, show, set or reset prompts'
 complete -c igny8 -n $__igny8_nosub -a runs -d 'the last runs'
 complete -c igny8 -n $__igny8_nosub -a status -d 'row counts by status'
 complete -c igny8 -n $__igny8_nosub -a 'cluster ideas write image' -d 'run igny8-COMMAND'
@@ -110,7 +113,14 @@ complete -c igny8 -n $__igny8_nosub -a 'cluster ideas write image' -d 'run igny8
 for s in $__igny8_cmds
     complete -c igny8 -n "__fish_seen_subcommand_from $s" -s h -l help -d 'short usage'
 end
-set -l n '__fish_seen_subcommand_from costs'
+set -l n '__fish_seen_subcommand_from config'
+complete -c igny8 -n $n -s j -l json -d 'as JSON lines'
+set n '__fish_seen_subcommand_from models'
+complete -c igny8 -n $n -s j -l json -d 'as JSON lines'
+complete -c igny8 -n $n -a 'openai runware' -d 'provider'
+set n '__fish_seen_subcommand_from prompts'
+complete -c igny8 -n $n -a 'list show set reset cluster ideas write image_prompts image negative'
+set n '__fish_seen_subcommand_from costs'
 complete -c igny8 -n $n -s b -l by -x -a 'function model day' -d 'group by'
 complete -c igny8 -n $n -s s -l since -x -d 'YYYY-MM-DD'
 complete -c igny8 -n $n -s j -l json -d 'as JSON'
