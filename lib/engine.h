@@ -85,6 +85,12 @@ struct fn_ops {
 		    struct ig_err *err);
 	/* PREP..SAVE, in a worker thread.  0 done, -1 failed (err set). */
 	int (*work)(struct worker *w, struct job *job, struct ig_err *err);
+	/*
+	 * Main thread, after the last input record while the pool still runs:
+	 * may queue jobs (run_new_job + run_submit) that need all the input,
+	 * such as batches of keywords.  NULL = nothing to do.
+	 */
+	int (*input_end)(struct run *run, struct ig_err *err);
 	/* Called on the main thread after all input and jobs are done. */
 	int (*finish)(struct run *run, struct worker *w, struct ig_err *err);
 	void (*free)(void *data);
@@ -107,8 +113,15 @@ struct progress *run_progress(struct run *run);
 /* Queues another job (from init or finish); the engine owns it. */
 struct job *run_new_job(struct run *run, const char *ref);
 int run_submit(struct run *run, struct job *job);
-/* Writes a record to stdout now (from finish, main thread). */
+/* Writes a record to stdout now (from finish, main thread); takes rec. */
 int run_emit(struct run *run, cJSON *rec, struct ig_err *err);
+/*
+ * Function state for the whole run (init, input_end, finish and the jobs
+ * share it; guard it yourself when jobs write to it).  free_fn, if not
+ * NULL, frees it when the run ends, whether or not finish ran.
+ */
+void run_set_data(struct run *run, void *data, void (*free_fn)(void *));
+void *run_data(struct run *run);
 /* The provider for a function's chat calls (functions.<fn>.provider). */
 struct provider *run_provider(struct run *run, const char *fn,
 			      struct ig_err *err);

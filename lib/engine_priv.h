@@ -38,6 +38,8 @@ struct run {
 	char *ws_path;
 	long run_id;
 	struct progress *progress;
+	void *data;			/* run_set_data() */
+	void (*data_free)(void *);
 	struct provider_slot providers[8];
 	size_t nproviders;
 	int jobs;
