@@ -67,7 +67,8 @@ enum {
 	RUN_REBUILD = 1 << 1,		/* igny8-cluster --rebuild */
 	RUN_EMIT_KEYWORDS = 1 << 2,	/* igny8-cluster --emit keywords */
 	RUN_INSERT = 1 << 3,		/* igny8-image --insert */
-	RUN_MODERATE = 1 << 4		/* igny8-write --moderate */
+	RUN_MODERATE = 1 << 4,		/* igny8-write --moderate */
+	RUN_FORCE = 1 << 5		/* igny8-cluster --force */
 };
 
 struct fn_ops {
