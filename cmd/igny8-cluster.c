@@ -49,6 +49,10 @@ local_opt(struct run_opts *o, int c, const char *arg, struct ig_err *err)
 					  "keywords", arg);
 		return 0;
 	case OPT_METHOD:
+		if (strcmp(arg, "auto") && strcmp(arg, "ai") && strcmp(arg, "local") &&
+		    strcmp(arg, "embed"))
+			return ig_err_set(err, IG_EUSAGE, "--method: '%s' is not auto, ai, "
+					  "local or embed", arg);
 		snprintf(sets[1], sizeof sets[1], "cluster.method=%s", arg);
 		return opt_set(o, sets[1], err);
 	case 't':
