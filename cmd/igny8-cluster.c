@@ -103,13 +103,17 @@ main(int argc, char **argv)
 		}
 		if ((rc = local_opt(&o, c, optarg, &err)) == 1) {
 			rc = opt_common(&o, c, optarg, usage, &err);
+			if (rc == 2 || rc == 0)
+				opt_release(&o);
 			if (rc == 2)
 				return IG_OK;
 			if (rc == 0)
 				return opt_usage_error(usage, NULL);
 		}
-		if (rc < 0)
+		if (rc < 0) {
+			opt_release(&o);
 			return opt_usage_error(usage, &err);
+		}
 	}
 	opt_inputs(&o, argc, argv, optind);
 	rc = engine_main(&fn_cluster, &o);

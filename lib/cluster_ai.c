@@ -316,7 +316,8 @@ cl_ai_groups(struct run *run, struct cl_state *st, struct cl_group **out,
 	*n_out = 0;
 	if (!f)
 		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
-	qsort(st->raw, st->nraw, sizeof *st->raw, cmp_raw);
+	if (st->nraw)
+		qsort(st->raw, st->nraw, sizeof *st->raw, cmp_raw);
 	nf = merge_by_name(st, f, &oom);
 	*n_out = nf;
 	if (oom)
