@@ -112,7 +112,11 @@ demo: all
 
 fuzz:
 	@scripts/deps fuzz
-	@$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$(FUZZ_SECONDS)
+	@$(MAKE) -f tests/fuzz/fuzz.mk run FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+fuzz-replay:
+	@scripts/deps fuzz
+	@$(MAKE) -f tests/fuzz/fuzz.mk replay
 
 lint:
 	@! grep -nE '\b(sprintf|strcpy|strcat|strtok|atoi|gets)\(' lib/*.c cmd/*.c || \
@@ -170,4 +174,4 @@ clean:
 	rm -rf lib/*.o lib/libigny8.a bin build share igny8.pc demo
 
 .PHONY: all deps-build deps-test check check-sanitize check-valgrind bench demo \
-	fuzz lint format install uninstall clean
+	fuzz fuzz-replay lint format install uninstall clean

@@ -255,6 +255,18 @@ run_function(const struct run *run)
 	return run->fn->name;
 }
 
+void
+run_set_data(struct run *run, void *data)
+{
+	run->data = data;
+}
+
+void *
+run_data(struct run *run)
+{
+	return run->data;
+}
+
 volatile sig_atomic_t *
 run_cancel(struct run *run)
 {

@@ -99,6 +99,9 @@ struct fn_ops {
 	void (*failed)(struct worker *w, struct job *job, const struct ig_err *err);
 };
 
+/* Monotonic seconds, for durations. */
+double engine_now(void);
+
 /* Runs a whole filter program; returns the exit status. */
 int engine_main(const struct fn_ops *fn, struct run_opts *o);
 
@@ -111,6 +114,9 @@ const struct run_opts *run_opts(const struct run *run);
 const char *run_function(const struct run *run);
 volatile sig_atomic_t *run_cancel(struct run *run);
 struct progress *run_progress(struct run *run);
+/* Function state for the whole run (freed by the function's finish). */
+void run_set_data(struct run *run, void *data);
+void *run_data(struct run *run);
 /* Queues another job (from init or finish); the engine owns it. */
 struct job *run_new_job(struct run *run, const char *ref);
 int run_submit(struct run *run, struct job *job);

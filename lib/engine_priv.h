@@ -43,6 +43,7 @@ struct run {
 	struct provider_slot providers[8];
 	size_t nproviders;
 	int jobs;
+	void *data;			/* the function's run-level state */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -72,7 +73,6 @@ struct worker {
 	pthread_t thread;
 };
 
-double engine_now(void);
 void job_free(struct job *job);
 void engine_enqueue(struct run *run, struct job *job);
 void *worker_main(void *w);	/* takes pending jobs until input is done */

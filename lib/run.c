@@ -251,6 +251,21 @@ read_input(struct run *run, struct ig_err *err)
 	return 0;
 }
 
+int
+run_emit(struct run *run, cJSON *rec, struct ig_err *err)
+{
+	int rc = 0;
+
+	progress_clear(run->progress);
+	if (!run->write_failed && jsonl_write(stdout, rec, err) < 0) {
+		run->write_failed = 1;
+		run->write_err = *err;
+		rc = -1;
+	}
+	cJSON_Delete(rec);
+	return rc;
+}
+
 static int
 exit_status(struct run *run, int input_rc, const struct ig_err *err)
 {

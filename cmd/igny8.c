@@ -1,0 +1,566 @@
+/*
+ * igny8.c: the workspace command.  Global options, then a subcommand from
+ * the table below; each subcommand parses its own options and calls the
+ * library.  An unknown subcommand runs igny8-<name> from this program's
+ * directory, as git does, so the pipeline filters are "igny8 cluster" too.
+ */
+#include "compat.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "err.h"
+#include "export.h"
+#include "import.h"
+#include "jsonl.h"
+#include "merge.h"
+#include "msg.h"
+#include "report.h"
+#include "workspace.h"
+
+struct ctx {
+	const char *workspace;	/* -w, else the "workspace" setting */
+	const char *config;	/* -c FILE, NULL = the usual search */
+	struct config *cfg;	/* settings, for subcommands that need them */
+};
+
+struct subcmd {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct ctx *ctx);
+	const char *usage;	/* synopsis and options, printed by --help */
+};
+
+static const struct subcmd *find_subcmd(const char *name);
+
+/* Prints usage: --help to stdout with 0, a usage error to stderr with 64. */
+static int
+usage(const char *name, int status)
+{
+	const struct subcmd *s = find_subcmd(name);
+
+	fputs(s->usage, status ? stderr : stdout);
+	return status;
+}
+
+/* Reports err as "igny8: what: message" and returns its exit status. */
+static int
+fail(const char *what, const struct ig_err *err)
+{
+	ig_errorf("%s: %s", what, err->msg);
+	return err->code ? err->code : IG_ESOFTWARE;
+}
+
+static int
+parse_long(const char *s, long min, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	return end == s || *end || errno || *out < min ? -1 : 0;
+}
+
+/* Ends a subcommand that wrote to stdout: a failed write is exit 74. */
+static int
+finish(const char *what, struct ws *ws, int rc, struct ig_err *err)
+{
+	if (rc == 0 && jsonl_finish(stdout, err) < 0)
+		rc = -1;
+	ws_close(ws);
+	if (rc < 0)
+		return jsonl_broken_pipe() ? IG_EIO : fail(what, err);
+	return IG_OK;
+}
+
+static int
+open_ws(struct ctx *ctx, struct ws **ws_out, struct ig_err *err)
+{
+	*ws_out = ws_open(ctx->workspace, WS_OPEN, err);
+	return *ws_out ? 0 : -1;
+}
+
+/* --- init ----------------------------------------------------------- */
+
+static const char init_usage[] =
+	"usage: igny8 [-w FILE] init\n"
+	"Creates the workspace, or brings an existing one to the current schema.\n";
+
+static int
+cmd_init(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	struct ig_err err = { 0 };
+	struct stat st;
+	struct ws *ws;
+	int c, existed = stat(ctx->workspace, &st) == 0;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+		return usage("init", c == 'h' ? IG_OK : IG_EUSAGE);
+	if (optind != argc)
+		return usage("init", IG_EUSAGE);
+	if (!(ws = ws_open(ctx->workspace, WS_CREATE, &err)))
+		return fail("init", &err);
+	ig_notef("%s workspace %s (schema %d)", existed ? "using existing" : "created",
+		 ws_path(ws), ws_schema_version(ws));
+	ws_close(ws);
+	return IG_OK;
+}
+
+/* --- import --------------------------------------------------------- */
+
+static const char import_usage[] =
+	"usage: igny8 import [-f auto|jsonl|text|csv] [-s SECTOR] [-kn] [FILE...]\n"
+	"Imports keywords from JSON lines, plain text (one per line, '#' comments)\n"
+	"or the CSV exports of Google Keyword Planner, Ahrefs and Semrush (UTF-8\n"
+	"or UTF-16; comma, tab or semicolon).  FILE '-' or none reads stdin.\n"
+	"  -f, --format FMT   input format (default auto: by extension, then content)\n"
+	"  -s, --sector S     sector for rows that name none\n"
+	"  -n, --dry-run      report what would change, save nothing\n"
+	"  -k, --keep-going   skip bad rows with a warning, save the rest, exit 65\n"
+	"All files are one transaction: without -k the first bad row (exit 65) or\n"
+	"a missing file (exit 66) leaves the workspace unchanged.\n";
+
+static void
+import_skip(const char *where, const char *why, void *ctx)
+{
+	(void)ctx;
+	ig_warnf("import: %s: ignoring row: %s", where, why);
+}
+
+static int
+cmd_import(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "keep-going", no_argument, NULL, 'k' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "sector", required_argument, NULL, 's' },
+		{ 0 } };
+	struct imp_opts o = { IMP_AUTO, NULL, 0, 0, import_skip, NULL };
+	static char *std_in[] = { "-" };
+	struct imp_stats st;
+	struct ig_err err = { 0 };
+	struct ws *ws;
+	int c, rc;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "f:hkns:", opts, NULL)) != -1) {
+		if (c == 'f' && (o.format = imp_format_parse(optarg)) < 0) {
+			ig_errorf("import: unknown format '%s'", optarg);
+			return usage("import", IG_EUSAGE);
+		} else if (c == 'k') {
+			o.keep_going = 1;
+		} else if (c == 'n') {
+			o.dry_run = 1;
+		} else if (c == 's') {
+			o.sector = optarg;
+		} else if (c != 'f') {
+			return usage("import", c == 'h' ? IG_OK : IG_EUSAGE);
+		}
+	}
+	if (open_ws(ctx, &ws, &err) < 0)
+		return fail("import", &err);
+	rc = optind < argc ? imp_run(ws, argv + optind, argc - optind, &o, &st, &err)
+			   : imp_run(ws, std_in, 1, &o, &st, &err);
+	ws_close(ws);
+	if (rc == 0 || st.skipped)
+		ig_notef("import: %s %ld keyword%s (%ld new, %ld updated), skipped %ld row%s%s",
+			 o.dry_run ? "would import" : "imported", st.imported,
+			 st.imported == 1 ? "" : "s", st.inserted, st.updated, st.skipped,
+			 st.skipped == 1 ? "" : "s", o.dry_run ? " (dry run)" : "");
+	if (rc < 0)
+		return fail("import", &err);
+	return IG_OK;
+}
+
+/* --- status, export, costs, runs, log ------------------------------- */
+
+static const char status_usage[] =
+	"usage: igny8 status [--json]\n"
+	"Shows the workspace path, schema version and row counts by status.\n";
+
+static int
+cmd_status(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ 0 } };
+	enum report_fmt fmt = REPORT_TEXT;
+	struct ig_err err = { 0 };
+	struct ws *ws;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "hj", opts, NULL)) != -1) {
+		if (c != 'j')
+			return usage("status", c == 'h' ? IG_OK : IG_EUSAGE);
+		fmt = REPORT_JSON;
+	}
+	if (optind != argc)
+		return usage("status", IG_EUSAGE);
+	if (open_ws(ctx, &ws, &err) < 0)
+		return fail("status", &err);
+	return finish("status", ws, report_status(ws, stdout, fmt, &err), &err);
+}
+
+static const char export_usage[] =
+	"usage: igny8 export [--status S] [--run ID] [--cluster ID] [--function F] TABLE\n"
+	"Writes a table's rows as JSON lines.  TABLE is one of:\n"
+	"  keywords clusters ideas tasks content images runs calls batches prompts\n"
+	"  --status S     rows with this status (calls: outcome)\n"
+	"  --run ID       rows written by run ID\n"
+	"  --cluster ID   keywords and ideas of cluster ID\n"
+	"  --function F   calls and batches of function F\n";
+
+static int
+cmd_export(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "cluster", required_argument, NULL, 'c' },
+		{ "function", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "run", required_argument, NULL, 'r' },
+		{ "status", required_argument, NULL, 's' },
+		{ 0 } };
+	struct export_filter f = EXPORT_FILTER_INIT;
+	struct ig_err err = { 0 };
+	struct ws *ws;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "c:f:hr:s:", opts, NULL)) != -1) {
+		if ((c == 'c' && parse_long(optarg, 0, &f.cluster) < 0) ||
+		    (c == 'r' && parse_long(optarg, 0, &f.run) < 0)) {
+			ig_errorf("export: '%s' is not an id", optarg);
+			return IG_EUSAGE;
+		} else if (c == 'f') {
+			f.function = optarg;
+		} else if (c == 's') {
+			f.status = optarg;
+		} else if (c != 'c' && c != 'r') {
+			return usage("export", c == 'h' ? IG_OK : IG_EUSAGE);
+		}
+	}
+	if (optind != argc - 1)
+		return usage("export", IG_EUSAGE);
+	if (open_ws(ctx, &ws, &err) < 0)
+		return fail("export", &err);
+	return finish("export", ws, export_table(ws, argv[optind], &f, stdout, &err) < 0 ? -1 : 0,
+		      &err);
+}
+
+static const char costs_usage[] =
+	"usage: igny8 costs [--by function|model|day] [--since DATE] [--json]\n"
+	"Sums tokens and spend of the AI calls; calls whose price is not known\n"
+	"are counted as UNKNOWN, and a group with only those shows 'unknown'.\n";
+
+static int
+cmd_costs(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "by", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "since", required_argument, NULL, 's' },
+		{ 0 } };
+	enum report_fmt fmt = REPORT_TEXT;
+	struct ig_err err = { 0 };
+	const char *since = NULL;
+	struct ws *ws;
+	int c, by = BY_FUNCTION;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "b:hjs:", opts, NULL)) != -1) {
+		if (c == 'b' && (by = report_by_parse(optarg)) < 0) {
+			ig_errorf("costs: --by must be function, model or day");
+			return IG_EUSAGE;
+		} else if (c == 's' && !report_date_valid(optarg)) {
+			ig_errorf("costs: --since '%s' is not a date (YYYY-MM-DD)", optarg);
+			return IG_EUSAGE;
+		} else if (c == 's') {
+			since = optarg;
+		} else if (c == 'j') {
+			fmt = REPORT_JSON;
+		} else if (c != 'b') {
+			return usage("costs", c == 'h' ? IG_OK : IG_EUSAGE);
+		}
+	}
+	if (optind != argc)
+		return usage("costs", IG_EUSAGE);
+	if (open_ws(ctx, &ws, &err) < 0)
+		return fail("costs", &err);
+	return finish("costs", ws, report_costs(ws, stdout, by, since, fmt, &err), &err);
+}
+
+static const char runs_usage[] =
+	"usage: igny8 runs [-n N] [--json]\n"
+	"Lists the last N runs (default 20), oldest first, with totals.\n";
+
+static int
+cmd_runs(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "number", required_argument, NULL, 'n' },
+		{ 0 } };
+	enum report_fmt fmt = REPORT_TEXT;
+	struct ig_err err = { 0 };
+	struct ws *ws;
+	long n = 20;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "hjn:", opts, NULL)) != -1) {
+		if (c == 'n' && parse_long(optarg, 1, &n) < 0) {
+			ig_errorf("runs: -n '%s' is not a positive number", optarg);
+			return IG_EUSAGE;
+		} else if (c == 'j') {
+			fmt = REPORT_JSON;
+		} else if (c != 'n') {
+			return usage("runs", c == 'h' ? IG_OK : IG_EUSAGE);
+		}
+	}
+	if (optind != argc)
+		return usage("runs", IG_EUSAGE);
+	if (open_ws(ctx, &ws, &err) < 0)
+		return fail("runs", &err);
+	return finish("runs", ws, report_runs(ws, stdout, n, fmt, &err), &err);
+}
+
+static const char log_usage[] =
+	"usage: igny8 log [--run ID | --last] [--function F] [--outcome O] [--steps] [--json]\n"
+	"Shows the AI calls of a run (default the last): function, record, model,\n"
+	"outcome, HTTP status, attempts, tokens, cost, duration and error.\n"
+	"  --steps   also each call's per-phase steps\n"
+	"  --json    one call record per line\n";
+
+static int
+cmd_log(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "function", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "last", no_argument, NULL, 'l' },
+		{ "outcome", required_argument, NULL, 'o' },
+		{ "run", required_argument, NULL, 'r' },
+		{ "steps", no_argument, NULL, 's' },
+		{ 0 } };
+	struct report_log q = { -1, NULL, NULL, 0, REPORT_TEXT };
+	struct ig_err err = { 0 };
+	struct ws *ws;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "f:hjlo:r:s", opts, NULL)) != -1) {
+		if (c == 'r' && parse_long(optarg, 0, &q.run) < 0) {
+			ig_errorf("log: --run '%s' is not a run id", optarg);
+			return IG_EUSAGE;
+		} else if (c == 'f') {
+			q.function = optarg;
+		} else if (c == 'o') {
+			q.outcome = optarg;
+		} else if (c == 'l') {
+			q.run = -1;
+		} else if (c == 's') {
+			q.steps = 1;
+		} else if (c == 'j') {
+			q.fmt = REPORT_JSON;
+		} else if (c != 'r') {
+			return usage("log", c == 'h' ? IG_OK : IG_EUSAGE);
+		}
+	}
+	if (optind != argc)
+		return usage("log", IG_EUSAGE);
+	if (open_ws(ctx, &ws, &err) < 0)
+		return fail("log", &err);
+	return finish("log", ws, report_log(ws, stdout, &q, &err), &err);
+}
+
+/* --- merge ---------------------------------------------------------- */
+
+static const char merge_usage[] =
+	"usage: igny8 merge OTHER.db\n"
+	"Merges another workspace (a shard) into this one in one transaction;\n"
+	"merging the same workspace again adds nothing.\n";
+
+static int
+cmd_merge(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	struct merge_stats ms;
+	struct ig_err err = { 0 };
+	struct ws *ws;
+	int c, rc;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+		return usage("merge", c == 'h' ? IG_OK : IG_EUSAGE);
+	if (optind != argc - 1)
+		return usage("merge", IG_EUSAGE);
+	if (open_ws(ctx, &ws, &err) < 0)
+		return fail("merge", &err);
+	rc = merge_workspace(ws, argv[optind], &ms, &err);
+	ws_close(ws);
+	if (rc < 0)
+		return fail("merge", &err);
+	ig_notef("merge: added %ld keywords, %ld clusters, %ld ideas, %ld tasks, "
+		 "%ld content, %ld images, %ld runs, %ld calls, %ld cache entries",
+		 ms.keywords, ms.clusters, ms.ideas, ms.tasks, ms.content, ms.images,
+		 ms.runs, ms.calls, ms.cache);
+	return IG_OK;
+}
+
+/* --- the table and main --------------------------------------------- */
+
+/* One row per subcommand; `config`, `prompts`, `models`, `batch` go here. */
+static const struct subcmd subcmds[] = {
+	{ "costs", cmd_costs, costs_usage },
+	{ "export", cmd_export, export_usage },
+	{ "import", cmd_import, import_usage },
+	{ "init", cmd_init, init_usage },
+	{ "log", cmd_log, log_usage },
+	{ "merge", cmd_merge, merge_usage },
+	{ "runs", cmd_runs, runs_usage },
+	{ "status", cmd_status, status_usage },
+};
+
+static const struct subcmd *
+find_subcmd(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(subcmds); i++)
+		if (strcmp(name, subcmds[i].name) == 0)
+			return &subcmds[i];
+	return NULL;
+}
+
+static int
+main_usage(int status)
+{
+	FILE *out = status ? stderr : stdout;
+
+	fputs("usage: igny8 [-qvV] [-w FILE] [-c FILE] COMMAND [ARGS]\n"
+	      "  -w, --workspace FILE  workspace (default $IGNY8_WORKSPACE or ./igny8.db)\n"
+	      "  -c, --config FILE     configuration file\n"
+	      "  -q, --quiet           no notes or warnings\n"
+	      "  -v, --verbose         more notes\n"
+	      "  -V, --version         print the version\n"
+	      "commands:", out);
+	for (size_t i = 0; i < ARRAY_SIZE(subcmds); i++)
+		fprintf(out, " %s", subcmds[i].name);
+	fputs("\nother commands run igny8-COMMAND from igny8's directory"
+	      " (cluster, ideas, write, image)\n"
+	      "'igny8 COMMAND --help' describes a command\n", out);
+	return status;
+}
+
+static void
+config_warn(const char *msg)
+{
+	ig_warnf("%s", msg);
+}
+
+/* path, then --config FILE when given, then the subcommand's arguments. */
+static char **
+child_argv(int argc, char **argv, char *path, const char *config)
+{
+	char **v = calloc((size_t)argc + 3, sizeof *v);
+	int k = 0;
+
+	if (!v)
+		return argv;
+	v[k++] = path;
+	if (config) {
+		v[k++] = "--config";
+		v[k++] = (char *)config;
+	}
+	for (int i = 1; i < argc; i++)
+		v[k++] = argv[i];
+	return v;
+}
+
+/* Runs igny8-<name> from the directory of this executable, like git. */
+static int
+run_external(int argc, char **argv, struct ctx *ctx)
+{
+	char self[PATH_MAX], path[PATH_MAX + 64], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+	if (n > 0 && strchr(argv[0], '/') == NULL) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			snprintf(path, sizeof path, "%s/igny8-%s", self, argv[0]);
+			if (access(path, X_OK) == 0) {
+				/* The child takes the workspace from the
+				 * environment and the config file as an option. */
+				setenv("IGNY8_WORKSPACE", ctx->workspace, 1);
+				execv(path, child_argv(argc, argv, path, ctx->config));
+				ig_errorf("cannot run %s: %s", path, strerror(errno));
+				return IG_ESOFTWARE;
+			}
+		}
+	}
+	ig_errorf("'%s' is not an igny8 command", argv[0]);
+	return main_usage(IG_EUSAGE);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "workspace", required_argument, NULL, 'w' },
+		{ 0 } };
+	struct ctx ctx = { NULL, NULL, NULL };
+	const struct subcmd *s;
+	struct ig_err err = { 0 };
+	int c, rc;
+
+	msg_init(argv[0]);
+	/* '+': options after the subcommand name are the subcommand's. */
+	while ((c = getopt_long(argc, argv, "+c:hqVvw:", opts, NULL)) != -1) {
+		if (c == 'c')
+			ctx.config = optarg;
+		else if (c == 'q')
+			msg_set_level(MSG_QUIET);
+		else if (c == 'v')
+			msg_set_level(msg_level() + 1 > MSG_DEBUG ? MSG_DEBUG : msg_level() + 1);
+		else if (c == 'w')
+			ctx.workspace = optarg;
+		else if (c == 'V')
+			return puts("igny8 " IG_VERSION) == EOF ? IG_EIO : IG_OK;
+		else
+			return main_usage(c == 'h' ? IG_OK : IG_EUSAGE);
+	}
+	if (optind >= argc)
+		return main_usage(IG_EUSAGE);
+	/* Settings decide the workspace: -w, else IGNY8_WORKSPACE or a file. */
+	if (!(ctx.cfg = config_resolve(ctx.config, config_warn, &err)))
+		return fail("config", &err);
+	if (!ctx.workspace)
+		ctx.workspace = config_str(ctx.cfg, "workspace");
+	argv += optind;
+	argc -= optind;
+	if (!(s = find_subcmd(argv[0])))
+		rc = run_external(argc, argv, &ctx);
+	else
+		rc = s->fn(argc, argv, &ctx);
+	config_free(ctx.cfg);
+	return rc;
+}

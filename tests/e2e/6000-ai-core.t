@@ -1,0 +1,184 @@
+#!/bin/sh
+# The one request path: retries, failures that must not retry, truncated,
+# refused and malformed answers, the cache, --dry-run, --max-cost, --jobs.
+. "$(dirname "$0")/../lib.sh"
+. "$TESTS/seed.sh"
+
+export IGNY8_BACKOFF_SCALE=0.01
+fake_start || exit 1
+new_workspace
+seed_clusters 12 || exit 1
+chats() { fake_count /v1/chat/completions; }
+# rules FILE: the fake answers by these rules from now on (counters reset).
+rules() { fake_script "$1" && fake_reset; }
+fresh() { sqlite3 "$IGNY8_WORKSPACE" "DELETE FROM ideas; DELETE FROM cache"; }
+
+# -- retries ----------------------------------------------------------------------
+cat >r429.json <<'J'
+{"rules": [{"path": "/v1/chat/completions", "times": 1,
+            "reply": {"status": 429, "headers": {"retry-after": "1"}}}]}
+J
+rules r429.json
+cluster_records 1 >one.jsonl
+t0=$(date +%s.%N)
+expect_status "429 then success" 0 igny8-ideas one.jsonl
+t1=$(date +%s.%N)
+is "two requests" 2 "$(chats)"
+like "the retry is announced with its wait" 'cluster:1: .*429.*retry 1 in 1.0 s' "$T/err"
+ok "retry-after was honoured (>= 1 s)" "$PY" -c "import sys; sys.exit(0 if $t1 - $t0 >= 1 else 1)"
+
+for fault in '"status": 500' '"status": 503' '"drop": true' '"truncate": true'; do
+	fresh
+	printf '{"rules": [{"path": "/v1/chat/completions", "times": 2, "reply": {%s}}]}\n' \
+		"$fault" >rf.json
+	rules rf.json
+	expect_status "twice $fault, then success" 0 igny8-ideas one.jsonl
+	is "three requests for $fault" 3 "$(chats)"
+done
+
+fresh
+cat >r500.json <<'J'
+{"rules": [{"path": "/v1/chat/completions", "reply": {"status": 500}}]}
+J
+rules r500.json
+expect_status "5xx every time: gives up with 69" 69 igny8-ideas --set providers.openai.max_retries=2 one.jsonl
+is "after 1 + 2 attempts" 3 "$(chats)"
+like "saying so" 'cluster:1: .*(500|unavailable|attempts)' "$T/err"
+is "the failure is logged in ai_log" error \
+	"$(sqlite3 "$IGNY8_WORKSPACE" "SELECT outcome FROM ai_log ORDER BY id DESC LIMIT 1")"
+
+# -- no retry ----------------------------------------------------------------------
+cat >r400.json <<'J'
+{"rules": [{"path": "/v1/chat/completions", "reply": {"status": 400, "body":
+ {"error": {"message": "Unsupported parameter: 'max_tokens'", "type": "invalid_request_error",
+            "param": "max_tokens", "code": "unsupported_parameter"}}}}]}
+J
+rules r400.json
+expect_status "400 fails at once" 65 igny8-ideas one.jsonl
+is "one request" 1 "$(chats)"
+like "with the server's message" "Unsupported parameter: 'max_tokens'" "$T/err"
+
+fake_reset
+OPENAI_API_KEY=sk-bad-$OPENAI_API_KEY expect_status "401 fails at once with 77" 77 igny8-ideas one.jsonl
+is "one request" 1 "$(chats)"
+unlike "the rejected key is not shown" 'sk-bad-sk' "$T/err"
+
+# -- answers that cannot be used as they are -------------------------------------
+fresh
+cat >rlen.json <<'J'
+{"rules": [{"path": "/v1/chat/completions", "times": 1, "reply": {"finish_reason": "length"}}]}
+J
+rules rlen.json
+expect_status "a truncated answer is retried with more room" 0 igny8-ideas one.jsonl
+is "two requests" 2 "$(chats)"
+ok "the second asked for twice the tokens" "$PY" -c '
+import json, sys
+b = [json.loads(l)["body"] for l in open(sys.argv[1])]
+a, z = (x.get("max_completion_tokens") for x in b)
+sys.exit(0 if z == 2 * a else 1)' "$FAKE_LOG"
+
+fresh
+cat >rlen2.json <<'J'
+{"rules": [{"path": "/v1/chat/completions", "reply": {"finish_reason": "length"}}]}
+J
+rules rlen2.json
+expect_status "truncated twice: fails with 76" 76 igny8-ideas one.jsonl
+like "naming the setting to raise" 'truncated twice .*functions.ideas.max_tokens' "$T/err"
+is "nothing was saved" 0 "$(count_rows ideas)"
+
+cat >rcf.json <<'J'
+{"rules": [{"path": "/v1/chat/completions", "reply": {"finish_reason": "content_filter"}}]}
+J
+rules rcf.json
+expect_status "content_filter is reported as refused" 65 igny8-ideas one.jsonl
+like "refused" 'cluster:1: the model refused' "$T/err"
+
+cat >rbad.json <<'J'
+{"rules": [{"path": "/v1/chat/completions", "times": 1,
+            "reply": {"chat_content": "Sure! Here are your ideas: {\"ideas\": [{\"title\": 1}]}"}}]}
+J
+rules rbad.json
+expect_status "a malformed answer gets one repair turn" 0 igny8-ideas one.jsonl
+is "two requests" 2 "$(chats)"
+ok "the repair turn quotes the bad answer and the problem" "$PY" -c '
+import json, sys
+b = [json.loads(l)["body"] for l in open(sys.argv[1])][1]
+roles = [m["role"] for m in b["messages"]]
+ok = roles[-2:] == ["assistant", "user"] and "could not be used" in b["messages"][-1]["content"]
+sys.exit(0 if ok else 1)' "$FAKE_LOG"
+
+fresh
+cat >rbad2.json <<'J'
+{"rules": [{"path": "/v1/chat/completions", "reply": {"chat_content": "I cannot do JSON today."}}]}
+J
+rules rbad2.json
+expect_status "malformed twice: fails with 76" 76 igny8-ideas one.jsonl
+like "saying why" 'malformed answer after a repair attempt' "$T/err"
+
+cat >rwrong.json <<'J'
+{"rules": [{"path": "/v1/chat/completions", "reply": {"chat_content": "{\"unexpected\": [1, 2]}"}}]}
+J
+rules rwrong.json
+expect_status "an answer of the wrong shape fails" 76 igny8-ideas one.jsonl
+like "naming the missing member" "missing member 'ideas'" "$T/err"
+
+# -- cache, dry run, budget ------------------------------------------------------------
+echo '{}' >none.json
+rules none.json
+fresh
+cluster_records 4 >four.jsonl
+expect_status "four clusters" 0 igny8-ideas four.jsonl
+is "four requests" 4 "$(chats)"
+sqlite3 "$IGNY8_WORKSPACE" "DELETE FROM ideas"
+expect_status "same work again" 0 igny8-ideas four.jsonl
+is "answered from the cache: no requests" 4 "$(chats)"
+is "logged as cached" 4 "$(sqlite3 "$IGNY8_WORKSPACE" "SELECT count(*) FROM ai_log WHERE outcome = 'cached'")"
+sqlite3 "$IGNY8_WORKSPACE" "DELETE FROM ideas"
+expect_status "--refresh asks again" 0 igny8-ideas --refresh four.jsonl
+is "four more requests" 8 "$(chats)"
+sqlite3 "$IGNY8_WORKSPACE" "DELETE FROM ideas"
+expect_status "--no-cache asks again" 0 igny8-ideas --no-cache four.jsonl
+is "four more" 12 "$(chats)"
+
+fresh
+fake_reset
+expect_status "--dry-run" 0 igny8-ideas --dry-run four.jsonl
+is "sends nothing" 0 "$(fake_count)"
+is "writes one request record per cluster" 4 "$(wc -l <"$T/out")"
+ok "each with the body it would send and a cost estimate" each_line \
+	'd["type"] == "request" and d["body"]["messages"] and "est_cost" in d' "$T/out"
+like "the summary gives the estimated total" 'estimated \$' "$T/err"
+is "and saves nothing" 0 "$(count_rows ideas)"
+
+fresh
+cluster_records 12 >twelve.jsonl
+expect_status "--max-cost stops starting requests" 2 igny8-ideas -j 1 --max-cost 0.012 twelve.jsonl
+n=$(chats)
+ok "some were done before the limit ($n)" test "$n" -ge 1 -a "$n" -lt 12
+like "the rest were not started" 'not started: spend' "$T/err"
+ok "the spend stayed under the limit" "$PY" -c "
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1]).execute('SELECT sum(cost) FROM ai_log WHERE run_id = (SELECT max(run_id) FROM ai_log)').fetchone()[0]
+sys.exit(0 if c and c <= 0.012 else 1)" "$IGNY8_WORKSPACE"
+
+# -- concurrency: one at a time, twelve requests would span 3.3 s ---------------
+fresh
+echo '{"latency_ms": 300}' >slow.json
+rules slow.json
+expect_status "--jobs 12 against a slow server" 0 igny8-ideas -j 12 twelve.jsonl
+ok "the requests were in flight together" "$PY" -c '
+import json, sys
+ts = sorted(json.loads(l)["ts"] for l in open(sys.argv[1]))
+sys.exit(0 if len(ts) == 12 and ts[-1] - ts[0] < 1.5 else 1)' "$FAKE_LOG"
+is "output still follows input order" "1 2 3 4 5 6 7 8 9 10 11 12" \
+	"$("$PY" -c '
+import json, sys
+seen = []
+for l in open(sys.argv[1]):
+    c = json.loads(l)["cluster_id"]
+    if c not in seen: seen.append(c)
+print(" ".join(str(c) for c in seen))' "$T/out")"
+
+validate_requests "every request body validates against the OpenAPI spec"
+no_key_leak "no key in any output or the workspace" "$T/out" "$T/err"
+done_testing
