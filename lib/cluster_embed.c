@@ -12,7 +12,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ai.h"
 #include "cluster_priv.h"
@@ -136,15 +135,6 @@ cache_put(struct ws *ws, const struct cl_state *st, const struct cl_job *cj,
 	return ws_commit(ws, err);
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* One request; logs it like every AI call.  Returns 0 with vecs filled. */
 static int
 embed_call(struct worker *w, struct job *job, struct provider *p,
@@ -153,7 +143,7 @@ embed_call(struct worker *w, struct job *job, struct provider *p,
 {
 	struct run *run = worker_run(w);
 	struct ai_logrec r = { 0 };
-	double reserve = 0, t0 = now_s();
+	double reserve = 0, t0 = engine_now();
 	long tokens = 0;
 	int rc;
 
@@ -171,7 +161,7 @@ embed_call(struct worker *w, struct job *job, struct provider *p,
 	r.error = rc < 0 ? err->msg : NULL;
 	r.tokens_in = tokens;
 	r.attempts = 1;
-	r.seconds = now_s() - t0;
+	r.seconds = engine_now() - t0;
 	if (cost_embed(run_config(run), r.model, tokens, 0, &r.cost) < 0)
 		r.cost = -1;
 	ai_log(w, job, &r);

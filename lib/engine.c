@@ -281,33 +281,9 @@ run_progress(struct run *run)
 }
 
 void
-run_set_data(struct run *run, void *data, void (*free_fn)(void *))
+run_set_data_free(struct run *run, void (*free_fn)(void *))
 {
-	run->data = data;
 	run->data_free = free_fn;
-}
-
-void *
-run_data(struct run *run)
-{
-	return run->data;
-}
-
-int
-run_emit(struct run *run, cJSON *rec, struct ig_err *err)
-{
-	int rc = 0;
-
-	progress_clear(run->progress);
-	if (run->write_failed)
-		rc = -1;
-	else if (jsonl_write(stdout, rec, err) < 0) {
-		run->write_failed = 1;
-		run->write_err = *err;
-		rc = -1;
-	}
-	cJSON_Delete(rec);
-	return rc;
 }
 
 static int

@@ -120,15 +120,13 @@ void *run_data(struct run *run);
 /* Queues another job (from init or finish); the engine owns it. */
 struct job *run_new_job(struct run *run, const char *ref);
 int run_submit(struct run *run, struct job *job);
-/* Writes a record to stdout now (from finish, main thread); takes rec. */
+/* Writes a record to stdout now (from finish, main thread). */
 int run_emit(struct run *run, cJSON *rec, struct ig_err *err);
 /*
- * Function state for the whole run (init, input_end, finish and the jobs
- * share it; guard it yourself when jobs write to it).  free_fn, if not
- * NULL, frees it when the run ends, whether or not finish ran.
+ * Frees the run data with free_fn when the run ends, whether or not finish
+ * ran (bad input, an interrupt); for state that finish cannot always free.
  */
-void run_set_data(struct run *run, void *data, void (*free_fn)(void *));
-void *run_data(struct run *run);
+void run_set_data_free(struct run *run, void (*free_fn)(void *));
 /* The provider for a function's chat calls (functions.<fn>.provider). */
 struct provider *run_provider(struct run *run, const char *fn,
 			      struct ig_err *err);

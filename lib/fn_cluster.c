@@ -94,7 +94,8 @@ state(struct run *run)
 
 	if (!st && (st = calloc(1, sizeof *st))) {
 		pthread_mutex_init(&st->lock, NULL);
-		run_set_data(run, st, state_free);
+		run_set_data(run, st);
+		run_set_data_free(run, state_free);
 	}
 	return st;
 }
@@ -638,7 +639,7 @@ records(struct ws *ws, struct run *run, const struct cl_state *st, size_t *unclu
 
 	*unclustered = 0;
 	for (size_t i = 0; i < st->nin && ids; i++) {
-		if (!(rec = kw_record(ws, st->in[i].id, NULL)))
+		if (!(rec = rec_get(ws, "keyword", st->in[i].id, NULL)))
 			continue;
 		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(rec, "cluster_id")))
 			ids[n++] = json_long(rec, "cluster_id", 0);
