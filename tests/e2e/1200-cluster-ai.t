@@ -21,7 +21,7 @@ r = [json.loads(l) for l in open(sys.argv[1])][int(sys.argv[2]) - 1]
 print([m for m in r["body"]["messages"] if m["role"] == "user"][0]["content"])' "$FAKE_LOG" "$1"
 }
 
-plan 36
+plan 38
 
 expect_status "auto picks ai when a key is set" 0 igny8-cluster <"$EX"
 cp out one
@@ -97,6 +97,23 @@ is "--dry-run sends nothing" "0" "$(fake_count)"
 like "... and writes the requests instead" '^\{"type":"request","function":"cluster","record":"batch:3"' out
 expect_status "--max-cost stops before spending" 2 igny8-cluster --max-cost 0.000001 <"$EX"
 is "... nothing sent" "0" "$(fake_count)"
+
+# Interrupted while batches are in flight: nothing half-made is left.
+IGNY8_WORKSPACE=$T/int.db
+echo '{"latency_ms": 5000}' | fake_script -
+igny8-cluster --batch-size 10 -j2 <"$EX" >out 2>err &
+pid=$!
+i=0
+while [ "$(fake_count /v1/chat/completions)" -lt 1 ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -INT $pid
+wait $pid
+is "SIGINT during the requests exits 130" "130" "$?"
+is "... and saves no cluster" "0|58" \
+	"$(sqlite3 int.db 'SELECT (SELECT count(*) FROM clusters), count(*) FROM keywords WHERE cluster_id IS NULL')"
+echo '{}' | fake_script -
 
 validate_requests "requests match the OpenAI schema"
 no_key_leak "no key in output, logs or workspace" out err
