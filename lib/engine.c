@@ -280,6 +280,12 @@ run_progress(struct run *run)
 	return run->progress;
 }
 
+void
+run_set_data_free(struct run *run, void (*free_fn)(void *))
+{
+	run->data_free = free_fn;
+}
+
 static int
 is_loopback(const char *url)
 {
