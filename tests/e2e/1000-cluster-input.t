@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib.sh"
 new_workspace
 
-plan 24
+plan 21
 
 ok "--help exits 0" igny8-cluster --help
 like "--help shows the usage" '^usage: igny8-cluster' "$T/.ok.out"
