@@ -531,6 +531,8 @@ write_job(struct run *run, struct job *job)
 				run->write_failed = 1;
 				run->write_err = err;
 				engine_cancel = 1;
+			} else {
+				run->written++;
 			}
 		if (job->state == JOB_DONE) {
 			run->t.done++;

@@ -222,7 +222,7 @@ cluster_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *
 		return -1;
 	job_set_ref(job, "keyword:%ld", id);
 	if ((dup = seen_add(st, id)) <= 0)	/* 0: a duplicate of an earlier line */
-		return dup < 0 ? ig_err_set(err, IG_ESOFTWARE, "out of memory") : 1;
+		return dup < 0 ? ig_err_set(err, IG_ESOFTWARE, "out of memory") : INIT_TAKEN;
 	if (!(it = item_push(&st->in, &st->nin, &st->capin)))
 		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	if (item_load(run_ws(run), id, it, &cid, err) < 0) {
@@ -231,7 +231,7 @@ cluster_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *
 	}
 	/* `fixed` of an input keyword: its cluster id at input time, 0 = none. */
 	it->fixed = cid;
-	return 1;
+	return INIT_TAKEN;
 }
 
 /* ---- after the input: the method and its jobs ---- */
