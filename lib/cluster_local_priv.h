@@ -31,7 +31,11 @@ struct cl_tune {
 	unsigned pairs;		/* rarest words combined pairwise into keys */
 	double floor;		/* edges below floor * threshold are dropped */
 	int linkage;		/* enum cl_linkage */
+	double *times;		/* NULL, or CL_NPHASE seconds filled per phase */
 };
+
+/* Phases timed into cl_tune.times: tokenise, nodes, vectors, graph, merge, result. */
+#define CL_NPHASE 6
 
 /* Working state of one run; nodes are distinct normalised keywords. */
 struct cl_work {
