@@ -53,7 +53,7 @@ struct cl_work {
 	char **bag;
 	uint64_t *bag_hash;
 
-	/* nodes, numbered in (bag hash, bag, label) order */
+	/* nodes, numbered in (bag, label) order */
 	size_t nnodes;
 	size_t *order;		/* keyword indices, grouped by node */
 	size_t *nstart;		/* node k's keywords: order[nstart[k]..nstart[k+1]) */
