@@ -31,7 +31,11 @@ struct cl_tune {
 	unsigned pairs;		/* rarest words combined pairwise into keys */
 	double floor;		/* edges below floor * threshold are dropped */
 	int linkage;		/* enum cl_linkage */
+	double *times;		/* NULL, or CL_NPHASE seconds filled per phase */
 };
+
+/* Phases timed into cl_tune.times: tokenise, nodes, vectors, graph, merge, result. */
+#define CL_NPHASE 6
 
 /* Working state of one run; nodes are distinct normalised keywords. */
 struct cl_work {
@@ -49,7 +53,7 @@ struct cl_work {
 	char **bag;
 	uint64_t *bag_hash;
 
-	/* nodes, numbered in (bag hash, bag, label) order */
+	/* nodes, numbered in (bag, label) order */
 	size_t nnodes;
 	size_t *order;		/* keyword indices, grouped by node */
 	size_t *nstart;		/* node k's keywords: order[nstart[k]..nstart[k+1]) */
