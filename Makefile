@@ -106,7 +106,9 @@ check-valgrind: deps-test all
 	IGNY8_BUILD=$(abspath $(O)) IGNY8_T=$(abspath $(T)) IGNY8_VALGRIND=1 \
 		prove -j$(PROVE_JOBS) $(VALGRIND_TESTS)
 
-bench: all
+include bench/bench.mk
+
+bench: all $(BENCH_CLUSTER)
 	@bench/run
 
 demo: all
