@@ -374,6 +374,16 @@ on_retry(void *ctx, int attempt, double wait, const char *why)
 		job_note(w->job, "retry %d after %s", attempt, why);
 }
 
+/* --debug: each request's steps, already redacted by http.c. */
+static void
+on_debug(void *ctx, const char *line)
+{
+	struct worker *w = ctx;
+
+	progress_clear(w->run->progress);
+	ig_debugf("%s: %s", w->job ? w->job->ref : "request", line);
+}
+
 struct http_client *
 worker_client(struct worker *w, struct provider *p)
 {
@@ -383,7 +393,8 @@ worker_client(struct worker *w, struct provider *p)
 	if (w->nclients == ARRAY_SIZE(w->clients))
 		return NULL;
 	w->clients[w->nclients].p = p;
-	w->clients[w->nclients].c = provider_client(p, &engine_cancel, on_retry, w);
+	w->clients[w->nclients].c = provider_client(p, &engine_cancel, on_retry,
+						    msg_level() >= MSG_DEBUG ? on_debug : NULL, w);
 	return w->clients[w->nclients++].c;
 }
 
