@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cl_result_priv.h"
 #include "cluster_local_priv.h"
 #include "par.h"
 #include "tokenize.h"
@@ -39,14 +40,6 @@
 #define CL_DEFAULT_MIN_SIZE 2
 #define CL_MAX_WORDS 256	/* words of one keyword that are used */
 #define CL_MAX_BYTES 65536	/* bytes of normalised words per keyword */
-
-struct cl_local {
-	size_t n;		/* keywords */
-	size_t nclusters;	/* existing + new */
-	long *cluster;		/* per keyword, -1 = unclustered */
-	size_t *rep;		/* per cluster, (size_t)-1 when empty */
-	size_t *size;		/* per cluster */
-};
 
 void
 cl_tune_default(struct cl_tune *t)
@@ -282,7 +275,7 @@ make_nodes(struct cl_work *w)
 
 struct res_ctx {
 	struct cl_work *w;
-	struct cl_local *r;
+	struct cl_result *r;
 	double *cent;		/* per node: summed similarity inside its cluster */
 	size_t *csize;		/* per root node */
 	long *clab;		/* per root node: cluster number, or -1 */
@@ -379,7 +372,7 @@ static int
 fill_result(struct res_ctx *c)
 {
 	struct cl_work *w = c->w;
-	struct cl_local *r = c->r;
+	struct cl_result *r = c->r;
 	size_t k, i, x;
 	uint32_t root;
 	long l;
@@ -408,7 +401,7 @@ fill_result(struct res_ctx *c)
 }
 
 static int
-build_result(struct cl_work *w, size_t min_size, struct cl_local *r)
+build_result(struct cl_work *w, size_t min_size, struct cl_result *r)
 {
 	struct res_ctx c;
 	size_t k, i, x;
@@ -527,7 +520,7 @@ lap(struct cl_work *w, int p, double *t0)
 }
 
 static int
-run(struct cl_work *w, size_t min_size, struct cl_local *r)
+run(struct cl_work *w, size_t min_size, struct cl_result *r)
 {
 	double t0 = now();
 
@@ -557,10 +550,10 @@ int
 cl_local_run_tuned(const char *const *keywords, const double *volumes,
     const long *fixed, size_t nfixed_clusters, size_t n,
     const struct cl_local_opts *opts, const struct cl_tune *tune,
-    struct cl_local **out, struct ig_err *err)
+    struct cl_result **out, struct ig_err *err)
 {
 	struct cl_work w;
-	struct cl_local *r;
+	struct cl_result *r;
 	size_t min_size = opts && opts->min_size ? opts->min_size :
 	    CL_DEFAULT_MIN_SIZE;
 
@@ -588,7 +581,7 @@ cl_local_run_tuned(const char *const *keywords, const double *volumes,
 	r = calloc(1, sizeof *r);
 	if (!r || run(&w, min_size, r) < 0) {
 		work_release(&w);
-		cl_local_free(r);
+		cl_result_free(r);
 		return ig_err_set(err, IG_ESOFTWARE,
 		    "clustering %zu keywords: out of memory", n);
 	}
@@ -601,7 +594,7 @@ cl_local_run_tuned(const char *const *keywords, const double *volumes,
 int
 cl_local_run(const char *const *keywords, const double *volumes,
     const long *fixed, size_t nfixed_clusters, size_t n,
-    const struct cl_local_opts *opts, struct cl_local **out,
+    const struct cl_local_opts *opts, struct cl_result **out,
     struct ig_err *err)
 {
 	return cl_local_run_tuned(keywords, volumes, fixed, nfixed_clusters, n,
@@ -624,39 +617,4 @@ cl_local_tokenize_only(const char *const *keywords, size_t n,
 	rc = tokenize_all(&w, nwords_out);
 	free_bags(&w);
 	return rc;
-}
-
-size_t
-cl_local_nclusters(const struct cl_local *r)
-{
-	return r->nclusters;
-}
-
-long
-cl_local_cluster_of(const struct cl_local *r, size_t i)
-{
-	return i < r->n ? r->cluster[i] : -1;
-}
-
-size_t
-cl_local_representative(const struct cl_local *r, size_t c)
-{
-	return c < r->nclusters ? r->rep[c] : (size_t)-1;
-}
-
-size_t
-cl_local_size(const struct cl_local *r, size_t c)
-{
-	return c < r->nclusters ? r->size[c] : 0;
-}
-
-void
-cl_local_free(struct cl_local *r)
-{
-	if (!r)
-		return;
-	free(r->cluster);
-	free(r->rep);
-	free(r->size);
-	free(r);
 }

@@ -83,7 +83,7 @@ void cl_tune_default(struct cl_tune *tune);
 int cl_local_run_tuned(const char *const *keywords, const double *volumes,
     const long *fixed, size_t nfixed_clusters, size_t n,
     const struct cl_local_opts *opts, const struct cl_tune *tune,
-    struct cl_local **out, struct ig_err *err);
+    struct cl_result **out, struct ig_err *err);
 
 /* Only the tokenising pass of a run, for the bench's baseline; 0 or -1. */
 int cl_local_tokenize_only(const char *const *keywords, size_t n,
