@@ -57,8 +57,8 @@ struct run_opts {
 	size_t nids;
 	int all;			/* --all / --queued / --pending */
 	unsigned flags;			/* RUN_* switches of one program */
-	/* Settings given as flags: "key=value" pairs applied last. */
-	const char *sets[32];
+	/* Settings given as flags: "key=value" pairs applied last (owned). */
+	char *sets[32];
 	int nsets;
 };
 

@@ -9,7 +9,7 @@ ok "--help exits 0" igny8-cluster --help
 like "--help shows the usage" '^usage: igny8-cluster' "$T/.ok.out"
 expect_status "unknown option is a usage error" 64 igny8-cluster --bogus
 expect_status "--method must be known" 64 igny8-cluster --method magic
-like "... and says which" "^igny8-cluster: --method: 'magic' is not" err
+like "... and says which" "^igny8-cluster: --method: 'cluster.method' must be one of auto, ai, local, embed, not 'magic'" err
 expect_status "--threshold must be in (0,1]" 64 igny8-cluster -t 1.5
 expect_status "--emit clusters or keywords" 64 igny8-cluster --emit ideas
 expect_status "--ids takes numbers" 64 igny8-cluster --ids 1,x
