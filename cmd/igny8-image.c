@@ -2,11 +2,8 @@
 #include "compat.h"
 
 #include <stdio.h>
-#include <string.h>
 
-#include "err.h"
 #include "fn.h"
-#include "msg.h"
 #include "opt.h"
 
 static const char usage[] =
@@ -20,17 +17,25 @@ static const char usage[] =
 
 enum { OPT_TASK = OPT_FIRST_LOCAL, OPT_PROVIDER, OPT_MAX_IMAGES, OPT_INSERT };
 
-/* --max-images counts in-article images; image.max_images adds the featured. */
 static int
-max_images(struct run_opts *o, const char *arg, char *buf, size_t n,
-	   struct ig_err *err)
+option(struct run_opts *o, int c, const char *arg, struct ig_err *err)
 {
-	long v;
+	char total[32];
+	long n;
 
-	if (opt_long(arg, "max-images", 0, 50, &v, err) < 0)
-		return -1;
-	snprintf(buf, n, "image.max_images=%ld", v + 1);
-	return opt_set(o, buf, err);
+	switch (c) {
+	case 'a': o->all = 1; return 0;
+	case OPT_INSERT: o->flags |= RUN_INSERT; return 0;
+	case OPT_TASK: return opt_add_id(o, arg, "task", err);
+	case OPT_PROVIDER: return opt_setting(o, "--provider", "image.provider", arg, err);
+	case OPT_MAX_IMAGES:
+		/* It counts in-article images; image.max_images adds the featured. */
+		if (opt_long(arg, "max-images", 0, 50, &n, err) < 0)
+			return -1;
+		snprintf(total, sizeof total, "%ld", n + 1);
+		return opt_setting(o, "--max-images", "image.max_images", total, err);
+	default: return 1;
+	}
 }
 
 int
@@ -45,42 +50,7 @@ main(int argc, char **argv)
 		{ "insert", no_argument, NULL, OPT_INSERT },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run_opts o;
-	struct ig_err err = { 0 };
-	char maxset[64], provset[128];
-	int c, rc;
+	static const struct opt_cmd cmd = { usage, "a", longopts, option, &fn_image };
 
-	msg_init(argv[0]);
-	opt_init(&o, msg_prog());
-	while ((c = getopt_long(argc, argv, OPT_COMMON_SHORT "a", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'a': o.all = 1; continue;
-		case OPT_TASK: rc = opt_add_id(&o, optarg, "task", &err); break;
-		case OPT_PROVIDER:
-			if (strcmp(optarg, "openai") && strcmp(optarg, "runware")) {
-				rc = ig_err_set(&err, IG_EUSAGE, "--provider: '%s' is not "
-						"openai or runware", optarg);
-				break;
-			}
-			snprintf(provset, sizeof provset, "image.provider=%s", optarg);
-			rc = opt_set(&o, provset, &err);
-			break;
-		case OPT_MAX_IMAGES:
-			rc = max_images(&o, optarg, maxset, sizeof maxset, &err);
-			break;
-		case OPT_INSERT: o.flags |= RUN_INSERT; continue;
-		default:
-			rc = opt_common(&o, c, optarg, usage, &err);
-			if (rc == 2)
-				return IG_OK;
-			if (rc == 0)
-				return opt_usage_error(usage, NULL);
-		}
-		if (rc < 0)
-			return opt_usage_error(usage, &err);
-	}
-	opt_inputs(&o, argc, argv, optind);
-	rc = engine_main(&fn_image, &o);
-	opt_release(&o);
-	return rc;
+	return opt_main(argc, argv, &cmd);
 }

@@ -366,6 +366,18 @@ read_key_file(struct config *cfg, const char *key, const char *value,
 	return set_key(cfg, target, line, path, err);
 }
 
+int
+config_check_value(const char *key, const char *value, const char *where,
+		   struct ig_err *err)
+{
+	const struct config_key *row = config_key_find(key);
+	char norm[64];
+
+	if (!row)
+		return unknown(key, where, err);
+	return check(row, key, value, where, norm, sizeof norm, err);
+}
+
 static int
 set_key(struct config *cfg, const char *key, const char *value,
 	const char *where, struct ig_err *err)

@@ -108,6 +108,11 @@ int config_load_env(struct config *cfg, struct ig_err *err);
  * a secret that others can read); NULL = no warnings. */
 void config_set_warn(struct config *cfg, void (*warn)(const char *msg));
 
+/* Checks a value for a key as config_set would, without setting it;
+ * `where` names the source in the message ("--method"). */
+int config_check_value(const char *key, const char *value, const char *where,
+		       struct ig_err *err);
+
 /* Sets one key from a flag or code; validated like a file value. */
 int config_set(struct config *cfg, const char *key, const char *value,
 	       const char *origin, struct ig_err *err);

@@ -280,6 +280,12 @@ run_progress(struct run *run)
 	return run->progress;
 }
 
+void
+run_set_data_free(struct run *run, void (*free_fn)(void *))
+{
+	run->data_free = free_fn;
+}
+
 static int
 is_loopback(const char *url)
 {
@@ -368,6 +374,16 @@ on_retry(void *ctx, int attempt, double wait, const char *why)
 		job_note(w->job, "retry %d after %s", attempt, why);
 }
 
+/* --debug: each request's steps, already redacted by http.c. */
+static void
+on_debug(void *ctx, const char *line)
+{
+	struct worker *w = ctx;
+
+	progress_clear(w->run->progress);
+	ig_debugf("%s: %s", w->job ? w->job->ref : "request", line);
+}
+
 struct http_client *
 worker_client(struct worker *w, struct provider *p)
 {
@@ -377,7 +393,8 @@ worker_client(struct worker *w, struct provider *p)
 	if (w->nclients == ARRAY_SIZE(w->clients))
 		return NULL;
 	w->clients[w->nclients].p = p;
-	w->clients[w->nclients].c = provider_client(p, &engine_cancel, on_retry, w);
+	w->clients[w->nclients].c = provider_client(p, &engine_cancel, on_retry,
+						    msg_level() >= MSG_DEBUG ? on_debug : NULL, w);
 	return w->clients[w->nclients++].c;
 }
 
@@ -532,6 +549,8 @@ write_job(struct run *run, struct job *job)
 				pthread_mutex_lock(&run->lock);
 				run->stop = 1;
 				pthread_mutex_unlock(&run->lock);
+			} else {
+				run->written++;
 			}
 		if (job->state == JOB_DONE) {
 			run->t.done++;

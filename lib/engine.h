@@ -57,8 +57,8 @@ struct run_opts {
 	size_t nids;
 	int all;			/* --all / --queued / --pending */
 	unsigned flags;			/* RUN_* switches of one program */
-	/* Settings given as flags: "key=value" pairs applied last. */
-	const char *sets[32];
+	/* Settings given as flags: "key=value" pairs applied last (owned). */
+	char *sets[32];
 	int nsets;
 };
 
@@ -67,8 +67,11 @@ enum {
 	RUN_REBUILD = 1 << 1,		/* igny8-cluster --rebuild */
 	RUN_EMIT_KEYWORDS = 1 << 2,	/* igny8-cluster --emit keywords */
 	RUN_INSERT = 1 << 3,		/* igny8-image --insert */
-	RUN_MODERATE = 1 << 4		/* igny8-write --moderate */
+	RUN_MODERATE = 1 << 4,		/* igny8-write --moderate */
+	RUN_FORCE = 1 << 5		/* igny8-cluster --force */
 };
+
+enum { INIT_RUN = 0, INIT_DONE = 1, INIT_TAKEN = 2 };
 
 struct fn_ops {
 	const char *name;	/* function: config functions.<name>.*, prompts, ai_log */
@@ -77,14 +80,22 @@ struct fn_ops {
 	/* SQL selecting the ids for --all (one column). */
 	const char *select_all;
 	/*
-	 * INIT, main thread: check a record and prepare the job.  Return 0 to
-	 * run the job, 1 when nothing is left to do (records to re-emit may
-	 * have been added with job_emit), -1 for a bad record (err set).
+	 * INIT, main thread: check a record and prepare the job.  Return
+	 * INIT_RUN to run the job, INIT_DONE when nothing is left to do
+	 * (records to re-emit may have been added with job_emit), INIT_TAKEN
+	 * when the function keeps the record for later jobs of its own (the
+	 * record is not counted as one), -1 for a bad record (err set).
 	 */
 	int (*init)(struct run *run, struct job *job, const cJSON *rec,
 		    struct ig_err *err);
 	/* PREP..SAVE, in a worker thread.  0 done, -1 failed (err set). */
 	int (*work)(struct worker *w, struct job *job, struct ig_err *err);
+	/*
+	 * Main thread, after the last input record while the pool still runs:
+	 * may queue jobs (run_new_job + run_submit) that need all the input,
+	 * such as batches of keywords.  NULL = nothing to do.
+	 */
+	int (*input_end)(struct run *run, struct ig_err *err);
 	/* Called on the main thread after all input and jobs are done. */
 	int (*finish)(struct run *run, struct worker *w, struct ig_err *err);
 	void (*free)(void *data);
@@ -115,6 +126,11 @@ struct job *run_new_job(struct run *run, const char *ref);
 int run_submit(struct run *run, struct job *job);
 /* Writes a record to stdout now (from finish, main thread). */
 int run_emit(struct run *run, cJSON *rec, struct ig_err *err);
+/*
+ * Frees the run data with free_fn when the run ends, whether or not finish
+ * ran (bad input, an interrupt); for state that finish cannot always free.
+ */
+void run_set_data_free(struct run *run, void (*free_fn)(void *));
 /* The provider for a function's chat calls (functions.<fn>.provider). */
 struct provider *run_provider(struct run *run, const char *fn,
 			      struct ig_err *err);

@@ -38,6 +38,7 @@ struct run {
 	char *ws_path;
 	long run_id;
 	struct progress *progress;
+	void (*data_free)(void *);	/* run_set_data_free() */
 	struct provider_slot providers[8];
 	size_t nproviders;
 	int jobs;
@@ -55,6 +56,7 @@ struct run {
 	double reserved, max_cost, est_cost;
 	int budget_hit;
 	int first_fail;			/* exit class of the first failure */
+	long written;			/* records written to stdout */
 	int write_failed;
 	struct ig_err write_err;
 };

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "msg.h"
 #include "opt.h"
 #include "progress.h"
@@ -77,8 +78,25 @@ opt_set(struct run_opts *o, const char *kv, struct ig_err *err)
 		return ig_err_set(err, IG_EUSAGE, "--set: '%s' is not KEY=VALUE", kv);
 	if (o->nsets == (int)ARRAY_SIZE(o->sets))
 		return ig_err_set(err, IG_EUSAGE, "--set: too many settings");
-	o->sets[o->nsets++] = kv;
+	if (!(o->sets[o->nsets] = strdup(kv)))
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	o->nsets++;
 	return 0;
+}
+
+int
+opt_setting(struct run_opts *o, const char *flag, const char *key,
+	    const char *value, struct ig_err *err)
+{
+	char kv[1024];
+
+	if (config_check_value(key, value, flag, err) < 0) {
+		err->code = IG_EUSAGE;
+		return -1;
+	}
+	if ((size_t)snprintf(kv, sizeof kv, "%s=%s", key, value) >= sizeof kv)
+		return ig_err_set(err, IG_EUSAGE, "%s: value too long", flag);
+	return opt_set(o, kv, err);
 }
 
 int
@@ -161,14 +179,71 @@ opt_release(struct run_opts *o)
 	free(o->ids);
 	o->ids = NULL;
 	o->nids = 0;
+	for (int i = 0; i < o->nsets; i++)
+		free(o->sets[i]);
+	o->nsets = 0;
 }
 
 int
 opt_usage_error(const char *usage, const struct ig_err *err)
 {
+	const char *opts = usage;
+
+	/* The synopsis ends where the first option line ("  -x" or "      --x") starts. */
+	while ((opts = strchr(opts, '\n')) && opts[1]) {
+		size_t sp = strspn(opts + 1, " ");
+		if (opts[1 + sp] == '-')
+			break;
+		opts++;
+	}
 	if (err && err->msg[0])
 		ig_errorf("%s", err->msg);
-	fputs(usage, stderr);
+	fprintf(stderr, "%.*s", opts ? (int)(opts - usage + 1) : (int)strlen(usage), usage);
 	fprintf(stderr, "Try '%s --help' for more.\n", msg_prog());
 	return IG_EUSAGE;
+}
+
+/* One option: the program's own first, then the shared ones.  Returns 0 to
+ * go on, else the exit status to end with (> 0), or -1 for "ok, exit 0". */
+static int
+one_option(struct run_opts *o, const struct opt_cmd *cmd, int c,
+	   struct ig_err *err)
+{
+	int rc = cmd->option ? cmd->option(o, c, optarg, err) : 1;
+
+	if (rc == 1) {
+		rc = opt_common(o, c, optarg, cmd->usage, err);
+		if (rc == 2)
+			return -1;
+		if (rc == 0)
+			return opt_usage_error(cmd->usage, NULL);
+		rc = rc < 0 ? -1 : 0;
+	}
+	return rc < 0 ? opt_usage_error(cmd->usage, err) : 0;
+}
+
+int
+opt_main(int argc, char **argv, const struct opt_cmd *cmd)
+{
+	struct run_opts o;
+	struct ig_err err = { 0 };
+	char shortopts[64];
+	int c, rc = 0;
+
+	msg_init(argv[0]);
+	argv[0] = (char *)msg_prog();	/* getopt's messages name the program */
+	opt_init(&o, msg_prog());
+	snprintf(shortopts, sizeof shortopts, "%s%s", OPT_COMMON_SHORT,
+		 cmd->shortopts ? cmd->shortopts : "");
+	while (rc == 0 && (c = getopt_long(argc, argv, shortopts, cmd->longopts,
+					   NULL)) != -1)
+		rc = one_option(&o, cmd, c, &err);
+	if (rc == 0) {
+		opt_inputs(&o, argc, argv, optind);
+		rc = engine_main(cmd->fn, &o);
+	} else if (rc < 0) {
+		rc = IG_OK;
+	}
+	opt_release(&o);
+	return rc;
 }

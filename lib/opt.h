@@ -57,8 +57,16 @@ void opt_init(struct run_opts *o, const char *program);
 int opt_common(struct run_opts *o, int c, const char *arg, const char *usage,
 	       struct ig_err *err);
 
-/* Adds a "key=value" setting (the string must outlive the run). */
+/* Adds a "key=value" setting (copied). */
 int opt_set(struct run_opts *o, const char *kv, struct ig_err *err);
+
+/*
+ * A flag that sets a configuration key ("--method local" sets
+ * cluster.method): the value is checked against the key's row now, so a
+ * bad one is a usage error naming the flag.
+ */
+int opt_setting(struct run_opts *o, const char *flag, const char *key,
+		const char *value, struct ig_err *err);
 
 /* Parses a positive integer / non-negative number or fails naming the option. */
 int opt_long(const char *arg, const char *name, long min, long max, long *out,
@@ -76,5 +84,18 @@ void opt_release(struct run_opts *o);
 
 /* Standard main tail: runs a usage error message and returns 64. */
 int opt_usage_error(const char *usage, const struct ig_err *err);
+
+/* What a filter's main hands to opt_main(). */
+struct opt_cmd {
+	const char *usage;		/* synopsis and the program's own options */
+	const char *shortopts;		/* the program's own short options */
+	const struct option *longopts;	/* OPT_COMMON_LONG plus its own rows */
+	/* Its own options: 0 handled, 1 not one of its own, -1 bad (err set). */
+	int (*option)(struct run_opts *o, int c, const char *arg, struct ig_err *err);
+	const struct fn_ops *fn;	/* the function the engine runs */
+};
+
+/* The whole main of a filter: options, then engine_main(); its exit status. */
+int opt_main(int argc, char **argv, const struct opt_cmd *cmd);
 
 #endif

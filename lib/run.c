@@ -166,8 +166,12 @@ take_record(cJSON *rec, const char *where, void *ctx, struct ig_err *err)
 		}
 		return -1;
 	}
-	/* rc 1: already done; its records are re-emitted, nothing is sent. */
-	job->state = rc == 1 ? JOB_SKIPPED : JOB_PENDING;
+	if (rc == INIT_TAKEN) {
+		job_free(job);
+		return 0;
+	}
+	/* Already done: its records are re-emitted, nothing is sent. */
+	job->state = rc == INIT_DONE ? JOB_SKIPPED : JOB_PENDING;
 	progress_add_total(run->progress, 1);
 	engine_enqueue(run, job);
 	return 0;
@@ -261,6 +265,8 @@ run_emit(struct run *run, cJSON *rec, struct ig_err *err)
 		run->write_failed = 1;
 		run->write_err = *err;
 		rc = -1;
+	} else {
+		run->written++;
 	}
 	cJSON_Delete(rec);
 	return rc;
@@ -297,14 +303,17 @@ summary(struct run *run, double secs)
 	else
 		snprintf(cost, sizeof cost, "$%.4f", run->t.cost);
 	progress_summary(run->progress, NULL);
-	ig_notef("%ld done, %ld failed, %ld skipped, %ld tokens in, %ld out, %s, %.1f s",
-		 run->t.done, run->t.failed, run->t.skipped, run->t.tokens_in,
-		 run->t.tokens_out, cost, secs);
+	ig_notef("%ld done, %ld failed, %ld skipped, %ld records written, "
+		 "%ld tokens in, %ld out, %s, %.1f s",
+		 run->t.done, run->t.failed, run->t.skipped, run->written,
+		 run->t.tokens_in, run->t.tokens_out, cost, secs);
 }
 
 static void
 run_release(struct run *run)
 {
+	if (run->data && run->data_free)
+		run->data_free(run->data);
 	for (size_t i = 0; i < run->nproviders; i++) {
 		provider_free(run->providers[i].p);
 		free(run->providers[i].name);
@@ -333,6 +342,8 @@ run_pool(struct run *run, struct worker *ws, struct ig_err *err)
 	}
 	pthread_create(&writer, NULL, writer_main, run);
 	input_rc = read_input(run, err);
+	if (input_rc == 0 && run->fn->input_end && !engine_cancel)
+		input_rc = run->fn->input_end(run, err);
 	pthread_mutex_lock(&run->lock);
 	run->input_done = 1;
 	pthread_cond_broadcast(&run->cond);

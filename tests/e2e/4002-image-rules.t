@@ -48,7 +48,7 @@ refused "device without a size" "image\.devices: no size for device 'tablet' \(i
 is "no rows were written" 0 "$(sqlite3 ws.db "SELECT count(*) FROM images")"
 
 expect_status "--provider must be openai or runware" 64 igny8-image --provider dalle --task 1
-like "usage message" "^igny8-image: --provider: 'dalle' is not openai or runware$" err
+like "usage message" "^igny8-image: --provider: 'image.provider' must be one of openai, runware, not 'dalle'$" err
 expect_status "--max-images takes a number" 64 igny8-image --max-images lots --task 1
 expect_status "--task takes an id" 64 igny8-image --task x
 expect_status "--help" 0 igny8-image --help
