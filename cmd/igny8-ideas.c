@@ -14,7 +14,9 @@ static const char usage[] =
 	"  -a, --all              every cluster in the workspace\n"
 	"      --cluster ID       this cluster (repeatable)\n"
 	"      --count N          ideas per cluster (default ideas.count)\n"
-	"      --more             add ideas to clusters that have some\n";
+	"      --more             add ideas to clusters that have some\n"
+	"      --batch            queue the requests for the Batch API (half price);\n"
+	"                         'igny8 batch collect' saves the answers\n";
 
 enum { OPT_CLUSTER = OPT_FIRST_LOCAL, OPT_COUNT, OPT_MORE };
 
@@ -23,6 +25,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		OPT_COMMON_LONG,
+		{ "batch", no_argument, NULL, OPT_BATCH },
 		{ "all", no_argument, NULL, 'a' },
 		{ "cluster", required_argument, NULL, OPT_CLUSTER },
 		{ "count", required_argument, NULL, OPT_COUNT },
@@ -48,6 +51,7 @@ main(int argc, char **argv)
 				rc = opt_set(&o, count, &err);
 			break;
 		case OPT_MORE: o.flags |= RUN_MORE; continue;
+		case OPT_BATCH: o.batch = 1; continue;
 		default:
 			rc = opt_common(&o, c, optarg, usage, &err);
 			if (rc == 2)

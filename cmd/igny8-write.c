@@ -19,7 +19,9 @@ static const char usage[] =
 	"      --language LANG    language of the article (default en)\n"
 	"      --audience TEXT    who it is written for\n"
 	"      --format FMT       html or markdown\n"
-	"      --moderate         check the text with the moderation endpoint\n";
+	"      --moderate         check the text with the moderation endpoint\n"
+	"      --batch            queue the requests for the Batch API (half price);\n"
+	"                         'igny8 batch collect' saves the answers\n";
 
 enum {
 	OPT_QUEUED = OPT_FIRST_LOCAL, OPT_TASK, OPT_WORDS, OPT_TONE, OPT_LANGUAGE,
@@ -40,6 +42,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		OPT_COMMON_LONG,
+		{ "batch", no_argument, NULL, OPT_BATCH },
 		{ "queued", no_argument, NULL, OPT_QUEUED },
 		{ "task", required_argument, NULL, OPT_TASK },
 		{ "words", required_argument, NULL, OPT_WORDS },
@@ -77,6 +80,7 @@ main(int argc, char **argv)
 		case OPT_TONE: case OPT_LANGUAGE: case OPT_AUDIENCE: case OPT_FORMAT:
 			rc = setting(&o, sets[c - OPT_WORDS], sizeof sets[0], key, optarg, &err);
 			break;
+		case OPT_BATCH: o.batch = 1; continue;
 		default:
 			rc = opt_common(&o, c, optarg, usage, &err);
 			if (rc == 2)
