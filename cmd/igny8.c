@@ -458,27 +458,29 @@ batch_note(const char *msg)
 
 /* Runs a stage over the records whose batch results wait; its exit status. */
 static int
-collect_fn(struct ctx *ctx, struct ws *ws, const char *name, char **ids, int n,
-	   int resubmit, int jobs)
+collect_group(struct ctx *ctx, struct ws *ws, const struct batch_group *g,
+	      char **ids, int n, int resubmit, int jobs)
 {
-	const struct fn_ops *fn = batch_fn(name);
+	const struct fn_ops *fn = batch_fn(g->function);
 	struct run_opts o;
 	struct ig_err err = { 0 };
 	long *v, count;
 	int status = IG_OK;
 
 	if (!fn) {
-		ig_warnf("batch collect: no stage for function '%s'", name);
+		ig_warnf("batch collect: no stage for function '%s'", g->function);
 		return IG_OK;
 	}
-	if ((count = batch_refs(ws, name, fn->input_type, ids, n, &v, &err)) < 0)
+	if ((count = batch_refs(ws, g, fn->input_type, ids, n, &v, &err)) < 0)
 		return fail("batch collect", &err);
 	if (count > 0) {
+		/* The stage runs as it was asked to when it submitted. */
 		opt_init(&o, "igny8 batch collect");
 		o.workspace = ctx->workspace;
 		o.config_file = ctx->config;
 		o.verbosity = msg_level();
 		o.jobs = jobs;
+		o.flags = g->flags;
 		o.batch = resubmit;
 		o.ids = v;
 		o.nids = (size_t)count;
@@ -488,8 +490,7 @@ collect_fn(struct ctx *ctx, struct ws *ws, const char *name, char **ids, int n,
 		free(v);
 	}
 	/* An interrupted stage leaves its batches to the next collect. */
-	if (status != IG_EINTR && status != IG_EIO &&
-	    batch_close(ws, name, ids, n, &err) < 0)
+	if (status != IG_EINTR && status != IG_EIO && batch_close(ws, g, ids, n, &err) < 0)
 		return fail("batch collect", &err);
 	return status;
 }
@@ -498,9 +499,10 @@ static int
 batch_collect(struct ctx *ctx, char **ids, int n, int resubmit, int jobs)
 {
 	struct batch_poll_stats st;
+	struct batch_group *g;
 	struct ig_err err = { 0 };
 	struct ws *ws;
-	char **fns;
+	long ng;
 	int status = IG_OK, rc;
 
 	if (open_ws(ctx, &ws, &err) < 0)
@@ -512,15 +514,13 @@ batch_collect(struct ctx *ctx, char **ids, int n, int resubmit, int jobs)
 		ws_close(ws);
 		return fail("batch collect", &err);
 	}
-	fns = batch_functions(ws, ids, n);
-	for (size_t i = 0; fns && fns[i]; i++) {
-		if (status != IG_EINTR && (rc = collect_fn(ctx, ws, fns[i], ids, n,
-							    resubmit, jobs)) != IG_OK &&
-		    (status == IG_OK || rc == IG_EINTR))
+	ng = batch_groups(ws, ids, n, &g);
+	for (long i = 0; i < ng && status != IG_EINTR; i++) {
+		rc = collect_group(ctx, ws, &g[i], ids, n, resubmit, jobs);
+		if (rc != IG_OK && (status == IG_OK || rc == IG_EINTR))
 			status = rc;
-		free(fns[i]);
 	}
-	free(fns);
+	batch_groups_free(g, ng);
 	ws_close(ws);
 	if (status == IG_OK && st.pending) {
 		ig_notef("batch collect: %ld batch%s still running; collect again later",

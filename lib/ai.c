@@ -389,7 +389,8 @@ static int
 submit(struct exchange *x, const char *key, const char *body, struct ig_err *err)
 {
 	char *pending = NULL;
-	int rc = batch_add(x->w->ws, x->run->run_id, x->fn, provider_name(x->prov),
+	int rc = batch_add(x->w->ws, x->run->run_id, x->fn, x->run->opts->flags,
+			   provider_name(x->prov),
 			   x->job->ref, key, body, &pending, err);
 
 	if (rc < 0)
@@ -449,8 +450,14 @@ ai_chat(struct worker *w, struct job *job, const char *fn, const struct prompt *
 		rc = AI_DRY_RUN;
 		goto out;
 	}
-	cache_key(provider_base_url(x.prov), body, key);
 	bs = batch_lookup(w->ws, fn, job->ref, &item);
+	if ((bs == BATCH_ANSWERED || bs == BATCH_FAILED) && item.request) {
+		/* The record is asked what it was asked in its batch (the
+		 * settings of that run), not what today's settings would ask. */
+		free(body);
+		body = strdup(item.request);
+	}
+	cache_key(provider_base_url(x.prov), body, key);
 	if (bs == BATCH_PENDING) {
 		job_note(job, "waiting for batch %s", item.batch_id);
 		job->batched = 1;

@@ -25,6 +25,7 @@ batch_item_release(struct batch_item *it)
 {
 	free(it->custom_id);
 	free(it->batch_id);
+	free(it->request);
 	free(it->response);
 	free(it->request_id);
 	free(it->error);
@@ -62,7 +63,7 @@ batch_lookup(struct ws *ws, const char *function, const char *ref,
 {
 	/* An answer first (already paid for), then a pending item, then an error. */
 	sqlite3_stmt *st = ws_prepare(ws,
-		"SELECT custom_id, batch_id, status, response, request_id, error"
+		"SELECT custom_id, batch_id, status, response, request_id, error, request"
 		" FROM batch_items WHERE function = ? AND ref = ?"
 		" AND status IN ('answered', 'submitted', 'error')"
 		" ORDER BY CASE status WHEN 'answered' THEN 0 WHEN 'submitted' THEN 1"
@@ -84,6 +85,7 @@ batch_lookup(struct ws *ws, const char *function, const char *ref,
 		it_out->response = col_dup(st, 3);
 		it_out->request_id = col_dup(st, 4);
 		it_out->error = col_dup(st, 5);
+		it_out->request = col_dup(st, 6);
 	}
 	sqlite3_finalize(st);
 	return s;
@@ -130,15 +132,16 @@ pending_batch(struct ws *ws, const char *function, const char *ref)
 }
 
 int
-batch_add(struct ws *ws, long run_id, const char *function, const char *provider,
-	  const char *ref, const char *key, const char *body, char **batch_out,
-	  struct ig_err *err)
+batch_add(struct ws *ws, long run_id, const char *function, unsigned flags,
+	  const char *provider, const char *ref, const char *key, const char *body,
+	  char **batch_out, struct ig_err *err)
 {
-	char local[32], now[32], run[32], cid[256];
+	char local[32], now[32], run[32], cid[256], fl[16];
 
 	*batch_out = NULL;
 	local_id(run_id, local);
 	snprintf(run, sizeof run, "%ld", run_id);
+	snprintf(fl, sizeof fl, "%u", flags);
 	snprintf(cid, sizeof cid, "%s:%s:%.12s", function, ref, key);
 	ws_now(now);
 	/* Check and insert in one write transaction: no other process slips in. */
@@ -149,8 +152,9 @@ batch_add(struct ws *ws, long run_id, const char *function, const char *provider
 		return BATCH_PENDING;
 	}
 	if (EXEC(ws, err, "INSERT OR IGNORE INTO batches (id, function, provider, status,"
-		 " items, created_at, updated_at, run_id) VALUES (?1, ?2, ?3, 'preparing',"
-		 " 0, ?4, ?4, ?5)", local, function, provider, now, run) < 0 ||
+		 " items, created_at, updated_at, run_id, flags) VALUES (?1, ?2, ?3,"
+		 " 'preparing', 0, ?4, ?4, ?5, ?6)", local, function, provider, now, run,
+		 fl) < 0 ||
 	    EXEC(ws, err, "INSERT INTO batch_items (custom_id, batch_id, function, ref,"
 		 " request, status, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'submitted', ?6)"
 		 " ON CONFLICT (custom_id) DO UPDATE SET batch_id = ?2, request = ?5,"
@@ -234,8 +238,9 @@ adopt(struct ws *ws, const char *local, const cJSON *b, long n, struct ig_err *e
 	if (ws_begin(ws, err) < 0)
 		return -1;
 	rc = EXEC(ws, err, "INSERT INTO batches (id, function, provider, input_file_id,"
-		  " status, items, created_at, updated_at, run_id) SELECT ?1, function,"
-		  " provider, ?2, ?3, 0, ?4, ?4, run_id FROM batches WHERE id = ?5",
+		  " status, items, created_at, updated_at, run_id, flags) SELECT ?1,"
+		  " function, provider, ?2, ?3, 0, ?4, ?4, run_id, flags FROM batches"
+		  " WHERE id = ?5",
 		  id, json_str(b, "input_file_id"), status ? status : "validating", now,
 		  local);
 	if (rc == 0)
@@ -715,7 +720,7 @@ cmp_long(const void *a, const void *b)
 }
 
 long
-batch_refs(struct ws *ws, const char *function, const char *input_type,
+batch_refs(struct ws *ws, const struct batch_group *g, const char *input_type,
 	   char *const *ids, int n, long **ids_out, struct ig_err *err)
 {
 	struct buf sql = BUF_INIT(0);
@@ -724,17 +729,18 @@ batch_refs(struct ws *ws, const char *function, const char *input_type,
 	long count = 0, *v = NULL;
 
 	*ids_out = NULL;
-	buf_puts(&sql, "SELECT i.ref FROM batch_items i JOIN batches b ON b.id = i.batch_id"
-		       " WHERE b.collected_at IS NULL AND b.function = ?"
+	buf_puts(&sql, "SELECT DISTINCT i.ref FROM batch_items i"
+		       " JOIN batches b ON b.id = i.batch_id"
+		       " WHERE b.collected_at IS NULL AND b.function = ? AND b.flags = ?"
 		       " AND i.status IN ('answered', 'error')");
 	ids_clause(&sql, "b.id", n);
-	buf_puts(&sql, " GROUP BY i.ref ORDER BY min(i.rowid)");
 	st = ws_prepare(ws, buf_str(&sql), err);
 	buf_release(&sql);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, function, -1, SQLITE_STATIC);
-	bind_ids(st, 2, ids, n);
+	sqlite3_bind_text(st, 1, g->function, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, g->flags);
+	bind_ids(st, 3, ids, n);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *ref = (const char *)sqlite3_column_text(st, 0);
 		char *end;
@@ -756,34 +762,43 @@ batch_refs(struct ws *ws, const char *function, const char *input_type,
 	return count;
 }
 
-char **
-batch_functions(struct ws *ws, char *const *ids, int n)
+long
+batch_groups(struct ws *ws, char *const *ids, int n, struct batch_group **out)
 {
 	struct buf sql = BUF_INIT(0);
 	sqlite3_stmt *st;
-	char **v = calloc(1, sizeof *v);
-	size_t k = 0;
+	struct batch_group *v = NULL, *nv;
+	long k = 0;
 
-	buf_puts(&sql, "SELECT DISTINCT function FROM batches WHERE collected_at IS NULL"
-		       " AND id NOT LIKE 'local:%' AND status IN " ENDED);
+	buf_puts(&sql, "SELECT DISTINCT function, flags FROM batches"
+		       " WHERE collected_at IS NULL AND id NOT LIKE 'local:%'"
+		       " AND status IN " ENDED);
 	ids_clause(&sql, "id", n);
+	buf_puts(&sql, " ORDER BY min(created_at) OVER (PARTITION BY function, flags)");
 	st = ws_prepare(ws, buf_str(&sql), NULL);
 	buf_release(&sql);
 	bind_ids(st, 1, ids, n);
-	while (st && v && sqlite3_step(st) == SQLITE_ROW) {
-		char **nv = realloc(v, (k + 2) * sizeof *v);
-		if (!nv)
-			break;
+	while (st && sqlite3_step(st) == SQLITE_ROW &&
+	       (nv = realloc(v, (size_t)(k + 1) * sizeof *v))) {
 		v = nv;
-		v[k++] = col_dup(st, 0);
-		v[k] = NULL;
+		v[k].function = col_dup(st, 0);
+		v[k++].flags = (unsigned)sqlite3_column_int64(st, 1);
 	}
 	sqlite3_finalize(st);
-	return v;
+	*out = v;
+	return k;
+}
+
+void
+batch_groups_free(struct batch_group *g, long n)
+{
+	for (long i = 0; i < n; i++)
+		free(g[i].function);
+	free(g);
 }
 
 int
-batch_close(struct ws *ws, const char *function, char *const *ids, int n,
+batch_close(struct ws *ws, const struct batch_group *g, char *const *ids, int n,
 	    struct ig_err *err)
 {
 	struct buf sql = BUF_INIT(0);
@@ -793,7 +808,7 @@ batch_close(struct ws *ws, const char *function, char *const *ids, int n,
 
 	ws_now(now);
 	buf_puts(&sql, "UPDATE batches SET collected_at = ?1, updated_at = ?1"
-		       " WHERE collected_at IS NULL AND function = ?2"
+		       " WHERE collected_at IS NULL AND function = ?2 AND flags = ?3"
 		       " AND id NOT LIKE 'local:%' AND status IN " ENDED
 		       " AND NOT EXISTS (SELECT 1 FROM batch_items"
 		       " WHERE batch_id = batches.id AND status = 'submitted')");
@@ -803,8 +818,9 @@ batch_close(struct ws *ws, const char *function, char *const *ids, int n,
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, function, -1, SQLITE_STATIC);
-	bind_ids(st, 3, ids, n);
+	sqlite3_bind_text(st, 2, g->function, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, g->flags);
+	bind_ids(st, 4, ids, n);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = ws_fail(ws, err, "closing batches");
 	sqlite3_finalize(st);

@@ -47,6 +47,7 @@ enum batch_state {
 struct batch_item {
 	char *custom_id;
 	char *batch_id;
+	char *request;		/* the body that was submitted */
 	char *response;		/* response body (BATCH_ANSWERED) */
 	char *request_id;
 	char *error;		/* why it failed (BATCH_FAILED) */
@@ -65,8 +66,9 @@ enum batch_state batch_lookup(struct ws *ws, const char *function,
  * in first, -1 on a workspace error.
  */
 int batch_add(struct ws *ws, long run_id, const char *function,
-	      const char *provider, const char *ref, const char *key,
-	      const char *body, char **batch_out, struct ig_err *err);
+	      unsigned flags, const char *provider, const char *ref,
+	      const char *key, const char *body, char **batch_out,
+	      struct ig_err *err);
 
 /* Marks an item "collected" (answer used) or "error", or "retried". */
 int batch_item_set(struct ws *ws, const char *custom_id, const char *status,
@@ -98,19 +100,32 @@ int batch_poll(struct ws *ws, const struct config *cfg, char *const *ids,
 	       struct ig_err *err);
 
 /*
- * The records of function with results to use (ids of input_type, as in
- * "cluster:12"), from ended batches not yet collected.  *ids_out is
- * malloc'd.  Returns the count, -1 on error.
+ * Ended batches not yet collected come in groups, one per function and
+ * RUN_* switches of the submitting run: each group is collected by one
+ * run of its stage with those switches.
  */
-long batch_refs(struct ws *ws, const char *function, const char *input_type,
-		char *const *ids, int n, long **ids_out, struct ig_err *err);
+struct batch_group {
+	char *function;
+	unsigned flags;
+};
 
-/* Functions with results waiting (NULL-terminated, caller frees each and the array). */
-char **batch_functions(struct ws *ws, char *const *ids, int n);
+/* The groups (of the ids given, or all); *out malloc'd, freed with batch_groups_free. */
+long batch_groups(struct ws *ws, char *const *ids, int n,
+		  struct batch_group **out);
+void batch_groups_free(struct batch_group *g, long n);
 
-/* Marks the ended batches of function (or of the ids) collected. */
-int batch_close(struct ws *ws, const char *function, char *const *ids, int n,
+/*
+ * The records of a group with results to use (ids of input_type, as in
+ * "cluster:12"), in id order.  *ids_out is malloc'd.  Returns the count,
+ * -1 on error.
+ */
+long batch_refs(struct ws *ws, const struct batch_group *g,
+		const char *input_type, char *const *ids, int n, long **ids_out,
 		struct ig_err *err);
+
+/* Marks the group's ended batches (of the ids given, or all) collected. */
+int batch_close(struct ws *ws, const struct batch_group *g, char *const *ids,
+		int n, struct ig_err *err);
 
 /* `igny8 batch status`: one line (or JSON object) per batch. */
 int batch_report(struct ws *ws, FILE *out, int json, struct ig_err *err);
