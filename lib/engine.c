@@ -559,6 +559,12 @@ write_job(struct run *run, struct job *job)
 		}
 		break;
 	case JOB_FAILED:
+		if (job->err.code == IG_EINTR) {
+			/* Cut short by a signal: not done, not failed; a rerun does it. */
+			run->t.skipped++;
+			progress_record(run->progress, job->ref, "skipped", "interrupted");
+			break;
+		}
 		ig_errorf("%s: %s", job->ref, job->err.msg);
 		run->t.failed++;
 		if (!run->first_fail)
