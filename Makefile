@@ -112,7 +112,11 @@ demo: all
 
 fuzz:
 	@scripts/deps fuzz
-	@$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$(FUZZ_SECONDS)
+	@$(MAKE) -f tests/fuzz/fuzz.mk run FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+fuzz-replay:
+	@scripts/deps fuzz
+	@$(MAKE) -f tests/fuzz/fuzz.mk replay
 
 lint:
 	@! grep -nE '\b(sprintf|strcpy|strcat|strtok|atoi|gets)\(' lib/*.c cmd/*.c || \
@@ -121,53 +125,66 @@ lint:
 format:
 	clang-format -i lib/*.c lib/*.h cmd/*.c
 
-igny8.pc: igny8.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|' \
-		-e 's|@VERSION@|$(VERSION)|; s|@PKGS@|$(PKGS)|' igny8.pc.in > $@
-
+# Installed layout: binaries, libigny8.a with its public headers (the
+# *_priv.h stay private) and igny8.pc, man pages, completions where bash,
+# zsh and fish look for them, and the shipped data under $(DATADIR)/igny8,
+# which the installed tools find as <exe>/../share/igny8.  Uninstall removes
+# exactly these files.  igny8.pc is rebuilt every time so that it carries
+# the PREFIX of this `make install`, not of an earlier one.
+PUB_HDR := $(filter-out %_priv.h,$(LIB_HDR))
 MAN1 := $(wildcard man/*.1)
 MAN5 := $(wildcard man/*.5)
 MAN7 := $(wildcard man/*.7)
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR ?= $(DATADIR)/zsh/site-functions
+FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
+# bash-completion and fish load a file named after the command being
+# completed, so the one script goes in once per binary; zsh reads #compdef.
+BASHCOMP_NAMES := $(notdir $(BINS))
 
-install: all igny8.pc
+$(O)/igny8.pc: igny8.pc.in FORCE
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|; s|@PKGS@|$(PKGS)|' igny8.pc.in > $@
+
+install: all $(O)/igny8.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 		$(DESTDIR)$(INCLUDEDIR)/igny8 $(DESTDIR)$(DATADIR)/igny8/prompts \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
-		$(DESTDIR)$(DATADIR)/bash-completion/completions \
-		$(DESTDIR)$(DATADIR)/zsh/vendor-completions \
-		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
 	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/
-	install -m 644 igny8.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
-	install -m 644 $(LIB_HDR) $(DESTDIR)$(INCLUDEDIR)/igny8/
-	install -m 644 prompts/*.md $(DESTDIR)$(DATADIR)/igny8/prompts/
+	install -m 644 $(O)/igny8.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 $(PUB_HDR) $(DESTDIR)$(INCLUDEDIR)/igny8/
+	install -m 644 $(PROMPTS) $(DESTDIR)$(DATADIR)/igny8/prompts/
 	install -m 644 $(DATA) $(DESTDIR)$(DATADIR)/igny8/
 	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
 	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
 	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/)
-	for f in completions/*.bash; do [ -e "$$f" ] || continue; \
-		install -m 644 $$f $(DESTDIR)$(DATADIR)/bash-completion/completions/$$(basename $$f .bash); done
-	for f in completions/_*; do [ -e "$$f" ] || continue; \
-		install -m 644 $$f $(DESTDIR)$(DATADIR)/zsh/vendor-completions/; done
-	for f in completions/*.fish; do [ -e "$$f" ] || continue; \
-		install -m 644 $$f $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/; done
+	for n in $(BASHCOMP_NAMES); do \
+		install -m 644 completions/igny8.bash $(DESTDIR)$(BASHCOMPDIR)/$$n || exit; done
+	install -m 644 completions/_igny8 $(DESTDIR)$(ZSHCOMPDIR)/
+	for n in $(BASHCOMP_NAMES); do \
+		install -m 644 completions/igny8.fish $(DESTDIR)$(FISHCOMPDIR)/$$n.fish || exit; done
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BINS)))
 	rm -f $(DESTDIR)$(LIBDIR)/libigny8.a $(DESTDIR)$(LIBDIR)/pkgconfig/igny8.pc
-	rm -rf $(DESTDIR)$(INCLUDEDIR)/igny8 $(DESTDIR)$(DATADIR)/igny8
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/igny8/,$(notdir $(PUB_HDR)))
+	rm -f $(addprefix $(DESTDIR)$(DATADIR)/igny8/prompts/,$(notdir $(PROMPTS)))
+	rm -f $(addprefix $(DESTDIR)$(DATADIR)/igny8/,$(notdir $(DATA)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7)))
-	for f in completions/*.bash; do [ -e "$$f" ] || continue; \
-		rm -f $(DESTDIR)$(DATADIR)/bash-completion/completions/$$(basename $$f .bash); done
-	for f in completions/_*; do [ -e "$$f" ] || continue; \
-		rm -f $(DESTDIR)$(DATADIR)/zsh/vendor-completions/$$(basename $$f); done
-	for f in completions/*.fish; do [ -e "$$f" ] || continue; \
-		rm -f $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$(basename $$f); done
+	rm -f $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(BASHCOMP_NAMES))
+	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_igny8
+	rm -f $(addsuffix .fish,$(addprefix $(DESTDIR)$(FISHCOMPDIR)/,$(BASHCOMP_NAMES)))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/igny8 $(DESTDIR)$(DATADIR)/igny8/prompts \
+		$(DESTDIR)$(DATADIR)/igny8 2>/dev/null
 
 clean:
 	rm -rf lib/*.o lib/libigny8.a bin build share igny8.pc demo
 
 .PHONY: all deps-build deps-test check check-sanitize check-valgrind bench demo \
-	fuzz lint format install uninstall clean
+	fuzz fuzz-replay lint format install uninstall clean FORCE
+FORCE:

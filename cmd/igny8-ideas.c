@@ -39,6 +39,7 @@ main(int argc, char **argv)
 	int c, rc;
 
 	msg_init(argv[0]);
+	argv[0] = (char *)msg_prog();	/* getopt's messages name the program */
 	opt_init(&o, msg_prog());
 	while ((c = getopt_long(argc, argv, OPT_COMMON_SHORT "a", longopts, NULL)) != -1) {
 		switch (c) {
@@ -46,9 +47,10 @@ main(int argc, char **argv)
 		case OPT_CLUSTER: rc = opt_add_id(&o, optarg, "cluster", &err); break;
 		case OPT_COUNT:
 			rc = opt_long(optarg, "count", 1, 50, &n, &err);
-			snprintf(count, sizeof count, "ideas.count=%ld", n);
-			if (rc == 0)
+			if (rc == 0) {
+				snprintf(count, sizeof count, "ideas.count=%ld", n);
 				rc = opt_set(&o, count, &err);
+			}
 			break;
 		case OPT_MORE: o.flags |= RUN_MORE; continue;
 		case OPT_BATCH: o.batch = 1; continue;

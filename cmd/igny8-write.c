@@ -60,6 +60,7 @@ main(int argc, char **argv)
 	long n;
 
 	msg_init(argv[0]);
+	argv[0] = (char *)msg_prog();	/* getopt's messages name the program */
 	opt_init(&o, msg_prog());
 	while ((c = getopt_long(argc, argv, OPT_COMMON_SHORT, longopts, NULL)) != -1) {
 		static const char *const keys[] = {

@@ -15,8 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "batch.h"
 #include "config.h"
+#include "prompt.h"
 #include "err.h"
 #include "export.h"
 #include "fn.h"
@@ -308,7 +310,9 @@ cmd_costs(int argc, char **argv, struct ctx *ctx)
 
 static const char runs_usage[] =
 	"usage: igny8 runs [-n N] [--json]\n"
-	"Lists the last N runs (default 20), oldest first, with totals.\n";
+	"Lists the last N runs (default 20), oldest first, with totals.\n"
+	"  -n, --number N   how many runs\n"
+	"  --json           as one JSON object (runs and totals)\n";
 
 static int
 cmd_runs(int argc, char **argv, struct ctx *ctx)
@@ -578,17 +582,114 @@ cmd_batch(int argc, char **argv, struct ctx *ctx)
 	return finish("batch status", ws, batch_report(ws, stdout, json, &err), &err);
 }
 
+/* --- config, prompts, models ------------------------------------------ */
+
+static const char config_usage[] =
+	"usage: igny8 config [--json] [PREFIX]\n"
+	"Prints the resolved settings (keys redacted) with where each came from.\n";
+
+static int
+cmd_config(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ 0 } };
+	struct ig_err err = { 0 };
+	int c, json = 0;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "hj", opts, NULL)) != -1) {
+		if (c != 'j')
+			return usage("config", c == 'h' ? IG_OK : IG_EUSAGE);
+		json = 1;
+	}
+	if (argc - optind > 1)
+		return usage("config", IG_EUSAGE);
+	if (admin_config(ctx->cfg, argv[optind], json, stdout, &err) < 0)
+		return fail("config", &err);
+	return finish("config", NULL, 0, &err);
+}
+
+static const char prompts_usage[] =
+	"usage: igny8 prompts list\n"
+	"       igny8 prompts show FUNCTION\n"
+	"       igny8 prompts set FUNCTION FILE\n"
+	"       igny8 prompts reset FUNCTION\n"
+	"Workspace prompts win over the user's and the shipped ones;\n"
+	"functions: cluster ideas write image_prompts image negative.\n";
+
+static int
+cmd_prompts(int argc, char **argv, struct ctx *ctx)
+{
+	struct ig_err err = { 0 };
+	const char *verb = argc > 1 ? argv[1] : "";
+	int want = !strcmp(verb, "list") ? 2 : !strcmp(verb, "set") ? 4 : 3;
+	struct ws *ws;
+	int rc;
+
+	if (!strcmp(verb, "-h") || !strcmp(verb, "--help"))
+		return usage("prompts", IG_OK);
+	if (argc != want || (want == 3 && strcmp(verb, "show") && strcmp(verb, "reset")))
+		return usage("prompts", IG_EUSAGE);
+	if (want > 2 && !prompt_function_known(argv[2])) {
+		ig_errorf("prompts: unknown function '%s'", argv[2]);
+		return usage("prompts", IG_EUSAGE);
+	}
+	if (open_ws(ctx, &ws, &err) < 0)
+		return fail("prompts", &err);
+	if (want == 2)
+		rc = admin_prompts_list(ws, stdout, &err);
+	else if (!strcmp(verb, "show"))
+		rc = admin_prompt_show(ws, argv[2], stdout, &err);
+	else if (!strcmp(verb, "set"))
+		rc = admin_prompt_set(ws, argv[2], argv[3], &err);
+	else
+		rc = prompt_ws_set(ws, argv[2], NULL, &err);
+	return finish("prompts", ws, rc, &err);
+}
+
+static const char models_usage[] =
+	"usage: igny8 models [--json] [PROVIDER]\n"
+	"Lists the models a provider offers (GET /models), with shutdown dates.\n";
+
+static int
+cmd_models(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ 0 } };
+	struct ig_err err = { 0 };
+	int c, json = 0;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "hj", opts, NULL)) != -1) {
+		if (c != 'j')
+			return usage("models", c == 'h' ? IG_OK : IG_EUSAGE);
+		json = 1;
+	}
+	if (argc - optind > 1)
+		return usage("models", IG_EUSAGE);
+	if (admin_models(ctx->cfg, argv[optind], json, stdout, &err) < 0)
+		return fail("models", &err);
+	return finish("models", NULL, 0, &err);
+}
+
 /* --- the table and main --------------------------------------------- */
 
-/* One row per subcommand; `config`, `prompts`, `models`, `batch` go here. */
+/* One row per subcommand, sorted. */
 static const struct subcmd subcmds[] = {
 	{ "batch", cmd_batch, batch_usage },
+	{ "config", cmd_config, config_usage },
 	{ "costs", cmd_costs, costs_usage },
 	{ "export", cmd_export, export_usage },
 	{ "import", cmd_import, import_usage },
 	{ "init", cmd_init, init_usage },
 	{ "log", cmd_log, log_usage },
 	{ "merge", cmd_merge, merge_usage },
+	{ "models", cmd_models, models_usage },
+	{ "prompts", cmd_prompts, prompts_usage },
 	{ "runs", cmd_runs, runs_usage },
 	{ "status", cmd_status, status_usage },
 };
@@ -613,6 +714,7 @@ main_usage(int status)
 	      "  -q, --quiet           no notes or warnings\n"
 	      "  -v, --verbose         more notes\n"
 	      "  -V, --version         print the version\n"
+	      "  -h, --help            this help\n"
 	      "commands:", out);
 	for (size_t i = 0; i < ARRAY_SIZE(subcmds); i++)
 		fprintf(out, " %s", subcmds[i].name);
@@ -687,9 +789,11 @@ main(int argc, char **argv)
 	struct ctx ctx = { NULL, NULL, NULL };
 	const struct subcmd *s;
 	struct ig_err err = { 0 };
+	static char subname[64];
 	int c, rc;
 
 	msg_init(argv[0]);
+	argv[0] = (char *)msg_prog();	/* getopt's messages name the program */
 	/* '+': options after the subcommand name are the subcommand's. */
 	while ((c = getopt_long(argc, argv, "+c:hqVvw:", opts, NULL)) != -1) {
 		if (c == 'c')
@@ -714,10 +818,14 @@ main(int argc, char **argv)
 		ctx.workspace = config_str(ctx.cfg, "workspace");
 	argv += optind;
 	argc -= optind;
-	if (!(s = find_subcmd(argv[0])))
+	if (!(s = find_subcmd(argv[0]))) {
 		rc = run_external(argc, argv, &ctx);
-	else
+	} else {
+		/* getopt then says "igny8: export: unrecognized option ..." */
+		snprintf(subname, sizeof subname, "%s: %s", msg_prog(), s->name);
+		argv[0] = subname;
 		rc = s->fn(argc, argv, &ctx);
+	}
 	config_free(ctx.cfg);
 	return rc;
 }

@@ -692,11 +692,12 @@ walk_value(struct walk *w, struct frame *f, const yaml_event_t *ev,
 	char where[PATH_MAX + 32];
 
 	snprintf(where, sizeof where, "%s:%lu", w->name, w->line);
-	if (is_null(ev) && !config_key_find(key) && is_group(key))
+	if (!config_key_find(key) && is_group(key)) {
+		if (!is_null(ev))
+			return walk_err(w, "'%s' is a group of settings, "
+					"not a setting", key);
 		goto done;	/* an empty section such as "providers:" */
-	if (!config_key_find(key) && is_group(key))
-		return walk_err(w, "'%s' is a group of settings, not a setting",
-				key);
+	}
 	if (set_key(w->cfg, key, is_null(ev) ? "" : v, where, w->err) < 0)
 		return -1;
 done:

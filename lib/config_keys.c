@@ -292,9 +292,13 @@ name_allowed(const char *names, const char *s, size_t n)
 static int
 match(const char *pat, const char *key, const char *names)
 {
-	size_t kp = nparts(key), pp = nparts(pat);
+	size_t lit = strcspn(pat, "*"), kp, pp;
 	int first = 1;
 
+	if (strncmp(pat, key, lit) != 0)	/* cheap test that rejects most rows */
+		return 0;
+	kp = nparts(key);
+	pp = nparts(pat);
 	if (kp < pp || strstr(key, "..") || *key == '.' ||
 	    (*key && key[strlen(key) - 1] == '.'))
 		return 0;
@@ -417,7 +421,10 @@ consider(const char *key, const char *cand, char *best, size_t n,
 {
 	size_t d;
 
-	if (strcmp(key, cand) == 0)
+	size_t kl = strlen(key), cl = strlen(cand);
+
+	/* the distance is at least the length difference: skip hopeless ones */
+	if (strcmp(key, cand) == 0 || (kl > cl ? kl - cl : cl - kl) >= *bestd)
 		return;
 	d = distance(key, cand);
 	if (d < *bestd && strlen(cand) < n) {
@@ -429,7 +436,7 @@ consider(const char *key, const char *cand, char *best, size_t n,
 int
 config_key_suggest(const char *key, char *out, size_t n)
 {
-	size_t bestd = (size_t)-1, limit = 2 + strlen(key) / 10;
+	size_t limit = 2 + strlen(key) / 10, bestd = limit + 1;
 	char cand[256];
 
 	if (n == 0)
@@ -455,7 +462,7 @@ config_key_suggest(const char *key, char *out, size_t n)
 				break;
 		}
 	}
-	if (bestd > limit || !out[0]) {
+	if (!out[0]) {
 		out[0] = '\0';
 		return -1;
 	}

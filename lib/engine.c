@@ -316,6 +316,12 @@ run_progress(struct run *run)
 	return run->progress;
 }
 
+void
+run_set_data_free(struct run *run, void (*free_fn)(void *))
+{
+	run->data_free = free_fn;
+}
+
 static int
 is_loopback(const char *url)
 {
@@ -327,11 +333,18 @@ struct provider *
 run_provider(struct run *run, const char *fn, struct ig_err *err)
 {
 	const char *name = config_getf(run->cfg, "functions.%s.provider", fn);
-	struct provider *p = NULL;
 
 	if (!name || !*name)
 		name = config_str(run->cfg, !strcmp(fn, "embed") ? "embed.provider"
 								  : "text.provider");
+	return run_provider_named(run, name, err);
+}
+
+struct provider *
+run_provider_named(struct run *run, const char *name, struct ig_err *err)
+{
+	struct provider *p = NULL;
+
 	pthread_mutex_lock(&run->lock);
 	for (size_t i = 0; i < run->nproviders; i++)
 		if (!strcmp(run->providers[i].name, name))
@@ -354,6 +367,14 @@ run_provider(struct run *run, const char *fn, struct ig_err *err)
 		return NULL;
 	}
 	return p;
+}
+
+void
+run_add_estimate(struct run *run, double usd)
+{
+	pthread_mutex_lock(&run->lock);
+	run->est_cost += usd;
+	pthread_mutex_unlock(&run->lock);
 }
 
 /* ---- workers ---- */

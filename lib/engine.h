@@ -67,7 +67,8 @@ enum {
 	RUN_REBUILD = 1 << 1,		/* igny8-cluster --rebuild */
 	RUN_EMIT_KEYWORDS = 1 << 2,	/* igny8-cluster --emit keywords */
 	RUN_INSERT = 1 << 3,		/* igny8-image --insert */
-	RUN_MODERATE = 1 << 4		/* igny8-write --moderate */
+	RUN_MODERATE = 1 << 4,		/* igny8-write --moderate */
+	RUN_FORCE = 1 << 5		/* igny8-cluster --force */
 };
 
 struct fn_ops {
@@ -85,6 +86,12 @@ struct fn_ops {
 		    struct ig_err *err);
 	/* PREP..SAVE, in a worker thread.  0 done, -1 failed (err set). */
 	int (*work)(struct worker *w, struct job *job, struct ig_err *err);
+	/*
+	 * Main thread, after the last input record while the pool still runs:
+	 * may queue jobs (run_new_job + run_submit) that need all the input,
+	 * such as batches of keywords.  NULL = nothing to do.
+	 */
+	int (*input_end)(struct run *run, struct ig_err *err);
 	/* Called on the main thread after all input and jobs are done. */
 	int (*finish)(struct run *run, struct worker *w, struct ig_err *err);
 	void (*free)(void *data);
@@ -115,9 +122,19 @@ struct job *run_new_job(struct run *run, const char *ref);
 int run_submit(struct run *run, struct job *job);
 /* Writes a record to stdout now (from finish, main thread). */
 int run_emit(struct run *run, cJSON *rec, struct ig_err *err);
+/*
+ * Frees the run data with free_fn when the run ends, whether or not finish
+ * ran (bad input, an interrupt); for state that finish cannot always free.
+ */
+void run_set_data_free(struct run *run, void (*free_fn)(void *));
 /* The provider for a function's chat calls (functions.<fn>.provider). */
 struct provider *run_provider(struct run *run, const char *fn,
 			      struct ig_err *err);
+/* The provider called `name` (image.provider), shared like run_provider's. */
+struct provider *run_provider_named(struct run *run, const char *name,
+				    struct ig_err *err);
+/* Adds a --dry-run estimate of a call not made through ai_chat. */
+void run_add_estimate(struct run *run, double usd);
 
 /* Job accessors. */
 void job_set_data(struct job *job, void *data);

@@ -39,6 +39,7 @@ struct run {
 	char *ws_path;
 	long run_id;
 	struct progress *progress;
+	void (*data_free)(void *);	/* run_set_data_free() */
 	struct provider_slot providers[8];
 	size_t nproviders;
 	int jobs;

@@ -8,7 +8,7 @@
 #include "export.h"
 #include "json.h"
 #include "jsonl.h"
-#include "keyword.h"
+#include "records.h"
 
 enum { F_STATUS = 1, F_RUN = 2, F_CLUSTER = 4, F_FUNCTION = 8 };
 
@@ -50,82 +50,6 @@ find_table(const char *name)
 	return NULL;
 }
 
-/* Columns whose text is JSON written by the pipeline stages. */
-static int
-json_column(const char *name)
-{
-	static const char *const cols[] = { "outline", "keywords", "secondary_keywords",
-		"tags", "categories", "options", "steps", "moderation" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(cols); i++)
-		if (strcmp(name, cols[i]) == 0)
-			return 1;
-	return 0;
-}
-
-static cJSON *
-column_value(sqlite3_stmt *st, int c)
-{
-	const char *text;
-	cJSON *v;
-
-	switch (sqlite3_column_type(st, c)) {
-	case SQLITE_NULL:
-		return cJSON_CreateNull();
-	case SQLITE_INTEGER:
-		return cJSON_CreateNumber((double)sqlite3_column_int64(st, c));
-	case SQLITE_FLOAT:
-		return cJSON_CreateNumber(sqlite3_column_double(st, c));
-	case SQLITE_BLOB:
-		return cJSON_CreateNull(); /* vectors are not records */
-	}
-	text = (const char *)sqlite3_column_text(st, c);
-	if (json_column(sqlite3_column_name(st, c)) && (*text == '[' || *text == '{') &&
-	    (v = cJSON_Parse(text)) != NULL)
-		return v;
-	return cJSON_CreateString(text);
-}
-
-cJSON *
-export_row(sqlite3_stmt *st, const char *type)
-{
-	cJSON *rec = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(rec, "type", type);
-	for (int c = 0; c < sqlite3_column_count(st); c++)
-		cJSON_AddItemToObject(rec, sqlite3_column_name(st, c),
-				      column_value(st, c));
-	return rec;
-}
-
-/* Adds keywords, keyword_count and total_volume to a cluster record. */
-static int
-add_cluster_keywords(struct ws *ws, cJSON *rec, struct ig_err *err)
-{
-	sqlite3_stmt *st = ws_prepare(ws, "SELECT keyword, volume FROM keywords"
-				      " WHERE cluster_id = ? ORDER BY id", err);
-	cJSON *arr = cJSON_CreateArray();
-	double total = 0;
-	int n = 0;
-
-	if (!st) {
-		cJSON_Delete(arr);
-		return -1;
-	}
-	sqlite3_bind_double(st, 1, json_num(rec, "id", -1));
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		cJSON_AddItemToArray(arr, cJSON_CreateString(
-						  (const char *)sqlite3_column_text(st, 0)));
-		total += (double)sqlite3_column_int64(st, 1);
-		n++;
-	}
-	sqlite3_finalize(st);
-	cJSON_AddItemToObject(rec, "keywords", arr);
-	cJSON_AddNumberToObject(rec, "keyword_count", n);
-	cJSON_AddNumberToObject(rec, "total_volume", total);
-	return 0;
-}
-
 /* Appends " AND col = ?" for a filter, or fails when the table lacks it. */
 static int
 add_filter(struct buf *sql, const struct table *t, const char *col,
@@ -148,7 +72,7 @@ select_rows(struct ws *ws, const struct table *t, const struct export_filter *f,
 	int i = 1;
 
 	buf_printf(&sql, "SELECT %s FROM %s WHERE 1",
-		   strcmp(t->name, "keywords") == 0 ? "id" : "*", t->name);
+		   rec_table(t->type) ? "id" : "*", t->name);
 	if (add_filter(&sql, t, t->status_col, "--status", f->status != NULL, err) == 0 &&
 	    add_filter(&sql, t, t->run_col, "--run", f->run >= 0, err) == 0 &&
 	    add_filter(&sql, t, t->cluster_col, "--cluster", f->cluster >= 0, err) == 0 &&
@@ -170,21 +94,14 @@ select_rows(struct ws *ws, const struct table *t, const struct export_filter *f,
 	return st;
 }
 
+/* Pipe record types come from records.c; the other tables row by row. */
 static cJSON *
 make_record(struct ws *ws, const struct table *t, sqlite3_stmt *st,
 	    struct ig_err *err)
 {
-	cJSON *rec;
-
-	if (strcmp(t->name, "keywords") == 0)
-		return kw_record(ws, (long)sqlite3_column_int64(st, 0), err);
-	rec = export_row(st, t->type);
-	if (strcmp(t->name, "clusters") == 0 &&
-	    add_cluster_keywords(ws, rec, err) < 0) {
-		cJSON_Delete(rec);
-		return NULL;
-	}
-	return rec;
+	if (rec_table(t->type))
+		return rec_get(ws, t->type, (long)sqlite3_column_int64(st, 0), err);
+	return rec_from_row(st, t->type);
 }
 
 long

@@ -4,9 +4,9 @@
  * Each exported row is one object with "type" (keyword, cluster, idea,
  * task, content, image, run, call, batch, prompt) followed by its columns;
  * columns that hold JSON text (outlines, keyword lists, tags, steps) are
- * parsed back into JSON.  Keywords use the pipeline's keyword record
- * (kw_record()); clusters carry their keywords, keyword_count and
- * total_volume.
+ * parsed back into JSON.  The pipe record types (keyword ... image) are
+ * the records the stages write (records.c), so an export can be piped
+ * into the next stage.
  *
  * Ownership: returned cJSON trees belong to the caller.
  */
@@ -44,7 +44,5 @@ const char *export_table_names(void);
 long export_table(struct ws *ws, const char *table,
 		  const struct export_filter *f, FILE *out, struct ig_err *err);
 
-/* The current row of st as a record of the given type (columns by name). */
-cJSON *export_row(sqlite3_stmt *st, const char *type);
 
 #endif

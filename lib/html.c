@@ -26,6 +26,9 @@
 	(HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |  \
 	 HTML_PARSE_NODEFDTD | HTML_PARSE_IGNORE_ENC)
 
+/* Internal documents (md4c output) may exceed HTML_MAX_INPUT. */
+#define PARSE_MAX (256u << 20)
+
 static pthread_once_t parser_once = PTHREAD_ONCE_INIT;
 
 static const char replacement[] = "\xef\xbf\xbd";	/* U+FFFD */
@@ -81,7 +84,8 @@ static int
 too_big(size_t len, struct ig_err *err)
 {
 	return ig_err_set(err, IG_EDATA, "html: input too big (%zu bytes, "
-			  "limit %u)", len, HTML_MAX_INPUT);
+			  "limit %u)", len, len > PARSE_MAX ? PARSE_MAX :
+			  HTML_MAX_INPUT);
 }
 
 htmlDocPtr
@@ -90,7 +94,8 @@ html_parse(const char *s, size_t len, struct ig_err *err)
 	struct buf b = BUF_INIT(0);
 	htmlDocPtr doc;
 
-	if (len > HTML_MAX_INPUT) {
+	/* Scrubbing at most triples it; libxml2 takes an int length. */
+	if (len > PARSE_MAX) {
 		too_big(len, err);
 		return NULL;
 	}
@@ -124,7 +129,7 @@ serialize(htmlDocPtr doc, struct ig_err *err)
 }
 
 char *
-html_sanitize(const char *html, size_t len, struct ig_err *err)
+html_sanitize_big(const char *html, size_t len, struct ig_err *err)
 {
 	htmlDocPtr doc = html_parse(html, len, err);
 	char *s;
@@ -136,11 +141,21 @@ html_sanitize(const char *html, size_t len, struct ig_err *err)
 	return s;
 }
 
+char *
+html_sanitize(const char *html, size_t len, struct ig_err *err)
+{
+	if (len > HTML_MAX_INPUT) {
+		too_big(len, err);
+		return NULL;
+	}
+	return html_sanitize_big(html, len, err);
+}
+
 /* Sanitizes, then parses the result: the tree every reader walks. */
 static htmlDocPtr
 clean_doc(const char *html)
 {
-	char *s = html_sanitize(html, strlen(html), NULL);
+	char *s = html_sanitize_big(html, strlen(html), NULL);
 	htmlDocPtr doc;
 
 	if (!s)
@@ -439,7 +454,8 @@ new_figure(htmlDocPtr doc, const struct html_figure *f)
 	if (f->caption && *f->caption) {
 		cap = xmlNewChild(fig, NULL, BAD_CAST "figcaption", NULL);
 		if (cap)
-			xmlAddChild(cap, xmlNewDocText(doc, BAD_CAST f->caption));
+			xmlAddChild(cap, xmlNewDocText(doc,
+						       BAD_CAST f->caption));
 	}
 	return fig;
 }
@@ -482,12 +498,13 @@ html_insert_figures(const char *html, const struct html_figure *figs,
 	int rc = 0;
 
 	for (i = 0; i < nfigs; i++)
-		if (!figs[i].src || !*figs[i].src || !html_url_ok(figs[i].src)) {
+		if (!figs[i].src || !*figs[i].src ||
+		    !html_url_ok(figs[i].src)) {
 			ig_err_set(err, IG_EDATA, "html: figure %zu: unsafe "
 				   "or empty image URL", i + 1);
 			return NULL;
 		}
-	s = html_sanitize(html, strlen(html), err);
+	s = html_sanitize_big(html, strlen(html), err);
 	doc = s ? html_parse(s, strlen(s), err) : NULL;
 	free(s);
 	if (!doc)
@@ -652,9 +669,30 @@ markdown(const char *s, size_t len, struct ig_err *err)
 		ig_err_set(err, IG_EDATA, "html: markdown conversion failed");
 		return NULL;
 	}
-	html = html_sanitize(buf_str(&b), b.len, err);
+	/* Escapes can make md4c's output several times the input. */
+	html = html_sanitize_big(buf_str(&b), b.len, err);
 	buf_release(&b);
 	return html;
+}
+
+/* Sanitized output shows something: an image or text outside tags. */
+static int
+has_content(const char *html)
+{
+	const char *p;
+
+	for (p = html; *p; p++) {
+		if (*p == '<') {
+			if (!strncmp(p, "<img ", 5))
+				return 1;
+			p += strcspn(p, ">");
+			if (!*p)
+				break;
+		} else if (!isspace((unsigned char)*p)) {
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static char *
@@ -672,7 +710,7 @@ convert_clean(const char *s, size_t len, enum html_input hint,
 				    : markdown(s, len, err);
 	if (!html)
 		return NULL;
-	if (!strstr(html, "<img") && html_word_count(html) == 0) {
+	if (!has_content(html)) {
 		free(html);
 		ig_err_set(err, IG_EDATA, "html: no content left after "
 			   "sanitizing");

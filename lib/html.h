@@ -26,6 +26,9 @@
  *  - text is valid UTF-8 with &, <, > (and " in attributes) escaped;
  *  - output is deterministic and a fixed point: sanitizing it again gives
  *    the same bytes.
+ *
+ * Threads: the functions share no state of their own; libxml2 is
+ * initialized once through pthread_once.
  */
 #ifndef IG_HTML_H
 #define IG_HTML_H
@@ -40,7 +43,7 @@ struct ig_err;
 #define HTML_MAX_INPUT (32u << 20)
 
 enum html_input {
-	HTML_IN_AUTO,	   /* guess: block-level tags mean HTML, else Markdown */
+	HTML_IN_AUTO,	   /* block-level tags mean HTML, else Markdown */
 	HTML_IN_HTML,	   /* the text is HTML */
 	HTML_IN_MARKDOWN   /* the text is Markdown (plain text is Markdown) */
 };
@@ -93,11 +96,13 @@ struct html_figure {
 /*
  * Returns a copy of html (sanitized) with each figure placed as
  * <figure><img src alt><figcaption>..</figcaption></figure> at the end of
- * the section opened by the h2 whose text matches after_h2 (case-folded,
- * whitespace collapsed), or at the end of the document when there is no
- * such h2.  A figure whose src already appears in an <img> is skipped, so
+ * the section opened by the top-level h2 whose text matches after_h2
+ * (NFKC case-folded, white space collapsed), that is just before the next
+ * top-level h2, or at the end of the document when there is no such h2.
+ * A figure whose src already appears in an <img> is skipped, so
  * reruns change nothing.  *ninserted_out (if not NULL) gets the count.
- * Returns NULL with IG_EDATA for an unsafe src, or the html_sanitize errors.
+ * Returns NULL with IG_EDATA for an unsafe or empty src (nothing inserted),
+ * IG_ESOFTWARE when out of memory.
  */
 char *html_insert_figures(const char *html, const struct html_figure *figs,
 			  size_t nfigs, size_t *ninserted_out,
@@ -114,8 +119,9 @@ size_t html_word_count(const char *html);
 char *html_to_text(const char *html, size_t maxlen);
 
 /*
- * Texts of the h2 headings (h1 counts as h2), in order, white space
- * collapsed: a NULL-terminated vector, its length in *n_out if not NULL.
+ * Texts of the top-level h2 headings (h1 counts as h2), in order, white
+ * space collapsed (the sections html_insert_figures can find): a
+ * NULL-terminated vector, its length in *n_out if not NULL.
  * Free with html_strv_free().
  */
 char **html_h2_list(const char *html, size_t *n_out);

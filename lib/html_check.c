@@ -101,7 +101,7 @@ scheme_safe(const char *v)
 			       strcmp(s, "mailto") == 0;
 		}
 		if (n + 1 >= sizeof(s))
-			n = sizeof(s) - 1, s[0] = '!';	/* too long: no match */
+			n = sizeof(s) - 1, s[0] = '!';	/* too long: refuse */
 		else
 			s[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 	}
@@ -132,7 +132,7 @@ lex_attr(const char **pp, const char *tag)
 			p++;
 		else if (!lex_entity(&p, 1, &c))
 			return 0;
-		/* Blanks never decide a scheme, so a long value keeps the rest. */
+		/* Blanks never decide a scheme: a long value keeps the rest */
 		if (n + 1 < sizeof(val) && (unsigned char)c > 0x20 && c != 0x7f)
 			val[n++] = c;
 	}

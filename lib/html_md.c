@@ -252,16 +252,19 @@ paragraph(struct buf *in, int tight, struct buf *out)
 	buf_puts(out, tight ? "\n" : "\n\n");
 }
 
-static void
+/* Returns whether the run wrote anything (blank text between blocks not). */
+static int
 inline_para(const xmlNode *first, const xmlNode *stop, int tight,
 	    struct buf *out)
 {
 	struct buf in = BUF_INIT(0);
+	size_t before = out->len;
 
 	for (; first != stop; first = first->next)
 		inline_one(first, &in);
 	paragraph(&in, tight, out);
 	buf_release(&in);
+	return out->len > before;
 }
 
 /* Appends in with every line prefixed: first with `first`, the rest with
@@ -425,8 +428,9 @@ block_one(const xmlNode *n, int *prev_list, struct buf *out)
 			buf_puts(out, "\n\n");
 		}
 	} else if (is(n, "ul") || is(n, "ol")) {
-		list(n, was_list, out);
-		*prev_list = 1;
+		/* Only a list of the same kind would merge with this one. */
+		list(n, was_list == name[0], out);
+		*prev_list = name[0];
 	} else if (is(n, "blockquote")) {
 		blocks(n->children, 0, &in);
 		trim_end(&in);
@@ -457,8 +461,8 @@ blocks(const xmlNode *n, int tight, struct buf *out)
 		while (stop && is_inline(stop))
 			stop = stop->next;
 		if (stop != n) {
-			inline_para(n, stop, tight, out);
-			prev_list = 0;
+			if (inline_para(n, stop, tight, out))
+				prev_list = 0;
 			n = stop;
 			continue;
 		}
@@ -470,7 +474,7 @@ blocks(const xmlNode *n, int tight, struct buf *out)
 char *
 html_to_markdown(const char *html)
 {
-	char *s = html_sanitize(html, strlen(html), NULL);
+	char *s = html_sanitize_big(html, strlen(html), NULL);
 	htmlDocPtr doc = s ? html_parse(s, strlen(s), NULL) : NULL;
 	struct buf out = BUF_INIT(0);
 	xmlNode *root;

@@ -24,6 +24,12 @@ int html_scrub(const char *s, size_t len, struct buf *out);
 /* Scrubs and parses any bytes; NULL with err set on failure.  xmlFreeDoc(). */
 htmlDocPtr html_parse(const char *s, size_t len, struct ig_err *err);
 
+/*
+ * html_sanitize without the HTML_MAX_INPUT cap (up to 256 MiB), for
+ * documents made here: md4c output, or readers given sanitized output.
+ */
+char *html_sanitize_big(const char *html, size_t len, struct ig_err *err);
+
 /* Appends the sanitized serialization of doc to out; -1 if out fails. */
 int html_sanitize_doc(htmlDocPtr doc, struct buf *out);
 

@@ -192,31 +192,59 @@ parse_number(const char *value)
 	return *skip_space(end) ? -1 : v;
 }
 
-/* RFC 9110 dates: IMF-fixdate, the obsolete RFC 850 form, and asctime. */
+static int
+month_index(const char *m)
+{
+	static const char names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+	for (int i = 0; i < 12; i++)
+		if (strncmp(names + 3 * i, m, 3) == 0 && m[3] == '\0')
+			return i;
+	return -1;
+}
+
+/*
+ * RFC 9110 dates: IMF-fixdate, the obsolete RFC 850 form and asctime.
+ * Parsed with sscanf, not strptime, whose names follow LC_TIME.
+ */
 static double
 parse_http_date(const char *value, long now)
 {
-	static const char *const fmts[] = {
-		"%a, %d %b %Y %H:%M:%S GMT",
-		"%A, %d-%b-%y %H:%M:%S GMT",
-		"%a %b %e %H:%M:%S %Y",
-	};
-	struct tm tm;
-	const char *end;
+	char wd[16], mon[4];
+	int d, y, h, mi, sec, n = -1;
+	struct tm tm = { 0 };
 	time_t t;
 
-	for (size_t i = 0; i < ARRAY_SIZE(fmts); i++) {
-		memset(&tm, 0, sizeof tm);
-		end = strptime(skip_space(value), fmts[i], &tm);
-		if (!end || *skip_space(end))
-			continue;
-		t = timegm(&tm);
-		if (t == (time_t)-1)
-			return -1;
-		/* A date already past means "no wait", as in the SDK. */
-		return t > now ? (double)(t - now) : 0;
+	value = skip_space(value);
+	if (sscanf(value, "%15[A-Za-z], %2d %3s %4d %2d:%2d:%2d GMT%n", wd, &d,
+		   mon, &y, &h, &mi, &sec, &n) != 7 || n < 0) {
+		n = -1;
+		if (sscanf(value, "%15[A-Za-z], %2d-%3s-%2d %2d:%2d:%2d GMT%n",
+			   wd, &d, mon, &y, &h, &mi, &sec, &n) == 7 && n > 0)
+			y += y < 70 ? 2000 : 1900;
+		else if (n = -1, sscanf(value, "%15[A-Za-z] %3s %2d %2d:%2d:%2d "
+				"%4d%n", wd, mon, &d, &h, &mi, &sec, &y, &n) != 7)
+			n = -1;
 	}
-	return -1;
+	if (n < 0)
+		return -1;
+	/* RFC 850 puts a '-' right after the month; %3s stops at it. */
+	mon[3] = '\0';
+	if (*skip_space(value + n) || month_index(mon) < 0 || d < 1 ||
+	    d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970 || h < 0 ||
+	    mi < 0 || sec < 0)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = month_index(mon);
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	/* A date already past means "no wait", as in the SDK. */
+	return t > now ? (double)(t - now) : 0;
 }
 
 double
@@ -420,6 +448,22 @@ append_escaped(char *out, size_t outsz, const char *s, size_t max)
 	out[j] = '\0';
 }
 
+/*
+ * Appends server text: redacted first (so a cut cannot leave part of a
+ * key), then escaped and cut to max bytes.
+ */
+static void
+append_text(char *out, size_t outsz, const char *s, size_t max)
+{
+	char *t = strndup(s, 4096);
+
+	if (!t)
+		return;
+	ig_redact(t);
+	append_escaped(out, outsz, t, max);
+	free(t);
+}
+
 /* Adds ", name 'value'" (or " (name 'value'" first) for a string or number. */
 static void
 append_detail(char *out, size_t outsz, const char *name, const cJSON *v,
@@ -437,7 +481,7 @@ append_detail(char *out, size_t outsz, const char *name, const cJSON *v,
 		return;
 	j = strlen(out);
 	snprintf(out + j, outsz - j, "%s%s '", *nd ? ", " : " (", name);
-	append_escaped(out, outsz, text, 200);
+	append_text(out, outsz, text, 200);
 	j = strlen(out);
 	snprintf(out + j, outsz - j, "'");
 	(*nd)++;
@@ -461,13 +505,13 @@ format_openai(const cJSON *root, char *out, size_t outsz)
 	int nd = 0;
 
 	if (cJSON_IsString(e)) {
-		append_escaped(out, outsz, e->valuestring, 400);
+		append_text(out, outsz, e->valuestring, 400);
 		return 0;
 	}
 	m = cJSON_GetObjectItemCaseSensitive(e, "message");
 	if (!cJSON_IsObject(e) || !cJSON_IsString(m))
 		return -1;
-	append_escaped(out, outsz, m->valuestring, 400);
+	append_text(out, outsz, m->valuestring, 400);
 	append_detail(out, outsz, "param",
 		      cJSON_GetObjectItemCaseSensitive(e, "param"), &nd);
 	append_detail(out, outsz, "code",
@@ -488,7 +532,7 @@ format_runware(const cJSON *root, char *out, size_t outsz)
 
 	if (!cJSON_IsArray(a) || !cJSON_IsString(m))
 		return -1;
-	append_escaped(out, outsz, m->valuestring, 400);
+	append_text(out, outsz, m->valuestring, 400);
 	append_detail(out, outsz, "param",
 		      cJSON_GetObjectItemCaseSensitive(e, "parameter"), &nd);
 	append_detail(out, outsz, "code",
@@ -513,7 +557,7 @@ format_other(const cJSON *root, char *out, size_t outsz)
 		m = cJSON_GetObjectItemCaseSensitive(root, "message");
 	if (!cJSON_IsString(m))
 		return -1;
-	append_escaped(out, outsz, m->valuestring, 400);
+	append_text(out, outsz, m->valuestring, 400);
 	return 0;
 }
 
@@ -550,7 +594,7 @@ http_error_message(const struct http_resp *r, char *out, size_t outsz)
 	out[0] = '\0';
 	append_escaped(out, outsz, raw, RAW_SNIPPET);
 	if (strlen(raw) > RAW_SNIPPET && strlen(out) + 4 < outsz)
-		strncat(out, "...", outsz - strlen(out) - 1);
+		memcpy(out + strlen(out), "...", 4);
 	free(raw);
 }
 
@@ -838,12 +882,18 @@ reason(long st)
 static int
 net_retryable(struct http_client *c, CURLcode cc, char *why, size_t n)
 {
+	curl_off_t us = 0;
 	long oserr = 0;
 
 	switch (cc) {
 	case CURLE_OPERATION_TIMEDOUT:
-		snprintf(why, n, "timeout after %g s",
-			 (double)c->o.timeout_ms / 1000);
+		if (curl_easy_getinfo(c->curl, CURLINFO_CONNECT_TIME_T, &us) ==
+		    CURLE_OK && us == 0)
+			snprintf(why, n, "connect timeout after %g s",
+				 (double)c->o.connect_timeout_ms / 1000);
+		else
+			snprintf(why, n, "timeout after %g s",
+				 (double)c->o.timeout_ms / 1000);
 		return 1;
 	case CURLE_COULDNT_CONNECT:
 		curl_easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &oserr);
@@ -997,13 +1047,14 @@ fail_status(struct http_client *c, const struct http_req *req,
 		snprintf(msg, sizeof msg, "%s", reason(st));
 	sep = msg[0] ? ": " : "";
 	url_hostport(req->url, hp, sizeof hp);
-	if (st == 401 || st == 403)
+	/* 402 is Runware's "insufficient balance": the key can't be used. */
+	if (st == 401 || st == 402 || st == 403)
 		return ig_err_set(err, IG_ENOPERM, "HTTP %ld%s%s", st, sep, msg);
-	if (st == 429)
+	if (st == 429 || st == 409)
 		return ig_err_set(err, IG_ETEMP,
-		    "HTTP 429 from %s after %d attempt%s%s%s", hp, r->attempts,
+		    "HTTP %ld from %s after %d attempt%s%s%s", st, hp, r->attempts,
 		    r->attempts == 1 ? "" : "s", sep, msg);
-	if (st >= 500)
+	if (st >= 500 || st == 408)
 		return ig_err_set(err, IG_EUNAVAIL,
 		    "HTTP %ld from %s after %d attempt%s%s%s", st, hp,
 		    r->attempts, r->attempts == 1 ? "" : "s", sep, msg);

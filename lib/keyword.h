@@ -36,7 +36,5 @@ int kw_from_record(const cJSON *rec, struct kw_fields *f, struct ig_err *err);
 int kw_upsert(struct ws *ws, const struct kw_fields *f, long *id_out,
 	      int *inserted_out, struct ig_err *err);
 
-/* The keyword record for row id (caller frees), or NULL. */
-cJSON *kw_record(struct ws *ws, long id, struct ig_err *err);
 
 #endif

@@ -297,6 +297,14 @@ send_json(struct provider *p, struct http_client *c, const char *method,
 }
 
 int
+provider_send(struct provider *p, struct http_client *c, const char *method,
+	      const char *path, const char *body, struct http_resp *resp,
+	      struct ig_err *err)
+{
+	return send_json(p, c, method, path, body, 0, resp, err);
+}
+
+int
 provider_chat_send(struct provider *p, struct http_client *c, const char *body,
 		   long est_tokens, struct chat_res *res, struct ig_err *err)
 {

@@ -95,6 +95,14 @@ cJSON *provider_models(struct provider *p, struct http_client *c,
 cJSON *provider_json(struct provider *p, struct http_client *c,
 		     const char *method, const char *path, const char *body,
 		     struct ig_err *err);
+/*
+ * One request relative to base URL with this provider's key and headers;
+ * resp (initialised by the caller) keeps status, attempts and request id
+ * for the call log.  Returns http_send()'s result.
+ */
+int provider_send(struct provider *p, struct http_client *c, const char *method,
+		  const char *path, const char *body, struct http_resp *resp,
+		  struct ig_err *err);
 /* Raw GET relative to base URL (file contents); body appended to out. */
 int provider_get_raw(struct provider *p, struct http_client *c,
 		     const char *path, struct buf *out, struct ig_err *err);

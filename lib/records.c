@@ -65,6 +65,29 @@ rec_table(const char *type)
 	return NULL;
 }
 
+static cJSON *
+column_value(sqlite3_stmt *st, int c)
+{
+	const char *txt;
+	cJSON *v;
+
+	switch (sqlite3_column_type(st, c)) {
+	case SQLITE_NULL:
+	case SQLITE_BLOB: /* vectors are not records */
+		return cJSON_CreateNull();
+	case SQLITE_INTEGER:
+		return cJSON_CreateNumber((double)sqlite3_column_int64(st, c));
+	case SQLITE_FLOAT:
+		return cJSON_CreateNumber(sqlite3_column_double(st, c));
+	default:
+		txt = (const char *)sqlite3_column_text(st, c);
+		if (json_column(sqlite3_column_name(st, c)) && (*txt == '[' || *txt == '{') &&
+		    (v = cJSON_Parse(txt)) != NULL)
+			return v;
+		return cJSON_CreateString(txt);
+	}
+}
+
 cJSON *
 rec_from_row(sqlite3_stmt *st, const char *type)
 {
@@ -72,28 +95,8 @@ rec_from_row(sqlite3_stmt *st, const char *type)
 	int n = sqlite3_column_count(st);
 
 	cJSON_AddStringToObject(rec, "type", type);
-	for (int c = 0; c < n; c++) {
-		const char *name = sqlite3_column_name(st, c);
-		const char *txt;
-		cJSON *v = NULL;
-
-		switch (sqlite3_column_type(st, c)) {
-		case SQLITE_NULL:
-			v = cJSON_CreateNull();
-			break;
-		case SQLITE_INTEGER:
-		case SQLITE_FLOAT:
-			v = cJSON_CreateNumber(sqlite3_column_double(st, c));
-			break;
-		default:
-			txt = (const char *)sqlite3_column_text(st, c);
-			if (json_column(name))
-				v = cJSON_Parse(txt);
-			if (!v)
-				v = cJSON_CreateString(txt ? txt : "");
-		}
-		cJSON_AddItemToObject(rec, name, v);
-	}
+	for (int c = 0; c < n; c++)
+		cJSON_AddItemToObject(rec, sqlite3_column_name(st, c), column_value(st, c));
 	return rec;
 }
 

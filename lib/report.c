@@ -10,6 +10,7 @@
 #include "export.h"
 #include "json.h"
 #include "jsonl.h"
+#include "records.h"
 #include "report.h"
 
 /* --- status --------------------------------------------------------- */
@@ -347,7 +348,7 @@ report_runs(struct ws *ws, FILE *out, long n, enum report_fmt fmt,
 		if (fmt == REPORT_TEXT)
 			run_text(out, st);
 		else
-			cJSON_AddItemToArray(runs, export_row(st, "run"));
+			cJSON_AddItemToArray(runs, rec_from_row(st, "run"));
 	}
 	sqlite3_finalize(st);
 	if (fmt == REPORT_JSON) {
@@ -468,7 +469,7 @@ report_log(struct ws *ws, FILE *out, const struct report_log *q,
 		if (q->fmt == REPORT_TEXT) {
 			call_text(out, st, q->steps);
 		} else {
-			cJSON *rec = export_row(st, "call");
+			cJSON *rec = rec_from_row(st, "call");
 			rc = jsonl_write(out, rec, err);
 			cJSON_Delete(rec);
 		}

@@ -350,6 +350,8 @@ summary(struct run *run, double secs)
 static void
 run_release(struct run *run)
 {
+	if (run->data && run->data_free)
+		run->data_free(run->data);
 	for (size_t i = 0; i < run->nproviders; i++) {
 		provider_free(run->providers[i].p);
 		free(run->providers[i].name);
@@ -402,6 +404,8 @@ run_pool(struct run *run, struct worker *ws, struct ig_err *err)
 	}
 	pthread_create(&writer, NULL, writer_main, run);
 	input_rc = read_input(run, err);
+	if (input_rc == 0 && run->fn->input_end && !engine_cancel)
+		input_rc = run->fn->input_end(run, err);
 	pthread_mutex_lock(&run->lock);
 	run->input_done = 1;
 	pthread_cond_broadcast(&run->cond);

@@ -172,7 +172,8 @@ tag_find(const xmlChar *name)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(tags); i++)
-		if (strcmp(tags[i].name, (const char *)name) == 0)
+		if (tags[i].name[0] == name[0] &&
+		    strcmp(tags[i].name, (const char *)name) == 0)
 			return &tags[i];
 	return NULL;
 }

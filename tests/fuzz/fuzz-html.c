@@ -2,7 +2,12 @@
  * fuzz-html.c: libFuzzer harness for the normalizer and the sanitizer.
  * Aborts when output is not safe (by html_is_safe's independent lexer) or
  * not a fixed point of html_sanitize, or when figure insertion is not
- * idempotent.  Build and run: see tests/fuzz/README or the html commit log.
+ * idempotent.  Build and run (seed corpus in tests/fuzz/html/):
+ *
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
+ *	tests/fuzz/fuzz-html.c lib/html*.c lib/sanitize.c lib/err.c lib/buf.c \
+ *	$(pkg-config --cflags --libs libxml-2.0 md4c-html libutf8proc libcjson)
+ *   mkdir -p corpus && ./a.out -max_total_time=60 corpus tests/fuzz/html
  */
 #include "compat.h"
 

@@ -163,6 +163,14 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(400, "bad request from " + "y" * 166 + auth,
                    ctype="text/plain")
 
+    def p_400_echo_long(self, n, body):
+        key = self.headers.get("Authorization", "")[len("Bearer "):]
+        self.reply(400, {"error": {"message": "z" * 390 + key}})
+
+    def p_402(self, n, body):
+        self.reply(402, {"errors": [{"code": "insufficientCredits",
+                                     "message": "Insufficient balance"}]})
+
     def p_400_llama(self, n, body):
         self.reply(400, {"error": {"code": 400, "message": "the request "
                                    "exceeds the available context size",
@@ -221,6 +229,13 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200, out)
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass    # clients that time out or hang up are the point of tests
+
+
 def watch_parent(ppid):
     while os.getppid() == ppid:
         time.sleep(0.2)
@@ -228,8 +243,7 @@ def watch_parent(ppid):
 
 
 def main():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
+    srv = Server(("127.0.0.1", 0), Handler)
     tmp = sys.argv[1] + ".tmp"
     with open(tmp, "w") as f:
         f.write("%d\n" % srv.server_address[1])

@@ -102,6 +102,13 @@ test_input_forms(void)
 	is_str(h, "<p>from <b>json</b></p>\n", "JSON object body member");
 	h = norm("{\"content\":\"## Head\\n\\ntext\"}", HTML_IN_AUTO);
 	is_str(h, "<h2>Head</h2>\n<p>text</p>\n", "JSON content as Markdown");
+	h = norm("{\"html\":\"<p>h</p>\",\"content\":\"<p>c</p>\"}",
+		 HTML_IN_AUTO);
+	is_str(h, "<p>c</p>\n", "JSON: content before html");
+	h = norm("```md\n![i](/i.png)<img src=x onerror=alert(1)>\n```",
+		 HTML_IN_AUTO);
+	is_str(h, "<p><img src=\"/i.png\" alt=\"i\"><img src=\"x\"></p>\n",
+	       "markdown image kept, raw handler dropped");
 	h = norm("\"<p>a string</p>\"", HTML_IN_AUTO);
 	is_str(h, "<p>a string</p>\n", "JSON string");
 	h = norm("{\"title\":\"only\"}", HTML_IN_AUTO);
@@ -357,6 +364,22 @@ test_markdown_out(void)
 	   contains(back, "<p>1. not a list") &&
 	   contains(back, "href=\"https://x.com/a%20b\""),
 	   "to_markdown renders back through md4c");
+	free(back);
+	free(md);
+	md = html_to_markdown("<ul><li>a</li></ul><ul><li>b</li></ul>"
+			      "<figure><img src=\"/f.png\" alt=\"F\">"
+			      "<figcaption>Cap <b>x</b></figcaption></figure>"
+			      "<p>+ not a list &amp; 2 * 3 <sup>2</sup></p>");
+	is_str(md, "- a\n\n* b\n\n![F](/f.png)\n\nCap **x**\n\n"
+		   "\\+ not a list \\& 2 \\* 3 <sup>2</sup>\n",
+	       "to_markdown: adjacent lists, figure, escapes");
+	back = md ? html_normalize(md, strlen(md), HTML_IN_MARKDOWN, &err)
+		  : NULL;
+	is_str(back, "<ul>\n<li>a</li>\n</ul>\n<ul>\n<li>b</li>\n</ul>\n"
+		     "<p><img src=\"/f.png\" alt=\"F\"></p>\n"
+		     "<p>Cap <strong>x</strong></p>\n"
+		     "<p>+ not a list &amp; 2 * 3 <sup>2</sup></p>\n",
+	       "to_markdown: back through md4c");
 	free(back);
 	free(md);
 }

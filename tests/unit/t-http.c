@@ -450,6 +450,14 @@ test_client_errors(void)
 	   "key cut at the snippet edge still redacted");
 	if (strstr(e.msg, "sk-live"))
 		diag("%s", e.msg);
+	rc = run(&o, "POST", "/400-echo-long", "{}", &r, &e);
+	ok(rc == -1 && strstr(e.msg, "sk-live") == NULL &&
+	   strstr(e.msg, "zzz[REDACTED]") != NULL,
+	   "key at the JSON message cut still redacted");
+	if (strstr(e.msg, "sk-live"))
+		diag("%s", e.msg);
+	rc = run(&o, "POST", "/402", "{}", &r, &e);
+	ok(rc == -1 && e.code == IG_ENOPERM, "402 (no balance) is 77");
 	rc = run(&o, "POST", "/400-llama", "{}", &r, &e);
 	is_str(e.msg, "HTTP 400: the request exceeds the available context "
 	       "size (code '400')", "llama.cpp error shape");
@@ -590,6 +598,36 @@ test_multipart(void)
 	http_resp_release(&r);
 }
 
+/* One client, several requests: nothing leaks from one into the next. */
+static void
+test_reuse(void)
+{
+	struct http_opts o = opts();
+	struct http_client *c = http_client_new(&o);
+	struct http_req q = { 0 };
+	struct http_resp r;
+	struct ig_err e;
+	char u1[128], u2[128];
+
+	snprintf(u1, sizeof u1, "%s/ok?k=reuse", base);
+	snprintf(u2, sizeof u2, "%s/429-ms-then-ok?k=reuse", base);
+	http_resp_init(&r);
+	q.method = "GET";
+	q.url = u2;
+	ok(http_send(c, &q, &r, &e) == 0 && r.attempts == 2, "reuse: retried");
+	q.url = u1;
+	ok(http_send(c, &q, &r, &e) == 0 && r.attempts == 1 &&
+	   r.retry_after == -1 && strstr(r.request_id, "req_ok") != NULL,
+	   "reuse: second request starts clean");
+	q.method = "POST";
+	q.body = "{}";
+	q.body_len = 2;
+	ok(http_send(c, &q, &r, &e) == 0 && strstr(buf_str(&r.body), "\"n\": 2"),
+	   "reuse: GET then POST on one handle");
+	http_client_free(c);
+	http_resp_release(&r);
+}
+
 static void
 test_limiter(void)
 {
@@ -627,6 +665,7 @@ main(void)
 		test_client_errors();
 		test_transport();
 		test_multipart();
+		test_reuse();
 		test_limiter();
 	}
 	stop_server();

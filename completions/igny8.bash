@@ -1,0 +1,161 @@
+# igny8.bash: bash completion for igny8, igny8-cluster, igny8-ideas,
+# igny8-write and igny8-image.  Installed once per command name in
+# bash-completion's completions directory, or source it from ~/.bashrc.
+# The option lists follow each program's --help; tests/e2e/9100-completion.t
+# fails when they drift apart.
+
+# Options every filter shares (lib/opt.c).
+_igny8_common_opts="--workspace --config --model --jobs --quiet --verbose
+	--debug --progress --dry-run --keep-going --no-cache --refresh --max-cost
+	--unordered --prompt --set --help --version"
+
+# Model names from functions.*.model and image.model in the shipped
+# defaults.yaml and the user's settings files (a small awk, not a YAML parser).
+_igny8_models()
+{
+	local bin dir files=()
+	bin=$(command -v igny8 2>/dev/null) && dir=${bin%/*}/../share/igny8
+	for f in "${IGNY8_DATADIR:+$IGNY8_DATADIR/defaults.yaml}" \
+		"${dir:+$dir/defaults.yaml}" /usr/local/share/igny8/defaults.yaml \
+		/usr/share/igny8/defaults.yaml /etc/igny8/config.yaml \
+		"${XDG_CONFIG_HOME:-$HOME/.config}/igny8/config.yaml" ./igny8.yaml; do
+		[ -n "$f" ] && [ -r "$f" ] && files+=("$f")
+	done
+	[ ${#files[@]} -gt 0 ] || return 0
+	awk '
+	FNR == 1 { top = "" }
+	{ sub(/[ \t]#.*$/, ""); sub(/^#.*$/, "") }
+	/^[^ \t]/ { top = $0; sub(/:.*/, "", top) }
+	/^(functions\.[A-Za-z_]+|image)\.model:/ {
+		v = $0; sub(/^[^:]*:[ \t]*/, "", v); gsub(/["\047 ]/, "", v)
+		if (v != "") print v; next
+	}
+	(top == "functions" || top == "image") && match($0, /model:[ \t]*[^,}]+/) {
+		v = substr($0, RSTART, RLENGTH); sub(/^model:[ \t]*/, "", v)
+		gsub(/["\047 \t]/, "", v); if (v != "") print v
+	}' "${files[@]}" 2>/dev/null | sort -u
+}
+
+# _igny8_values PREV: completes the value of option PREV; 1 if PREV takes none.
+_igny8_values()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} words
+	case $1 in
+	--progress) words="auto tty json none" ;;
+	--method) words="auto ai local embed" ;;
+	--provider) words="openai runware" ;;
+	--emit) words="clusters keywords" ;;
+	--by|-b) words="function model day" ;;
+	--outcome|-o) words="ok cached error refused truncated" ;;
+	--function) words="cluster ideas write image_prompts image embed moderation" ;;
+	--status) words="queued running done failed flagged draft pending ok error" ;;
+	-m|--model) words=$(_igny8_models) ;;
+	-w|--workspace|-c|--config|--prompt)
+		COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+	-j|--jobs|--max-cost|--count|--cluster|--task|--words|--tone|--language|\
+	--audience|--threshold|--batch-size|--max-images|--sector|-s|--run|-r|\
+	--since|-n|--number|--set)
+		COMPREPLY=(); return 0 ;;
+	*) return 1 ;;
+	esac
+	COMPREPLY=($(compgen -W "$words" -- "$cur"))
+	return 0
+}
+
+_igny8_filter()
+{
+	local cmd=${1##*/} cur=${COMP_WORDS[COMP_CWORD]} prev= opts
+	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
+	case $cmd in
+	igny8-cluster) opts="--all --method --threshold --batch-size --rebuild --emit" ;;
+	igny8-ideas) opts="--all --cluster --count --more" ;;
+	igny8-write) opts="--queued --task --words --tone --language --audience
+		--format --moderate" ;;
+	igny8-image) opts="--pending --task --max-images --provider --insert" ;;
+	esac
+	if [ "$prev" = --format ]; then
+		COMPREPLY=($(compgen -W "html markdown" -- "$cur"))
+		return 0
+	fi
+	_igny8_values "$prev" && return 0
+	case $cur in
+	-*) COMPREPLY=($(compgen -W "$opts $_igny8_common_opts" -- "$cur")) ;;
+	*) COMPREPLY=($(compgen -f -- "$cur")) ;;
+	esac
+}
+
+_igny8()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} prev= i sub= opts
+	local cmds="config costs export import init log merge models prompts runs status cluster ideas write image"
+	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
+	# The subcommand is the first word that is neither an option nor the
+	# value of -w/-c.
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		-w|-c|--workspace|--config) ((i++)) ;;
+		-*) ;;
+		*) sub=${COMP_WORDS[i]}; break ;;
+		esac
+	done
+	if [ -z "$sub" ]; then
+		case $prev in
+		-w|--workspace|-c|--config) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+		esac
+		case $cur in
+		-*) COMPREPLY=($(compgen -W "--workspace --config --quiet --verbose
+			--version --help" -- "$cur")) ;;
+		*) COMPREPLY=($(compgen -W "$cmds" -- "$cur")) ;;
+		esac
+		return 0
+	fi
+	case $sub in
+	cluster|ideas|write|image)
+		COMP_WORDS=("igny8-$sub" "${COMP_WORDS[@]:i+1}")
+		COMP_CWORD=$((COMP_CWORD - i))
+		_igny8_filter "igny8-$sub"
+		return 0 ;;
+	config) opts="--json" ;;
+	models) opts="--json"
+		[ "$cur" = "${cur#-}" ] && { COMPREPLY=($(compgen -W "openai runware" -- "$cur")); return 0; } ;;
+	prompts)
+		if [ "$COMP_CWORD" -eq $((i + 1)) ]; then
+			COMPREPLY=($(compgen -W "list show set reset" -- "$cur"))
+		elif [ "$COMP_CWORD" -eq $((i + 2)) ]; then
+			COMPREPLY=($(compgen -W "cluster ideas write image_prompts image negative" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -f -- "$cur"))
+		fi
+		return 0 ;;
+	costs) opts="--by --since --json" ;;
+	export) opts="--status --run --cluster --function" ;;
+	import) opts="--format --sector --dry-run --keep-going" ;;
+	init|merge) opts="" ;;
+	log) opts="--run --last --function --outcome --steps --json" ;;
+	runs) opts="--number --json" ;;
+	status) opts="--json" ;;
+	esac
+	opts="$opts --help"
+	# Short options whose meaning depends on the subcommand.
+	case $sub:$prev in
+	import:-f|import:--format)
+		COMPREPLY=($(compgen -W "auto jsonl text csv" -- "$cur")); return 0 ;;
+	export:-f|log:-f)
+		COMPREPLY=($(compgen -W "cluster ideas write image_prompts image embed
+			moderation" -- "$cur")); return 0 ;;
+	export:-c) COMPREPLY=(); return 0 ;;
+	esac
+	_igny8_values "$prev" && return 0
+	case $cur in
+	-*) COMPREPLY=($(compgen -W "$opts" -- "$cur")) ;;
+	*)
+		case $sub in
+		export) COMPREPLY=($(compgen -W "keywords clusters ideas tasks content
+			images runs calls batches prompts" -- "$cur")) ;;
+		import|merge) COMPREPLY=($(compgen -f -- "$cur")) ;;
+		esac ;;
+	esac
+}
+
+complete -F _igny8 igny8
+complete -F _igny8_filter -o filenames igny8-cluster igny8-ideas igny8-write igny8-image

@@ -1,0 +1,32 @@
+/*
+ * admin.h: the reports behind `igny8 config`, `igny8 prompts` and
+ * `igny8 models`.  They write to the FILE the caller gives (the command
+ * passes stdout); errors come back through struct ig_err.
+ */
+#ifndef IG_ADMIN_H
+#define IG_ADMIN_H
+
+#include <stdio.h>
+
+#include "compat.h"
+#include "config.h"
+#include "err.h"
+#include "workspace.h"
+
+/* Every set key as "key = value  # origin" (or JSON lines), keys redacted. */
+int admin_config(const struct config *cfg, const char *prefix, int json,
+		 FILE *out, struct ig_err *err);
+
+/* Each prompt function and which level its prompt comes from. */
+int admin_prompts_list(struct ws *ws, FILE *out, struct ig_err *err);
+/* The resolved prompt of a function: its source, front matter and body. */
+int admin_prompt_show(struct ws *ws, const char *fn, FILE *out, struct ig_err *err);
+/* Stores a prompt file's text in the workspace after checking it parses. */
+int admin_prompt_set(struct ws *ws, const char *fn, const char *path,
+		     struct ig_err *err);
+
+/* The provider's models (GET /models), with shutdown dates where given. */
+int admin_models(const struct config *cfg, const char *provider, int json,
+		 FILE *out, struct ig_err *err);
+
+#endif

@@ -1,0 +1,752 @@
+/*
+ * fn_cluster.c: keyword clustering (the audit's auto_cluster), the run
+ * around its three methods: input, method choice, the local method,
+ * saving and output.  See cluster_priv.h for the life of a run.
+ *
+ * Clustering needs every keyword at once, so init() only upserts and
+ * remembers; the work happens after the input.  Keywords already in a
+ * cluster are not clustered again (unless --rebuild), so rerunning the same
+ * input sends nothing and changes nothing; their clusters are re-emitted.
+ * All clusters of a run and their keyword assignments are saved in one
+ * transaction: an interrupted run leaves no half-made cluster.
+ */
+#include "compat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster_local.h"
+#include "cluster_priv.h"
+#include "config.h"
+#include "fn.h"
+#include "json.h"
+#include "keyword.h"
+#include "msg.h"
+#include "provider.h"
+#include "records.h"
+#include "workspace.h"
+
+/* ---- state ---- */
+
+static void
+item_release(struct cl_item *it)
+{
+	free(it->keyword);
+	free(it->norm);
+	free(it->sector);
+	free(it->vec);
+}
+
+void
+cl_group_release(struct cl_group *g)
+{
+	free(g->name);
+	free(g->norm);
+	free(g->description);
+	free(g->member);
+}
+
+int
+cl_group_add(struct cl_group *g, size_t item)
+{
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 8;
+		size_t *m = realloc(g->member, cap * sizeof *m);
+		if (!m)
+			return -1;
+		g->member = m;
+		g->cap = cap;
+	}
+	g->member[g->n++] = item;
+	return 0;
+}
+
+static void
+state_free(void *p)
+{
+	struct cl_state *st = p;
+
+	for (size_t i = 0; i < st->nin; i++)
+		item_release(&st->in[i]);
+	for (size_t i = 0; i < st->nitem; i++)
+		item_release(&st->item[i]);
+	for (size_t i = 0; i < st->nex; i++) {
+		free(st->ex[i].name);
+		free(st->ex[i].norm);
+	}
+	for (size_t i = 0; i < st->nraw; i++)
+		cl_group_release(&st->raw[i]);
+	free(st->in);
+	free(st->seen);
+	free(st->item);
+	free(st->ex);
+	free(st->raw);
+	free(st->embed_model);
+	pthread_mutex_destroy(&st->lock);
+	free(st);
+}
+
+static struct cl_state *
+state(struct run *run)
+{
+	struct cl_state *st = run_data(run);
+
+	if (!st && (st = calloc(1, sizeof *st))) {
+		pthread_mutex_init(&st->lock, NULL);
+		run_set_data(run, st);
+		run_set_data_free(run, state_free);
+	}
+	return st;
+}
+
+/* Appends to an item array (grows it); returns the slot or NULL. */
+static struct cl_item *
+item_push(struct cl_item **arr, size_t *n, size_t *cap)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		struct cl_item *a = realloc(*arr, c * sizeof *a);
+		if (!a)
+			return NULL;
+		*arr = a;
+		*cap = c;
+	}
+	memset(&(*arr)[*n], 0, sizeof **arr);
+	return &(*arr)[(*n)++];
+}
+
+static char *
+col_dup(sqlite3_stmt *st, int c)
+{
+	const char *s = (const char *)sqlite3_column_text(st, c);
+
+	return s ? strdup(s) : NULL;
+}
+
+/* Fills an item from keywords row `id`; *cluster_out gets its cluster (0 = none). */
+static int
+item_load(struct ws *ws, long id, struct cl_item *it, long *cluster_out,
+	  struct ig_err *err)
+{
+	sqlite3_stmt *st = ws_prepare(ws, "SELECT keyword, norm, volume, sector,"
+					  " coalesce(cluster_id, 0) FROM keywords WHERE id = ?", err);
+	int rc = -1;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		it->id = id;
+		it->keyword = col_dup(st, 0);
+		it->norm = col_dup(st, 1);
+		it->volume = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1
+			     : (long)sqlite3_column_int64(st, 2);
+		it->sector = col_dup(st, 3);
+		it->fixed = -1;
+		*cluster_out = (long)sqlite3_column_int64(st, 4);
+		rc = 0;
+	} else {
+		ig_err_set(err, IG_ENOINPUT, "no keyword with id %ld in the workspace", id);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- INIT: one keyword record ---- */
+
+/*
+ * Adds id to the set of input ids: 1 when new, 0 when seen, -1 on out of
+ * memory.  A hash set, so a million-keyword input dedups in linear time.
+ */
+static int
+seen_add(struct cl_state *st, long id)
+{
+	size_t mask, h;
+
+	if ((st->nin + 1) * 2 > st->capseen) {
+		size_t cap = st->capseen ? st->capseen * 2 : 1024;
+		long *s = calloc(cap, sizeof *s);
+		if (!s)
+			return -1;
+		for (size_t i = 0; i < st->capseen; i++) {
+			if (!st->seen[i])
+				continue;
+			h = (size_t)st->seen[i] * 0x9E3779B97F4A7C15u & (cap - 1);
+			while (s[h])
+				h = (h + 1) & (cap - 1);
+			s[h] = st->seen[i];
+		}
+		free(st->seen);
+		st->seen = s;
+		st->capseen = cap;
+	}
+	mask = st->capseen - 1;
+	for (h = (size_t)id * 0x9E3779B97F4A7C15u & mask; st->seen[h]; h = (h + 1) & mask)
+		if (st->seen[h] == id)
+			return 0;
+	st->seen[h] = id;
+	return 1;
+}
+
+/* A record naming a keyword by text is upserted; one with only an id is looked up. */
+static long
+take_keyword(struct ws *ws, const cJSON *rec, struct ig_err *err)
+{
+	struct kw_fields f;
+	long id;
+
+	if (!cJSON_GetObjectItemCaseSensitive(rec, "keyword") &&
+	    cJSON_GetObjectItemCaseSensitive(rec, "id"))
+		return rec_id(rec, "keyword", err);
+	if (kw_from_record(rec, &f, err) < 0 || ws_begin(ws, err) < 0)
+		return -1;
+	if (kw_upsert(ws, &f, &id, NULL, err) < 0) {
+		ws_rollback(ws);
+		return -1;
+	}
+	return ws_commit(ws, err) < 0 ? -1 : id;
+}
+
+static int
+cluster_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *err)
+{
+	struct cl_state *st = state(run);
+	struct cl_item *it;
+	long id, cid;
+	int dup;
+
+	if (!st)
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	if ((id = take_keyword(run_ws(run), rec, err)) < 0)
+		return -1;
+	job_set_ref(job, "keyword:%ld", id);
+	if ((dup = seen_add(st, id)) <= 0)	/* 0: a duplicate of an earlier line */
+		return dup < 0 ? ig_err_set(err, IG_ESOFTWARE, "out of memory") : 1;
+	if (!(it = item_push(&st->in, &st->nin, &st->capin)))
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	if (item_load(run_ws(run), id, it, &cid, err) < 0) {
+		st->nin--;
+		return -1;
+	}
+	/* `fixed` of an input keyword: its cluster id at input time, 0 = none. */
+	it->fixed = cid;
+	return 1;
+}
+
+/* ---- after the input: the method and its jobs ---- */
+
+static int
+is_loopback(const char *url)
+{
+	return strstr(url, "://127.0.0.1") || strstr(url, "://localhost") ||
+	       strstr(url, "://[::1]");
+}
+
+/* auto: ai when the cluster provider can be called, else local. */
+static int
+pick_method(struct run *run, struct ig_err *err)
+{
+	const char *m = config_str(run_config(run), "cluster.method");
+	struct ig_err e = { 0 };
+	struct provider *p;
+
+	if (!strcmp(m, "local"))
+		return CM_LOCAL;
+	if (!strcmp(m, "embed"))
+		return CM_EMBED;
+	if (!strcmp(m, "ai"))
+		return CM_AI;
+	p = run_provider(run, "cluster", &e);
+	if (p && (provider_has_key(p) || is_loopback(provider_base_url(p))))
+		return CM_AI;
+	(void)err;
+	return CM_LOCAL;
+}
+
+static int
+load_existing(struct run *run, struct cl_state *st, struct ig_err *err)
+{
+	sqlite3_stmt *q = ws_prepare(run_ws(run), "SELECT id, name, name_norm FROM clusters"
+					      " ORDER BY id", err);
+	size_t cap = 0;
+
+	if (!q)
+		return -1;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		if (st->nex == cap) {
+			struct cl_exist *e;
+			cap = cap ? cap * 2 : 16;
+			if (!(e = realloc(st->ex, cap * sizeof *e))) {
+				sqlite3_finalize(q);
+				return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+			}
+			st->ex = e;
+		}
+		st->ex[st->nex].id = (long)sqlite3_column_int64(q, 0);
+		st->ex[st->nex].name = col_dup(q, 1);
+		st->ex[st->nex].norm = col_dup(q, 2);
+		st->nex++;
+	}
+	sqlite3_finalize(q);
+	return 0;
+}
+
+/* Index of existing cluster id in st->ex (sorted by id), or -1. */
+static long
+exist_index(const struct cl_state *st, long id)
+{
+	size_t lo = 0, hi = st->nex;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (st->ex[mid].id == id)
+			return (long)mid;
+		if (st->ex[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static int
+copy_item(struct cl_state *st, const struct cl_item *src, long fixed)
+{
+	struct cl_item *it = item_push(&st->item, &st->nitem, &st->capitem);
+
+	if (!it)
+		return -1;
+	it->id = src->id;
+	it->keyword = strdup(src->keyword);
+	it->norm = strdup(src->norm);
+	it->sector = src->sector ? strdup(src->sector) : NULL;
+	it->volume = src->volume;
+	it->fixed = fixed;
+	return it->keyword && it->norm ? 0 : -1;
+}
+
+/* Members of existing clusters become fixed items (local and embed). */
+static int
+load_fixed(struct run *run, struct cl_state *st, struct ig_err *err)
+{
+	sqlite3_stmt *q = ws_prepare(run_ws(run), "SELECT id FROM keywords"
+					      " WHERE cluster_id IS NOT NULL ORDER BY id", err);
+	struct cl_item tmp;
+	long cid;
+	int rc = 0;
+
+	while (q && rc == 0 && sqlite3_step(q) == SQLITE_ROW) {
+		memset(&tmp, 0, sizeof tmp);
+		rc = item_load(run_ws(run), (long)sqlite3_column_int64(q, 0), &tmp, &cid, err);
+		if (rc == 0 && exist_index(st, cid) >= 0 &&
+		    copy_item(st, &tmp, exist_index(st, cid)) < 0)
+			rc = ig_err_set(err, IG_ESOFTWARE, "out of memory");
+		item_release(&tmp);
+	}
+	sqlite3_finalize(q);
+	return q ? rc : -1;
+}
+
+/* --rebuild deletes every cluster, and with them their ideas (CASCADE). */
+static int
+check_rebuild(struct run *run, struct ig_err *err)
+{
+	sqlite3_stmt *q = ws_prepare(run_ws(run), "SELECT count(*), count(DISTINCT"
+					      " cluster_id) FROM ideas", err);
+	long ideas = 0, clusters = 0;
+
+	if (!q)
+		return -1;
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		ideas = (long)sqlite3_column_int64(q, 0);
+		clusters = (long)sqlite3_column_int64(q, 1);
+	}
+	sqlite3_finalize(q);
+	if (ideas && !(run_opts(run)->flags & RUN_FORCE))
+		return ig_err_set(err, IG_EUSAGE, "--rebuild would delete %ld ideas of %ld "
+				  "clusters: add --force to delete them", ideas, clusters);
+	return 0;
+}
+
+int
+cl_submit(struct run *run, int no, const size_t *idx, size_t n, struct ig_err *err)
+{
+	struct cl_job *cj = malloc(sizeof *cj + n * sizeof cj->idx[0]);
+	struct job *job;
+	char ref[32];
+
+	snprintf(ref, sizeof ref, "batch:%d", no);
+	if (!cj || !(job = run_new_job(run, ref))) {
+		free(cj);
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	}
+	cj->no = no;
+	cj->n = n;
+	memcpy(cj->idx, idx, n * sizeof *idx);
+	job_set_data(job, cj);
+	return run_submit(run, job);
+}
+
+static int
+cluster_input_end(struct run *run, struct ig_err *err)
+{
+	struct cl_state *st = state(run);
+	int rebuild = run_opts(run)->flags & RUN_REBUILD;
+
+	if (!st)
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	if (rebuild && check_rebuild(run, err) < 0)
+		return -1;
+	st->method = pick_method(run, err);
+	if (!rebuild && load_existing(run, st, err) < 0)
+		return -1;
+	for (size_t i = 0; i < st->nin; i++)
+		if ((rebuild || !st->in[i].fixed) && copy_item(st, &st->in[i], -1) < 0)
+			return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	st->nwork = st->nitem;
+	if (!st->nwork)
+		return 0;	/* all clustered already: nothing to send */
+	if (st->method != CM_AI && !rebuild && load_fixed(run, st, err) < 0)
+		return -1;
+	if (st->method == CM_AI)
+		return cl_ai_start(run, st, err);
+	if (st->method == CM_EMBED)
+		return cl_embed_start(run, st, err);
+	return 0;
+}
+
+static int
+cluster_work(struct worker *w, struct job *job, struct ig_err *err)
+{
+	struct cl_state *st = run_data(worker_run(w));
+
+	return st->method == CM_AI ? cl_ai_work(w, job, err) : cl_embed_work(w, job, err);
+}
+
+/* ---- groups ---- */
+
+/* No count in it: the description must stay true as keywords join. */
+static char *
+local_description(const char *rep)
+{
+	char buf[640];
+
+	snprintf(buf, sizeof buf, "Searches around \"%.500s\", grouped by shared "
+		 "words.", rep);
+	return strdup(buf);
+}
+
+int
+cl_groups_from(struct cl_state *st, const long *cluster_of, const size_t *rep,
+	       size_t nclusters, struct cl_group **out, size_t *n_out,
+	       struct ig_err *err)
+{
+	struct cl_group *g = calloc(nclusters + 1, sizeof *g);
+
+	*out = g;
+	*n_out = nclusters;
+	if (!g)
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	for (size_t c = 0; c < nclusters; c++)
+		g[c].exist = c < st->nex ? (long)c : -1;
+	for (size_t i = 0; i < st->nwork; i++)
+		if (cluster_of[i] >= 0 && cl_group_add(&g[cluster_of[i]], i) < 0)
+			return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	for (size_t c = st->nex; c < nclusters; c++) {
+		const char *name = st->item[rep[c]].keyword;
+		g[c].name = strdup(name);
+		g[c].description = local_description(name);
+		if (!g[c].name || !g[c].description)
+			return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	}
+	return 0;
+}
+
+static int
+local_groups(struct run *run, struct cl_state *st, struct cl_group **out,
+	     size_t *n_out, struct ig_err *err)
+{
+	const char **kw = calloc(st->nitem + 1, sizeof *kw);
+	double *vol = calloc(st->nitem + 1, sizeof *vol);
+	long *fixed = calloc(st->nitem + 1, sizeof *fixed), *of = NULL;
+	size_t *rep = NULL, nc = 0;
+	struct cl_local_opts o = { 0 };
+	struct cl_local *r = NULL;
+	int rc = -1;
+
+	o.threshold = config_num(run_config(run), "cluster.threshold");
+	if (!kw || !vol || !fixed) {
+		ig_err_set(err, IG_ESOFTWARE, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < st->nitem; i++) {
+		kw[i] = st->item[i].keyword;
+		vol[i] = (double)st->item[i].volume;
+		fixed[i] = st->item[i].fixed;
+	}
+	if (cl_local_run(kw, vol, fixed, st->nex, st->nitem, &o, &r, err) < 0)
+		goto out;
+	nc = cl_local_nclusters(r);
+	of = calloc(st->nitem + 1, sizeof *of);
+	rep = calloc(nc + 1, sizeof *rep);
+	if (!of || !rep) {
+		ig_err_set(err, IG_ESOFTWARE, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < st->nitem; i++)
+		of[i] = cl_local_cluster_of(r, i);
+	for (size_t c = 0; c < nc; c++)
+		rep[c] = cl_local_representative(r, c);
+	rc = cl_groups_from(st, of, rep, nc, out, n_out, err);
+out:
+	cl_local_free(r);
+	free(kw), free(vol), free(fixed), free(of), free(rep);
+	return rc;
+}
+
+/* ---- saving ---- */
+
+/* The sector of a new cluster: the first member's that has one. */
+static const char *
+group_sector(const struct cl_state *st, const struct cl_group *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (st->item[g->member[i]].sector)
+			return st->item[g->member[i]].sector;
+	return NULL;
+}
+
+/* Creates the cluster of a new group, or finds the one with its name. */
+static long
+save_cluster(struct ws *ws, struct run *run, const struct cl_state *st,
+	     const struct cl_group *g, const char *now, struct ig_err *err)
+{
+	static const char *const method[] = { "local", "ai", "embed" };
+	sqlite3_stmt *q;
+	char *norm;
+	long id = -1;
+
+	if (g->exist >= 0)
+		return st->ex[g->exist].id;
+	if (!(norm = kw_normalize(g->name, err)))
+		return -1;
+	q = ws_prepare(ws, "INSERT INTO clusters (name, name_norm, description, sector,"
+			   " method, created_at, updated_at, run_id) VALUES (?,?,?,?,?,?,?,?)"
+			   " ON CONFLICT (name_norm) DO UPDATE SET updated_at = excluded.updated_at"
+			   " RETURNING id", err);
+	if (q) {
+		sqlite3_bind_text(q, 1, g->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, norm, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, g->description, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, group_sector(st, g), -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 5, method[st->method], -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 6, now, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 7, now, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 8, run_id(run));
+		if (sqlite3_step(q) == SQLITE_ROW)
+			id = (long)sqlite3_column_int64(q, 0);
+		else
+			ws_fail(ws, err, "saving a cluster");
+	}
+	sqlite3_finalize(q);
+	free(norm);
+	return id;
+}
+
+/* Assigns the group's unassigned members (a concurrent run's assignment wins). */
+static int
+assign(struct ws *ws, const struct cl_state *st, const struct cl_group *g,
+       long cid, const char *now, struct ig_err *err)
+{
+	sqlite3_stmt *q = ws_prepare(ws, "UPDATE keywords SET cluster_id = ?, updated_at = ?"
+					 " WHERE id = ? AND cluster_id IS NULL", err);
+	int rc = 0, changed = 0;
+
+	for (size_t i = 0; q && rc == 0 && i < g->n; i++) {
+		if (st->item[g->member[i]].fixed >= 0)
+			continue;
+		sqlite3_reset(q);
+		sqlite3_bind_int64(q, 1, cid);
+		sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 3, st->item[g->member[i]].id);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			rc = ws_fail(ws, err, "assigning a keyword");
+		changed += ws_changes(ws);
+	}
+	sqlite3_finalize(q);
+	if (rc == 0 && changed && g->exist >= 0) {
+		q = ws_prepare(ws, "UPDATE clusters SET updated_at = ? WHERE id = ?", err);
+		sqlite3_bind_text(q, 1, now, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, cid);
+		if (!q || sqlite3_step(q) != SQLITE_DONE)
+			rc = ws_fail(ws, err, "touching a cluster");
+		sqlite3_finalize(q);
+	}
+	return q ? rc : -1;
+}
+
+/* Groups without a new member change nothing and are not saved. */
+static int
+has_work(const struct cl_state *st, const struct cl_group *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (st->item[g->member[i]].fixed < 0)
+			return 1;
+	return 0;
+}
+
+static int
+save_groups(struct ws *ws, struct run *run, const struct cl_state *st,
+	    const struct cl_group *g, size_t ng, struct ig_err *err)
+{
+	char now[32];
+	long cid;
+
+	ws_now(now);
+	if ((run_opts(run)->flags & RUN_REBUILD) &&
+	    (ws_exec(ws, "DELETE FROM clusters", err) < 0 ||
+	     ws_exec(ws, "UPDATE keywords SET cluster_id = NULL"
+			 " WHERE cluster_id IS NOT NULL", err) < 0))
+		return -1;
+	for (size_t i = 0; i < ng; i++) {
+		if (!has_work(st, &g[i]))
+			continue;
+		if ((cid = save_cluster(ws, run, st, &g[i], now, err)) < 0 ||
+		    assign(ws, st, &g[i], cid, now, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- output ---- */
+
+static int
+cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The records to write: the clusters of the input keywords, or the keywords. */
+static cJSON *
+records(struct ws *ws, struct run *run, const struct cl_state *st, size_t *unclustered)
+{
+	cJSON *out = cJSON_CreateArray(), *rec;
+	long *ids = calloc(st->nin + 1, sizeof *ids);
+	size_t n = 0;
+
+	*unclustered = 0;
+	for (size_t i = 0; i < st->nin && ids; i++) {
+		if (!(rec = rec_get(ws, "keyword", st->in[i].id, NULL)))
+			continue;
+		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(rec, "cluster_id")))
+			ids[n++] = json_long(rec, "cluster_id", 0);
+		else
+			(*unclustered)++;
+		if (run_opts(run)->flags & RUN_EMIT_KEYWORDS)
+			cJSON_AddItemToArray(out, rec);
+		else
+			cJSON_Delete(rec);
+	}
+	if (!(run_opts(run)->flags & RUN_EMIT_KEYWORDS) && ids) {
+		qsort(ids, n, sizeof *ids, cmp_long);
+		for (size_t i = 0; i < n; i++)
+			if ((i == 0 || ids[i] != ids[i - 1]) &&
+			    (rec = rec_get(ws, "cluster", ids[i], NULL)))
+				cJSON_AddItemToArray(out, rec);
+	}
+	free(ids);
+	return out;
+}
+
+/* Under --dry-run the ids are of rows that were never kept. */
+static void
+forget_ids(cJSON *recs)
+{
+	cJSON *r;
+
+	cJSON_ArrayForEach(r, recs) {
+		const char *t = json_str(r, "type");
+		cJSON_ReplaceItemInObject(r, !strcmp(t, "cluster") ? "id" : "cluster_id",
+					  cJSON_CreateNull());
+	}
+}
+
+static int
+build_groups(struct run *run, struct cl_state *st, struct cl_group **g,
+	     size_t *ng, struct ig_err *err)
+{
+	*g = NULL;
+	*ng = 0;
+	if (!st->nwork)
+		return 0;
+	if (st->method == CM_AI)
+		return cl_ai_groups(run, st, g, ng, err);
+	if (st->method == CM_EMBED)
+		return cl_embed_groups(run, st, g, ng, err);
+	return local_groups(run, st, g, ng, err);
+}
+
+static int
+cluster_finish(struct run *run, struct worker *w, struct ig_err *err)
+{
+	struct cl_state *st = state(run);
+	struct ws *ws = worker_ws(w);
+	int dry = run_opts(run)->dry_run, rc;
+	struct cl_group *g = NULL;
+	size_t ng = 0, unclustered = 0;
+	cJSON *recs = NULL, *r;
+
+	if (!st)
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	/* A dry run of ai or embed has no answers: its output is the requests. */
+	if (dry && st->method != CM_LOCAL && st->nwork)
+		return 0;
+	rc = build_groups(run, st, &g, &ng, err);
+	if (rc == 0 && (rc = ws_begin(ws, err)) == 0) {
+		rc = save_groups(ws, run, st, g, ng, err);
+		if (rc == 0)
+			recs = records(ws, run, st, &unclustered);
+		if (rc < 0 || dry)
+			ws_rollback(ws);
+		else
+			rc = ws_commit(ws, err);
+	}
+	for (size_t i = 0; i < ng; i++)
+		cl_group_release(&g[i]);
+	free(g);
+	if (rc < 0) {
+		cJSON_Delete(recs);
+		return -1;
+	}
+	if (dry)
+		forget_ids(recs);
+	if (st->dropped)
+		ig_warnf("the model left out %ld keywords; they stay unclustered", st->dropped);
+	if (st->invented)
+		ig_notef("ignored %ld keywords the model added that were not asked for",
+			 st->invented);
+	if (unclustered)
+		ig_notef("%zu keywords left unclustered (--emit keywords lists them)",
+			 unclustered);
+	while (rc == 0 && (r = cJSON_DetachItemFromArray(recs, 0)))
+		rc = run_emit(run, r, err);
+	cJSON_Delete(recs);
+	return rc;
+}
+
+static const char *const cluster_accepts[] = { "keyword", NULL };
+
+const struct fn_ops fn_cluster = {
+	.name = "cluster",
+	.input_type = "keyword",
+	.accepts = cluster_accepts,
+	.select_all = "SELECT id FROM keywords ORDER BY id",
+	.init = cluster_init,
+	.input_end = cluster_input_end,
+	.work = cluster_work,
+	.finish = cluster_finish,
+	.free = free,
+};

@@ -1,0 +1,63 @@
+#!/bin/sh
+# igny8-cluster: options, input records, bad lines and exit statuses.
+. "$(dirname "$0")/../lib.sh"
+new_workspace
+
+plan 24
+
+ok "--help exits 0" igny8-cluster --help
+like "--help shows the usage" '^usage: igny8-cluster' "$T/.ok.out"
+expect_status "unknown option is a usage error" 64 igny8-cluster --bogus
+expect_status "--method must be known" 64 igny8-cluster --method magic
+like "... and says which" "^igny8-cluster: --method: 'magic' is not" err
+expect_status "--threshold must be in (0,1]" 64 igny8-cluster -t 1.5
+expect_status "--emit clusters or keywords" 64 igny8-cluster --emit ideas
+expect_status "--ids takes numbers" 64 igny8-cluster --ids 1,x
+
+# A bad third line stops the run with 65; the first two keywords are kept.
+printf '%s\n' '{"keyword":"running shoes","volume":10}' \
+	'{"keyword":"trail running shoes"}' '{"volume":3}' \
+	'{"keyword":"sourdough starter"}' >bad.jsonl
+expect_status "bad third line exits 65" 65 igny8-cluster --method local <bad.jsonl
+is "the message names stdin:3" \
+	"igny8-cluster: stdin:3: missing string member 'keyword'" "$(head -n 1 err)"
+is "nothing written" "" "$(cat out)"
+is "earlier keywords kept in the workspace" "running shoes|trail running shoes" \
+	"$(sqlite3 ws.db 'SELECT group_concat(keyword, "|") FROM keywords')"
+
+printf '%s\n' '{"keyword":"running shoes"}' '{"keyword":"best running shoes"}' \
+	'not json' '{"keyword":"cheap running shoes"}' >bad2.jsonl
+expect_status "--keep-going skips the bad line, exits 65" 65 \
+	igny8-cluster --method local -k <bad2.jsonl
+like "... saying it ignored stdin:3" '^igny8-cluster: warning: ignoring stdin:3: not valid JSON' err
+is "... and clusters the rest" "3" "$(jq_py 'd["keyword_count"]' out)"
+
+expect_status "other record types are refused" 65 igny8-cluster --method local <<'EOF2'
+{"type":"cluster","id":1}
+EOF2
+like "... by type" "stdin:1: a 'cluster' record cannot be taken here" err
+expect_status "an unknown keyword id is missing input" 66 \
+	igny8-cluster --method local --ids 999
+expect_status "--rebuild needs --force when ideas exist" 64 sh -c '
+	sqlite3 ws.db "INSERT INTO ideas (cluster_id, title, created_at)
+		SELECT id, \"t\", \"now\" FROM clusters LIMIT 1" &&
+	igny8-cluster --method local --rebuild --all'
+like "... and says so" "^igny8-cluster: --rebuild would delete 1 ideas of 1 clusters: add --force" err
+ok "--rebuild --force goes ahead" igny8-cluster --method local --rebuild --force --all
+
+# The man page: lint clean, every long option documented, exit table as err.h.
+MAN=$TOP/man/igny8-cluster.1
+if command -v mandoc >/dev/null 2>&1; then
+	ok "mandoc -Tlint clean" mandoc -Tlint -Wwarning "$MAN"
+else
+	skip "mandoc -Tlint clean" "no mandoc"
+fi
+missing=
+for o in $(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)",.*/\1/p' \
+	"$TOP/cmd/igny8-cluster.c" "$TOP/lib/opt.h"); do
+	grep -q "Fl Fl $o\\b" "$MAN" || missing="$missing $o"
+done
+is "every long option is in the man page" "" "$missing"
+is "EXIT STATUS lists err.h" \
+	"$(sed -n 's/^[[:space:]]*IG_E*[A-Z]* = \([0-9]*\),.*/\1/p; s/^[[:space:]]*IG_EINTR = \([0-9]*\).*/\1/p' "$TOP/lib/err.h" | tr '\n' ' ')" \
+	"$(sed -n '/^\.Sh EXIT STATUS/,/^\.Sh/s/^\.It \([0-9][0-9]*\)$/\1/p' "$MAN" | tr '\n' ' ')"

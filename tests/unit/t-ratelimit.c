@@ -1,0 +1,237 @@
+/* t-ratelimit.c: the shared limiter under threads: rates, ceiling, cancel. */
+#include "compat.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ratelimit.h"
+#include "tap.h"
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+nap(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (long)s) * 1e9) };
+
+	nanosleep(&ts, NULL);
+}
+
+static const struct http_limits no_limits = { -1, -1, -1, -1, -1, -1 };
+
+struct worker {
+	struct ratelimit *rl;
+	int n;			/* acquisitions to make */
+	long tokens;
+	volatile sig_atomic_t *cancel;
+	volatile int got;	/* acquisitions made */
+	int rc;			/* last rl_acquire result */
+	double hold;		/* seconds to keep each slot */
+};
+
+static void *
+work(void *arg)
+{
+	struct worker *w = arg;
+
+	for (int i = 0; i < w->n; i++) {
+		w->rc = rl_acquire(w->rl, w->tokens, w->cancel);
+		if (w->rc < 0)
+			break;
+		w->got++;
+		if (w->hold > 0)
+			nap(w->hold);
+		rl_release(w->rl, 200, &no_limits);
+	}
+	return NULL;
+}
+
+/* Runs nthreads workers of n acquisitions each; returns elapsed seconds. */
+static double
+run_workers(struct ratelimit *rl, int nthreads, int n, long tokens)
+{
+	pthread_t t[8];
+	struct worker w[8] = { 0 };
+	double t0 = mono();
+
+	for (int i = 0; i < nthreads; i++) {
+		w[i].rl = rl;
+		w[i].n = n;
+		w[i].tokens = tokens;
+		pthread_create(&t[i], NULL, work, &w[i]);
+	}
+	for (int i = 0; i < nthreads; i++)
+		pthread_join(t[i], NULL);
+	return mono() - t0;
+}
+
+static void
+test_rates(void)
+{
+	struct ratelimit *rl = rl_new(1200, 0, 8);
+	double el;
+
+	/* 20 per second, a one-second burst: 48 takes about (48-20)/20 s. */
+	el = run_workers(rl, 4, 12, 0);
+	ok(el >= 1.2 && el < 3.0, "rpm 1200: 48 requests in %.2f s (~1.4)", el);
+	rl_free(rl);
+
+	/* 100 tokens per second, bucket 100: 5 x 50 takes about 1.5 s. */
+	rl = rl_new(0, 6000, 8);
+	el = run_workers(rl, 1, 5, 50);
+	ok(el >= 1.3 && el < 2.5, "tpm 6000: 250 tokens in %.2f s (~1.5)", el);
+	rl_free(rl);
+
+	/*
+	 * A request larger than the bucket (100) goes once it is full, and
+	 * its debt delays the next: 2 x 150 takes about 1.5 s.
+	 */
+	rl = rl_new(0, 6000, 8);
+	el = run_workers(rl, 1, 2, 150);
+	ok(el >= 1.3 && el < 2.5, "oversized request admitted (%.2f s)", el);
+	rl_free(rl);
+
+	rl = rl_new(0, 0, 8);
+	el = run_workers(rl, 4, 100, 1000);
+	ok(el < 0.5, "unlimited: 400 acquisitions in %.3f s", el);
+	rl_free(rl);
+	ok(rl_acquire(NULL, 10, NULL) == 0, "NULL limiter never blocks");
+}
+
+static void
+test_ceiling_blocks(void)
+{
+	struct ratelimit *rl = rl_new(0, 0, 2);
+	struct worker w = { 0 };
+	pthread_t t;
+
+	ok(rl_acquire(rl, 0, NULL) == 0 && rl_acquire(rl, 0, NULL) == 0,
+	   "two slots taken");
+	w.rl = rl;
+	w.n = 1;
+	pthread_create(&t, NULL, work, &w);
+	nap(0.2);
+	is_int(w.got, 0, "third acquisition waits for a slot");
+	rl_release(rl, 200, &no_limits);
+	nap(0.3);
+	is_int(w.got, 1, "a release lets it through");
+	pthread_join(t, NULL);
+	rl_release(rl, 200, &no_limits);
+	rl_free(rl);
+}
+
+static void
+test_cancel(void)
+{
+	struct ratelimit *rl = rl_new(0, 0, 1);
+	volatile sig_atomic_t cancel = 0;
+	struct worker w = { 0 };
+	pthread_t t;
+	double t0;
+
+	rl_acquire(rl, 0, NULL);
+	w.rl = rl;
+	w.n = 1;
+	w.cancel = &cancel;
+	pthread_create(&t, NULL, work, &w);
+	nap(0.1);
+	t0 = mono();
+	cancel = 1;
+	pthread_join(t, NULL);
+	ok(w.rc == -1 && w.got == 0, "cancel makes rl_acquire return -1");
+	ok(mono() - t0 < 0.3, "and promptly (%.3f s)", mono() - t0);
+	rl_release(rl, 200, &no_limits);
+	ok(rl_acquire(rl, 0, &cancel) == -1, "set cancel fails at once");
+	rl_free(rl);
+}
+
+static void
+test_halving(void)
+{
+	struct ratelimit *rl = rl_new(0, 0, 8);
+
+	rl_set_cooldown(rl, 0.2);
+	is_int(rl_ceiling(rl), 8, "ceiling starts at max_inflight");
+	rl_release(rl, 429, &no_limits);
+	is_int(rl_ceiling(rl), 4, "a 429 halves it");
+	rl_release(rl, 429, &no_limits);
+	is_int(rl_ceiling(rl), 4, "a burst of 429s halves once");
+	rl_release(rl, 200, &no_limits);
+	is_int(rl_ceiling(rl), 4, "no growth during the cool-down");
+	nap(0.25);
+	rl_release(rl, 200, &no_limits);
+	is_int(rl_ceiling(rl), 5, "one step back after the cool-down");
+	rl_release(rl, 200, &no_limits);
+	is_int(rl_ceiling(rl), 5, "one step per cool-down period");
+	nap(0.25);
+	rl_release(rl, 500, &no_limits);
+	is_int(rl_ceiling(rl), 5, "failures do not grow it");
+	rl_release(rl, 200, &no_limits);
+	is_int(rl_ceiling(rl), 6, "successes do");
+	nap(1.05);
+	rl_release(rl, 429, &no_limits);
+	is_int(rl_ceiling(rl), 3, "a later 429 halves again");
+	rl_free(rl);
+
+	rl = rl_new(0, 0, 1);
+	rl_release(rl, 429, &no_limits);
+	is_int(rl_ceiling(rl), 1, "the ceiling never drops below 1");
+	rl_free(rl);
+}
+
+static void
+test_holds(void)
+{
+	struct ratelimit *rl = rl_new(0, 0, 4);
+	struct http_limits l = no_limits;
+	double t0;
+
+	l.remaining_requests = 0;
+	l.reset_requests = 0.3;
+	rl_release(rl, 200, &l);
+	t0 = mono();
+	rl_acquire(rl, 0, NULL);
+	ok(mono() - t0 >= 0.28, "remaining-requests 0 holds until reset");
+	rl_release(rl, 200, &no_limits);
+	l = no_limits;
+	l.remaining_tokens = 0;
+	l.reset_tokens = 0.2;
+	rl_release(rl, 200, &l);
+	t0 = mono();
+	rl_acquire(rl, 0, NULL);
+	ok(mono() - t0 >= 0.18, "remaining-tokens 0 holds until reset");
+	rl_release(rl, 200, &no_limits);
+	l.remaining_tokens = 5;
+	rl_release(rl, 200, &l);
+	t0 = mono();
+	rl_acquire(rl, 0, NULL);
+	ok(mono() - t0 < 0.1, "remaining > 0 does not hold");
+	rl_release(rl, 200, &no_limits);
+	rl_hold(rl, 0.3);
+	t0 = mono();
+	rl_acquire(rl, 0, NULL);
+	ok(mono() - t0 >= 0.28, "rl_hold holds new acquisitions");
+	rl_release(rl, 200, &no_limits);
+	rl_free(rl);
+}
+
+int
+main(void)
+{
+	test_rates();
+	test_ceiling_blocks();
+	test_cancel();
+	test_halving();
+	test_holds();
+	return done_testing();
+}
