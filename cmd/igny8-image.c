@@ -16,7 +16,9 @@ static const char usage[] =
 	"      --task ID          this task's article (repeatable)\n"
 	"      --provider NAME    image API: openai or runware (image.provider)\n"
 	"      --max-images N     at most N in-article images per article\n"
-	"      --insert           place the in-article images in the article's HTML\n";
+	"      --insert           place the in-article images in the article's HTML\n"
+	"      --batch            queue the prompt extraction for the Batch API (half\n"
+	"                         price); 'igny8 batch collect' makes the images\n";
 
 enum { OPT_TASK = OPT_FIRST_LOCAL, OPT_PROVIDER, OPT_MAX_IMAGES, OPT_INSERT };
 
@@ -38,6 +40,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		OPT_COMMON_LONG,
+		{ "batch", no_argument, NULL, OPT_BATCH },
 		{ "pending", no_argument, NULL, 'a' },
 		{ "task", required_argument, NULL, OPT_TASK },
 		{ "provider", required_argument, NULL, OPT_PROVIDER },
@@ -70,6 +73,7 @@ main(int argc, char **argv)
 			rc = max_images(&o, optarg, maxset, sizeof maxset, &err);
 			break;
 		case OPT_INSERT: o.flags |= RUN_INSERT; continue;
+		case OPT_BATCH: o.batch = 1; continue;
 		default:
 			rc = opt_common(&o, c, optarg, usage, &err);
 			if (rc == 2)

@@ -434,7 +434,7 @@ cmd_merge(int argc, char **argv, struct ctx *ctx)
 
 static const char batch_usage[] =
 	"usage: igny8 batch status [--json]\n"
-	"       igny8 batch collect [--resubmit] [-j N] [BATCH_ID...]\n"
+	"       igny8 batch collect [--resubmit] [--jobs N] [BATCH_ID...]\n"
 	"status lists the Batch API batches and their items.  collect polls the\n"
 	"batches not yet collected; for those that ended it downloads the results\n"
 	"and saves them through the stage that submitted them, writing its records\n"
@@ -446,7 +446,7 @@ static const char batch_usage[] =
 static const struct fn_ops *
 batch_fn(const char *name)
 {
-	static const struct fn_ops *const fns[] = { &fn_ideas, &fn_write };
+	static const struct fn_ops *const fns[] = { &fn_ideas, &fn_write, &fn_image };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fns); i++)
 		if (!strcmp(fns[i]->name, name))

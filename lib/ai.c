@@ -389,8 +389,8 @@ static int
 submit(struct exchange *x, const char *key, const char *body, struct ig_err *err)
 {
 	char *pending = NULL;
-	int rc = batch_add(x->w->ws, x->run->run_id, x->fn, x->run->opts->flags,
-			   provider_name(x->prov),
+	int rc = batch_add(x->w->ws, x->run->run_id, x->run->fn->name,
+			   x->run->opts->flags, x->fn, provider_name(x->prov),
 			   x->job->ref, key, body, &pending, err);
 
 	if (rc < 0)

@@ -132,8 +132,8 @@ pending_batch(struct ws *ws, const char *function, const char *ref)
 }
 
 int
-batch_add(struct ws *ws, long run_id, const char *function, unsigned flags,
-	  const char *provider, const char *ref, const char *key, const char *body,
+batch_add(struct ws *ws, long run_id, const char *stage, unsigned flags,
+	  const char *function, const char *provider, const char *ref, const char *key, const char *body,
 	  char **batch_out, struct ig_err *err)
 {
 	char local[32], now[32], run[32], cid[256], fl[16];
@@ -153,7 +153,7 @@ batch_add(struct ws *ws, long run_id, const char *function, unsigned flags,
 	}
 	if (EXEC(ws, err, "INSERT OR IGNORE INTO batches (id, function, provider, status,"
 		 " items, created_at, updated_at, run_id, flags) VALUES (?1, ?2, ?3,"
-		 " 'preparing', 0, ?4, ?4, ?5, ?6)", local, function, provider, now, run,
+		 " 'preparing', 0, ?4, ?4, ?5, ?6)", local, stage, provider, now, run,
 		 fl) < 0 ||
 	    EXEC(ws, err, "INSERT INTO batch_items (custom_id, batch_id, function, ref,"
 		 " request, status, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'submitted', ?6)"

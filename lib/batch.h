@@ -60,13 +60,14 @@ enum batch_state batch_lookup(struct ws *ws, const char *function,
 			      const char *ref, struct batch_item *it_out);
 
 /*
- * Adds a request to run_id's batch.  key is the request's cache key, body
- * exactly what a direct run would POST.  Returns BATCH_NONE when added,
- * BATCH_PENDING (with *batch_out, malloc'd) when another item for ref went
- * in first, -1 on a workspace error.
+ * Adds a request of the AI function to run_id's batch, which belongs to
+ * the stage (and its RUN_* flags) that collects it.  key is the request's
+ * cache key, body exactly what a direct run would POST.  Returns
+ * BATCH_NONE when added, BATCH_PENDING (with *batch_out, malloc'd) when
+ * another item for ref went in first, -1 on a workspace error.
  */
-int batch_add(struct ws *ws, long run_id, const char *function,
-	      unsigned flags, const char *provider, const char *ref,
+int batch_add(struct ws *ws, long run_id, const char *stage, unsigned flags,
+	      const char *function, const char *provider, const char *ref,
 	      const char *key, const char *body, char **batch_out,
 	      struct ig_err *err);
 
@@ -105,7 +106,7 @@ int batch_poll(struct ws *ws, const struct config *cfg, char *const *ids,
  * run of its stage with those switches.
  */
 struct batch_group {
-	char *function;
+	char *function;		/* the stage: ideas, write, image */
 	unsigned flags;
 };
 
