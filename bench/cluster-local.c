@@ -91,6 +91,16 @@ now(void)
 }
 
 static double
+cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static double
 peak_mb(void)
 {
 	struct rusage ru;
@@ -100,16 +110,16 @@ peak_mb(void)
 }
 
 static void
-stats(const struct cl_local *r, size_t n, size_t *unc, size_t *largest)
+stats(const struct cl_result *r, size_t n, size_t *unc, size_t *largest)
 {
 	size_t c, i;
 
 	*unc = *largest = 0;
 	for (i = 0; i < n; i++)
-		*unc += cl_local_cluster_of(r, i) < 0;
-	for (c = 0; c < cl_local_nclusters(r); c++)
-		if (cl_local_size(r, c) > *largest)
-			*largest = cl_local_size(r, c);
+		*unc += cl_result_cluster_of(r, i) < 0;
+	for (c = 0; c < cl_result_nclusters(r); c++)
+		if (cl_result_size(r, c) > *largest)
+			*largest = cl_result_size(r, c);
 }
 
 int
@@ -119,12 +129,13 @@ main(int argc, char **argv)
 	struct cl_tune tune;
 	struct input in = { NULL, NULL, 0, 0 };
 	struct ig_err err = { 0, "" };
-	struct cl_local *r;
+	struct cl_result *r;
 	int c, assign = 0, tokonly = 0, with_vol = 0;
-	double t0, rss0;
+	double t0, c0, rss0, times[CL_NPHASE] = { 0 };
 	size_t i, nwords, unc, largest;
 
 	cl_tune_default(&tune);
+	tune.times = times;
 	while ((c = getopt(argc, argv, "aj:m:o:t:Tv")) != -1) {
 		switch (c) {
 		case 'a': assign = 1; break;
@@ -151,12 +162,14 @@ main(int argc, char **argv)
 	}
 	rss0 = peak_mb();
 	t0 = now();
+	c0 = cpu_s();
 	if (tokonly) {
 		if (cl_local_tokenize_only((const char *const *)in.kw, in.n,
 		    o.threads, &nwords) < 0)
 			return 70;
-		printf("n=%zu words=%zu seconds=%.3f input_mb=%.1f peak_mb=%.1f\n",
-		    in.n, nwords, now() - t0, rss0, peak_mb());
+		printf("n=%zu words=%zu seconds=%.3f cpu=%.3f input_mb=%.1f "
+		    "peak_mb=%.1f\n", in.n, nwords, now() - t0, cpu_s() - c0, rss0,
+		    peak_mb());
 		return 0;
 	}
 	if (cl_local_run_tuned((const char *const *)in.kw, with_vol ? in.vol : NULL,
@@ -166,14 +179,17 @@ main(int argc, char **argv)
 	}
 	if (assign) {
 		for (i = 0; i < in.n; i++)
-			printf("%ld\t%s\n", cl_local_cluster_of(r, i), in.kw[i]);
+			printf("%ld\t%s\n", cl_result_cluster_of(r, i), in.kw[i]);
 	} else {
 		stats(r, in.n, &unc, &largest);
-		printf("n=%zu seconds=%.3f input_mb=%.1f peak_mb=%.1f clusters=%zu "
-		    "unclustered=%zu largest=%zu\n", in.n, now() - t0, rss0,
-		    peak_mb(), cl_local_nclusters(r), unc, largest);
+		printf("n=%zu seconds=%.3f cpu=%.3f input_mb=%.1f peak_mb=%.1f "
+		    "clusters=%zu unclustered=%zu largest=%zu "
+		    "phases=%.2f/%.2f/%.2f/%.2f/%.2f/%.2f\n",
+		    in.n, now() - t0, cpu_s() - c0, rss0, peak_mb(), cl_result_nclusters(r), unc,
+		    largest, times[0], times[1], times[2], times[3], times[4],
+		    times[5]);
 	}
-	cl_local_free(r);
+	cl_result_free(r);
 	for (i = 0; i < in.n; i++)
 		free(in.kw[i]);
 	free(in.kw);

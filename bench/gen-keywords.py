@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """gen-keywords.py: deterministic synthetic SEO keyword lists for the bench.
 
-Usage: gen-keywords.py N [--seed S] [--labels] > keywords.txt
+Usage: gen-keywords.py N [--seed S] [--topics T] [--labels] > keywords.txt
 
 Topics are noun phrases over a Zipf-distributed vocabulary of made-up words
 (so no topic is free of common words), drawn with Zipf popularity; each
@@ -101,11 +101,12 @@ def main():
     ap.add_argument("n", type=int)
     ap.add_argument("--seed", type=int, default=8)
     ap.add_argument("--labels", action="store_true")
+    ap.add_argument("--topics", type=int, default=0, help="default N/10")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     vocab = make_vocab(rng, max(200, a.n // 5))
     brands = make_vocab(random.Random(a.seed + 1), max(20, a.n // 2000))
-    ntopics = max(10, a.n // 10)
+    ntopics = a.topics or max(10, a.n // 10)
     zword, ztopic = Zipf(len(vocab), 1.0), Zipf(ntopics, 0.9)
     topics = []
     for _ in range(ntopics):

@@ -94,6 +94,7 @@ main(int argc, char **argv)
 	int c, rc;
 
 	msg_init(argv[0]);
+	argv[0] = (char *)msg_prog();	/* getopt's messages name the program */
 	opt_init(&o, msg_prog());
 	while ((c = getopt_long(argc, argv, OPT_COMMON_SHORT "aft:", longopts, NULL)) != -1) {
 		switch (c) {

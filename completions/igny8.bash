@@ -67,7 +67,7 @@ _igny8_filter()
 	local cmd=${1##*/} cur=${COMP_WORDS[COMP_CWORD]} prev= opts
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
 	case $cmd in
-	igny8-cluster) opts="--all --method --threshold --batch-size --rebuild --emit" ;;
+	igny8-cluster) opts="--all --ids --method --threshold --batch-size --rebuild --force --emit" ;;
 	igny8-ideas) opts="--all --cluster --count --more --batch" ;;
 	igny8-write) opts="--queued --task --words --tone --language --audience
 		--format --moderate --batch" ;;

@@ -62,7 +62,9 @@ end
 
 complete -c igny8-cluster -s a -l all -d 'every unclustered keyword'
 complete -c igny8-cluster -l method -x -a 'auto ai local embed' -d 'how keywords are grouped'
-complete -c igny8-cluster -l threshold -x -d 'similarity threshold'
+complete -c igny8-cluster -s t -l threshold -x -d 'similarity threshold'
+complete -c igny8-cluster -l ids -x -d 'these keywords of the workspace'
+complete -c igny8-cluster -s f -l force -d 'let --rebuild delete clusters that have ideas'
 complete -c igny8-cluster -l batch-size -x -d 'keywords per AI request'
 complete -c igny8-cluster -l rebuild -d 'cluster again from scratch'
 complete -c igny8-cluster -l emit -x -a 'clusters keywords' -d 'records to write'

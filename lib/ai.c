@@ -209,6 +209,38 @@ parse_answer(struct exchange *x, const char *text, struct ig_err *err)
 	return v;
 }
 
+/*
+ * A 400/404 that names the model or a parameter gets the setting that
+ * changes it, since that is what the user has to do next.
+ */
+static void
+add_setting_hint(struct exchange *x, struct ig_err *err)
+{
+	static const struct {
+		const char *needle, *fmt;
+	} hints[] = {
+		{ "param 'model'", "set functions.%s.model or --model" },
+		{ "model_not_found", "set functions.%s.model or --model" },
+		{ "param 'max_tokens'", "set providers.%s.token_param: max_completion_tokens" },
+		{ "param 'max_completion_tokens'", "set providers.%s.token_param: max_tokens" },
+		{ "param 'temperature'", "set providers.%s.send_temperature: false" },
+		{ "param 'response_format'", "set providers.%s.response_format: json_object or none" },
+	};
+	char hint[160], msg[IG_ERR_MSGLEN];
+
+	if (err->code != IG_EDATA)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(hints); i++) {
+		if (!strstr(err->msg, hints[i].needle))
+			continue;
+		snprintf(hint, sizeof hint, hints[i].fmt,
+			 i < 2 ? x->fn : provider_name(x->prov));
+		snprintf(msg, sizeof msg, "%s", err->msg);
+		ig_err_set(err, IG_ECONFIG, "%.800s; %s", msg, hint);
+		return;
+	}
+}
+
 /* Logs a reply and classifies its finish reason.  Returns the content. */
 static char *
 take_reply(struct exchange *x, struct chat_res *res, double t0, struct ig_err *err)
@@ -249,6 +281,7 @@ send_once(struct exchange *x, const char *body, struct chat_res *res,
 	if (provider_chat_send(x->prov, c, body, cost_estimate_tokens(body) + x->req.max_tokens,
 			       res, err) < 0) {
 		ai_budget_settle(x->run, reserve, 0);
+		add_setting_hint(x, err);
 		log_call(x, res, "error", err->msg, 0, engine_now() - t0);
 		return NULL;
 	}

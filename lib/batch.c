@@ -425,7 +425,7 @@ client_for(struct poller *pl, const char *name, struct provider **p_out,
 		if (!(pl->prov[i].p = provider_new(pl->cfg, name, 1, err)))
 			return -1;
 		pl->prov[i].name = strdup(name);
-		pl->prov[i].c = provider_client(pl->prov[i].p, NULL, NULL, NULL);
+		pl->prov[i].c = provider_client(pl->prov[i].p, NULL, NULL, NULL, NULL);
 		pl->nprov++;
 	}
 	*p_out = pl->prov[i].p;

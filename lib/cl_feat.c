@@ -11,10 +11,11 @@
  * Neighbours: every node is posted under its words and under pairs of its
  * rarest words.  Looking a node up scans each of its posting lists whole
  * when short, else only a window of `window` entries around the node's own
- * place; nodes are numbered in hash order, so that window is a fixed
- * pseudo-random sample and the cost per node is bounded.  Word pairs make
- * the sample count: a pair list is short and on topic where a single common
- * word ("shoes") is not.  The best `verify` candidates by shared key weight
+ * place, so the cost per node is bounded.  Nodes are numbered in byte order
+ * of their sorted word bags, so the window holds the keywords whose words
+ * sort nearest (a sorted-neighbourhood sample, better than a random one in
+ * measurement).  Word pairs make the sample count: a pair list is short and
+ * on topic where a single common word ("shoes") is not.  The best `verify` candidates by shared key weight
  * get an exact dot product, and the `knn` best of those at or above the edge
  * floor are kept.
  */
@@ -757,9 +758,11 @@ static int
 alloc_scratch(struct graph_ctx *c)
 {
 	unsigned t;
-	size_t nt = c->w->nthreads;
+	size_t nt = c->w->nthreads, ntouch;
 
 	c->maxkeys = MAXKEYWORDS + (size_t)c->w->tune.pairs * c->w->tune.pairs;
+	ntouch = c->w->tune.window < c->w->nnodes / c->maxkeys + 1 ?
+	    c->maxkeys * c->w->tune.window : c->w->nnodes;
 	c->acc = calloc(nt, sizeof *c->acc);
 	c->touched = calloc(nt, sizeof *c->touched);
 	c->dense = calloc(nt, sizeof *c->dense);
@@ -768,9 +771,9 @@ alloc_scratch(struct graph_ctx *c)
 		return -1;
 	for (t = 0; t < nt; t++) {
 		c->acc[t] = calloc(c->w->nnodes + 1, sizeof **c->acc);
-		/* at most window entries per key, plus the count in slot 0 */
-		c->touched[t] = malloc((c->maxkeys * c->w->tune.window + 1) *
-		    sizeof **c->touched);
+		/* distinct nodes: at most window per key, at most all; +1 for
+		 * the count in slot 0 */
+		c->touched[t] = malloc((ntouch + 1) * sizeof **c->touched);
 		c->dense[t] = calloc((size_t)c->w->nfeat + 1, sizeof **c->dense);
 		c->keys[t] = malloc(c->maxkeys * sizeof **c->keys);
 		if (!c->acc[t] || !c->touched[t] || !c->dense[t] || !c->keys[t])

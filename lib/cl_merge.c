@@ -36,6 +36,12 @@ struct edge {
 struct row {
 	struct edge *e;
 	uint32_t len, cap;
+	uint32_t sorted;	/* e[0..sorted) is in target order */
+};
+
+struct scratch {
+	struct edge *v;		/* changed entries, then the merged row */
+	size_t cap;
 };
 
 struct merge {
@@ -46,13 +52,15 @@ struct merge {
 	long *label;		/* existing cluster, or -1 */
 	uint32_t *best;		/* best neighbour, CL_NONE if none */
 	double *bestv;		/* its average similarity */
-	uint32_t *joined;	/* survivors of this round's merges */
+	uint32_t *joined;	/* this round's merges: survivor, merged pairs */
 	uint32_t *dirty;	/* clusters whose row changed this round */
 	size_t ndirty;
 	uint8_t *mark;		/* in next round's dirty list */
+	uint8_t *dead;		/* no neighbour at or above the threshold */
 	uint32_t *next;
 	size_t nnext;
-	int oom;
+	struct scratch *scr;	/* per worker */
+	int oom;		/* a worker ran out of memory */
 };
 
 static int
@@ -74,23 +82,42 @@ row_add(struct row *r, uint32_t to, uint64_t s)
 	return 0;
 }
 
-static int
-cmp_edge(const void *a, const void *b)
-{
-	const struct edge *x = a, *y = b;
-
-	return (x->to > y->to) - (x->to < y->to);
-}
-
+/* Sorts by target: insertion sort for short runs, else quicksort (median of
+ * three) -- glibc's qsort would allocate for its merge sort. */
 static void
 sort_edges(struct edge *e, size_t n)
 {
-	size_t i, j;
-	struct edge x;
+	size_t i, j, lo, hi;
+	struct edge x, p;
 
-	if (n > 24) {
-		qsort(e, n, sizeof *e, cmp_edge);
-		return;
+	while (n > 24) {
+		x = e[n / 2];
+		if (e[0].to > x.to)
+			x = e[0].to > e[n - 1].to ? (e[n - 1].to > x.to ? e[n - 1] : x) : e[0];
+		else if (x.to > e[n - 1].to)
+			x = e[0].to > e[n - 1].to ? e[0] : e[n - 1];
+		lo = 0;
+		hi = n - 1;
+		for (;;) {
+			while (e[lo].to < x.to)
+				lo++;
+			while (e[hi].to > x.to)
+				hi--;
+			if (lo >= hi)
+				break;
+			p = e[lo];
+			e[lo++] = e[hi];
+			e[hi--] = p;
+		}
+		/* recurse into the smaller side, loop on the larger */
+		if (hi + 1 < n - hi - 1) {
+			sort_edges(e, hi + 1);
+			e += hi + 1;
+			n -= hi + 1;
+		} else {
+			sort_edges(e + hi + 1, n - hi - 1);
+			n = hi + 1;
+		}
 	}
 	for (i = 1; i < n; i++) {
 		x = e[i];
@@ -113,32 +140,100 @@ pair_prio(uint32_t a, uint32_t b)
 	return x ^ (x >> 33);
 }
 
+/* The live cluster x went into (no path compression: workers share par). */
+static uint32_t
+root_of(const struct merge *m, uint32_t x)
+{
+	while (m->par[x] != x)
+		x = m->par[x];
+	return x;
+}
+
 /*
- * Maps row c's targets to live clusters, drops self and label-label edges,
- * sums repeats (sum: they are distinct member pairs), and finds the best.
+ * Where row c's entry x points now, or CL_NONE if it is to be dropped.
+ * Edges to dead clusters go: a dead cluster's best average is below the
+ * threshold, and as a merged cluster's average to it is a weighted mean of
+ * its parts' averages, nothing can ever reach the threshold with it.
  */
+static uint32_t
+target(const struct merge *m, uint32_t c, uint32_t to)
+{
+	to = root_of(m, to);
+	if (to == c || m->dead[to] || (m->label[c] >= 0 && m->label[to] >= 0))
+		return CL_NONE;
+	return to;
+}
+
+/* Appends x to the merged row v, summing it into a same-target last entry. */
 static void
-refresh(struct merge *m, uint32_t c)
+put(struct edge *v, size_t *n, struct edge x)
+{
+	if (*n > 0 && v[*n - 1].to == x.to)
+		v[*n - 1].s += x.s;
+	else
+		v[(*n)++] = x;
+}
+
+/*
+ * Brings row c up to date: targets mapped to live clusters, self and
+ * label-label edges dropped, repeats summed (they are distinct member
+ * pairs).  The still-valid sorted prefix is merged with the sorted rest,
+ * so a row costs its length plus a sort of what changed.
+ */
+static int
+update_row(struct merge *m, struct scratch *sc, uint32_t c)
 {
 	struct row *r = &m->row[c];
-	uint32_t i, d = 0, to, best = CL_NONE;
+	struct edge *v, x;
+	size_t i, k = 0, nc = 0, out = 0, b, end, need = (size_t)r->len * 2;
+	uint32_t to;
+
+	if (sc->cap < need) {
+		v = realloc(sc->v, need * sizeof *v);
+		if (!v)
+			return -1;
+		sc->v = v;
+		sc->cap = need;
+	}
+	v = sc->v;
+	/* kept prefix entries compact in place; the rest go to v[len..] */
+	for (i = 0; i < r->len; i++) {
+		to = target(m, c, r->e[i].to);
+		if (to == CL_NONE)
+			continue;
+		x.to = to;
+		x.s = r->e[i].s;
+		if (i < r->sorted && to == r->e[i].to)
+			r->e[k++] = x;
+		else
+			v[r->len + nc++] = x;
+	}
+	sort_edges(v + r->len, nc);
+	/* merge into v[0..): never overtakes the unread part at v[b..] */
+	for (i = 0, b = r->len, end = r->len + nc; i < k || b < end;) {
+		if (b == end || (i < k && r->e[i].to <= v[b].to))
+			put(v, &out, r->e[i++]);
+		else
+			put(v, &out, v[b++]);
+	}
+	if (out > 0)
+		memcpy(r->e, v, out * sizeof *v);
+	r->len = r->sorted = (uint32_t)out;
+	return 0;
+}
+
+/* Updates row c, then finds its best neighbour by average similarity. */
+static void
+refresh(struct merge *m, struct scratch *sc, uint32_t c)
+{
+	struct row *r = &m->row[c];
+	uint32_t i, to, best = CL_NONE;
 	double v, bv = 0;
 	uint64_t bp = 0, p;
 
-	for (i = 0; i < r->len; i++) {
-		to = m->par[r->e[i].to];
-		if (to == c || (m->label[c] >= 0 && m->label[to] >= 0))
-			continue;
-		r->e[d].to = to;
-		r->e[d++].s = r->e[i].s;
-	}
-	sort_edges(r->e, d);
-	r->len = 0;
-	for (i = 0; i < d; i++) {
-		if (r->len > 0 && r->e[r->len - 1].to == r->e[i].to)
-			r->e[r->len - 1].s += r->e[i].s;
-		else
-			r->e[r->len++] = r->e[i];
+	if (update_row(m, sc, c) < 0) {
+		m->oom = 1;
+		return;
 	}
 	for (i = 0; i < r->len; i++) {
 		to = r->e[i].to;
@@ -161,58 +256,87 @@ refresh_range(void *p, unsigned worker, size_t lo, size_t hi)
 {
 	struct merge *m = p;
 
-	(void)worker;
 	for (; lo < hi; lo++)
-		refresh(m, m->dirty[lo]);
+		refresh(m, &m->scr[worker], m->dirty[lo]);
 }
 
 static void
 mark(struct merge *m, uint32_t c)
 {
-	if (m->mark[c] || m->par[c] != c)
+	if (m->mark[c] || m->par[c] != c || m->dead[c])
 		return;
 	m->mark[c] = 1;
 	m->next[m->nnext++] = c;
 }
 
-/* Merges cluster b into a; both rows' neighbours must look again. */
-static int
+/*
+ * Merges clusters a and b into the larger (on equal sizes the lower
+ * number), so that chains of merged names stay short; returns the survivor,
+ * or CL_NONE when out of memory.
+ */
+static uint32_t
 join(struct merge *m, uint32_t a, uint32_t b)
 {
-	struct row *ra = &m->row[a], *rb = &m->row[b];
-	uint32_t i;
+	struct row *ra, *rb, t;
+	uint32_t i, x;
 
+	if (m->size[b] > m->size[a] || (m->size[b] == m->size[a] && b < a)) {
+		x = a;
+		a = b;
+		b = x;
+	}
+	ra = &m->row[a];
+	rb = &m->row[b];
+	/* the longer row stays in place and stays sorted; the shorter is appended */
+	if (rb->len > ra->len) {
+		t = *ra;
+		*ra = *rb;
+		*rb = t;
+	}
 	m->par[b] = a;
 	m->size[a] += m->size[b];
 	if (m->label[b] >= 0)
 		m->label[a] = m->label[b];
 	for (i = 0; i < rb->len; i++)
 		if (row_add(ra, rb->e[i].to, rb->e[i].s) < 0)
-			return -1;
+			return CL_NONE;
 	free(rb->e);
 	memset(rb, 0, sizeof *rb);
-	return 0;
+	return a;
 }
 
+/*
+ * After a and b merged into a: a must look again, and so must every
+ * neighbour whose best was a or b.  Other neighbours keep their best: their
+ * average to the merged cluster is a weighted mean of two values no higher
+ * than it.  Their rows still name b and are remapped when next refreshed.
+ */
 static void
-mark_rows(struct merge *m, uint32_t a)
+mark_after(struct merge *m, uint32_t a, uint32_t b)
 {
-	uint32_t i;
+	uint32_t i, y;
 
 	mark(m, a);
-	for (i = 0; i < m->row[a].len; i++)
-		mark(m, m->par[m->row[a].e[i].to]);
+	for (i = 0; i < m->row[a].len; i++) {
+		y = root_of(m, m->row[a].e[i].to);
+		if (m->best[y] == a || m->best[y] == b)
+			mark(m, y);
+	}
 }
 
 /* One round's merges: every dirty cluster in a reciprocal best pair >= t. */
 static int
 merge_pairs(struct merge *m)
 {
-	size_t i;
+	size_t i, nj = 0;
 	uint32_t a, b;
-	size_t nj = 0;
 
 	m->nnext = 0;
+	/* first, so that no later row keeps edges to these */
+	for (i = 0; i < m->ndirty; i++) {
+		a = m->dirty[i];
+		m->dead[a] = m->best[a] == CL_NONE || m->bestv[a] < m->w->t;
+	}
 	for (i = 0; i < m->ndirty; i++) {
 		a = m->dirty[i];
 		b = m->best[a];
@@ -220,17 +344,15 @@ merge_pairs(struct merge *m)
 			continue;
 		if (m->par[a] != a || m->par[b] != b)
 			continue;	/* pair already joined from b's side */
-		if (a > b) {
-			b = a;
-			a = m->best[b];
-		}
-		if (join(m, a, b) < 0)
+		m->joined[2 * nj] = join(m, a, b);
+		if (m->joined[2 * nj] == CL_NONE)
 			return -1;
-		m->joined[nj++] = a;
+		m->joined[2 * nj + 1] = m->joined[2 * nj] == a ? b : a;
+		nj++;
 	}
 	/* after all joins, so that marks see final parents */
 	for (i = 0; i < nj; i++)
-		mark_rows(m, m->joined[i]);
+		mark_after(m, m->joined[2 * i], m->joined[2 * i + 1]);
 	return (int)(nj > 0);
 }
 
@@ -260,7 +382,7 @@ build_rows(struct merge *m)
 		for (q = 0, d = 0; q < r->len; q++)
 			if (d == 0 || r->e[d - 1].to != r->e[q].to)
 				r->e[d++] = r->e[q];
-		r->len = d;
+		r->len = r->sorted = d;
 	}
 	return 0;
 }
@@ -285,8 +407,8 @@ premerge(struct merge *m)
 			continue;
 		if (first[l] == CL_NONE)
 			first[l] = k;
-		else
-			rc = join(m, first[l], k);
+		else if ((first[l] = join(m, first[l], k)) == CL_NONE)
+			rc = -1;
 	}
 	free(first);
 	return rc;
@@ -300,6 +422,9 @@ release(struct merge *m)
 	for (k = 0; m->row && k < m->w->nnodes; k++)
 		free(m->row[k].e);
 	free(m->row);
+	for (k = 0; m->scr && k < m->w->nthreads; k++)
+		free(m->scr[k].v);
+	free(m->scr);
 	free(m->size);
 	free(m->label);
 	free(m->best);
@@ -307,6 +432,7 @@ release(struct merge *m)
 	free(m->dirty);
 	free(m->joined);
 	free(m->mark);
+	free(m->dead);
 	free(m->next);
 }
 
@@ -318,6 +444,7 @@ setup(struct merge *m, struct cl_work *w)
 	memset(m, 0, sizeof *m);
 	m->w = w;
 	m->row = calloc(n, sizeof *m->row);
+	m->scr = calloc(w->nthreads, sizeof *m->scr);
 	m->par = w->root;
 	m->size = malloc(n * sizeof *m->size);
 	m->label = malloc(n * sizeof *m->label);
@@ -326,9 +453,10 @@ setup(struct merge *m, struct cl_work *w)
 	m->dirty = malloc(n * sizeof *m->dirty);
 	m->joined = malloc(n * sizeof *m->joined);
 	m->mark = calloc(n, 1);
+	m->dead = calloc(n, 1);
 	m->next = malloc(n * sizeof *m->next);
-	if (!m->row || !m->size || !m->label || !m->best || !m->bestv ||
-	    !m->dirty || !m->joined || !m->mark || !m->next)
+	if (!m->row || !m->scr || !m->size || !m->label || !m->best || !m->bestv ||
+	    !m->dirty || !m->joined || !m->mark || !m->dead || !m->next)
 		return -1;
 	for (k = 0; k < w->nnodes; k++) {
 		m->par[k] = (uint32_t)k;
@@ -353,6 +481,8 @@ average_link(struct cl_work *w)
 			m.dirty[m.ndirty++] = (uint32_t)k;
 	for (;;) {
 		par_for(w->nthreads, m.ndirty, 256, refresh_range, &m);
+		if (m.oom)
+			goto out;
 		more = merge_pairs(&m);
 		if (more < 0)
 			goto out;

@@ -6,8 +6,9 @@
  * Reconciling.  A topic whose keywords fell into two batches comes back as
  * two groups, so finish() merges, in this order: a group named like an
  * existing cluster (same normalised name) joins it; groups with the same
- * normalised name merge; then names that are near-duplicates by the local
- * similarity measure (cluster_local.c, at CL_NAME_THRESHOLD) merge, into an
+ * normalised name merge; then groups whose name and keywords are
+ * near-duplicates by the local similarity measure (cluster_local.c, at
+ * CL_NAME_THRESHOLD) merge, into an
  * existing cluster when one is among them, but two groups of one batch are
  * never merged (the model split them on purpose).  We chose this free,
  * deterministic pass over a second model call that would reconcile the
@@ -21,6 +22,7 @@
 #include <string.h>
 
 #include "ai.h"
+#include "buf.h"
 #include "cluster_local.h"
 #include "cluster_priv.h"
 #include "config.h"
@@ -258,31 +260,55 @@ merge_by_name(struct cl_state *st, struct cl_group *f, int *oom)
 	return nf;
 }
 
-/* Near-duplicate names by the local measure; see the note at the top. */
+/*
+ * What a group is about, for comparing groups: its name and its keywords.
+ * Names alone mislead when they differ only in words the measure ignores
+ * ("Why guide", "Does guide").  Returns a malloc'd string.
+ */
+static char *
+group_text(const struct cl_state *st, const struct cl_group *f, size_t i)
+{
+	struct buf b = BUF_INIT(0);
+
+	buf_puts(&b, i < st->nex ? st->ex[i].name : f[i].name);
+	if (i < st->nex) {
+		for (size_t k = 0; k < st->nitem; k++)
+			if (st->item[k].fixed == (long)i)
+				buf_printf(&b, " %s", st->item[k].keyword);
+	} else {
+		for (size_t k = 0; k < f[i].n; k++)
+			buf_printf(&b, " %s", st->item[f[i].member[k]].keyword);
+	}
+	return buf_detach(&b);
+}
+
+/* Near-duplicate groups by the local measure; see the note at the top. */
 static int
 merge_similar(const struct cl_state *st, struct cl_group *f, size_t nf,
 	      struct ig_err *err)
 {
-	const char **names = calloc(nf + 1, sizeof *names);
+	char **names = calloc(nf + 1, sizeof *names);
 	long *fixed = calloc(nf + 1, sizeof *fixed), *lead = NULL;
 	struct cl_local_opts o = { CL_NAME_THRESHOLD, 1, 2 };
-	struct cl_local *r = NULL;
+	struct cl_result *r = NULL;
 	int rc = -1;
 
 	if (!names || !fixed)
 		goto oom;
 	for (size_t i = 0; i < nf; i++) {
-		names[i] = i < st->nex ? st->ex[i].name : f[i].name;
+		if (!(names[i] = group_text(st, f, i)))
+			goto oom;
 		fixed[i] = i < st->nex ? (long)i : -1;
 	}
-	if (cl_local_run(names, NULL, fixed, st->nex, nf, &o, &r, err) < 0)
+	if (cl_local_run((const char *const *)names, NULL, fixed, st->nex, nf, &o,
+			 &r, err) < 0)
 		goto out;
-	if (!(lead = malloc((cl_local_nclusters(r) + 1) * sizeof *lead)))
+	if (!(lead = malloc((cl_result_nclusters(r) + 1) * sizeof *lead)))
 		goto oom;
-	for (size_t c = 0; c < cl_local_nclusters(r); c++)
+	for (size_t c = 0; c < cl_result_nclusters(r); c++)
 		lead[c] = c < st->nex ? (long)c : -1;
 	for (size_t i = st->nex; i < nf; i++) {
-		long c = cl_local_cluster_of(r, i), l;
+		long c = cl_result_cluster_of(r, i), l;
 
 		if (c < 0)
 			continue;
@@ -298,7 +324,9 @@ merge_similar(const struct cl_state *st, struct cl_group *f, size_t nf,
 oom:
 	ig_err_set(err, IG_ESOFTWARE, "out of memory");
 out:
-	cl_local_free(r);
+	cl_result_free(r);
+	for (size_t i = 0; names && i < nf; i++)
+		free(names[i]);
 	free(names), free(fixed), free(lead);
 	return rc;
 }

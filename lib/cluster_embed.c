@@ -235,7 +235,7 @@ cl_embed_groups(struct run *run, struct cl_state *st, struct cl_group **out,
 	long *fixed = calloc(st->nitem + 1, sizeof *fixed);
 	long *of = calloc(st->nitem + 1, sizeof *of);
 	struct cl_vec_opts o = { config_num(run_config(run), "cluster.threshold"), 0 };
-	struct cl_vec *r = NULL;
+	struct cl_result *r = NULL;
 	int rc = -1;
 
 	if (!map || !kw || !v || !vol || !fixed || !of) {
@@ -254,18 +254,18 @@ cl_embed_groups(struct run *run, struct cl_state *st, struct cl_group **out,
 	}
 	if (cl_vec_run(kw, v, st->dim, vol, fixed, st->nex, m, &o, &r, err) < 0)
 		goto out;
-	nc = cl_vec_nclusters(r);
+	nc = cl_result_nclusters(r);
 	if (!(rep = calloc(nc + 1, sizeof *rep))) {
 		ig_err_set(err, IG_ESOFTWARE, "out of memory");
 		goto out;
 	}
 	for (size_t j = 0; j < m; j++)
-		of[map[j]] = cl_vec_cluster_of(r, j);
+		of[map[j]] = cl_result_cluster_of(r, j);
 	for (size_t c = st->nex; c < nc; c++)
-		rep[c] = map[cl_vec_representative(r, c)];
+		rep[c] = map[cl_result_representative(r, c)];
 	rc = cl_groups_from(st, of, rep, nc, out, n_out, err);
 out:
-	cl_vec_free(r);
+	cl_result_free(r);
 	free(map), free(kw), free(v), free(vol), free(fixed), free(of), free(rep);
 	return rc;
 }

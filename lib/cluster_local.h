@@ -11,7 +11,7 @@
  * for the design note and bench/quality/RESULTS.md for the measurements.
  *
  * Ownership: cl_local_run() copies nothing it keeps from its inputs; the
- * result belongs to the caller and is released with cl_local_free().
+ * result belongs to the caller and is released with cl_result_free().
  */
 #ifndef IG_CLUSTER_LOCAL_H
 #define IG_CLUSTER_LOCAL_H
@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "cl_result.h"
 
 struct cl_local_opts {
 	double threshold;	/* average similarity in (0,1]; 0 = default */
@@ -28,8 +29,6 @@ struct cl_local_opts {
 	size_t min_size;	/* new clusters smaller than this are dissolved to
 				   unclustered; 0 = default (2) */
 };
-
-struct cl_local;		/* opaque result */
 
 /*
  * Clusters n keywords (UTF-8, already trimmed; normalised internally).
@@ -43,32 +42,16 @@ struct cl_local;		/* opaque result */
  * value or threshold, IG_ESOFTWARE for out of memory).
  * The partition depends only on the multiset of (keyword, fixed) pairs, not
  * on input order or thread count; see cluster_local.c for tie rules.
+ * A cluster's representative is the member with the highest known volume;
+ * without volumes, the most central member (highest summed similarity to
+ * the rest of its cluster), then the shortest.
  */
 int cl_local_run(const char *const *keywords, const double *volumes,
     const long *fixed, size_t nfixed_clusters, size_t n,
-    const struct cl_local_opts *opts, struct cl_local **out,
+    const struct cl_local_opts *opts, struct cl_result **out,
     struct ig_err *err);
-
-/* Number of clusters, existing plus new. */
-size_t cl_local_nclusters(const struct cl_local *r);
-
-/* Cluster of keyword i, or -1 for unclustered. */
-long cl_local_cluster_of(const struct cl_local *r, size_t i);
-
-/*
- * Index of the keyword that names cluster c: the member with the highest
- * known volume; without volumes, the most central member (highest summed
- * similarity to the rest of its cluster), then the shortest.  Returns
- * (size_t)-1 for an existing cluster that has no member.
- */
-size_t cl_local_representative(const struct cl_local *r, size_t c);
-
-/* Keywords in cluster c. */
-size_t cl_local_size(const struct cl_local *r, size_t c);
 
 /* The threshold used when opts->threshold is 0. */
 double cl_local_default_threshold(void);
-
-void cl_local_free(struct cl_local *r);
 
 #endif

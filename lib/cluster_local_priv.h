@@ -31,7 +31,11 @@ struct cl_tune {
 	unsigned pairs;		/* rarest words combined pairwise into keys */
 	double floor;		/* edges below floor * threshold are dropped */
 	int linkage;		/* enum cl_linkage */
+	double *times;		/* NULL, or CL_NPHASE seconds filled per phase */
 };
+
+/* Phases timed into cl_tune.times: tokenise, nodes, vectors, graph, merge, result. */
+#define CL_NPHASE 6
 
 /* Working state of one run; nodes are distinct normalised keywords. */
 struct cl_work {
@@ -49,7 +53,7 @@ struct cl_work {
 	char **bag;
 	uint64_t *bag_hash;
 
-	/* nodes, numbered in (bag hash, bag, label) order */
+	/* nodes, numbered in (bag, label) order */
 	size_t nnodes;
 	size_t *order;		/* keyword indices, grouped by node */
 	size_t *nstart;		/* node k's keywords: order[nstart[k]..nstart[k+1]) */
@@ -79,7 +83,7 @@ void cl_tune_default(struct cl_tune *tune);
 int cl_local_run_tuned(const char *const *keywords, const double *volumes,
     const long *fixed, size_t nfixed_clusters, size_t n,
     const struct cl_local_opts *opts, const struct cl_tune *tune,
-    struct cl_local **out, struct ig_err *err);
+    struct cl_result **out, struct ig_err *err);
 
 /* Only the tokenising pass of a run, for the bench's baseline; 0 or -1. */
 int cl_local_tokenize_only(const char *const *keywords, size_t n,

@@ -18,17 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl_result_priv.h"
 #include "cluster_vec.h"
 
 #define CV_DEFAULT_THRESHOLD 0.5
 #define CV_PASSES 5
 #define CV_MERGE_MAX 4000
-
-struct cl_vec {
-	size_t n, nclusters;
-	long *cluster;		/* per keyword, -1 = unclustered */
-	size_t *rep, *size;	/* per cluster */
-};
 
 /* Working state of one run. */
 struct cv_work {
@@ -363,7 +358,7 @@ cmp_new(const void *pa, const void *pb)
 
 /* Dissolves small new clusters, numbers the rest, fills the result. */
 static int
-finish(struct cv_work *w, size_t min_size, struct cl_vec *r)
+finish(struct cv_work *w, size_t min_size, struct cl_result *r)
 {
 	struct cv_new *nw = calloc(w->k + 1, sizeof *nw);
 	long *map = malloc((w->k + 1) * sizeof *map);
@@ -461,11 +456,11 @@ work_release(struct cv_work *w)
 int
 cl_vec_run(const char *const *keywords, const float *const *vecs, size_t dim,
 	   const double *volumes, const long *fixed, size_t nfixed_clusters,
-	   size_t n, const struct cl_vec_opts *opts, struct cl_vec **out,
+	   size_t n, const struct cl_vec_opts *opts, struct cl_result **out,
 	   struct ig_err *err)
 {
 	struct cv_work w = { keywords, volumes, n, dim, nfixed_clusters, 0 };
-	struct cl_vec *r;
+	struct cl_result *r;
 	size_t min_size = opts && opts->min_size ? opts->min_size : 2;
 	int rc = -1, pass = 0;
 
@@ -492,42 +487,7 @@ cl_vec_run(const char *const *keywords, const float *const *vecs, size_t dim,
 oom:
 	ig_err_set(err, IG_ESOFTWARE, "out of memory");
 out:
-	cl_vec_free(r);
+	cl_result_free(r);
 	work_release(&w);
 	return rc;
-}
-
-size_t
-cl_vec_nclusters(const struct cl_vec *r)
-{
-	return r->nclusters;
-}
-
-long
-cl_vec_cluster_of(const struct cl_vec *r, size_t i)
-{
-	return i < r->n ? r->cluster[i] : -1;
-}
-
-size_t
-cl_vec_representative(const struct cl_vec *r, size_t c)
-{
-	return c < r->nclusters ? r->rep[c] : (size_t)-1;
-}
-
-size_t
-cl_vec_size(const struct cl_vec *r, size_t c)
-{
-	return c < r->nclusters ? r->size[c] : 0;
-}
-
-void
-cl_vec_free(struct cl_vec *r)
-{
-	if (!r)
-		return;
-	free(r->cluster);
-	free(r->rep);
-	free(r->size);
-	free(r);
 }

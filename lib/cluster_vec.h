@@ -13,7 +13,7 @@
  * (fixed) clusters never merge with each other and keep their members.
  *
  * Ownership: cl_vec_run() keeps nothing of its inputs; the result belongs
- * to the caller and is released with cl_vec_free().
+ * to the caller and is released with cl_result_free().
  */
 #ifndef IG_CLUSTER_VEC_H
 #define IG_CLUSTER_VEC_H
@@ -23,13 +23,14 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "cl_result.h"
 
 struct cl_vec_opts {
 	double threshold;	/* average cosine in (0,1]; 0 = default */
 	size_t min_size;	/* new clusters smaller are dissolved; 0 = 2 */
 };
 
-struct cl_vec;			/* opaque result */
+struct cl_result;			/* opaque result */
 
 /*
  * Clusters n keywords given their vectors (vecs[i] has dim floats, any
@@ -44,19 +45,7 @@ struct cl_vec;			/* opaque result */
 int cl_vec_run(const char *const *keywords, const float *const *vecs,
 	       size_t dim, const double *volumes, const long *fixed,
 	       size_t nfixed_clusters, size_t n, const struct cl_vec_opts *opts,
-	       struct cl_vec **out, struct ig_err *err);
+	       struct cl_result **out, struct ig_err *err);
 
-size_t cl_vec_nclusters(const struct cl_vec *r);
-/* Cluster of keyword i, or -1 for unclustered. */
-long cl_vec_cluster_of(const struct cl_vec *r, size_t i);
-/*
- * The member naming cluster c: highest known volume, then the most
- * central (highest average cosine to its cluster), then the shortest,
- * then byte order.  (size_t)-1 for an existing cluster without members.
- */
-size_t cl_vec_representative(const struct cl_vec *r, size_t c);
-size_t cl_vec_size(const struct cl_vec *r, size_t c);
 double cl_vec_default_threshold(void);
-void cl_vec_free(struct cl_vec *r);
-
 #endif

@@ -410,6 +410,16 @@ on_retry(void *ctx, int attempt, double wait, const char *why)
 		job_note(w->job, "retry %d after %s", attempt, why);
 }
 
+/* --debug: each request's steps, already redacted by http.c. */
+static void
+on_debug(void *ctx, const char *line)
+{
+	struct worker *w = ctx;
+
+	progress_clear(w->run->progress);
+	ig_debugf("%s: %s", w->job ? w->job->ref : "request", line);
+}
+
 struct http_client *
 worker_client(struct worker *w, struct provider *p)
 {
@@ -419,7 +429,8 @@ worker_client(struct worker *w, struct provider *p)
 	if (w->nclients == ARRAY_SIZE(w->clients))
 		return NULL;
 	w->clients[w->nclients].p = p;
-	w->clients[w->nclients].c = provider_client(p, &engine_cancel, on_retry, w);
+	w->clients[w->nclients].c = provider_client(p, &engine_cancel, on_retry,
+						    msg_level() >= MSG_DEBUG ? on_debug : NULL, w);
 	return w->clients[w->nclients++].c;
 }
 
@@ -567,6 +578,8 @@ write_job(struct run *run, struct job *job)
 				run->write_failed = 1;
 				run->write_err = err;
 				engine_cancel = 1;
+			} else {
+				run->written++;
 			}
 		if (job->state == JOB_DONE && job->batched) {
 			run->submitted++;

@@ -71,6 +71,8 @@ enum {
 	RUN_FORCE = 1 << 5		/* igny8-cluster --force */
 };
 
+enum { INIT_RUN = 0, INIT_DONE = 1, INIT_TAKEN = 2 };
+
 struct fn_ops {
 	const char *name;	/* function: config functions.<name>.*, prompts, ai_log */
 	const char *input_type;	/* record type taken by id ("cluster", "task") */
@@ -78,9 +80,11 @@ struct fn_ops {
 	/* SQL selecting the ids for --all (one column). */
 	const char *select_all;
 	/*
-	 * INIT, main thread: check a record and prepare the job.  Return 0 to
-	 * run the job, 1 when nothing is left to do (records to re-emit may
-	 * have been added with job_emit), -1 for a bad record (err set).
+	 * INIT, main thread: check a record and prepare the job.  Return
+	 * INIT_RUN to run the job, INIT_DONE when nothing is left to do
+	 * (records to re-emit may have been added with job_emit), INIT_TAKEN
+	 * when the function keeps the record for later jobs of its own (the
+	 * record is not counted as one), -1 for a bad record (err set).
 	 */
 	int (*init)(struct run *run, struct job *job, const cJSON *rec,
 		    struct ig_err *err);

@@ -58,6 +58,7 @@ struct run {
 	double reserved, max_cost, est_cost;
 	int budget_hit;
 	int first_fail;			/* exit class of the first failure */
+	long written;			/* records written to stdout */
 	int write_failed;
 	struct ig_err write_err;
 };

@@ -222,7 +222,7 @@ cluster_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *
 		return -1;
 	job_set_ref(job, "keyword:%ld", id);
 	if ((dup = seen_add(st, id)) <= 0)	/* 0: a duplicate of an earlier line */
-		return dup < 0 ? ig_err_set(err, IG_ESOFTWARE, "out of memory") : 1;
+		return dup < 0 ? ig_err_set(err, IG_ESOFTWARE, "out of memory") : INIT_TAKEN;
 	if (!(it = item_push(&st->in, &st->nin, &st->capin)))
 		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	if (item_load(run_ws(run), id, it, &cid, err) < 0) {
@@ -231,7 +231,7 @@ cluster_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *
 	}
 	/* `fixed` of an input keyword: its cluster id at input time, 0 = none. */
 	it->fixed = cid;
-	return 1;
+	return INIT_TAKEN;
 }
 
 /* ---- after the input: the method and its jobs ---- */
@@ -472,7 +472,7 @@ local_groups(struct run *run, struct cl_state *st, struct cl_group **out,
 	long *fixed = calloc(st->nitem + 1, sizeof *fixed), *of = NULL;
 	size_t *rep = NULL, nc = 0;
 	struct cl_local_opts o = { 0 };
-	struct cl_local *r = NULL;
+	struct cl_result *r = NULL;
 	int rc = -1;
 
 	o.threshold = config_num(run_config(run), "cluster.threshold");
@@ -487,7 +487,7 @@ local_groups(struct run *run, struct cl_state *st, struct cl_group **out,
 	}
 	if (cl_local_run(kw, vol, fixed, st->nex, st->nitem, &o, &r, err) < 0)
 		goto out;
-	nc = cl_local_nclusters(r);
+	nc = cl_result_nclusters(r);
 	of = calloc(st->nitem + 1, sizeof *of);
 	rep = calloc(nc + 1, sizeof *rep);
 	if (!of || !rep) {
@@ -495,12 +495,12 @@ local_groups(struct run *run, struct cl_state *st, struct cl_group **out,
 		goto out;
 	}
 	for (size_t i = 0; i < st->nitem; i++)
-		of[i] = cl_local_cluster_of(r, i);
+		of[i] = cl_result_cluster_of(r, i);
 	for (size_t c = 0; c < nc; c++)
-		rep[c] = cl_local_representative(r, c);
+		rep[c] = cl_result_representative(r, c);
 	rc = cl_groups_from(st, of, rep, nc, out, n_out, err);
 out:
-	cl_local_free(r);
+	cl_result_free(r);
 	free(kw), free(vol), free(fixed), free(of), free(rep);
 	return rc;
 }

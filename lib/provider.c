@@ -155,12 +155,14 @@ provider_ratelimit(struct provider *p)
 
 struct http_client *
 provider_client(struct provider *p, volatile sig_atomic_t *cancel,
-		void (*on_retry)(void *, int, double, const char *), void *ctx)
+		void (*on_retry)(void *, int, double, const char *),
+		void (*on_debug)(void *, const char *), void *ctx)
 {
 	struct http_opts o = p->opts;
 
 	o.cancel = cancel;
 	o.on_retry = on_retry;
+	o.on_debug = on_debug;
 	o.ctx = ctx;
 	return http_client_new(&o);
 }

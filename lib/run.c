@@ -209,8 +209,12 @@ take_record(cJSON *rec, const char *where, void *ctx, struct ig_err *err)
 		}
 		return -1;
 	}
-	/* rc 1: already done; its records are re-emitted, nothing is sent. */
-	job->state = rc == 1 ? JOB_SKIPPED : JOB_PENDING;
+	if (rc == INIT_TAKEN) {
+		job_free(job);
+		return 0;
+	}
+	/* Already done: its records are re-emitted, nothing is sent. */
+	job->state = rc == INIT_DONE ? JOB_SKIPPED : JOB_PENDING;
 	progress_add_total(run->progress, 1);
 	engine_enqueue(run, job);
 	return 0;
@@ -304,6 +308,8 @@ run_emit(struct run *run, cJSON *rec, struct ig_err *err)
 		run->write_failed = 1;
 		run->write_err = *err;
 		rc = -1;
+	} else {
+		run->written++;
 	}
 	cJSON_Delete(rec);
 	return rc;
@@ -342,9 +348,10 @@ summary(struct run *run, double secs)
 	progress_summary(run->progress, NULL);
 	if (run->submitted)
 		snprintf(sub, sizeof sub, ", %ld in batches", run->submitted);
-	ig_notef("%ld done, %ld failed, %ld skipped%s, %ld tokens in, %ld out, %s, %.1f s",
-		 run->t.done, run->t.failed, run->t.skipped, sub, run->t.tokens_in,
-		 run->t.tokens_out, cost, secs);
+	ig_notef("%ld done, %ld failed, %ld skipped%s, %ld records written, "
+		 "%ld tokens in, %ld out, %s, %.1f s",
+		 run->t.done, run->t.failed, run->t.skipped, sub, run->written,
+		 run->t.tokens_in, run->t.tokens_out, cost, secs);
 }
 
 static void

@@ -146,24 +146,33 @@ apply(struct ws *ws, const char *const *sql, struct ig_err *err)
 int
 ws_migrate(struct ws *ws, struct ig_err *err)
 {
-	int have = ws_schema_version(ws);
 	char pragma[64];
+	int have;
 
-	if (have > ws_schema_latest())
-		return ig_err_set(err, IG_ECONFIG,
-				  "%s: schema version %d is newer than this igny8 (%d)",
-				  ws_path(ws), have, ws_schema_latest());
-	for (int v = have; v < ws_schema_latest(); v++) {
+	for (;;) {
+		/* Read the version under the write lock: the stages of a pipeline
+		 * open a new workspace at the same moment, and only one may
+		 * migrate it. */
+		if (ws_schema_version(ws) >= ws_schema_latest())
+			break;
 		if (ws_begin(ws, err) < 0)
 			return -1;
-		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d;", v + 1);
-		if (apply(ws, migrations[v], err) < 0 ||
-		    ws_exec(ws, pragma, err) < 0) {
+		have = ws_schema_version(ws);
+		if (have >= ws_schema_latest()) {
 			ws_rollback(ws);
-			return ig_err_prefix(err, "migrating to schema %d", v + 1);
+			break;
+		}
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d;", have + 1);
+		if (apply(ws, migrations[have], err) < 0 || ws_exec(ws, pragma, err) < 0) {
+			ws_rollback(ws);
+			return ig_err_prefix(err, "migrating to schema %d", have + 1);
 		}
 		if (ws_commit(ws, err) < 0)
 			return -1;
 	}
+	if (ws_schema_version(ws) > ws_schema_latest())
+		return ig_err_set(err, IG_ECONFIG,
+				  "%s: schema version %d is newer than this igny8 (%d)",
+				  ws_path(ws), ws_schema_version(ws), ws_schema_latest());
 	return 0;
 }

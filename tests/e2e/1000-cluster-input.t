@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib.sh"
 new_workspace
 
-plan 24
+plan 21
 
 ok "--help exits 0" igny8-cluster --help
 like "--help shows the usage" '^usage: igny8-cluster' "$T/.ok.out"
@@ -45,19 +45,3 @@ expect_status "--rebuild needs --force when ideas exist" 64 sh -c '
 like "... and says so" "^igny8-cluster: --rebuild would delete 1 ideas of 1 clusters: add --force" err
 ok "--rebuild --force goes ahead" igny8-cluster --method local --rebuild --force --all
 
-# The man page: lint clean, every long option documented, exit table as err.h.
-MAN=$TOP/man/igny8-cluster.1
-if command -v mandoc >/dev/null 2>&1; then
-	ok "mandoc -Tlint clean" mandoc -Tlint -Wwarning "$MAN"
-else
-	skip "mandoc -Tlint clean" "no mandoc"
-fi
-missing=
-for o in $(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)",.*/\1/p' \
-	"$TOP/cmd/igny8-cluster.c" "$TOP/lib/opt.h"); do
-	grep -q "Fl Fl $o\\b" "$MAN" || missing="$missing $o"
-done
-is "every long option is in the man page" "" "$missing"
-is "EXIT STATUS lists err.h" \
-	"$(sed -n 's/^[[:space:]]*IG_E*[A-Z]* = \([0-9]*\),.*/\1/p; s/^[[:space:]]*IG_EINTR = \([0-9]*\).*/\1/p' "$TOP/lib/err.h" | tr '\n' ' ')" \
-	"$(sed -n '/^\.Sh EXIT STATUS/,/^\.Sh/s/^\.It \([0-9][0-9]*\)$/\1/p' "$MAN" | tr '\n' ' ')"

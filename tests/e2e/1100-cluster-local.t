@@ -3,7 +3,11 @@
 # joins, --emit keywords, --threshold, --all and --ids.
 . "$(dirname "$0")/../lib.sh"
 new_workspace
-EX=$TOP/examples/keywords.jsonl
+# The sample plus two keywords that fit no topic of it.
+EX=$T/keywords.jsonl
+cat "$TOP/examples/keywords.jsonl" >"$EX"
+printf '%s\n' '{"keyword":"medieval tapestry restoration"}' \
+	'{"keyword":"zeppelin mooring mast history"}' >>"$EX"
 
 names() { # FILE: the cluster names, one a line
 	"$PY" -c 'import json, sys

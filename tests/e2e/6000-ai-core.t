@@ -54,9 +54,25 @@ cat >r400.json <<'J'
             "param": "max_tokens", "code": "unsupported_parameter"}}}}]}
 J
 rules r400.json
-expect_status "400 fails at once" 65 igny8-ideas one.jsonl
+expect_status "a 400 naming a parameter fails at once, as a setting to change" 78 igny8-ideas one.jsonl
 is "one request" 1 "$(chats)"
 like "with the server's message" "Unsupported parameter: 'max_tokens'" "$T/err"
+like "and the setting that changes it" "set providers.openai.token_param: max_completion_tokens" "$T/err"
+cat >r404.json <<'J'
+{"rules": [{"path": "/v1/chat/completions", "reply": {"status": 404, "body":
+ {"error": {"message": "The model 'gpt-retired' does not exist", "type": "invalid_request_error",
+            "param": "model", "code": "model_not_found"}}}}]}
+J
+rules r404.json
+expect_status "a 404 for a retired model" 78 igny8-ideas one.jsonl
+like "names the model setting" "does not exist .*set functions.ideas.model or --model" "$T/err"
+cat >r400b.json <<'J'
+{"rules": [{"path": "/v1/chat/completions", "reply": {"status": 400, "body":
+ {"error": {"message": "Bad input", "type": "invalid_request_error", "param": null, "code": null}}}}]}
+J
+rules r400b.json
+expect_status "another 400 is a data error, not retried" 65 igny8-ideas one.jsonl
+is "one request" 1 "$(chats)"
 
 fake_reset
 OPENAI_API_KEY=sk-bad-$OPENAI_API_KEY expect_status "401 fails at once with 77" 77 igny8-ideas one.jsonl

@@ -41,7 +41,7 @@ make(const size_t *perm, const char **kw, const float **v, double *vol)
 	}
 }
 
-static struct cl_vec *
+static struct cl_result *
 run(const size_t *perm, const long *fixed, size_t nfixed, double t)
 {
 	const char *kw[N];
@@ -49,7 +49,7 @@ run(const size_t *perm, const long *fixed, size_t nfixed, double t)
 	double vol[N];
 	struct cl_vec_opts o = { t, 0 };
 	struct ig_err err = { 0, "" };
-	struct cl_vec *r = NULL;
+	struct cl_result *r = NULL;
 
 	make(perm, kw, v, vol);
 	if (cl_vec_run(kw, v, DIM, vol, fixed, nfixed, N, &o, &r, &err) < 0)
@@ -58,10 +58,10 @@ run(const size_t *perm, const long *fixed, size_t nfixed, double t)
 }
 
 static int
-together(const struct cl_vec *r, size_t i, size_t j)
+together(const struct cl_result *r, size_t i, size_t j)
 {
-	return cl_vec_cluster_of(r, i) >= 0 &&
-	       cl_vec_cluster_of(r, i) == cl_vec_cluster_of(r, j);
+	return cl_result_cluster_of(r, i) >= 0 &&
+	       cl_result_cluster_of(r, i) == cl_result_cluster_of(r, j);
 }
 
 int
@@ -70,39 +70,39 @@ main(void)
 	static const size_t id[N] = { 0, 1, 2, 3, 4, 5, 6, 7, 8 };
 	static const size_t rev[N] = { 8, 7, 6, 5, 4, 3, 2, 1, 0 };
 	long fixed[N] = { 0, -1, -1, -1, -1, -1, -1, -1, -1 };
-	struct cl_vec *r = run(id, NULL, 0, 0), *r2;
+	struct cl_result *r = run(id, NULL, 0, 0), *r2;
 	struct ig_err err = { 0, "" };
 	const float *zero[1] = { (float[DIM]){ 0 } };
 	const char *one[1] = { "x" };
 
 	ok(r != NULL, "clusters the sample");
-	is_int((long)cl_vec_nclusters(r), 3, "three topics");
+	is_int((long)cl_result_nclusters(r), 3, "three topics");
 	ok(together(r, 0, 1) && together(r, 1, 2), "running shoes together");
 	ok(together(r, 5, 6) && together(r, 6, 7), "sourdough together");
 	ok(!together(r, 0, 3) && !together(r, 3, 5), "topics apart");
-	is_int(cl_vec_cluster_of(r, 8), -1, "the loner stays unclustered");
-	ok(cl_vec_cluster_of(r, 0) == 0 && cl_vec_cluster_of(r, 5) == 1 &&
-	   cl_vec_cluster_of(r, 3) == 2, "largest first, ties by name");
-	is_str(kws[cl_vec_representative(r, cl_vec_cluster_of(r, 0))].kw,
+	is_int(cl_result_cluster_of(r, 8), -1, "the loner stays unclustered");
+	ok(cl_result_cluster_of(r, 0) == 0 && cl_result_cluster_of(r, 5) == 1 &&
+	   cl_result_cluster_of(r, 3) == 2, "largest first, ties by name");
+	is_str(kws[cl_result_representative(r, cl_result_cluster_of(r, 0))].kw,
 	       "running shoes", "named by highest volume");
-	is_int((long)cl_vec_size(r, (size_t)cl_vec_cluster_of(r, 3)), 2, "size");
+	is_int((long)cl_result_size(r, (size_t)cl_result_cluster_of(r, 3)), 2, "size");
 
 	r2 = run(rev, NULL, 0, 0);
 	for (size_t j = 0; j < N; j++)
-		ok(cl_vec_cluster_of(r2, j) == cl_vec_cluster_of(r, rev[j]),
+		ok(cl_result_cluster_of(r2, j) == cl_result_cluster_of(r, rev[j]),
 		   "input order does not matter (%zu)", j);
-	cl_vec_free(r2);
-	cl_vec_free(r);
+	cl_result_free(r2);
+	cl_result_free(r);
 
 	r = run(id, fixed, 1, 0);
-	is_int(cl_vec_cluster_of(r, 1), 0, "new keyword joins the existing cluster");
-	is_int(cl_vec_cluster_of(r, 0), 0, "fixed keyword stays");
-	is_int((long)cl_vec_nclusters(r), 3, "existing plus two new");
-	cl_vec_free(r);
+	is_int(cl_result_cluster_of(r, 1), 0, "new keyword joins the existing cluster");
+	is_int(cl_result_cluster_of(r, 0), 0, "fixed keyword stays");
+	is_int((long)cl_result_nclusters(r), 3, "existing plus two new");
+	cl_result_free(r);
 
 	r = run(id, NULL, 0, 0.99);
-	is_int((long)cl_vec_nclusters(r), 0, "a strict threshold clusters nothing");
-	cl_vec_free(r);
+	is_int((long)cl_result_nclusters(r), 0, "a strict threshold clusters nothing");
+	cl_result_free(r);
 
 	ok(cl_vec_run(one, zero, DIM, NULL, NULL, 0, 1, NULL, &r, &err) < 0 &&
 	   err.code == IG_EDATA, "zero vector is refused: %s", err.msg);
