@@ -1,11 +1,7 @@
 /* igny8-ideas: cluster records in, content idea records out. */
 #include "compat.h"
 
-#include <stdio.h>
-
-#include "err.h"
 #include "fn.h"
-#include "msg.h"
 #include "opt.h"
 
 static const char usage[] =
@@ -14,9 +10,29 @@ static const char usage[] =
 	"  -a, --all              every cluster in the workspace\n"
 	"      --cluster ID       this cluster (repeatable)\n"
 	"      --count N          ideas per cluster (default ideas.count)\n"
-	"      --more             add ideas to clusters that have some\n";
+	"      --more             add ideas to clusters that have some\n"
+	"      --batch            queue the requests for the Batch API (half price);\n"
+	"                         'igny8 batch collect' saves the answers\n";
 
 enum { OPT_CLUSTER = OPT_FIRST_LOCAL, OPT_COUNT, OPT_MORE };
+
+static int
+option(struct run_opts *o, int c, const char *arg, struct ig_err *err)
+{
+	long n;
+
+	switch (c) {
+	case 'a': o->all = 1; return 0;
+	case OPT_MORE: o->flags |= RUN_MORE; return 0;
+	case OPT_BATCH: o->batch = 1; return 0;
+	case OPT_CLUSTER: return opt_add_id(o, arg, "cluster", err);
+	case OPT_COUNT:
+		if (opt_long(arg, "count", 1, 50, &n, err) < 0)
+			return -1;
+		return opt_setting(o, "--count", "ideas.count", arg, err);
+	default: return 1;
+	}
+}
 
 int
 main(int argc, char **argv)
@@ -27,41 +43,10 @@ main(int argc, char **argv)
 		{ "cluster", required_argument, NULL, OPT_CLUSTER },
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "more", no_argument, NULL, OPT_MORE },
+		{ "batch", no_argument, NULL, OPT_BATCH },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run_opts o;
-	struct ig_err err = { 0 };
-	char count[64];
-	long n;
-	int c, rc;
+	static const struct opt_cmd cmd = { usage, "a", longopts, option, &fn_ideas };
 
-	msg_init(argv[0]);
-	argv[0] = (char *)msg_prog();	/* getopt's messages name the program */
-	opt_init(&o, msg_prog());
-	while ((c = getopt_long(argc, argv, OPT_COMMON_SHORT "a", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'a': o.all = 1; continue;
-		case OPT_CLUSTER: rc = opt_add_id(&o, optarg, "cluster", &err); break;
-		case OPT_COUNT:
-			rc = opt_long(optarg, "count", 1, 50, &n, &err);
-			if (rc == 0) {
-				snprintf(count, sizeof count, "ideas.count=%ld", n);
-				rc = opt_set(&o, count, &err);
-			}
-			break;
-		case OPT_MORE: o.flags |= RUN_MORE; continue;
-		default:
-			rc = opt_common(&o, c, optarg, usage, &err);
-			if (rc == 2)
-				return IG_OK;
-			if (rc == 0)
-				return opt_usage_error(usage, NULL);
-		}
-		if (rc < 0)
-			return opt_usage_error(usage, &err);
-	}
-	opt_inputs(&o, argc, argv, optind);
-	rc = engine_main(&fn_ideas, &o);
-	opt_release(&o);
-	return rc;
+	return opt_main(argc, argv, &cmd);
 }

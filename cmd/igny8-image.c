@@ -13,7 +13,9 @@ static const char usage[] =
 	"      --task ID          this task's article (repeatable)\n"
 	"      --provider NAME    image API: openai or runware (image.provider)\n"
 	"      --max-images N     at most N in-article images per article\n"
-	"      --insert           place the in-article images in the article's HTML\n";
+	"      --insert           place the in-article images in the article's HTML\n"
+	"      --batch            queue the prompt extraction for the Batch API (half\n"
+	"                         price); 'igny8 batch collect' makes the images\n";
 
 enum { OPT_TASK = OPT_FIRST_LOCAL, OPT_PROVIDER, OPT_MAX_IMAGES, OPT_INSERT };
 
@@ -26,6 +28,7 @@ option(struct run_opts *o, int c, const char *arg, struct ig_err *err)
 	switch (c) {
 	case 'a': o->all = 1; return 0;
 	case OPT_INSERT: o->flags |= RUN_INSERT; return 0;
+	case OPT_BATCH: o->batch = 1; return 0;
 	case OPT_TASK: return opt_add_id(o, arg, "task", err);
 	case OPT_PROVIDER: return opt_setting(o, "--provider", "image.provider", arg, err);
 	case OPT_MAX_IMAGES:
@@ -48,6 +51,7 @@ main(int argc, char **argv)
 		{ "provider", required_argument, NULL, OPT_PROVIDER },
 		{ "max-images", required_argument, NULL, OPT_MAX_IMAGES },
 		{ "insert", no_argument, NULL, OPT_INSERT },
+		{ "batch", no_argument, NULL, OPT_BATCH },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct opt_cmd cmd = { usage, "a", longopts, option, &fn_image };

@@ -1,12 +1,7 @@
 /* igny8-write: idea or task records in, article (content) records out. */
 #include "compat.h"
 
-#include <stdio.h>
-#include <string.h>
-
-#include "err.h"
 #include "fn.h"
-#include "msg.h"
 #include "opt.h"
 
 static const char usage[] =
@@ -19,20 +14,35 @@ static const char usage[] =
 	"      --language LANG    language of the article (default en)\n"
 	"      --audience TEXT    who it is written for\n"
 	"      --format FMT       html or markdown\n"
-	"      --moderate         check the text with the moderation endpoint\n";
+	"      --moderate         check the text with the moderation endpoint\n"
+	"      --batch            queue the requests for the Batch API (half price);\n"
+	"                         'igny8 batch collect' saves the answers\n";
 
 enum {
 	OPT_QUEUED = OPT_FIRST_LOCAL, OPT_TASK, OPT_WORDS, OPT_TONE, OPT_LANGUAGE,
 	OPT_AUDIENCE, OPT_FORMAT, OPT_MODERATE
 };
 
-/* "--words 900" becomes the setting write.words=900. */
 static int
-setting(struct run_opts *o, char *buf, size_t n, const char *key, const char *val,
-	struct ig_err *err)
+option(struct run_opts *o, int c, const char *arg, struct ig_err *err)
 {
-	snprintf(buf, n, "write.%s=%s", key, val);
-	return opt_set(o, buf, err);
+	long n;
+
+	switch (c) {
+	case OPT_QUEUED: o->all = 1; return 0;
+	case OPT_MODERATE: o->flags |= RUN_MODERATE; return 0;
+	case OPT_BATCH: o->batch = 1; return 0;
+	case OPT_TASK: return opt_add_id(o, arg, "task", err);
+	case OPT_WORDS:
+		if (opt_long(arg, "words", 50, 50000, &n, err) < 0)
+			return -1;
+		return opt_setting(o, "--words", "write.words", arg, err);
+	case OPT_TONE: return opt_setting(o, "--tone", "write.tone", arg, err);
+	case OPT_LANGUAGE: return opt_setting(o, "--language", "write.language", arg, err);
+	case OPT_AUDIENCE: return opt_setting(o, "--audience", "write.audience", arg, err);
+	case OPT_FORMAT: return opt_setting(o, "--format", "write.format", arg, err);
+	default: return 1;
+	}
 }
 
 int
@@ -48,48 +58,10 @@ main(int argc, char **argv)
 		{ "audience", required_argument, NULL, OPT_AUDIENCE },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "moderate", no_argument, NULL, OPT_MODERATE },
+		{ "batch", no_argument, NULL, OPT_BATCH },
 		{ NULL, 0, NULL, 0 },
 	};
-	static char sets[5][512];
-	struct run_opts o;
-	struct ig_err err = { 0 };
-	int c, rc;
-	long n;
+	static const struct opt_cmd cmd = { usage, NULL, longopts, option, &fn_write };
 
-	msg_init(argv[0]);
-	argv[0] = (char *)msg_prog();	/* getopt's messages name the program */
-	opt_init(&o, msg_prog());
-	while ((c = getopt_long(argc, argv, OPT_COMMON_SHORT, longopts, NULL)) != -1) {
-		static const char *const keys[] = {
-			"words", "tone", "language", "audience", "format"
-		};
-		const char *key = c >= OPT_WORDS && c <= OPT_FORMAT ?
-			keys[c - OPT_WORDS] : NULL;
-
-		switch (c) {
-		case OPT_QUEUED: o.all = 1; continue;
-		case OPT_TASK: rc = opt_add_id(&o, optarg, "task", &err); break;
-		case OPT_MODERATE: o.flags |= RUN_MODERATE; continue;
-		case OPT_WORDS:
-			rc = opt_long(optarg, "words", 50, 50000, &n, &err);
-			if (rc == 0)
-				rc = setting(&o, sets[0], sizeof sets[0], key, optarg, &err);
-			break;
-		case OPT_TONE: case OPT_LANGUAGE: case OPT_AUDIENCE: case OPT_FORMAT:
-			rc = setting(&o, sets[c - OPT_WORDS], sizeof sets[0], key, optarg, &err);
-			break;
-		default:
-			rc = opt_common(&o, c, optarg, usage, &err);
-			if (rc == 2)
-				return IG_OK;
-			if (rc == 0)
-				return opt_usage_error(usage, NULL);
-		}
-		if (rc < 0)
-			return opt_usage_error(usage, &err);
-	}
-	opt_inputs(&o, argc, argv, optind);
-	rc = engine_main(&fn_write, &o);
-	opt_release(&o);
-	return rc;
+	return opt_main(argc, argv, &cmd);
 }

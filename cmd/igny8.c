@@ -16,14 +16,18 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "batch.h"
 #include "config.h"
 #include "prompt.h"
 #include "err.h"
 #include "export.h"
+#include "fn.h"
+#include "http.h"
 #include "import.h"
 #include "jsonl.h"
 #include "merge.h"
 #include "msg.h"
+#include "opt.h"
 #include "report.h"
 #include "workspace.h"
 
@@ -426,6 +430,158 @@ cmd_merge(int argc, char **argv, struct ctx *ctx)
 	return IG_OK;
 }
 
+/* --- batch ---------------------------------------------------------- */
+
+static const char batch_usage[] =
+	"usage: igny8 batch status [--json]\n"
+	"       igny8 batch collect [--resubmit] [--jobs N] [BATCH_ID...]\n"
+	"status lists the Batch API batches and their items.  collect polls the\n"
+	"batches not yet collected; for those that ended it downloads the results\n"
+	"and saves them through the stage that submitted them, writing its records\n"
+	"to stdout.  A request that failed in its batch is asked directly, or with\n"
+	"--resubmit goes into a new batch.  Running it again does only what is\n"
+	"missing.  Exit 75 while a batch is still running: collect again later.\n";
+
+/* The stages that can submit batches, by function name. */
+static const struct fn_ops *
+batch_fn(const char *name)
+{
+	static const struct fn_ops *const fns[] = { &fn_ideas, &fn_write, &fn_image };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fns); i++)
+		if (!strcmp(fns[i]->name, name))
+			return fns[i];
+	return NULL;
+}
+
+static void
+batch_note(const char *msg)
+{
+	ig_notef("batch collect: %s", msg);
+}
+
+/* Runs a stage over the records whose batch results wait; its exit status. */
+static int
+collect_group(struct ctx *ctx, struct ws *ws, const struct batch_group *g,
+	      char **ids, int n, int resubmit, int jobs)
+{
+	const struct fn_ops *fn = batch_fn(g->function);
+	struct run_opts o;
+	struct ig_err err = { 0 };
+	long *v, count;
+	int status = IG_OK;
+
+	if (!fn) {
+		ig_warnf("batch collect: no stage for function '%s'", g->function);
+		return IG_OK;
+	}
+	if ((count = batch_refs(ws, g, fn->input_type, ids, n, &v, &err)) < 0)
+		return fail("batch collect", &err);
+	if (count > 0) {
+		/* The stage runs as it was asked to when it submitted. */
+		opt_init(&o, "igny8 batch collect");
+		o.workspace = ctx->workspace;
+		o.config_file = ctx->config;
+		o.verbosity = msg_level();
+		o.jobs = jobs;
+		o.flags = g->flags;
+		o.batch = resubmit;
+		o.ids = v;
+		o.nids = (size_t)count;
+		status = engine_main(fn, &o);
+		opt_release(&o);
+	} else {
+		free(v);
+	}
+	/* An interrupted stage leaves its batches to the next collect. */
+	if (status != IG_EINTR && status != IG_EIO && batch_close(ws, g, ids, n, &err) < 0)
+		return fail("batch collect", &err);
+	return status;
+}
+
+static int
+batch_collect(struct ctx *ctx, char **ids, int n, int resubmit, int jobs)
+{
+	struct batch_poll_stats st;
+	struct batch_group *g;
+	struct ig_err err = { 0 };
+	struct ws *ws;
+	long ng;
+	int status = IG_OK, rc;
+
+	if (open_ws(ctx, &ws, &err) < 0)
+		return fail("batch collect", &err);
+	http_global_init();
+	rc = batch_poll(ws, ctx->cfg, ids, n, batch_note, &st, &err);
+	http_global_cleanup();
+	if (rc < 0) {
+		ws_close(ws);
+		return fail("batch collect", &err);
+	}
+	ng = batch_groups(ws, ids, n, &g);
+	for (long i = 0; i < ng && status != IG_EINTR; i++) {
+		rc = collect_group(ctx, ws, &g[i], ids, n, resubmit, jobs);
+		if (rc != IG_OK && (status == IG_OK || rc == IG_EINTR))
+			status = rc;
+	}
+	batch_groups_free(g, ng);
+	ws_close(ws);
+	if (status == IG_OK && st.pending) {
+		ig_notef("batch collect: %ld batch%s still running; collect again later",
+			 st.pending, st.pending == 1 ? "" : "es");
+		status = IG_ETEMP;
+	}
+	return status;
+}
+
+static int
+cmd_batch(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "resubmit", no_argument, NULL, 'r' },
+		{ 0 } };
+	struct ig_err err = { 0 };
+	struct ws *ws;
+	int c, json = 0, resubmit = 0;
+	long jobs = 0;
+	const char *sub;
+
+	if (argc < 2)
+		return usage("batch", strcmp(argv[argc - 1], "--help") ? IG_EUSAGE : IG_OK);
+	sub = argv[1];
+	if (!strcmp(sub, "--help") || !strcmp(sub, "-h"))
+		return usage("batch", IG_OK);
+	if (strcmp(sub, "status") && strcmp(sub, "collect")) {
+		ig_errorf("batch: unknown subcommand '%s'", sub);
+		return usage("batch", IG_EUSAGE);
+	}
+	optind = 0;
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
+		if (c == 'j' && (parse_long(optarg, 1, &jobs) < 0 || jobs > 256)) {
+			ig_errorf("batch: --jobs '%s' is not a number from 1 to 256", optarg);
+			return IG_EUSAGE;
+		} else if (c == 'J') {
+			json = 1;
+		} else if (c == 'r') {
+			resubmit = 1;
+		} else if (c != 'j') {
+			return usage("batch", c == 'h' ? IG_OK : IG_EUSAGE);
+		}
+	}
+	if (!strcmp(sub, "collect"))
+		return batch_collect(ctx, argv + optind, argc - optind, resubmit, (int)jobs);
+	if (optind != argc)
+		return usage("batch", IG_EUSAGE);
+	if (open_ws(ctx, &ws, &err) < 0)
+		return fail("batch status", &err);
+	return finish("batch status", ws, batch_report(ws, stdout, json, &err), &err);
+}
+
 /* --- config, prompts, models ------------------------------------------ */
 
 static const char config_usage[] =
@@ -524,6 +680,7 @@ cmd_models(int argc, char **argv, struct ctx *ctx)
 
 /* One row per subcommand, sorted. */
 static const struct subcmd subcmds[] = {
+	{ "batch", cmd_batch, batch_usage },
 	{ "config", cmd_config, config_usage },
 	{ "costs", cmd_costs, costs_usage },
 	{ "export", cmd_export, export_usage },

@@ -68,10 +68,10 @@ _igny8_filter()
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
 	case $cmd in
 	igny8-cluster) opts="--all --ids --method --threshold --batch-size --rebuild --force --emit" ;;
-	igny8-ideas) opts="--all --cluster --count --more" ;;
+	igny8-ideas) opts="--all --cluster --count --more --batch" ;;
 	igny8-write) opts="--queued --task --words --tone --language --audience
-		--format --moderate" ;;
-	igny8-image) opts="--pending --task --max-images --provider --insert" ;;
+		--format --moderate --batch" ;;
+	igny8-image) opts="--pending --task --max-images --provider --insert --batch" ;;
 	esac
 	if [ "$prev" = --format ]; then
 		COMPREPLY=($(compgen -W "html markdown" -- "$cur"))
@@ -87,7 +87,7 @@ _igny8_filter()
 _igny8()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev= i sub= opts
-	local cmds="config costs export import init log merge models prompts runs status cluster ideas write image"
+	local cmds="batch config costs export import init log merge models prompts runs status cluster ideas write image"
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
 	# The subcommand is the first word that is neither an option nor the
 	# value of -w/-c.
@@ -127,6 +127,7 @@ _igny8()
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi
 		return 0 ;;
+	batch) opts="status collect --json --resubmit --jobs" ;;
 	costs) opts="--by --since --json" ;;
 	export) opts="--status --run --cluster --function" ;;
 	import) opts="--format --sector --dry-run --keep-going" ;;

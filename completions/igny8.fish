@@ -73,6 +73,7 @@ complete -c igny8-ideas -s a -l all -d 'every cluster in the workspace'
 complete -c igny8-ideas -l cluster -x -d 'this cluster id'
 complete -c igny8-ideas -l count -x -d 'ideas per cluster'
 complete -c igny8-ideas -l more -d 'add ideas to clusters that have some'
+complete -c igny8-ideas -l batch -d 'queue the requests for the Batch API'
 
 complete -c igny8-write -l queued -d 'every queued, failed or abandoned task'
 complete -c igny8-write -l task -x -d 'this task id'
@@ -82,15 +83,17 @@ complete -c igny8-write -l language -x -d 'language of the article'
 complete -c igny8-write -l audience -x -d 'who it is written for'
 complete -c igny8-write -l format -x -a 'html markdown' -d 'body format'
 complete -c igny8-write -l moderate -d 'check with the moderation endpoint'
+complete -c igny8-write -l batch -d 'queue the requests for the Batch API'
 
 complete -c igny8-image -l pending -d 'every article still without images'
 complete -c igny8-image -l task -x -d 'this task id'
 complete -c igny8-image -l max-images -x -d 'images per article'
 complete -c igny8-image -l provider -x -a 'openai runware' -d 'image API'
 complete -c igny8-image -l insert -d 'insert the images into the article'
+complete -c igny8-image -l batch -d 'queue the prompt extraction for the Batch API'
 
 # igny8: global options, then a subcommand.
-set -l __igny8_cmds config costs export import init log merge models prompts runs status cluster ideas write image
+set -l __igny8_cmds batch config costs export import init log merge models prompts runs status cluster ideas write image
 set -l __igny8_nosub "not __fish_seen_subcommand_from $__igny8_cmds"
 complete -c igny8 -f
 complete -c igny8 -n $__igny8_nosub -s w -l workspace -r -F -d 'workspace database'
@@ -108,6 +111,7 @@ complete -c igny8 -n $__igny8_nosub -a log -d 'the AI calls of a run'
 complete -c igny8 -n $__igny8_nosub -a merge -d 'merge another workspace'
 complete -c igny8 -n $__igny8_nosub -a models -d 'the models a provider offers'
 complete -c igny8 -n $__igny8_nosub -a prompts -d 'list, show, set or reset prompts'
+complete -c igny8 -n $__igny8_nosub -a batch -d 'Batch API batches: status, collect'
 complete -c igny8 -n $__igny8_nosub -a runs -d 'the last runs'
 complete -c igny8 -n $__igny8_nosub -a status -d 'row counts by status'
 complete -c igny8 -n $__igny8_nosub -a 'cluster ideas write image' -d 'run igny8-COMMAND'
@@ -150,3 +154,8 @@ set n '__fish_seen_subcommand_from runs'
 complete -c igny8 -n $n -s n -l number -x -d 'how many runs'
 complete -c igny8 -n $n -s j -l json -d 'as JSON'
 complete -c igny8 -n '__fish_seen_subcommand_from status' -s j -l json -d 'as JSON'
+set n '__fish_seen_subcommand_from batch'
+complete -c igny8 -n $n -a 'status collect'
+complete -c igny8 -n $n -s J -l json -d 'as JSON'
+complete -c igny8 -n $n -s r -l resubmit -d 'failed requests into a new batch'
+complete -c igny8 -n $n -s j -l jobs -x -d 'requests in flight'

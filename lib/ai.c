@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ai.h"
+#include "batch.h"
 #include "buf.h"
 #include "cache.h"
 #include "cost.h"
@@ -124,6 +125,7 @@ struct exchange {
 	struct chat_req req;
 	char *user, *system;
 	const struct prompt *p;
+	int batch;		/* the reply at hand came from a batch */
 };
 
 static void
@@ -160,7 +162,7 @@ call_cost(struct exchange *x, const struct chat_res *res)
 	double usd;
 
 	if (cost_text(x->run->cfg, x->req.model, res->tokens_in, res->tokens_cached,
-		      res->tokens_out, 0, &usd) < 0)
+		      res->tokens_out, x->batch, &usd) < 0)
 		return -1;
 	return usd;
 }
@@ -184,6 +186,7 @@ log_call(struct exchange *x, const struct chat_res *res, const char *outcome,
 	r.tokens_out = cached ? 0 : res->tokens_out;
 	r.tokens_cached = cached ? 0 : res->tokens_cached;
 	r.cached = cached;
+	r.batch = x->batch;
 	r.cost = cached ? 0 : call_cost(x, res);
 	r.seconds = seconds;
 	ai_log(x->w, x->job, &r);
@@ -238,26 +241,12 @@ add_setting_hint(struct exchange *x, struct ig_err *err)
 	}
 }
 
-/* One request: send, log, classify finish reasons.  Returns the content. */
+/* Logs a reply and classifies its finish reason.  Returns the content. */
 static char *
-send_once(struct exchange *x, const char *body, struct chat_res *res,
-	  struct ig_err *err)
+take_reply(struct exchange *x, struct chat_res *res, double t0, struct ig_err *err)
 {
-	struct http_client *c = worker_client(x->w, x->prov);
-	double t0 = engine_now(), reserve = 0;
 	char *content;
 
-	cost_estimate_text(x->run->cfg, x->req.model, body, x->req.max_tokens, &reserve);
-	if (ai_budget_reserve(x->run, reserve, err) < 0)
-		return NULL;
-	if (provider_chat_send(x->prov, c, body, cost_estimate_tokens(body) + x->req.max_tokens,
-			       res, err) < 0) {
-		ai_budget_settle(x->run, reserve, 0);
-		add_setting_hint(x, err);
-		log_call(x, res, "error", err->msg, 0, engine_now() - t0);
-		return NULL;
-	}
-	ai_budget_settle(x->run, reserve, 0);
 	if (res->refusal || !strcmp(res->finish_reason, "content_filter")) {
 		ig_err_set(err, IG_EDATA, "the model refused: %.200s",
 			   res->refusal ? res->refusal : "content filter");
@@ -278,12 +267,59 @@ send_once(struct exchange *x, const char *body, struct chat_res *res,
 	return content;
 }
 
-/* Sends, giving a truncated answer one more try with twice the room. */
+/* One request: send, log, classify finish reasons.  Returns the content. */
 static char *
-send_with_room(struct exchange *x, char **body, struct chat_res *res,
-	       struct ig_err *err)
+send_once(struct exchange *x, const char *body, struct chat_res *res,
+	  struct ig_err *err)
 {
-	char *content = send_once(x, *body, res, err);
+	struct http_client *c = worker_client(x->w, x->prov);
+	double t0 = engine_now(), reserve = 0;
+
+	cost_estimate_text(x->run->cfg, x->req.model, body, x->req.max_tokens, &reserve);
+	if (ai_budget_reserve(x->run, reserve, err) < 0)
+		return NULL;
+	if (provider_chat_send(x->prov, c, body, cost_estimate_tokens(body) + x->req.max_tokens,
+			       res, err) < 0) {
+		ai_budget_settle(x->run, reserve, 0);
+		add_setting_hint(x, err);
+		log_call(x, res, "error", err->msg, 0, engine_now() - t0);
+		return NULL;
+	}
+	ai_budget_settle(x->run, reserve, 0);
+	return take_reply(x, res, t0, err);
+}
+
+/* The reply a batch brought for this record, taken as if just received. */
+static char *
+from_batch(struct exchange *x, const struct batch_item *it, struct chat_res *res,
+	   struct ig_err *err)
+{
+	char *content = NULL;
+
+	x->batch = 1;
+	job_note(x->job, "answer from batch %s", it->batch_id);
+	if (provider_chat_parse(it->response, strlen(it->response), res, err) < 0) {
+		log_call(x, res, "error", err->msg, 0, 0);
+	} else {
+		res->http_status = 200;
+		res->attempts = 1;
+		snprintf(res->request_id, sizeof res->request_id, "%s",
+			 it->request_id ? it->request_id : "");
+		content = take_reply(x, res, engine_now(), err);
+	}
+	x->batch = 0;
+	return content;
+}
+
+/*
+ * Sends (or takes the batch's reply), giving a truncated answer one more
+ * try, sent directly, with twice the room.
+ */
+static char *
+send_with_room(struct exchange *x, char **body, const struct batch_item *it,
+	       struct chat_res *res, struct ig_err *err)
+{
+	char *content = it ? from_batch(x, it, res, err) : send_once(x, *body, res, err);
 
 	if (!content && !strcmp(res->finish_reason, "length") && x->req.max_tokens > 0) {
 		job_note(x->job, "truncated at %ld tokens; retrying with %ld",
@@ -381,13 +417,54 @@ from_cache(struct exchange *x, const char *key, struct ig_err *err)
 	return v;
 }
 
+/* --batch: queue the request in the run's batch instead of sending it. */
+static int
+submit(struct exchange *x, const char *key, const char *body, struct ig_err *err)
+{
+	char *pending = NULL;
+	int rc = batch_add(x->w->ws, x->run->run_id, x->run->fn->name,
+			   x->run->opts->flags, x->fn, provider_name(x->prov),
+			   x->job->ref, key, body, &pending, err);
+
+	if (rc < 0)
+		return -1;
+	if (rc == BATCH_PENDING)
+		job_note(x->job, "waiting for batch %s", pending);
+	else
+		job_note(x->job, "queued for the batch");
+	free(pending);
+	x->job->batched = 1;
+	return AI_BATCHED;
+}
+
+/* Saves a good answer in the cache; a batch item is used up with it. */
+static void
+keep_answer(struct exchange *x, const char *key, const struct chat_res *res,
+	    const cJSON *v, const struct batch_item *it)
+{
+	char *txt = cJSON_PrintUnformatted(v);
+	struct ws *ws = x->w->ws;
+
+	if (it && ws_begin(ws, NULL) < 0)
+		it = NULL;
+	cache_put(ws, key, x->fn, x->req.model, txt, res->tokens_in, res->tokens_out,
+		  res->tokens_cached, NULL);
+	if (it) {
+		batch_item_set(ws, it->custom_id, "collected", NULL, NULL);
+		ws_commit(ws, NULL);
+	}
+	free(txt);
+}
+
 int
 ai_chat(struct worker *w, struct job *job, const char *fn, const struct prompt *p,
 	const struct prompt_vars *vars, cJSON **answer_out, struct ig_err *err)
 {
 	struct exchange x = { 0 };
 	struct chat_res res = { 0 };
+	struct batch_item item = { 0 };
 	char key[CACHE_KEY_LEN], *body = NULL, *content = NULL;
+	enum batch_state bs = BATCH_NONE;
 	cJSON *v = NULL;
 	int rc = -1;
 
@@ -406,27 +483,48 @@ ai_chat(struct worker *w, struct job *job, const char *fn, const struct prompt *
 		rc = AI_DRY_RUN;
 		goto out;
 	}
+	bs = batch_lookup(w->ws, fn, job->ref, &item);
+	if ((bs == BATCH_ANSWERED || bs == BATCH_FAILED) && item.request) {
+		/* The record is asked what it was asked in its batch (the
+		 * settings of that run), not what today's settings would ask. */
+		free(body);
+		body = strdup(item.request);
+	}
 	cache_key(provider_base_url(x.prov), body, key);
-	if ((v = from_cache(&x, key, err)))
+	if (bs == BATCH_PENDING) {
+		job_note(job, "waiting for batch %s", item.batch_id);
+		job->batched = 1;
+		rc = AI_BATCHED;
+		goto out;
+	}
+	if (bs != BATCH_ANSWERED && (v = from_cache(&x, key, err)))
 		goto done;
-	if (!(content = send_with_room(&x, &body, &res, err)))
+	if (bs != BATCH_ANSWERED && w->run->opts->batch) {
+		rc = submit(&x, key, body, err);
+		goto out;
+	}
+	if (bs == BATCH_FAILED) {
+		job_note(job, "batch item failed (%s); asking directly", item.error);
+		batch_item_set(w->ws, item.custom_id, "retried", item.error, NULL);
+	}
+	if (!(content = send_with_room(&x, &body, bs == BATCH_ANSWERED ? &item : NULL,
+				       &res, err)))
 		goto out;
 	job_phase(job, PH_PARSE);
 	if (!(v = parse_answer(&x, content, err)) && err->code == IG_EPROTO)
 		v = repair(&x, content, err);
 	if (!v)
 		goto out;
-	{
-		char *txt = cJSON_PrintUnformatted(v);
-		cache_put(w->ws, key, fn, x.req.model, txt, res.tokens_in, res.tokens_out,
-			  res.tokens_cached, NULL);
-		free(txt);
-	}
+	keep_answer(&x, key, &res, v, bs == BATCH_ANSWERED ? &item : NULL);
 done:
 	job_phase(job, PH_PARSE);
 	*answer_out = v;
 	rc = AI_OK;
 out:
+	/* A batch answer that could not be used is not offered again. */
+	if (rc < 0 && bs == BATCH_ANSWERED)
+		batch_item_set(w->ws, item.custom_id, "error", err->msg, NULL);
+	batch_item_release(&item);
 	free(content);
 	free(body);
 	free(x.user);

@@ -9,7 +9,8 @@
  * clear failure) and "content_filter" or a refusal as refused; extracts and
  * checks the JSON against the prompt's schema, with one repair turn when
  * the answer is malformed; caches good answers; and logs every call with
- * its tokens, cost, duration and outcome in ai_log.
+ * its tokens, cost, duration and outcome in ai_log.  Under --batch it
+ * queues the request for the Batch API instead of sending it.
  */
 #ifndef IG_AI_H
 #define IG_AI_H
@@ -21,11 +22,15 @@
 #include "err.h"
 #include "prompt.h"
 
-enum ai_result { AI_OK = 0, AI_DRY_RUN = 1 };
+enum ai_result { AI_OK = 0, AI_DRY_RUN = 1, AI_BATCHED = 2 };
 
 /*
  * Returns AI_OK with *answer_out (caller frees), AI_DRY_RUN with nothing
- * sent, or -1 with err set (IG_EBUDGET when the budget forbids the call).
+ * sent, AI_BATCHED with nothing sent because the request went into the
+ * run's batch (--batch) or is waiting in one (see batch.h), or -1 with err
+ * set (IG_EBUDGET when the budget forbids the call).  An answer downloaded
+ * from a batch for this record is used as the reply (logged at the batch
+ * price) before the cache is asked.
  */
 int ai_chat(struct worker *w, struct job *job, const char *fn,
 	    const struct prompt *p, const struct prompt_vars *vars,

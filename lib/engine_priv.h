@@ -22,6 +22,7 @@ struct job {
 	double phase_start;
 	long *log_ids;
 	size_t nlog;
+	int batched;		/* the request went into (or waits in) a batch */
 	struct job *next;
 };
 
@@ -53,6 +54,7 @@ struct run {
 
 	/* Totals, under lock. */
 	struct ws_run_totals t;
+	long submitted;			/* jobs whose request is in a batch */
 	double reserved, max_cost, est_cost;
 	int budget_hit;
 	int first_fail;			/* exit class of the first failure */

@@ -197,7 +197,7 @@ ideas_work(struct worker *w, struct job *job, struct ig_err *err)
 		rc = ai_chat(w, job, "ideas", p, v, &answer, err);
 		if (rc == AI_OK)
 			rc = ideas_save(w, job, ij->cluster_id, answer, err);
-		else if (rc == AI_DRY_RUN)
+		else if (rc == AI_DRY_RUN || rc == AI_BATCHED)
 			rc = 0;
 	}
 	cJSON_Delete(answer);

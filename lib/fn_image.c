@@ -855,6 +855,11 @@ make_images(struct image_ctx *x, struct ig_err *err)
 	    !(v = extract_vars(x, err)))
 		goto out;
 	rc = ai_chat(x->w, x->job, "image_prompts", ex, v, &answer, err);
+	if (rc == AI_BATCHED) {
+		/* The images wait for the batch: 'igny8 batch collect' makes them. */
+		rc = 0;
+		goto out;
+	}
 	if (rc == AI_DRY_RUN)
 		answer = placeholder_answer(x->ic.in_article);
 	if (rc >= 0) {

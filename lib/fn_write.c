@@ -338,7 +338,10 @@ write_work(struct worker *w, struct job *job, struct ig_err *err)
 	v = write_vars(w, task, idea);
 	format = task_opt(json_obj(task, "options"), run_config(run), "format");
 	rc = ai_chat(w, job, "write", p, v, &ans, err);
-	if (rc == AI_DRY_RUN) {
+	if (rc == AI_DRY_RUN || rc == AI_BATCHED) {
+		/* A batched task waits, queued, for 'igny8 batch collect'. */
+		if (rc == AI_BATCHED)
+			task_requeue(ws, wj->task_id);
 		rc = 0;
 		goto out;
 	}
@@ -362,7 +365,9 @@ write_failed(struct worker *w, struct job *job, const struct ig_err *err)
 {
 	struct write_job *wj = job_data(job);
 
-	if (wj && err->code != IG_EBUDGET && !run_opts(worker_run(w))->dry_run)
+	/* Not started for want of budget, or interrupted: still to do. */
+	if (wj && err->code != IG_EBUDGET && err->code != IG_EINTR &&
+	    !run_opts(worker_run(w))->dry_run)
 		task_fail(worker_ws(w), wj->task_id, err->msg);
 	else if (wj)
 		task_requeue(worker_ws(w), wj->task_id);

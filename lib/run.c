@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "buf.h"
 #include "engine_priv.h"
 #include "http.h"
@@ -34,6 +35,8 @@ install_signals(void)
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
+	/* The first signal stops the run cleanly; a second one kills it. */
+	sa.sa_flags = SA_RESETHAND;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -70,7 +73,43 @@ apply_flags(struct run *run, struct ig_err *err)
 	return 0;
 }
 
-/* Registers the run and frees tasks left 'running' by dead runs. */
+/*
+ * Closes the rows of runs whose process died (SIGKILL, power loss): they
+ * end as 'died', which also frees their tasks for this run (ws_run_dead).
+ */
+static void
+reap_runs(struct ws *ws, long self)
+{
+	sqlite3_stmt *st = ws_prepare(ws, "SELECT id FROM runs WHERE ended_at IS NULL"
+				      " AND id != ?", NULL);
+	long dead[64];
+	size_t n = 0;
+	char now[32];
+
+	if (!st)
+		return;
+	sqlite3_bind_int64(st, 1, self);
+	while (n < ARRAY_SIZE(dead) && sqlite3_step(st) == SQLITE_ROW)
+		if (ws_run_dead(ws, (long)sqlite3_column_int64(st, 0)))
+			dead[n++] = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	ws_now(now);
+	for (size_t i = 0; i < n; i++) {
+		st = ws_prepare(ws, "UPDATE runs SET status = 'died', ended_at = ?"
+			       " WHERE id = ? AND ended_at IS NULL", NULL);
+		if (!st)
+			return;
+		sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, dead[i]);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+}
+
+/*
+ * Registers the run, closes the rows of dead runs (their tasks are then
+ * reclaimed as they come) and drops their unsent batch items.
+ */
 static int
 open_workspace(struct run *run, struct ig_err *err)
 {
@@ -84,7 +123,11 @@ open_workspace(struct run *run, struct ig_err *err)
 		buf_printf(&args, "%s%s", i ? " " : "", run->opts->inputs[i]);
 	run->run_id = ws_run_start(run->ws, run->opts->program, buf_str(&args), err);
 	buf_release(&args);
-	return run->run_id < 0 ? -1 : 0;
+	if (run->run_id < 0)
+		return -1;
+	reap_runs(run->ws, run->run_id);
+	batch_reap(run->ws);
+	return 0;
 }
 
 static int
@@ -293,7 +336,7 @@ exit_status(struct run *run, int input_rc, const struct ig_err *err)
 static void
 summary(struct run *run, double secs)
 {
-	char cost[64];
+	char cost[64], sub[48] = "";
 
 	if (run->opts->dry_run)
 		snprintf(cost, sizeof cost, "estimated $%.4f", run->est_cost);
@@ -303,9 +346,11 @@ summary(struct run *run, double secs)
 	else
 		snprintf(cost, sizeof cost, "$%.4f", run->t.cost);
 	progress_summary(run->progress, NULL);
-	ig_notef("%ld done, %ld failed, %ld skipped, %ld records written, "
+	if (run->submitted)
+		snprintf(sub, sizeof sub, ", %ld in batches", run->submitted);
+	ig_notef("%ld done, %ld failed, %ld skipped%s, %ld records written, "
 		 "%ld tokens in, %ld out, %s, %.1f s",
-		 run->t.done, run->t.failed, run->t.skipped, run->written,
+		 run->t.done, run->t.failed, run->t.skipped, sub, run->written,
 		 run->t.tokens_in, run->t.tokens_out, cost, secs);
 }
 
@@ -326,10 +371,34 @@ run_release(struct run *run)
 	pthread_cond_destroy(&run->cond);
 }
 
+/*
+ * --batch, after the pool: sends the requests the jobs queued as one batch;
+ * an interrupted run sends nothing, and its records stay to be submitted.
+ */
+static int
+finish_batch(struct run *run, struct worker *w0, int input_rc, struct ig_err *err)
+{
+	long n;
+
+	if (input_rc < 0 || engine_cancel) {
+		batch_abandon(run->ws, run->run_id);
+		return 0;
+	}
+	if ((n = batch_submit(run, w0, err)) < 0)
+		return -1;
+	if (n > 0) {
+		progress_clear(run->progress);
+		ig_notef("submitted %ld request%s to the Batch API; 'igny8 batch collect'"
+			 " saves the answers", n, n == 1 ? "" : "s");
+	}
+	return 0;
+}
+
 /* Starts the pool and the writer, feeds input, waits for everything. */
 static int
 run_pool(struct run *run, struct worker *ws, struct ig_err *err)
 {
+	struct worker w0 = { 0 };
 	pthread_t writer;
 	int input_rc, fin_rc = 0;
 
@@ -351,13 +420,13 @@ run_pool(struct run *run, struct worker *ws, struct ig_err *err)
 	for (int i = 0; i < run->jobs; i++)
 		pthread_join(ws[i].thread, NULL);
 	pthread_join(writer, NULL);
-	if (input_rc == 0 && run->fn->finish && !engine_cancel) {
-		struct worker w0 = { 0 };
-		w0.run = run;
-		w0.ws = run->ws;
+	w0.run = run;
+	w0.ws = run->ws;
+	if (input_rc == 0 && run->fn->finish && !engine_cancel)
 		fin_rc = run->fn->finish(run, &w0, err);
-		worker_release(&w0);
-	}
+	if (run->opts->batch && fin_rc == 0)
+		fin_rc = finish_batch(run, &w0, input_rc, err);
+	worker_release(&w0);
 	return input_rc < 0 || fin_rc < 0 ? -1 : 0;
 }
 

@@ -112,7 +112,21 @@ static const char *const m1[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = { m1 };
+/*
+ * 2: batch items keep the answer downloaded for them until a run uses it,
+ * and are found by function and record; a batch keeps the RUN_* switches
+ * of the run that submitted it (--more, --moderate), for collecting.
+ */
+static const char *const m2[] = {
+	"ALTER TABLE batches ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;",
+	"ALTER TABLE batch_items ADD COLUMN response TEXT;",
+	"ALTER TABLE batch_items ADD COLUMN request_id TEXT;",
+	"ALTER TABLE batch_items ADD COLUMN updated_at TEXT;",
+	"CREATE INDEX batch_items_fn_ref ON batch_items(function, ref, status);",
+	NULL,
+};
+
+static const char *const *const migrations[] = { m1, m2 };
 
 int
 ws_schema_latest(void)
