@@ -80,7 +80,7 @@ ai_log(struct worker *w, struct job *job, const struct ai_logrec *r)
 	pthread_mutex_unlock(&run->lock);
 	progress_usage(run->progress, r->tokens_in, r->tokens_out, r->cost > 0 ? r->cost : 0);
 	ws_now(now);
-	st = ws_prepare(w->ws, "INSERT INTO ai_log (run_id, function, record, provider,"
+	st = ws_cached(w->ws, "INSERT INTO ai_log (run_id, function, record, provider,"
 			       " model, endpoint, outcome, http_status, attempts, tokens_in,"
 			       " tokens_out, tokens_cached, cost, batch, cached, duration_ms,"
 			       " error, request_id, created_at)"
@@ -109,7 +109,7 @@ ai_log(struct worker *w, struct job *job, const struct ai_logrec *r)
 	sqlite3_bind_text(st, 19, now, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_DONE)
 		id = ws_last_id(w->ws);
-	sqlite3_finalize(st);
+	ws_done(st);
 	if (job && id > 0)
 		job_add_log_id(job, id);
 	return id;

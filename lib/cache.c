@@ -29,7 +29,7 @@ cache_key(const char *base_url, const char *body, char out[CACHE_KEY_LEN])
 int
 cache_get(struct ws *ws, const char *key, struct cache_hit *hit)
 {
-	sqlite3_stmt *st = ws_prepare(ws, "SELECT response, tokens_in, tokens_out,"
+	sqlite3_stmt *st = ws_cached(ws, "SELECT response, tokens_in, tokens_out,"
 					  " tokens_cached FROM cache WHERE key = ?", NULL);
 	int found = 0;
 
@@ -43,7 +43,7 @@ cache_get(struct ws *ws, const char *key, struct cache_hit *hit)
 		hit->tokens_cached = (long)sqlite3_column_int64(st, 3);
 		found = hit->response != NULL;
 	}
-	sqlite3_finalize(st);
+	ws_done(st);
 	return found;
 }
 
@@ -57,7 +57,7 @@ cache_put(struct ws *ws, const char *key, const char *function,
 	int rc = 0;
 
 	ws_now(now);
-	st = ws_prepare(ws, "INSERT OR REPLACE INTO cache (key, function, model,"
+	st = ws_cached(ws, "INSERT OR REPLACE INTO cache (key, function, model,"
 			    " response, tokens_in, tokens_out, tokens_cached, created_at)"
 			    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err);
 	if (!st)
@@ -72,6 +72,6 @@ cache_put(struct ws *ws, const char *key, const char *function,
 	sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = ws_fail(ws, err, "caching an answer");
-	sqlite3_finalize(st);
+	ws_done(st);
 	return rc;
 }

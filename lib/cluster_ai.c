@@ -182,7 +182,7 @@ cl_ai_work(struct worker *w, struct job *job, struct ig_err *err)
 	int rc;
 
 	job_phase(job, PH_PREP);
-	p = prompt_resolve(worker_ws(w), "cluster", NULL, run_opts(run)->prompt_file, err);
+	p = worker_prompt(w, "cluster", NULL, err);
 	if (!p)
 		return -1;
 	v = batch_vars(run, st, cj);

@@ -15,6 +15,7 @@
 #include "json.h"
 #include "jsonl.h"
 #include "msg.h"
+#include "prompt.h"
 #include "provider.h"
 
 volatile sig_atomic_t engine_cancel;
@@ -391,6 +392,30 @@ worker_run(struct worker *w)
 	return w->run;
 }
 
+struct prompt *
+worker_prompt(struct worker *w, const char *fn, const char *override,
+	      struct ig_err *err)
+{
+	struct run *run = w->run;
+	const char *main = run->fn->prompt ? run->fn->prompt : run->fn->name;
+	const char *file = !strcmp(fn, main) ? run->opts->prompt_file : NULL;
+	struct prompt *p = NULL;
+
+	if (override && *override)
+		return prompt_resolve(w->ws, fn, override, file, err);
+	pthread_mutex_lock(&run->lock);
+	for (size_t i = 0; i < run->nprompts && !p; i++)
+		if (!strcmp(run->prompts[i].fn, fn))
+			p = prompt_ref(run->prompts[i].p);
+	if (!p && (p = prompt_resolve(w->ws, fn, NULL, file, err)) &&
+	    run->nprompts < ARRAY_SIZE(run->prompts)) {
+		run->prompts[run->nprompts].fn = fn;
+		run->prompts[run->nprompts++].p = prompt_ref(p);
+	}
+	pthread_mutex_unlock(&run->lock);
+	return p;
+}
+
 void
 worker_set_job(struct worker *w, struct job *job)
 {
@@ -455,7 +480,7 @@ log_steps(struct worker *w, struct job *job, const char *error)
 	if (!job->nlog || !w->ws)
 		return;
 	steps = cJSON_PrintUnformatted(job->steps);
-	st = ws_prepare(w->ws, "UPDATE ai_log SET steps = ?,"
+	st = ws_cached(w->ws, "UPDATE ai_log SET steps = ?,"
 			       " error = coalesce(error, ?) WHERE id = ?", NULL);
 	for (size_t i = 0; st && i < job->nlog; i++) {
 		sqlite3_reset(st);
@@ -467,7 +492,7 @@ log_steps(struct worker *w, struct job *job, const char *error)
 		sqlite3_bind_int64(st, 3, job->log_ids[i]);
 		sqlite3_step(st);
 	}
-	sqlite3_finalize(st);
+	ws_done(st);
 	free(steps);
 }
 

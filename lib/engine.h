@@ -75,6 +75,7 @@ enum { INIT_RUN = 0, INIT_DONE = 1, INIT_TAKEN = 2 };
 
 struct fn_ops {
 	const char *name;	/* function: config functions.<name>.*, prompts, ai_log */
+	const char *prompt;	/* the prompt --prompt replaces; NULL = name */
 	const char *input_type;	/* record type taken by id ("cluster", "task") */
 	const char *const *accepts;	/* record types accepted on stdin, NULL-terminated */
 	/* SQL selecting the ids for --all (one column). */
@@ -155,6 +156,15 @@ void job_note(struct job *job, const char *fmt, ...) IG_PRINTF(2, 3);
 cJSON *job_steps(const struct job *job);
 void job_add_log_id(struct job *job, long id);
 struct run *job_run(struct job *job);
+
+/*
+ * The prompt of a function for this run (prompt_resolve() with the run's
+ * --prompt), resolved once per run and shared; a record's own override is
+ * resolved each time.  Release it with prompt_free().
+ */
+struct prompt;
+struct prompt *worker_prompt(struct worker *w, const char *fn,
+			     const char *override, struct ig_err *err);
 
 /* Worker accessors. */
 struct ws *worker_ws(struct worker *w);

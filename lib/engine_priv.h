@@ -44,6 +44,11 @@ struct run {
 	size_t nproviders;
 	int jobs;
 	void *data;			/* the function's run-level state */
+	struct {
+		const char *fn;
+		struct prompt *p;
+	} prompts[8];			/* resolved once per run, see worker_prompt */
+	size_t nprompts;
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;

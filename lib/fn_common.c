@@ -24,7 +24,7 @@ fn_common_vars(struct run *run, struct prompt_vars *v, const char *sector)
 cJSON *
 fn_column_array(struct ws *ws, const char *sql, long id)
 {
-	sqlite3_stmt *st = ws_prepare(ws, sql, NULL);
+	sqlite3_stmt *st = ws_cached(ws, sql, NULL);
 	cJSON *arr = cJSON_CreateArray();
 
 	if (!st)
@@ -33,6 +33,6 @@ fn_column_array(struct ws *ws, const char *sql, long id)
 	while (sqlite3_step(st) == SQLITE_ROW)
 		cJSON_AddItemToArray(arr, cJSON_CreateString(
 						  (const char *)sqlite3_column_text(st, 0)));
-	sqlite3_finalize(st);
+	ws_done(st);
 	return arr;
 }

@@ -23,7 +23,7 @@ struct ideas_job {
 static void
 emit_ideas(struct ws *ws, struct job *job, long cluster_id, int round)
 {
-	sqlite3_stmt *st = ws_prepare(ws, "SELECT id FROM ideas WHERE cluster_id = ?"
+	sqlite3_stmt *st = ws_cached(ws, "SELECT id FROM ideas WHERE cluster_id = ?"
 					  " AND (? = 0 OR round = ?) ORDER BY id", NULL);
 
 	if (!st)
@@ -36,13 +36,13 @@ emit_ideas(struct ws *ws, struct job *job, long cluster_id, int round)
 		if (rec)
 			job_emit(job, rec);
 	}
-	sqlite3_finalize(st);
+	ws_done(st);
 }
 
 static int
 ideas_round(struct ws *ws, long cluster_id)
 {
-	sqlite3_stmt *st = ws_prepare(ws, "SELECT coalesce(max(round), 0) FROM ideas"
+	sqlite3_stmt *st = ws_cached(ws, "SELECT coalesce(max(round), 0) FROM ideas"
 					  " WHERE cluster_id = ?", NULL);
 	int r = 0;
 
@@ -51,7 +51,7 @@ ideas_round(struct ws *ws, long cluster_id)
 	sqlite3_bind_int64(st, 1, cluster_id);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		r = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	ws_done(st);
 	return r;
 }
 
@@ -120,7 +120,7 @@ save_idea(struct ws *ws, struct run *run, long cluster_id, int round,
 	int rc = 0;
 
 	ws_now(now);
-	st = ws_prepare(ws, "INSERT INTO ideas (cluster_id, title, content_type, structure,"
+	st = ws_cached(ws, "INSERT INTO ideas (cluster_id, title, content_type, structure,"
 			    " description, outline, primary_keyword, keywords, word_count,"
 			    " round, created_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", err);
 	if (!st)
@@ -142,7 +142,7 @@ save_idea(struct ws *ws, struct run *run, long cluster_id, int round,
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = ws_fail(ws, err, "saving an idea");
 	*id_out = ws_last_id(ws);
-	sqlite3_finalize(st);
+	ws_done(st);
 	free(kw);
 	free(outline);
 	return rc;
@@ -183,14 +183,13 @@ static int
 ideas_work(struct worker *w, struct job *job, struct ig_err *err)
 {
 	struct ideas_job *ij = job_data(job);
-	struct run *run = worker_run(w);
 	struct prompt_vars *v;
 	struct prompt *p;
 	cJSON *answer = NULL;
 	int rc = -1;
 
 	job_phase(job, PH_PREP);
-	p = prompt_resolve(worker_ws(w), "ideas", NULL, run_opts(run)->prompt_file, err);
+	p = worker_prompt(w, "ideas", NULL, err);
 	if (!p)
 		return -1;
 	if ((v = ideas_vars(w, ij->cluster_id, err))) {

@@ -780,12 +780,11 @@ trimmed(const char *s)
 static int
 load_templates(struct image_ctx *x, struct prompt **tmpl, struct ig_err *err)
 {
-	struct ws *ws = worker_ws(x->w);
 	const char *st = config_str(x->ic.cfg, "image.style");
 	const char *ng = config_str(x->ic.cfg, "image.negative");
 	struct prompt *neg;
 
-	if (!(*tmpl = prompt_resolve(ws, "image", NULL, NULL, err)))
+	if (!(*tmpl = worker_prompt(x->w, "image", NULL, err)))
 		return -1;
 	x->tmpl = *tmpl;
 	if (!st || !*st)
@@ -794,7 +793,7 @@ load_templates(struct image_ctx *x, struct prompt **tmpl, struct ig_err *err)
 	if (ng && *ng) {
 		x->negative = trimmed(ng);
 	} else {
-		if (!(neg = prompt_resolve(ws, "negative", NULL, NULL, err)))
+		if (!(neg = worker_prompt(x->w, "negative", NULL, err)))
 			return -1;
 		x->negative = trimmed(prompt_body(neg));
 		prompt_free(neg);
@@ -850,8 +849,7 @@ make_images(struct image_ctx *x, struct ig_err *err)
 
 	if (!(x->prov = run_provider_named(run, x->ic.provider, err)) ||
 	    load_templates(x, &tmpl, err) < 0 ||
-	    !(ex = prompt_resolve(worker_ws(x->w), "image_prompts", NULL,
-				  run_opts(run)->prompt_file, err)) ||
+	    !(ex = worker_prompt(x->w, "image_prompts", NULL, err)) ||
 	    !(v = extract_vars(x, err)))
 		goto out;
 	rc = ai_chat(x->w, x->job, "image_prompts", ex, v, &answer, err);
@@ -902,6 +900,7 @@ static const char *const image_accepts[] = { "content", "task", NULL };
 
 const struct fn_ops fn_image = {
 	.name = "image",
+	.prompt = "image_prompts",
 	.input_type = "task",
 	.accepts = image_accepts,
 	/* --pending: articles whose images are missing, failed or incomplete. */

@@ -331,8 +331,7 @@ write_work(struct worker *w, struct job *job, struct ig_err *err)
 		goto out;
 	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(task, "idea_id")))
 		idea = rec_get(ws, "idea", json_long(task, "idea_id", 0), NULL);
-	p = prompt_resolve(ws, "write", json_str(task, "prompt_override"),
-			   run_opts(run)->prompt_file, err);
+	p = worker_prompt(w, "write", json_str(task, "prompt_override"), err);
 	if (!p)
 		goto out;
 	v = write_vars(w, task, idea);

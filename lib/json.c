@@ -1,6 +1,7 @@
 /* json.c: model-answer JSON extraction, shape checking and getters. */
 #include "compat.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,46 +187,78 @@ check_type(const cJSON *v, const cJSON *type)
 	return 0;
 }
 
-static int check_at(const cJSON *v, const cJSON *schema, struct buf *path,
+/*
+ * Where the checker is, as a chain of frames on the stack; the "$.a[2].b"
+ * text is only built when there is something to report.
+ */
+struct jpath {
+	const struct jpath *up;
+	const char *key;	/* member name, or NULL for an array index */
+	int idx;
+};
+
+static void
+path_text(const struct jpath *p, struct buf *out)
+{
+	if (!p) {
+		buf_putc(out, '$');
+		return;
+	}
+	path_text(p->up, out);
+	if (p->key)
+		buf_printf(out, ".%s", p->key);
+	else
+		buf_printf(out, "[%d]", p->idx);
+}
+
+static int check_fail(struct ig_err *err, const struct jpath *p, const char *fmt, ...)
+	IG_PRINTF(3, 4);
+
+static int
+check_fail(struct ig_err *err, const struct jpath *p, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT(0);
+	va_list ap;
+
+	path_text(p, &b);
+	buf_puts(&b, ": ");
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	ig_err_set(err, IG_EPROTO, "%s", buf_str(&b));
+	buf_release(&b);
+	return -1;
+}
+
+static int check_at(const cJSON *v, const cJSON *schema, const struct jpath *p,
 		    struct ig_err *err);
 
 static int
-check_object(const cJSON *v, const cJSON *schema, struct buf *path,
+check_object(const cJSON *v, const cJSON *schema, const struct jpath *p,
 	     struct ig_err *err)
 {
 	const cJSON *req = cJSON_GetObjectItemCaseSensitive(schema, "required");
 	const cJSON *props = cJSON_GetObjectItemCaseSensitive(schema, "properties");
-	const cJSON *r, *p;
+	const cJSON *r, *s;
 
 	cJSON_ArrayForEach(r, req) {
-		const cJSON *m;
-		if (!cJSON_IsString(r))
-			continue;
-		m = cJSON_GetObjectItemCaseSensitive(v, r->valuestring);
 		/* A nullable required member may be null but must be there. */
-		if (!m)
-			return ig_err_set(err, IG_EPROTO, "%s: missing member '%s'",
-					  buf_str(path), r->valuestring);
+		if (cJSON_IsString(r) &&
+		    !cJSON_GetObjectItemCaseSensitive(v, r->valuestring))
+			return check_fail(err, p, "missing member '%s'", r->valuestring);
 	}
-	cJSON_ArrayForEach(p, props) {
-		const cJSON *m = cJSON_GetObjectItemCaseSensitive(v, p->string);
-		size_t mark = path->len;
-		int rc;
+	cJSON_ArrayForEach(s, props) {
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(v, s->string);
+		struct jpath here = { p, s->string, 0 };
 
-		if (!m)
-			continue;
-		buf_printf(path, ".%s", p->string);
-		rc = check_at(m, p, path, err);
-		path->len = mark;
-		path->data[mark] = '\0';
-		if (rc < 0)
+		if (m && check_at(m, s, &here, err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
 static int
-check_array(const cJSON *v, const cJSON *schema, struct buf *path,
+check_array(const cJSON *v, const cJSON *schema, const struct jpath *p,
 	    struct ig_err *err)
 {
 	const cJSON *items = cJSON_GetObjectItemCaseSensitive(schema, "items");
@@ -236,29 +269,22 @@ check_array(const cJSON *v, const cJSON *schema, struct buf *path,
 	int i = 0;
 
 	if (mn >= 0 && n < mn)
-		return ig_err_set(err, IG_EPROTO, "%s: %d items, at least %.0f expected",
-				  buf_str(path), n, mn);
+		return check_fail(err, p, "%d items, at least %.0f expected", n, mn);
 	if (mx >= 0 && n > mx)
-		return ig_err_set(err, IG_EPROTO, "%s: %d items, at most %.0f allowed",
-				  buf_str(path), n, mx);
+		return check_fail(err, p, "%d items, at most %.0f allowed", n, mx);
 	if (!items)
 		return 0;
 	cJSON_ArrayForEach(e, v) {
-		size_t mark = path->len;
-		int rc;
+		struct jpath here = { p, NULL, i++ };
 
-		buf_printf(path, "[%d]", i++);
-		rc = check_at(e, items, path, err);
-		path->len = mark;
-		path->data[mark] = '\0';
-		if (rc < 0)
+		if (check_at(e, items, &here, err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
 static int
-check_enum(const cJSON *v, const cJSON *en, struct buf *path, struct ig_err *err)
+check_enum(const cJSON *v, const cJSON *en, const struct jpath *p, struct ig_err *err)
 {
 	const cJSON *e;
 
@@ -266,13 +292,12 @@ check_enum(const cJSON *v, const cJSON *en, struct buf *path, struct ig_err *err
 		if (cJSON_Compare(v, e, 1))
 			return 0;
 	if (cJSON_IsString(v))
-		return ig_err_set(err, IG_EPROTO, "%s: '%.80s' is not an allowed value",
-				  buf_str(path), v->valuestring);
-	return ig_err_set(err, IG_EPROTO, "%s: value not allowed", buf_str(path));
+		return check_fail(err, p, "'%.80s' is not an allowed value", v->valuestring);
+	return check_fail(err, p, "value not allowed");
 }
 
 static int
-check_at(const cJSON *v, const cJSON *schema, struct buf *path,
+check_at(const cJSON *v, const cJSON *schema, const struct jpath *p,
 	 struct ig_err *err)
 {
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(schema, "type");
@@ -280,32 +305,23 @@ check_at(const cJSON *v, const cJSON *schema, struct buf *path,
 	double maxlen = json_num(schema, "maxLength", -1);
 
 	if (!check_type(v, type))
-		return ig_err_set(err, IG_EPROTO, "%s: expected %s", buf_str(path),
+		return check_fail(err, p, "expected %s",
 				  cJSON_IsString(type) ? type->valuestring : "another type");
-	if (en && check_enum(v, en, path, err) < 0)
+	if (en && check_enum(v, en, p, err) < 0)
 		return -1;
 	if (cJSON_IsString(v) && maxlen >= 0 && strlen(v->valuestring) > maxlen)
-		return ig_err_set(err, IG_EPROTO, "%s: longer than %.0f characters",
-				  buf_str(path), maxlen);
+		return check_fail(err, p, "longer than %.0f characters", maxlen);
 	if (cJSON_IsObject(v))
-		return check_object(v, schema, path, err);
+		return check_object(v, schema, p, err);
 	if (cJSON_IsArray(v))
-		return check_array(v, schema, path, err);
+		return check_array(v, schema, p, err);
 	return 0;
 }
 
 int
 json_check(const cJSON *value, const cJSON *schema, struct ig_err *err)
 {
-	struct buf path = BUF_INIT(0);
-	int rc;
-
-	if (!schema)
-		return 0;
-	buf_puts(&path, "$");
-	rc = check_at(value, schema, &path, err);
-	buf_release(&path);
-	return rc;
+	return schema ? check_at(value, schema, NULL, err) : 0;
 }
 
 const char *

@@ -100,7 +100,7 @@ static long
 kw_step(struct ws *ws, const char *sql, const struct kw_fields *f,
 	const char *norm, const char *now, struct ig_err *err)
 {
-	sqlite3_stmt *st = ws_prepare(ws, sql, err);
+	sqlite3_stmt *st = ws_cached(ws, sql, err);
 	long id = 0;
 	int rc;
 
@@ -113,7 +113,7 @@ kw_step(struct ws *ws, const char *sql, const struct kw_fields *f,
 		id = (long)sqlite3_column_int64(st, 0);
 	else if (rc != SQLITE_DONE)
 		id = ws_fail(ws, err, "saving a keyword");
-	sqlite3_finalize(st);
+	ws_done(st);
 	return id;
 }
 

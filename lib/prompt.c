@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@ const char *const prompt_functions[] = {
 };
 
 struct prompt {
+	atomic_int refs;	/* a run shares one resolved prompt among threads */
 	char *source;
 	char *body;
 	cJSON *meta;	/* front matter, an object (possibly empty) */
@@ -109,6 +111,7 @@ prompt_parse(const char *fn, const char *text, const char *name,
 	p = calloc(1, sizeof *p);
 	if (!p)
 		return NULL;
+	atomic_init(&p->refs, 1);
 	p->source = strdup(name);
 	p->body = strdup(body);
 	p->meta = yaml ? yaml_to_json(yaml, ylen, name, err) : cJSON_CreateObject();
@@ -121,10 +124,18 @@ prompt_parse(const char *fn, const char *text, const char *name,
 	return p;
 }
 
+struct prompt *
+prompt_ref(struct prompt *p)
+{
+	if (p)
+		atomic_fetch_add(&p->refs, 1);
+	return p;
+}
+
 void
 prompt_free(struct prompt *p)
 {
-	if (!p)
+	if (!p || atomic_fetch_sub(&p->refs, 1) > 1)
 		return;
 	free(p->source);
 	free(p->body);

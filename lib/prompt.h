@@ -39,6 +39,9 @@ struct prompt *prompt_resolve(struct ws *ws, const char *fn,
 /* Parses a prompt from text (front matter optional); `name` for messages. */
 struct prompt *prompt_parse(const char *fn, const char *text, const char *name,
 			    struct ig_err *err);
+/* Prompts are reference-counted: prompt_ref() adds a holder, prompt_free()
+ * drops one and frees with the last. */
+struct prompt *prompt_ref(struct prompt *p);
 void prompt_free(struct prompt *p);
 
 const char *prompt_source(const struct prompt *p);	/* "default", "workspace", a path */

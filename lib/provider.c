@@ -193,7 +193,8 @@ add_response_format(const struct provider *p, cJSON *body,
 	cJSON_AddStringToObject(rf, "type", "json_schema");
 	js = cJSON_AddObjectToObject(rf, "json_schema");
 	cJSON_AddStringToObject(js, "name", req->schema_name ? req->schema_name : "answer");
-	cJSON_AddItemToObject(js, "schema", cJSON_Duplicate(req->schema, 1));
+	/* A reference, not a copy: the schema outlives the body. */
+	cJSON_AddItemReferenceToObject(js, "schema", (cJSON *)req->schema);
 	cJSON_AddBoolToObject(js, "strict", 1);
 }
 

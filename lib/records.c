@@ -108,7 +108,7 @@ rec_get(struct ws *ws, const char *type, long id, struct ig_err *err)
 
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
 		if (!strcmp(kinds[i].type, type))
-			st = ws_prepare(ws, kinds[i].select, err);
+			st = ws_cached(ws, kinds[i].select, err);
 	if (!st) {
 		if (err && err->code == IG_OK)
 			ig_err_set(err, IG_ESOFTWARE, "unknown record type '%s'", type);
@@ -119,7 +119,7 @@ rec_get(struct ws *ws, const char *type, long id, struct ig_err *err)
 		rec = rec_from_row(st, type);
 	else
 		ig_err_set(err, IG_ENOINPUT, "no %s with id %ld in the workspace", type, id);
-	sqlite3_finalize(st);
+	ws_done(st);
 	return rec;
 }
 

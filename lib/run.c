@@ -19,6 +19,7 @@
 #include "json.h"
 #include "jsonl.h"
 #include "msg.h"
+#include "prompt.h"
 #include "provider.h"
 
 static void
@@ -357,6 +358,8 @@ summary(struct run *run, double secs)
 static void
 run_release(struct run *run)
 {
+	for (size_t i = 0; i < run->nprompts; i++)
+		prompt_free(run->prompts[i].p);
 	if (run->data && run->data_free)
 		run->data_free(run->data);
 	for (size_t i = 0; i < run->nproviders; i++) {

@@ -11,7 +11,7 @@
 static long
 one_id(struct ws *ws, const char *sql, long arg)
 {
-	sqlite3_stmt *st = ws_prepare(ws, sql, NULL);
+	sqlite3_stmt *st = ws_cached(ws, sql, NULL);
 	long id = 0;
 
 	if (!st)
@@ -19,7 +19,7 @@ one_id(struct ws *ws, const char *sql, long arg)
 	sqlite3_bind_int64(st, 1, arg);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		id = (long)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	ws_done(st);
 	return id;
 }
 
@@ -132,7 +132,7 @@ task_start(struct ws *ws, long task_id, long run_id, struct ig_err *err)
 	int rc = 0;
 
 	ws_now(now);
-	st = ws_prepare(ws, "UPDATE tasks SET status = 'running', run_id = ?,"
+	st = ws_cached(ws, "UPDATE tasks SET status = 'running', run_id = ?,"
 			    " attempts = attempts + 1, updated_at = ? WHERE id = ?", err);
 	if (!st)
 		return -1;
@@ -141,7 +141,7 @@ task_start(struct ws *ws, long task_id, long run_id, struct ig_err *err)
 	sqlite3_bind_int64(st, 3, task_id);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = ws_fail(ws, err, "starting the task");
-	sqlite3_finalize(st);
+	ws_done(st);
 	return rc;
 }
 
@@ -153,7 +153,7 @@ set_status(struct ws *ws, long task_id, const char *status, const char *error)
 
 	ws_now(now);
 	/* A flagged task keeps its verdict whatever happens after the save. */
-	st = ws_prepare(ws, "UPDATE tasks SET status = ?, error = ?, updated_at = ?"
+	st = ws_cached(ws, "UPDATE tasks SET status = ?, error = ?, updated_at = ?"
 			    " WHERE id = ? AND status != 'flagged'", NULL);
 	if (!st)
 		return;
@@ -162,7 +162,7 @@ set_status(struct ws *ws, long task_id, const char *status, const char *error)
 	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, task_id);
 	sqlite3_step(st);
-	sqlite3_finalize(st);
+	ws_done(st);
 }
 
 void
@@ -202,7 +202,7 @@ upsert_content(struct ws *ws, long task_id, const struct task_content *c,
 		" primary_keyword = ?8, secondary_keywords = ?9, tags = ?10,"
 		" categories = ?11, word_count = ?12, status = ?13, moderation = ?14,"
 		" updated_at = ?15, run_id = ?16";
-	sqlite3_stmt *st = ws_prepare(ws, sql, err);
+	sqlite3_stmt *st = ws_cached(ws, sql, err);
 	char now[32];
 	int rc = 0;
 
@@ -227,7 +227,7 @@ upsert_content(struct ws *ws, long task_id, const struct task_content *c,
 	sqlite3_bind_int64(st, 16, run_id);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = ws_fail(ws, err, "saving the article");
-	sqlite3_finalize(st);
+	ws_done(st);
 	return rc;
 }
 

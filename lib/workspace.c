@@ -12,9 +12,21 @@
 
 #include "workspace.h"
 
+/*
+ * Prepared statements kept for the life of the connection: compiling SQL
+ * costs more than running it, and the stages run the same few statements
+ * for every record.  Keyed by the SQL text's address (string literals).
+ */
+#define WS_CACHE 64
+
 struct ws {
 	sqlite3 *db;
 	char *path;
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[WS_CACHE];
+	size_t ncache;
 };
 
 /* Long enough to ride out another stage's transaction, short enough to tell. */
@@ -77,6 +89,8 @@ ws_close(struct ws *ws)
 {
 	if (!ws)
 		return;
+	for (size_t i = 0; i < ws->ncache; i++)
+		sqlite3_finalize(ws->cache[i].st);
 	sqlite3_close_v2(ws->db);
 	free(ws->path);
 	free(ws);
@@ -118,6 +132,36 @@ ws_prepare(struct ws *ws, const char *sql, struct ig_err *err)
 		return NULL;
 	}
 	return st;
+}
+
+sqlite3_stmt *
+ws_cached(struct ws *ws, const char *sql, struct ig_err *err)
+{
+	sqlite3_stmt *st;
+
+	for (size_t i = 0; i < ws->ncache; i++)
+		if (ws->cache[i].sql == sql)
+			return ws->cache[i].st;
+	if (!(st = ws_prepare(ws, sql, err)))
+		return NULL;
+	if (ws->ncache == WS_CACHE) {
+		/* Full: callers only reset, so the oldest cannot be dropped. */
+		sqlite3_finalize(st);
+		ig_err_set(err, IG_ESOFTWARE, "statement cache full");
+		return NULL;
+	}
+	ws->cache[ws->ncache].sql = sql;
+	ws->cache[ws->ncache++].st = st;
+	return st;
+}
+
+void
+ws_done(sqlite3_stmt *st)
+{
+	if (st) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
 }
 
 int

@@ -42,6 +42,15 @@ int ws_exec(struct ws *ws, const char *sql, struct ig_err *err);
 /* Prepares a statement; on failure sets err naming the SQL error. */
 sqlite3_stmt *ws_prepare(struct ws *ws, const char *sql, struct ig_err *err);
 
+/*
+ * A prepared statement kept by the connection for the SQL at this address
+ * (pass string literals).  Never finalize it: end each use with ws_done().
+ * Not for a statement that is still being stepped when the same SQL runs
+ * again (nested use).
+ */
+sqlite3_stmt *ws_cached(struct ws *ws, const char *sql, struct ig_err *err);
+void ws_done(sqlite3_stmt *st);
+
 /* Sets err from the connection's last error, prefixed by what. Returns -1. */
 int ws_fail(struct ws *ws, struct ig_err *err, const char *what);
 

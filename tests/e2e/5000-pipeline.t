@@ -13,7 +13,9 @@ kw=$TOP/examples/keywords.jsonl
 	{ igny8-ideas --count 1 2>ideas.err; echo $? >ideas.st; } |
 	{ igny8-write --words 300 -j 4 2>write.err; echo $? >write.st; } |
 	{ igny8-image --max-images 1 -j 4 >done.jsonl 2>image.err; echo $? >image.st; }
-is "every stage succeeded" "0 0 0 0" "$(cat cluster.st ideas.st write.st image.st | tr '\n' ' ' | sed 's/ $//')"
+st=$(cat cluster.st ideas.st write.st image.st | tr '\n' ' ' | sed 's/ $//')
+is "every stage succeeded" "0 0 0 0" "$st"
+[ "$st" = "0 0 0 0" ] || for s in cluster ideas write image; do _diag_file $s.err; done
 clusters=$(sqlite3 "$IGNY8_WORKSPACE" "SELECT count(*) FROM clusters")
 ok "the keywords were clustered ($clusters clusters)" test "$clusters" -ge 4
 is "one idea per cluster" "$clusters" "$(sqlite3 "$IGNY8_WORKSPACE" "SELECT count(*) FROM ideas")"
