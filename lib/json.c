@@ -1,6 +1,7 @@
 /* json.c: model-answer JSON extraction, shape checking and getters. */
 #include "compat.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,17 @@ wanted(const cJSON *v, enum json_want want)
 	}
 }
 
+int
+json_finite(const cJSON *v)
+{
+	if (cJSON_IsNumber(v))
+		return isfinite(v->valuedouble);
+	for (const cJSON *c = v ? v->child : NULL; c; c = c->next)
+		if (!json_finite(c))
+			return 0;
+	return 1;
+}
+
 /* Parses exactly s[0..len) (surrounding whitespace allowed). */
 static cJSON *
 parse_exact(const char *s, size_t len, enum json_want want)
@@ -38,7 +50,7 @@ parse_exact(const char *s, size_t len, enum json_want want)
 	while (end && end < s + len &&
 	       (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t'))
 		end++;
-	if ((end && end != s + len) || !wanted(v, want)) {
+	if ((end && end != s + len) || !wanted(v, want) || !json_finite(v)) {
 		cJSON_Delete(v);
 		return NULL;
 	}
@@ -163,7 +175,8 @@ type_matches(const cJSON *v, const char *t)
 	if (!strcmp(t, "number"))
 		return cJSON_IsNumber(v);
 	if (!strcmp(t, "integer"))
-		return cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble;
+		return cJSON_IsNumber(v) && isfinite(v->valuedouble) &&
+		       v->valuedouble == floor(v->valuedouble);
 	if (!strcmp(t, "boolean"))
 		return cJSON_IsBool(v);
 	if (!strcmp(t, "null"))
