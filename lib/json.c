@@ -284,6 +284,17 @@ check_enum(const cJSON *v, const cJSON *en, struct buf *path, struct ig_err *err
 	return ig_err_set(err, IG_EPROTO, "%s: value not allowed", buf_str(path));
 }
 
+/* Characters in UTF-8 text, as JSON Schema's maxLength counts them. */
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 static int
 check_at(const cJSON *v, const cJSON *schema, struct buf *path,
 	 struct ig_err *err)
@@ -297,7 +308,7 @@ check_at(const cJSON *v, const cJSON *schema, struct buf *path,
 				  cJSON_IsString(type) ? type->valuestring : "another type");
 	if (en && check_enum(v, en, path, err) < 0)
 		return -1;
-	if (cJSON_IsString(v) && maxlen >= 0 && strlen(v->valuestring) > maxlen)
+	if (cJSON_IsString(v) && maxlen >= 0 && utf8_chars(v->valuestring) > maxlen)
 		return ig_err_set(err, IG_EPROTO, "%s: longer than %.0f characters",
 				  buf_str(path), maxlen);
 	if (cJSON_IsObject(v))
