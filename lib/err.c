@@ -104,25 +104,56 @@ out:
 	pthread_mutex_unlock(&secrets_lock);
 }
 
+/*
+ * Marks every byte that belongs to an occurrence of any secret, then masks
+ * each marked run at once: a secret inside or overlapping another is then
+ * hidden whole, whichever was registered first.  A run becomes "[REDACTED]"
+ * cut to the run's length, so the text never grows (callers redact in place
+ * in fixed buffers).
+ */
 void
 ig_redact(char *s)
 {
-	if (!s)
+	static const char mask[] = "[REDACTED]";
+	size_t len, w = 0;
+	char *hit;
+
+	if (!s || !*s)
 		return;
+	len = strlen(s);
 	pthread_mutex_lock(&secrets_lock);
-	for (size_t i = 0; i < nsecrets; i++) {
+	if (!nsecrets) {
+		pthread_mutex_unlock(&secrets_lock);
+		return;
+	}
+	hit = calloc(len, 1);
+	for (size_t i = 0; hit && i < nsecrets; i++) {
 		size_t n = strlen(secrets[i]);
-		char *p = s;
-		while ((p = strstr(p, secrets[i])) != NULL) {
-			/* "[REDACTED]" is never longer than a key we accept (>= 4). */
-			static const char mask[] = "[REDACTED]";
-			size_t m = n < sizeof mask - 1 ? n : sizeof mask - 1;
-			memcpy(p, mask, m);
-			memmove(p + m, p + n, strlen(p + n) + 1);
-			p += m;
-		}
+		for (char *p = s; (p = strstr(p, secrets[i])) != NULL; p++)
+			memset(hit + (p - s), 1, n);
 	}
 	pthread_mutex_unlock(&secrets_lock);
+	if (!hit) {
+		/* Out of memory: hide everything rather than risk a key. */
+		snprintf(s, len + 1, "%s", mask);
+		return;
+	}
+	for (size_t i = 0; i < len;) {
+		size_t j = i, m;
+
+		if (!hit[i]) {
+			s[w++] = s[i++];
+			continue;
+		}
+		while (j < len && hit[j])
+			j++;
+		m = j - i < sizeof mask - 1 ? j - i : sizeof mask - 1;
+		memcpy(s + w, mask, m);
+		w += m;
+		i = j;
+	}
+	s[w] = '\0';
+	free(hit);
 }
 
 void

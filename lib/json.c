@@ -1,6 +1,7 @@
 /* json.c: model-answer JSON extraction, shape checking and getters. */
 #include "compat.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,17 @@ wanted(const cJSON *v, enum json_want want)
 	}
 }
 
+int
+json_finite(const cJSON *v)
+{
+	if (cJSON_IsNumber(v))
+		return isfinite(v->valuedouble);
+	for (const cJSON *c = v ? v->child : NULL; c; c = c->next)
+		if (!json_finite(c))
+			return 0;
+	return 1;
+}
+
 /* Parses exactly s[0..len) (surrounding whitespace allowed). */
 static cJSON *
 parse_exact(const char *s, size_t len, enum json_want want)
@@ -39,7 +51,7 @@ parse_exact(const char *s, size_t len, enum json_want want)
 	while (end && end < s + len &&
 	       (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t'))
 		end++;
-	if ((end && end != s + len) || !wanted(v, want)) {
+	if ((end && end != s + len) || !wanted(v, want) || !json_finite(v)) {
 		cJSON_Delete(v);
 		return NULL;
 	}
@@ -164,7 +176,8 @@ type_matches(const cJSON *v, const char *t)
 	if (!strcmp(t, "number"))
 		return cJSON_IsNumber(v);
 	if (!strcmp(t, "integer"))
-		return cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble;
+		return cJSON_IsNumber(v) && isfinite(v->valuedouble) &&
+		       v->valuedouble == floor(v->valuedouble);
 	if (!strcmp(t, "boolean"))
 		return cJSON_IsBool(v);
 	if (!strcmp(t, "null"))
@@ -296,6 +309,17 @@ check_enum(const cJSON *v, const cJSON *en, const struct jpath *p, struct ig_err
 	return check_fail(err, p, "value not allowed");
 }
 
+/* Characters in UTF-8 text, as JSON Schema's maxLength counts them. */
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 static int
 check_at(const cJSON *v, const cJSON *schema, const struct jpath *p,
 	 struct ig_err *err)
@@ -309,7 +333,7 @@ check_at(const cJSON *v, const cJSON *schema, const struct jpath *p,
 				  cJSON_IsString(type) ? type->valuestring : "another type");
 	if (en && check_enum(v, en, p, err) < 0)
 		return -1;
-	if (cJSON_IsString(v) && maxlen >= 0 && strlen(v->valuestring) > maxlen)
+	if (cJSON_IsString(v) && maxlen >= 0 && utf8_chars(v->valuestring) > maxlen)
 		return check_fail(err, p, "longer than %.0f characters", maxlen);
 	if (cJSON_IsObject(v))
 		return check_object(v, schema, p, err);

@@ -26,6 +26,13 @@ enum json_want { JSON_ANY, JSON_OBJECT, JSON_ARRAY };
 cJSON *json_extract(const char *text, size_t len, enum json_want want,
 		    struct ig_err *err);
 
+/*
+ * True when every number in v is finite.  cJSON reads an out-of-range
+ * number such as 1e999 as infinity and prints it as null, so such a value
+ * would not survive being written out; readers refuse it instead.
+ */
+int json_finite(const cJSON *v);
+
 /* 0 when value matches schema, else -1 with err naming the path ("$.a[2].b"). */
 int json_check(const cJSON *value, const cJSON *schema, struct ig_err *err);
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "json.h"
 #include "jsonl.h"
 
 int
@@ -82,6 +83,11 @@ jsonl_parse_line(const char *line, size_t len, struct ig_err *err)
 	if (!cJSON_IsObject(rec)) {
 		cJSON_Delete(rec);
 		ig_err_set(err, IG_EDATA, "record is not a JSON object");
+		return NULL;
+	}
+	if (!json_finite(rec)) {
+		cJSON_Delete(rec);
+		ig_err_set(err, IG_EDATA, "number out of range");
 		return NULL;
 	}
 	return rec;

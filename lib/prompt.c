@@ -228,7 +228,8 @@ find_override(struct ws *ws, const char *fn, const char *override,
 		*name_out = strdup("workspace");
 		return text;
 	}
-	if (xdg && *xdg)
+	/* A relative XDG_CONFIG_HOME is ignored (XDG spec), as config.c does. */
+	if (xdg && xdg[0] == '/')
 		snprintf(path, sizeof path, "%s/igny8/prompts/%s.md", xdg, fn);
 	else
 		snprintf(path, sizeof path, "%s/.config/igny8/prompts/%s.md",

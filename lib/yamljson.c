@@ -11,6 +11,9 @@
 #include "yamljson.h"
 
 #define MAX_DEPTH 64
+/* Aliases share nodes, so a few lines can name billions of them ("billion
+ * laughs"); front matter is small, so the tree gets a node budget. */
+#define MAX_NODES 100000
 
 static cJSON *
 plain_scalar(const char *s)
@@ -33,12 +36,17 @@ plain_scalar(const char *s)
 }
 
 static cJSON *
-convert(yaml_document_t *doc, yaml_node_t *node, int depth, struct ig_err *err)
+convert(yaml_document_t *doc, yaml_node_t *node, int depth, size_t *nodes,
+	struct ig_err *err)
 {
 	cJSON *out = NULL;
 
 	if (!node || depth > MAX_DEPTH) {
 		ig_err_set(err, IG_EDATA, "nested too deeply");
+		return NULL;
+	}
+	if (++*nodes > MAX_NODES) {
+		ig_err_set(err, IG_EDATA, "more than %d values (aliases?)", MAX_NODES);
 		return NULL;
 	}
 	switch (node->type) {
@@ -52,7 +60,8 @@ convert(yaml_document_t *doc, yaml_node_t *node, int depth, struct ig_err *err)
 		out = cJSON_CreateArray();
 		for (yaml_node_item_t *i = node->data.sequence.items.start;
 		     i < node->data.sequence.items.top; i++) {
-			cJSON *v = convert(doc, yaml_document_get_node(doc, *i), depth + 1, err);
+			cJSON *v = convert(doc, yaml_document_get_node(doc, *i), depth + 1,
+					   nodes, err);
 			if (!v)
 				goto fail;
 			cJSON_AddItemToArray(out, v);
@@ -69,7 +78,8 @@ convert(yaml_document_t *doc, yaml_node_t *node, int depth, struct ig_err *err)
 					   k ? k->start_mark.line + 1 : 0);
 				goto fail;
 			}
-			v = convert(doc, yaml_document_get_node(doc, p->value), depth + 1, err);
+			v = convert(doc, yaml_document_get_node(doc, p->value),
+				    depth + 1, nodes, err);
 			if (!v)
 				goto fail;
 			cJSON_AddItemToObject(out, (const char *)k->data.scalar.value, v);
@@ -90,6 +100,7 @@ yaml_to_json(const char *text, size_t len, const char *name, struct ig_err *err)
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	cJSON *out = NULL;
+	size_t nodes = 0;
 
 	if (!yaml_parser_initialize(&parser)) {
 		ig_err_set(err, IG_ESOFTWARE, "out of memory");
@@ -104,7 +115,8 @@ yaml_to_json(const char *text, size_t len, const char *name, struct ig_err *err)
 		return NULL;
 	}
 	if (yaml_document_get_root_node(&doc))
-		out = convert(&doc, yaml_document_get_root_node(&doc), 0, err);
+		out = convert(&doc, yaml_document_get_root_node(&doc), 0, &nodes,
+			      err);
 	else
 		out = cJSON_CreateObject();
 	if (!out)

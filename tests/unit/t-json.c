@@ -1,0 +1,184 @@
+/* t-json.c: the model-answer extractor and the schema checker. */
+#include "compat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "tap.h"
+
+/* Extracts from text; returns the compact value or "ERR <code> <msg>". */
+static char *
+ex(const char *text, enum json_want want)
+{
+	struct ig_err err = { 0 };
+	cJSON *v = json_extract(text, strlen(text), want, &err);
+	char *s, buf[IG_ERR_MSGLEN + 32];
+
+	if (!v) {
+		snprintf(buf, sizeof buf, "ERR %d %s", err.code, err.msg);
+		return strdup(buf);
+	}
+	s = cJSON_PrintUnformatted(v);
+	cJSON_Delete(v);
+	return s;
+}
+
+#define EX(text, want, expect, ...)                  \
+	do {                                         \
+		char *got_ = ex(text, want);         \
+		is_str(got_, expect, __VA_ARGS__);   \
+		free(got_);                          \
+	} while (0)
+
+static void
+test_extract(void)
+{
+	EX("{\"a\":1}", JSON_OBJECT, "{\"a\":1}", "whole body");
+	EX("\n  {\"a\": [1, 2]}\n\n", JSON_ANY, "{\"a\":[1,2]}", "whole body, spaced");
+	EX("[{\"a\":1}]", JSON_ARRAY, "[{\"a\":1}]", "whole body, array");
+	EX("\"just a string\"", JSON_ANY, "\"just a string\"", "a bare string is a value");
+	EX("Here you go:\n```json\n{\"name\": \"x\"}\n```\nEnjoy!", JSON_OBJECT,
+	   "{\"name\":\"x\"}", "fenced ```json block, prose around");
+	EX("```\n{\"a\":1}\n```", JSON_OBJECT, "{\"a\":1}", "fence without a language");
+	EX("```text\nnot json\n```\nthen\n```json\n[1]\n```", JSON_ARRAY, "[1]",
+	   "second fence when the first is not JSON");
+	EX("Sure!\n```json\n{\"a\": {\"b\": [true, null]}}\n", JSON_OBJECT,
+	   "{\"a\":{\"b\":[true,null]}}", "unclosed fence: the model stopped");
+	EX("```json\n{\"a\": 1", JSON_OBJECT,
+	   "ERR 76 no JSON object found in the answer", "unclosed fence, cut value");
+	EX("The answer is {\"a\": 1} as asked.", JSON_OBJECT, "{\"a\":1}",
+	   "prose before and after");
+	EX("Sets {x, y} aside, {\"s\": \"a } and { and \\\" quote\", \"n\": {\"m\": [1, {}]}} ok",
+	   JSON_OBJECT, "{\"s\":\"a } and { and \\\" quote\",\"n\":{\"m\":[1,{}]}}",
+	   "braces in strings and escaped quotes; a non-JSON brace pair skipped");
+	EX("list [1, 2] then {\"a\": 1}", JSON_OBJECT, "{\"a\":1}",
+	   "want OBJECT skips an earlier array");
+	EX("obj {\"a\": 1} then [1, 2]", JSON_ARRAY, "[1,2]",
+	   "want ARRAY skips an earlier object");
+	EX("list [1, 2] then {\"a\": 1}", JSON_ANY, "[1,2]", "want ANY takes the first");
+	EX("{\"a\": 1}", JSON_ARRAY, "ERR 76 no JSON array found in the answer",
+	   "an object is not an array");
+	EX("[1]", JSON_OBJECT, "ERR 76 no JSON object found in the answer",
+	   "an array is not an object");
+	EX("I cannot help with that.", JSON_ANY,
+	   "ERR 76 no JSON value found in the answer", "nothing found");
+	EX("{\"a\": [1, 2}", JSON_ANY, "ERR 76 no JSON value found in the answer",
+	   "mismatched brackets");
+	EX("", JSON_ANY, "ERR 76 empty answer", "empty answer");
+	EX("{\"a\": 1} {\"b\": 2}", JSON_OBJECT, "{\"a\":1}",
+	   "two objects: the first balanced one");
+	/* Regression (fuzz-json-extract): infinity printed back as null. */
+	EX("{\"a\": 1e999}", JSON_OBJECT, "ERR 76 no JSON object found in the answer",
+	   "a number out of range is not JSON we can keep");
+	EX("{\"a\": 1e999} or rather {\"a\": 1}", JSON_OBJECT, "{\"a\":1}",
+	   "and the extractor looks on");
+}
+
+static cJSON *schema;
+
+/* Checks the JSON text against schema; returns "ok" or the message. */
+static const char *
+chk(const char *json)
+{
+	static struct ig_err err;
+	cJSON *v = cJSON_Parse(json);
+	int rc;
+
+	if (!v)
+		return "bad test JSON";
+	ig_err_clear(&err);
+	rc = json_check(v, schema, &err);
+	cJSON_Delete(v);
+	if (rc == 0)
+		return err.code == IG_OK ? "ok" : "ok, but err set";
+	return err.code == IG_EPROTO ? err.msg : "wrong code";
+}
+
+static void
+test_check(void)
+{
+	struct ig_err err = { 0 };
+	cJSON *v;
+
+	schema = cJSON_Parse(
+		"{\"type\": \"object\", \"required\": [\"a\"], \"properties\": {"
+		" \"a\": {\"type\": \"array\", \"minItems\": 1, \"maxItems\": 3,"
+		"  \"items\": {\"type\": \"object\", \"required\": [\"b\"],"
+		"   \"properties\": {\"b\": {\"type\": \"string\", \"maxLength\": 5},"
+		"    \"n\": {\"type\": \"integer\"},"
+		"    \"o\": {\"type\": [\"string\", \"null\"]},"
+		"    \"e\": {\"enum\": [\"info\", \"buy\", 3]}}}},"
+		" \"t\": {\"type\": \"boolean\"}, \"x\": {\"type\": \"number\"}}}");
+	ok(schema != NULL, "schema parses");
+	is_str(chk("{\"a\": [{\"b\": \"x\", \"n\": 2, \"o\": null, \"e\": \"buy\"}],"
+		   " \"t\": false, \"x\": 1.5, \"extra\": 1}"), "ok", "a good value");
+	is_str(chk("[]"), "$: expected object", "root type");
+	is_str(chk("{}"), "$: missing member 'a'", "required at the root");
+	is_str(chk("{\"a\": {}}"), "$.a: expected array", "member type");
+	is_str(chk("{\"a\": []}"), "$.a: 0 items, at least 1 expected", "minItems");
+	is_str(chk("{\"a\": [{\"b\":\"\"},{\"b\":\"\"},{\"b\":\"\"},{\"b\":\"\"}]}"),
+	       "$.a: 4 items, at most 3 allowed", "maxItems");
+	is_str(chk("{\"a\": [{\"b\": \"x\"}, {\"b\": \"y\"}, {\"c\": 1}]}"),
+	       "$.a[2]: missing member 'b'", "required inside items");
+	is_str(chk("{\"a\": [{\"b\": \"x\"}, {\"b\": \"y\"}, {\"b\": 1}]}"),
+	       "$.a[2].b: expected string", "the \"$.a[2].b\" path");
+	is_str(chk("{\"a\": [{\"b\": \"123456\"}]}"),
+	       "$.a[0].b: longer than 5 characters", "maxLength");
+	is_str(chk("{\"a\": [{\"b\": \"12345\"}]}"), "ok", "maxLength is inclusive");
+	is_str(chk("{\"a\": [{\"b\": \"caf\xc3\xa9!\"}]}"), "ok",
+	       "maxLength counts characters, not bytes");
+	is_str(chk("{\"a\": [{\"b\": \"\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+		   "\xe2\x82\xac\xe2\x82\xac\"}]}"),
+	       "$.a[0].b: longer than 5 characters", "six characters in 18 bytes");
+	is_str(chk("{\"a\": [{\"b\": \"x\", \"n\": 2.5}]}"),
+	       "$.a[0].n: expected integer", "integer rejects 2.5");
+	is_str(chk("{\"a\": [{\"b\": \"x\", \"n\": 1e300}]}"), "ok",
+	       "integer takes 1e300 (regression: cast overflow)");
+	is_str(chk("{\"a\": [{\"b\": \"x\", \"n\": -4}]}"), "ok", "integer takes -4");
+	is_str(chk("{\"a\": [{\"b\": \"x\", \"o\": 1}]}"),
+	       "$.a[0].o: expected another type", "array of types, none matches");
+	is_str(chk("{\"a\": [{\"b\": \"x\", \"o\": \"s\"}]}"), "ok",
+	       "array of types, one matches");
+	is_str(chk("{\"a\": [{\"b\": \"x\", \"e\": \"sell\"}]}"),
+	       "$.a[0].e: 'sell' is not an allowed value", "enum of strings");
+	is_str(chk("{\"a\": [{\"b\": \"x\", \"e\": 4}]}"),
+	       "$.a[0].e: value not allowed", "enum, a number");
+	is_str(chk("{\"a\": [{\"b\": \"x\", \"e\": 3}]}"), "ok", "enum, a number in it");
+	is_str(chk("{\"a\": [{\"b\": \"x\"}], \"t\": 0}"), "$.t: expected boolean",
+	       "boolean");
+	is_str(chk("{\"a\": [{\"b\": \"x\"}], \"x\": \"1\"}"), "$.x: expected number",
+	       "number");
+	v = cJSON_Parse("[1]");
+	is_int(json_check(v, NULL, &err), 0, "no schema: anything goes");
+	cJSON_Delete(v);
+	cJSON_Delete(schema);
+}
+
+static void
+test_getters(void)
+{
+	cJSON *o = cJSON_Parse("{\"s\": \"x\", \"n\": 2.5, \"big\": 1e16,"
+			       " \"o\": {}, \"a\": []}");
+
+	is_str(json_str(o, "s"), "x", "json_str");
+	is_str(json_str(o, "n"), NULL, "json_str of a number");
+	ok(json_num(o, "n", 0) == 2.5, "json_num");
+	ok(json_num(o, "s", -7) == -7, "json_num default");
+	is_int(json_long(o, "n", 0), 2, "json_long truncates");
+	is_int(json_long(o, "big", -1), -1, "json_long refuses 1e16");
+	ok(json_obj(o, "o") && !json_obj(o, "a"), "json_obj");
+	ok(json_arr(o, "a") && !json_arr(o, "o"), "json_arr");
+	ok(json_finite(o), "json_finite");
+	cJSON_Delete(o);
+}
+
+int
+main(void)
+{
+	test_extract();
+	test_check();
+	test_getters();
+	return done_testing();
+}

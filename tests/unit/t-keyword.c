@@ -1,0 +1,208 @@
+/* t-keyword.c: keyword normalisation, record fields and the upsert. */
+#include "compat.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keyword.h"
+#include "tap.h"
+
+/* Normalises s; returns the result or "ERR <code> <msg>" (static). */
+static const char *
+norm(const char *s)
+{
+	static char out[IG_ERR_MSGLEN + 64];
+	struct ig_err err = { 0 };
+	char *n = kw_normalize(s, &err);
+
+	if (n)
+		snprintf(out, sizeof out, "%s", n);
+	else
+		snprintf(out, sizeof out, "ERR %d %s", err.code, err.msg);
+	free(n);
+	return out;
+}
+
+static void
+test_normalize(void)
+{
+	is_str(norm("Caf\xc3\xa9"), "caf\xc3\xa9", "Café");
+	is_str(norm("CAF\xc3\x89"), "caf\xc3\xa9", "CAFÉ folds to the same");
+	is_str(norm("cafe\xcc\x81"), "caf\xc3\xa9", "e + combining acute composes");
+	is_str(norm("\xef\xbc\xb3\xef\xbd\x88\xef\xbd\x8f\xef\xbd\x85\xef\xbd\x93"),
+	       "shoes", "full-width letters");
+	is_str(norm("\xef\xac\x81t"), "fit", "ligature fi");
+	is_str(norm("Stra\xc3\x9f" "e"), "strasse", "sharp s folds to ss");
+	is_str(norm("  running \t\n  shoes  "), "running shoes",
+	       "whitespace runs and ends");
+	is_str(norm("running\xc2\xa0\xc2\xa0shoes"), "running shoes",
+	       "no-break spaces are spaces");
+	is_str(norm("a\xe3\x80\x80" "b"), "a b", "ideographic space");
+	is_str(norm("x"), "x", "one letter");
+	is_str(norm(""), "ERR 65 keyword is empty", "empty");
+	is_str(norm(" \t\r\n "), "ERR 65 keyword is empty", "only spaces");
+	is_str(norm("\xff" "abc"), "ERR 65 keyword is not valid UTF-8", "byte FF");
+	is_str(norm("ab\xed\xa0\x80"), "ERR 65 keyword is not valid UTF-8",
+	       "a surrogate");
+	is_str(norm("ab\xc0\xaf"), "ERR 65 keyword is not valid UTF-8", "an overlong");
+}
+
+/* kw_from_record on JSON text; returns "ERR msg" or the fields (static). */
+static const char *
+fields(const char *json)
+{
+	static char out[IG_ERR_MSGLEN + 64];
+	struct ig_err err = { 0 };
+	struct kw_fields f;
+	cJSON *rec = cJSON_Parse(json);
+
+	if (!rec)
+		return "bad test JSON";
+	if (kw_from_record(rec, &f, &err) < 0)
+		snprintf(out, sizeof out, "ERR %d %s", err.code, err.msg);
+	else
+		snprintf(out, sizeof out, "%s|%ld|%g|%s|%s", f.keyword, f.volume,
+			 f.difficulty, f.intent ? f.intent : "-",
+			 f.sector ? f.sector : "-");
+	cJSON_Delete(rec);
+	return out;
+}
+
+static void
+test_from_record(void)
+{
+	char big[600];
+
+	is_str(fields("{\"keyword\":\"k\"}"), "k|-1|-1|-|-", "only a keyword");
+	is_str(fields("{\"type\":\"keyword\",\"keyword\":\"k\",\"volume\":1900,"
+		      "\"difficulty\":45.5,\"intent\":\"buy\",\"sector\":\"shoes\"}"),
+	       "k|1900|45.5|buy|shoes", "every field");
+	is_str(fields("{\"keyword\":\"k\",\"volume\":null,\"difficulty\":null}"),
+	       "k|-1|-1|-|-", "null is unknown");
+	is_str(fields("{\"keyword\":\"k\",\"volume\":0,\"difficulty\":0}"),
+	       "k|0|0|-|-", "zero is known");
+	is_str(fields("{\"keyword\":\"k\",\"difficulty\":100}"), "k|-1|100|-|-",
+	       "difficulty 100");
+	is_str(fields("{\"keyword\":\"k\",\"volume\":12.9}"), "k|12|-1|-|-",
+	       "volume truncated");
+	is_str(fields("{\"keyword\":\"k\",\"intent\":3,\"sector\":[]}"), "k|-1|-1|-|-",
+	       "non-string intent and sector ignored");
+	is_str(fields("{\"type\":\"cluster\",\"keyword\":\"k\"}"),
+	       "ERR 65 expected a keyword record, got type 'cluster'", "wrong type");
+	is_str(fields("{\"kw\":\"k\"}"), "ERR 65 missing string member 'keyword'",
+	       "no keyword");
+	is_str(fields("{\"keyword\":7}"), "ERR 65 missing string member 'keyword'",
+	       "keyword not a string");
+	is_str(fields("{\"keyword\":\"k\",\"volume\":-1}"),
+	       "ERR 65 'volume' must be a non-negative number", "negative volume");
+	is_str(fields("{\"keyword\":\"k\",\"volume\":\"10\"}"),
+	       "ERR 65 'volume' must be a non-negative number", "volume as text");
+	is_str(fields("{\"keyword\":\"k\",\"volume\":2e15}"),
+	       "ERR 65 'volume' must be a non-negative number", "volume too large");
+	is_str(fields("{\"keyword\":\"k\",\"difficulty\":100.5}"),
+	       "ERR 65 'difficulty' must be a number from 0 to 100", "difficulty > 100");
+	is_str(fields("{\"keyword\":\"k\",\"difficulty\":-0.1}"),
+	       "ERR 65 'difficulty' must be a number from 0 to 100", "difficulty < 0");
+	memset(big, 'a', 501);
+	big[501] = '\0';
+	{
+		char json[700];
+		snprintf(json, sizeof json, "{\"keyword\":\"%s\"}", big);
+		is_str(fields(json), "ERR 65 keyword longer than 500 bytes", "501 bytes");
+		big[500] = '\0';
+		snprintf(json, sizeof json, "{\"keyword\":\"%s\"}", big);
+		ok(strncmp(fields(json), "ERR", 3) != 0, "500 bytes is fine");
+	}
+}
+
+/* One row as "keyword|volume|difficulty|intent|sector|updated_at" (static). */
+static const char *
+row(struct ws *ws, long id)
+{
+	static char out[512];
+	sqlite3_stmt *st = ws_prepare(ws,
+		"SELECT keyword, ifnull(volume, '-'), ifnull(difficulty, '-'),"
+		" ifnull(intent, '-'), ifnull(sector, '-'), updated_at"
+		" FROM keywords WHERE id = ?", NULL);
+
+	snprintf(out, sizeof out, "(none)");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, sizeof out, "%s|%s|%s|%s|%s|%s",
+			 sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
+			 sqlite3_column_text(st, 2), sqlite3_column_text(st, 3),
+			 sqlite3_column_text(st, 4), sqlite3_column_text(st, 5));
+	sqlite3_finalize(st);
+	return out;
+}
+
+static void
+test_upsert(const char *path)
+{
+	struct ig_err err = { 0 };
+	struct ws *ws = ws_open(path, WS_CREATE, &err);
+	struct kw_fields f = { "Running  Shoes", 1900, 45, "buy", NULL };
+	long id = 0, id2 = 0;
+	int ins = -1;
+	char sql[128];
+
+	if (!ws)
+		exit(1);
+	is_int(kw_upsert(ws, &f, &id, &ins, &err), 0, "insert: %s", err.msg);
+	ok(id > 0 && ins == 1, "new row %ld", id);
+	snprintf(sql, sizeof sql, "UPDATE keywords SET updated_at = 'then' WHERE id = %ld",
+		 id);
+	ws_exec(ws, sql, &err);
+	is_str(row(ws, id), "Running  Shoes|1900|45.0|buy|-|then", "stored as written");
+
+	is_int(kw_upsert(ws, &f, &id2, &ins, &err), 0, "same input again");
+	ok(id2 == id && ins == 0, "same row, not inserted");
+	is_str(row(ws, id), "Running  Shoes|1900|45.0|buy|-|then",
+	       "rerun changes nothing, not even updated_at");
+
+	f = (struct kw_fields){ " running shoes ", -1, -1, NULL, NULL };
+	is_int(kw_upsert(ws, &f, &id2, &ins, &err), 0, "all fields unknown");
+	ok(id2 == id && ins == 0, "deduplicated by the normalised form");
+	is_str(row(ws, id), "Running  Shoes|1900|45.0|buy|-|then",
+	       "unknown fields keep what was stored");
+
+	f = (struct kw_fields){ "RUNNING SHOES", 2400, -1, NULL, "sport" };
+	is_int(kw_upsert(ws, &f, &id2, NULL, &err), 0, "known fields change");
+	is_int(id2, id, "same row");
+	{
+		const char *r = row(ws, id);
+		ok(!strncmp(r, "Running  Shoes|2400|45.0|buy|sport|", 35) &&
+		   strcmp(strrchr(r, '|'), "|then") != 0,
+		   "known fields overwrite, the others stay, updated_at moves: %s", r);
+	}
+
+	f = (struct kw_fields){ "trail shoes", -1, -1, NULL, NULL };
+	is_int(kw_upsert(ws, &f, &id2, &ins, &err), 0, "another keyword");
+	ok(id2 != id && ins == 1, "a new row");
+	ok(!strncmp(row(ws, id2), "trail shoes|-|-|-|-|", 20), "with unknowns null");
+
+	f = (struct kw_fields){ "\xff", -1, -1, NULL, NULL };
+	ig_err_clear(&err);
+	is_int(kw_upsert(ws, &f, &id2, &ins, &err), -1, "invalid UTF-8 refused");
+	is_int(err.code, IG_EDATA, "as bad data");
+	ws_close(ws);
+}
+
+int
+main(void)
+{
+	char tmp[] = "/tmp/t-keyword.XXXXXX", path[64], cmd[64];
+
+	test_normalize();
+	test_from_record();
+	if (!mkdtemp(tmp))
+		return 1;
+	snprintf(path, sizeof path, "%s/ws.db", tmp);
+	test_upsert(path);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+	if (system(cmd) != 0)
+		diag("could not remove %s", tmp);
+	return done_testing();
+}
