@@ -120,7 +120,7 @@ fuzz:
 
 fuzz-replay:
 	@scripts/deps fuzz
-	@$(MAKE) -f tests/fuzz/fuzz.mk replay
+	@$(MAKE) -j2 -f tests/fuzz/fuzz.mk replay
 
 lint:
 	@! grep -nE '\b(sprintf|strcpy|strcat|strtok|atoi|gets)\(' lib/*.c cmd/*.c || \

@@ -8,11 +8,17 @@ FO := build/fuzz
 PKGS ?= libcurl libcjson sqlite3 yaml-0.1 md4c-html libxml-2.0 libutf8proc libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=undefined -pthread -Ilib $(PKG_CFLAGS) \
-	-DIG_VERSION='"fuzz"' -DIG_DATADIR='"/nonexistent"' -DIG_SYSCONFDIR='"/nonexistent"'
+# The library is compiled once with coverage instrumentation (fuzzer-no-link)
+# and every harness links against that archive.
+FUZZ_BASE := -std=c11 -g -O1 -fno-sanitize-recover=undefined -pthread -Ilib \
+	$(PKG_CFLAGS) -DIG_VERSION='"fuzz"' -DIG_DATADIR='"/nonexistent"' \
+	-DIG_SYSCONFDIR='"/nonexistent"'
+FUZZ_LIB_CFLAGS := $(FUZZ_BASE) -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_CFLAGS := $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_OBJ := $(LIB_SRC:lib/%.c=$(FO)/obj/%.o)
+FUZZ_LIB := $(FO)/libigny8-fuzz.a
 HARNESSES := $(patsubst tests/fuzz/%.c,$(FO)/%,$(wildcard tests/fuzz/fuzz-*.c))
 
 run: $(HARNESSES)
@@ -24,9 +30,17 @@ run: $(HARNESSES)
 			$$dict $(FO)/corpus-$$name tests/fuzz/$$name || exit 1; \
 	done
 
-$(FO)/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(wildcard lib/*.h)
+$(FO)/obj/%.o: lib/%.c $(wildcard lib/*.h)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lm
+	$(CLANG) $(FUZZ_LIB_CFLAGS) -c -o $@ $<
+
+$(FUZZ_LIB): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FO)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_LIB)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB) $(PKG_LIBS) -lm
 
 .PHONY: run
 
