@@ -6,9 +6,12 @@
  * worth (at least 1), because providers enforce per-minute limits in short
  * windows and punish bursts; the token bucket may go into debt, so one
  * large request is admitted once the bucket is full rather than never.
- * The concurrency ceiling starts at max_inflight, halves on a 429 (at most
- * once per second, so one burst of 429s counts once), stays down for a
- * cool-down, then grows by one per cool-down period of successes.
+ * The concurrency ceiling starts at max_inflight and halves on a 429 when
+ * 429s are at least a quarter of the answers since the last change (and at
+ * most once per second, so one burst counts once): a server that throttles
+ * gets fewer requests, while an occasional 429 is only waited out by its
+ * own request.  After a cool-down the ceiling grows back one slot per
+ * success, additive increase after multiplicative decrease, as TCP does.
  * Waiters poll in short slices so that a cancel flag set by a signal
  * handler is noticed without anyone signalling the condition variable.
  */
@@ -36,6 +39,7 @@ struct ratelimit {
 	double cooldown;		/* seconds */
 	double grow_after;		/* ceiling may grow from this time on */
 	double last_cut;		/* time of the last halving */
+	long since_ok, since_429;	/* answers since the ceiling last changed */
 	double hold_until;		/* server said: nothing before this */
 };
 
@@ -188,9 +192,13 @@ on_throttled(struct ratelimit *rl, const struct http_limits *l, double now)
 			cd = l->reset_tokens;
 	}
 	cd = clamp_cooldown(cd, rl->cooldown);
+	rl->since_429++;
+	if (rl->since_429 * 4 < rl->since_429 + rl->since_ok)
+		return; /* sporadic: the request waits out its own retry-after */
 	if (now - rl->last_cut >= CUT_DEBOUNCE && rl->ceiling > 1) {
 		rl->ceiling /= 2;
 		rl->last_cut = now;
+		rl->since_ok = rl->since_429 = 0;
 	}
 	if (now + cd > rl->grow_after)
 		rl->grow_after = now + cd;
@@ -223,10 +231,17 @@ rl_release(struct ratelimit *rl, long status, const struct http_limits *limits)
 	apply_limits(rl, limits, now);
 	if (status == 429) {
 		on_throttled(rl, limits, now);
-	} else if (status > 0 && status < 400 && now >= rl->grow_after &&
-		   rl->ceiling < rl->max_inflight) {
-		rl->ceiling++;
-		rl->grow_after = now + rl->cooldown;
+	} else if (status > 0 && status < 400) {
+		rl->since_ok++;
+		if (now >= rl->grow_after && rl->ceiling < rl->max_inflight) {
+			rl->ceiling++;
+			rl->since_ok = rl->since_429 = 0;
+		}
+	}
+	/* Keep the counts to roughly the last few rounds of answers. */
+	if (rl->since_ok + rl->since_429 > 4L * rl->max_inflight + 8) {
+		rl->since_ok /= 2;
+		rl->since_429 /= 2;
 	}
 	pthread_cond_broadcast(&rl->cv);
 	pthread_mutex_unlock(&rl->mu);

@@ -171,16 +171,19 @@ test_halving(void)
 	nap(0.25);
 	rl_release(rl, 200, &no_limits);
 	is_int(rl_ceiling(rl), 5, "one step back after the cool-down");
-	rl_release(rl, 200, &no_limits);
-	is_int(rl_ceiling(rl), 5, "one step per cool-down period");
-	nap(0.25);
 	rl_release(rl, 500, &no_limits);
 	is_int(rl_ceiling(rl), 5, "failures do not grow it");
 	rl_release(rl, 200, &no_limits);
-	is_int(rl_ceiling(rl), 6, "successes do");
+	is_int(rl_ceiling(rl), 6, "each success after the cool-down grows it by one");
 	nap(1.05);
+	for (int i = 0; i < 10; i++)
+		rl_release(rl, 200, &no_limits);
+	is_int(rl_ceiling(rl), 8, "back to max_inflight, no further");
 	rl_release(rl, 429, &no_limits);
-	is_int(rl_ceiling(rl), 3, "a later 429 halves again");
+	is_int(rl_ceiling(rl), 8, "one 429 among many successes does not cut it");
+	rl_release(rl, 429, &no_limits);
+	rl_release(rl, 429, &no_limits);
+	is_int(rl_ceiling(rl), 4, "429s a quarter of the answers halve it");
 	rl_free(rl);
 
 	rl = rl_new(0, 0, 1);
