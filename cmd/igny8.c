@@ -92,6 +92,31 @@ open_ws(struct ctx *ctx, struct ws **ws_out, struct ig_err *err)
 	return *ws_out ? 0 : -1;
 }
 
+/*
+ * The options of the subcommands that only take --json and at most
+ * `maxargs` operands.  Returns -1 to go on, else the exit status.
+ */
+static int
+json_args(const char *name, int argc, char **argv, int maxargs, int *json)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ 0 } };
+	int c;
+
+	optind = 0;
+	*json = 0;
+	while ((c = getopt_long(argc, argv, "hj", opts, NULL)) != -1) {
+		if (c != 'j')
+			return usage(name, c == 'h' ? IG_OK : IG_EUSAGE);
+		*json = 1;
+	}
+	if (argc - optind > maxargs)
+		return usage(name, IG_EUSAGE);
+	return -1;
+}
+
 /* --- init ----------------------------------------------------------- */
 
 static const char init_usage[] =
@@ -197,26 +222,16 @@ static const char status_usage[] =
 static int
 cmd_status(int argc, char **argv, struct ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ 0 } };
-	enum report_fmt fmt = REPORT_TEXT;
 	struct ig_err err = { 0 };
 	struct ws *ws;
-	int c;
+	int json, rc;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "hj", opts, NULL)) != -1) {
-		if (c != 'j')
-			return usage("status", c == 'h' ? IG_OK : IG_EUSAGE);
-		fmt = REPORT_JSON;
-	}
-	if (optind != argc)
-		return usage("status", IG_EUSAGE);
+	if ((rc = json_args("status", argc, argv, 0, &json)) >= 0)
+		return rc;
 	if (open_ws(ctx, &ws, &err) < 0)
 		return fail("status", &err);
-	return finish("status", ws, report_status(ws, stdout, fmt, &err), &err);
+	return finish("status", ws, report_status(ws, stdout,
+		      json ? REPORT_JSON : REPORT_TEXT, &err), &err);
 }
 
 static const char export_usage[] =
@@ -591,21 +606,11 @@ static const char config_usage[] =
 static int
 cmd_config(int argc, char **argv, struct ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ 0 } };
 	struct ig_err err = { 0 };
-	int c, json = 0;
+	int json, rc;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "hj", opts, NULL)) != -1) {
-		if (c != 'j')
-			return usage("config", c == 'h' ? IG_OK : IG_EUSAGE);
-		json = 1;
-	}
-	if (argc - optind > 1)
-		return usage("config", IG_EUSAGE);
+	if ((rc = json_args("config", argc, argv, 1, &json)) >= 0)
+		return rc;
 	if (admin_config(ctx->cfg, argv[optind], json, stdout, &err) < 0)
 		return fail("config", &err);
 	return finish("config", NULL, 0, &err);
@@ -656,21 +661,11 @@ static const char models_usage[] =
 static int
 cmd_models(int argc, char **argv, struct ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ 0 } };
 	struct ig_err err = { 0 };
-	int c, json = 0;
+	int json, rc;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "hj", opts, NULL)) != -1) {
-		if (c != 'j')
-			return usage("models", c == 'h' ? IG_OK : IG_EUSAGE);
-		json = 1;
-	}
-	if (argc - optind > 1)
-		return usage("models", IG_EUSAGE);
+	if ((rc = json_args("models", argc, argv, 1, &json)) >= 0)
+		return rc;
 	if (admin_models(ctx->cfg, argv[optind], json, stdout, &err) < 0)
 		return fail("models", &err);
 	return finish("models", NULL, 0, &err);

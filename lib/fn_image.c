@@ -433,7 +433,7 @@ store(struct image_ctx *x, const struct slot *s, const struct img_info *info,
 		if (!x->dir)
 			return ig_err_set(err, IG_EIO, "image directory: cannot resolve");
 	}
-	snprintf(name, sizeof name, "task-%ld-%s-%d-%s.%s", x->task_id, s->kind,
+	snprintf(name, sizeof name, "task%ld-%s-%d-%s.%s", x->task_id, s->kind,
 		 s->position, s->device, imgfile_ext(info->format));
 	if (imgfile_write(x->dir, name, res->data, res->len, err) < 0)
 		return -1;

@@ -305,7 +305,7 @@ imgfile_write(const char *dir, const char *name, const void *d, size_t n,
 		ig_err_set(err, IG_ESOFTWARE, "out of memory");
 		goto out;
 	}
-	/* Names are ours (task-1-featured-0-desktop.png); a '/' is a bug. */
+	/* Names are ours (task1-featured-0-desktop.png); a '/' is a bug. */
 	if (strchr(name, '/') || !*name || *name == '.') {
 		ig_err_set(err, IG_ESOFTWARE, "bad image file name '%s'", name);
 		goto out;

@@ -24,7 +24,7 @@ is "records in slot order" "featured featured in_article in_article in_article i
 	"$(cat kinds)"
 is "records are image records" "image" "$(field type run1.jsonl | sort -u)"
 field path run1.jsonl | while read -r p; do
-	case $p in "$T"/ws.db.images/task-1-*-desktop.png | "$T"/ws.db.images/task-1-*-mobile.png) ;;
+	case $p in "$T"/ws.db.images/task1-*-desktop.png | "$T"/ws.db.images/task1-*-mobile.png) ;;
 	*) echo "bad path $p" ;; esac
 	[ -s "$p" ] || echo "missing $p"
 	head -c 8 "$p" | od -An -c | grep -q 'P   N   G' || echo "not a PNG: $p"
@@ -37,7 +37,7 @@ print(" ".join("%dx%d" % (r["width"], r["height"]) for r in map(json.loads, open
 is "sections are H2 texts" "Choosing a tent,Packing the bag" \
 	"$(sqlite3 ws.db "SELECT group_concat(DISTINCT section) FROM images WHERE kind = 'in_article'")"
 is "all rows done" "6" "$(sqlite3 ws.db "SELECT count(*) FROM images WHERE status = 'done'")"
-is "no temporary files left" "" "$(ls -A ws.db.images | grep -v '^task-1-')"
+is "no temporary files left" "" "$(ls -A ws.db.images | grep -v '^task1-')"
 is "the model's prompt wrapped in the style template" "1" \
 	"$(sqlite3 ws.db "SELECT count(*) FROM images WHERE id = 1 AND prompt LIKE
 		'Editorial photograph illustrating Camping basics%Style: realistic%'")"
@@ -89,7 +89,7 @@ is "task 2's records" "2" "$(field task_id out | sort -u)"
 article 3 "Trail food"
 expect_status "jpeg output" 0 igny8-image --max-images 0 --set image.format=jpeg --task 3
 is "jpeg files" "jpeg jpeg" "$(field format out | tr '\n' ' ' | sed 's/ $//')"
-like "named .jpg" 'task-3-featured-0-desktop\.jpg' out
+like "named .jpg" 'task3-featured-0-desktop\.jpg' out
 
 no_key_leak "no API key in outputs or the workspace" run1.jsonl run1.err out err
 done_testing

@@ -27,7 +27,7 @@ bad_image() {
 	script "{\"rules\": [{\"path\": \"/v1/images/generations\", \"reply\": $2}]}"
 	expect_status "$3: refused (76)" 76 igny8-image --task "$1"
 	like "$3: message" "$4" err
-	is "$3: no file, no temporary file" "" "$(ls -A ws.db.images 2>/dev/null | grep "task-$1-" )"
+	is "$3: no file, no temporary file" "" "$(ls -A ws.db.images 2>/dev/null | grep "task$1-" )"
 	is "$3: row saved as failed with the reason" "failed" \
 		"$(sqlite3 ws.db "SELECT status FROM images WHERE task_id = $1 AND error IS NOT NULL")"
 }
@@ -63,7 +63,7 @@ script '{"rules": [{"path": "/v1/images/generations", "reply": {"image_url": tru
 expect_status "URL answer" 0 igny8-image --task 6
 is "downloaded once" 1 "$(fake_count '/files/img/*')"
 like "the URL is recorded" "\"url\":\"$FAKE_URL/files/img/" out
-like "the file is there" "\"path\":\"$T/ws.db.images/task-6-featured-0-desktop.png\"" out
+like "the file is there" "\"path\":\"$T/ws.db.images/task6-featured-0-desktop.png\"" out
 
 # Retries: each fault once, then success.
 for f in 429 500 drop; do

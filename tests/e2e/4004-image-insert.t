@@ -23,8 +23,8 @@ for p in parts[1:]:
     print(title, [s.replace(t, "$T") for s in srcs])
 EOF2
 is "each figure at the end of its section" \
-	"Choosing a tent ['\$T/ws.db.images/task-1-in_article-1-desktop.png']
-Packing the bag ['\$T/ws.db.images/task-1-in_article-2-desktop.png']
+	"Choosing a tent ['\$T/ws.db.images/task1-in_article-1-desktop.png']
+Packing the bag ['\$T/ws.db.images/task1-in_article-2-desktop.png']
 Setting up camp []" "$(cat order)"
 like "alt text is the section" '<img src="[^"]*" alt="Choosing a tent"' html1
 unlike "no featured image in the body" 'featured' html1

@@ -31,6 +31,7 @@ table_opts() {
 		(fn == "" || on) && /\{ "[a-z][a-z0-9-]*", *(no|required|optional)_argument/ {
 			s = $0; sub(/.*\{ "/, "", s); sub(/".*/, "", s); print "--" s }
 		(fn == "" || on) && /OPT_COMMON_LONG,/ { common = 1 }
+		on && /json_args\(/ { print "--help"; print "--json" }
 		END { if (common) print "COMMON" }' "$1" >"$T/.tab"
 	if grep -q COMMON "$T/.tab"; then
 		grep -oE '\{ "[a-z][a-z0-9-]*", (no|required|optional)_argument' \

@@ -387,7 +387,7 @@ def rw_error(code, message, parameter=None, task=None):
     return {"code": code, "message": message, "parameter": parameter,
             "taskType": task.get("taskType", "imageInference"),
             "taskUUID": task.get("taskUUID"),
-            "documentation": "https://runware.ai/docs/platform/errors"}
+            "documentation": "https://example.com/runware/errors"}
 
 
 # ---------------------------------------------------------------- state

@@ -45,7 +45,7 @@ static void
 check_figures(const char *html)
 {
 	static const struct html_figure figs[] = {
-		{ "intro", "https://img.example/1.png", "one", "First" },
+		{ "intro", "https://example.com/1.png", "one", "First" },
 		{ NULL, "/2.png", "two & <three>", NULL },
 	};
 	char *once, *twice;
