@@ -189,7 +189,7 @@ test_errors(void)
 	r = load(cfg, "igny8.yaml",
 		 "providers:\n"
 		 "  openai:\n"
-		 "    base_ur: http://x\n", &err);
+		 "    base_ur: http://127.0.0.1:9\n", &err);
 	ok(r < 0 && err.code == IG_ECONFIG, "unknown key fails with 78");
 	is_str(err.msg, "igny8.yaml:3: unknown key 'providers.openai.base_ur'; "
 	       "did you mean 'providers.openai.base_url'?", "suggestion");

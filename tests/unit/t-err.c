@@ -87,37 +87,37 @@ test_redact(void)
 
 	is_str(redact("nothing registered sk-1"), "nothing registered sk-1",
 	       "no secrets, no change");
-	ig_secret_add("sk-live-0123456789abcdef");
-	ig_secret_add("sk-live-0123456789abcdef");	/* twice: kept once */
+	ig_secret_add("sk-test-live-0123456789abcdef");
+	ig_secret_add("sk-test-live-0123456789abcdef");	/* twice: kept once */
 	ig_secret_add("abc");				/* too short to register */
 	ig_secret_add("wxyz");				/* the shortest kept */
 	ig_secret_add(NULL);
-	is_str(redact("key sk-live-0123456789abcdef rejected"),
+	is_str(redact("key sk-test-live-0123456789abcdef rejected"),
 	       "key [REDACTED] rejected", "one occurrence");
-	is_str(redact("sk-live-0123456789abcdef,sk-live-0123456789abcdef."),
+	is_str(redact("sk-test-live-0123456789abcdef,sk-test-live-0123456789abcdef."),
 	       "[REDACTED],[REDACTED].", "every occurrence");
-	is_str(redact("sk-live-0123456789abcdef0123456789abcdef"),
+	is_str(redact("sk-test-live-0123456789abcdef0123456789abcdef"),
 	       "[REDACTED]0123456789abcdef", "a secret followed by more text");
 	is_str(redact("abc abcd"), "abc abcd", "a 3-byte key is never registered");
 	is_str(redact("wxyz-wxyzwxyz"), "[RED-[REDACTE",
 	       "a short key is masked without growing the text");
 	is_str(redact(""), "", "empty text");
-	ig_err_set(&err, IG_ENOPERM, "bad key sk-live-0123456789abcdef");
+	ig_err_set(&err, IG_ENOPERM, "bad key sk-test-live-0123456789abcdef");
 	is_str(err.msg, "bad key [REDACTED]", "ig_err_set redacts");
 
 	/* A secret inside another (registered first) and two that overlap
 	 * must leave no part of either. */
 	ig_secret_add("KEYINNER1234");
-	ig_secret_add("sk-outer-KEYINNER1234-z");
-	ig_secret_add("sk-proj-AAAA1111");
+	ig_secret_add("sk-test-outer-KEYINNER1234-z");
+	ig_secret_add("sk-test-proj-AAAA1111");
 	ig_secret_add("1111BBBBcccc");
-	is_str(redact("[sk-outer-KEYINNER1234-z]"), "[[REDACTED]]",
+	is_str(redact("[sk-test-outer-KEYINNER1234-z]"), "[[REDACTED]]",
 	       "a longer key around a shorter one is masked whole");
-	is_str(redact("x sk-proj-AAAA1111BBBBcccc y"), "x [REDACTED] y",
+	is_str(redact("x sk-test-proj-AAAA1111BBBBcccc y"), "x [REDACTED] y",
 	       "overlapping keys are masked together");
 	is_str(redact("KEYINNER1234"), "[REDACTED]", "the inner key alone");
 	ig_secrets_free();
-	is_str(redact("sk-live-0123456789abcdef"), "sk-live-0123456789abcdef",
+	is_str(redact("sk-test-live-0123456789abcdef"), "sk-test-live-0123456789abcdef",
 	       "ig_secrets_free forgets them");
 }
 
