@@ -108,7 +108,7 @@ check-valgrind: deps-test all
 
 include bench/bench.mk
 
-bench: all $(BENCH_CLUSTER)
+bench: all $(BENCH_BINS)
 	@bench/run
 
 demo: all

@@ -1,16 +1,28 @@
-# bench.mk: build rule for the clustering bench driver (included by the
-# main Makefile, or run as `make -f Makefile -f bench/bench.mk bench-cluster`).
-# Outputs go under build/bench, which git ignores.
+# bench.mk: build rules for the bench helpers (included by the main
+# Makefile, or run as `make -f Makefile -f bench/bench.mk bench-cluster`):
+# the clustering bench driver and bench/fastfake, the C fake API that
+# bench/run's concurrency figures run against.  Outputs go under
+# build/bench, which git ignores.
 
 BENCH_CLUSTER := $(O)/build/bench/cluster-local
+BENCH_FASTFAKE := $(O)/build/bench/fastfake
+# What `make bench` builds besides `all`.
+BENCH_BINS := $(BENCH_CLUSTER) $(BENCH_FASTFAKE)
 
 $(BENCH_CLUSTER): bench/cluster-local.c $(LIBA) $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ilib $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
+# No libraries but pthreads: it stands in for a server, not for igny8.
+$(BENCH_FASTFAKE): bench/fastfake.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Wpedantic -Werror -pthread $(LDFLAGS) -o $@ $<
+
 bench-cluster-build: $(BENCH_CLUSTER)
+
+bench-fastfake-build: $(BENCH_FASTFAKE)
 
 bench-cluster: $(BENCH_CLUSTER)
 	bench/cluster.sh
 
-.PHONY: bench-cluster-build bench-cluster
+.PHONY: bench-cluster-build bench-cluster bench-fastfake-build
