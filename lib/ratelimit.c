@@ -7,11 +7,13 @@
  * windows and punish bursts; the token bucket may go into debt, so one
  * large request is admitted once the bucket is full rather than never.
  * The concurrency ceiling starts at max_inflight and halves on a 429 when
- * 429s are at least a quarter of the answers since the last change (and at
+ * 429s are at least a third of the recent answers, two at least (and at
  * most once per second, so one burst counts once): a server that throttles
  * gets fewer requests, while an occasional 429 is only waited out by its
- * own request.  After a cool-down the ceiling grows back one slot per
- * success, additive increase after multiplicative decrease, as TCP does.
+ * own request.  "Recent" is a window of a few rounds of answers, kept by
+ * halving both counts when they grow past it.  After a cool-down the
+ * ceiling grows back one slot per success: additive increase after
+ * multiplicative decrease, as TCP does.
  * Waiters poll in short slices so that a cancel flag set by a signal
  * handler is noticed without anyone signalling the condition variable.
  */
@@ -23,7 +25,7 @@
 
 #include "ratelimit.h"
 
-#define DEF_COOLDOWN 10.0
+#define DEF_COOLDOWN 3.0
 #define MAX_COOLDOWN 60.0
 #define CUT_DEBOUNCE 1.0	/* seconds: simultaneous 429s halve once */
 #define WAIT_SLICE 0.05		/* seconds between cancel checks */
@@ -39,7 +41,7 @@ struct ratelimit {
 	double cooldown;		/* seconds */
 	double grow_after;		/* ceiling may grow from this time on */
 	double last_cut;		/* time of the last halving */
-	long since_ok, since_429;	/* answers since the ceiling last changed */
+	long since_ok, since_429;	/* recent answers, see the note above */
 	double hold_until;		/* server said: nothing before this */
 };
 
@@ -193,12 +195,14 @@ on_throttled(struct ratelimit *rl, const struct http_limits *l, double now)
 	}
 	cd = clamp_cooldown(cd, rl->cooldown);
 	rl->since_429++;
-	if (rl->since_429 * 4 < rl->since_429 + rl->since_ok)
+	if (rl->since_429 < 2 || rl->since_429 * 3 < rl->since_429 + rl->since_ok)
 		return; /* sporadic: the request waits out its own retry-after */
 	if (now - rl->last_cut >= CUT_DEBOUNCE && rl->ceiling > 1) {
 		rl->ceiling /= 2;
 		rl->last_cut = now;
-		rl->since_ok = rl->since_429 = 0;
+		/* Forget half: the cut has answered what was counted so far. */
+		rl->since_ok /= 2;
+		rl->since_429 /= 2;
 	}
 	if (now + cd > rl->grow_after)
 		rl->grow_after = now + cd;
@@ -233,10 +237,8 @@ rl_release(struct ratelimit *rl, long status, const struct http_limits *limits)
 		on_throttled(rl, limits, now);
 	} else if (status > 0 && status < 400) {
 		rl->since_ok++;
-		if (now >= rl->grow_after && rl->ceiling < rl->max_inflight) {
+		if (now >= rl->grow_after && rl->ceiling < rl->max_inflight)
 			rl->ceiling++;
-			rl->since_ok = rl->since_429 = 0;
-		}
 	}
 	/* Keep the counts to roughly the last few rounds of answers. */
 	if (rl->since_ok + rl->since_429 > 4L * rl->max_inflight + 8) {

@@ -105,6 +105,12 @@ class Handler(BaseHTTPRequestHandler):
                                ("retry-after", "100")])
         self.reply(200, {"ok": True, "n": n})
 
+    def p_429_twice_then_ok(self, n, body):
+        if n <= 2:
+            return self.reply(429, {"error": {"message": "slow down"}},
+                              [("retry-after-ms", "100")])
+        self.reply(200, {"ok": True, "n": n})
+
     def p_429_reset_then_ok(self, n, body):
         if n == 1:
             return self.reply(429, {"error": {"message": "slow down"}},

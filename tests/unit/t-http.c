@@ -642,7 +642,12 @@ test_limiter(void)
 	is_int(rl_ceiling(rl), 4, "limiter starts at max_inflight");
 	rc = run(&o, "POST", "/429-ms-then-ok?k=rl", "{}", &r, &e);
 	ok(rc == 0, "request through the limiter succeeds");
-	is_int(rl_ceiling(rl), 2, "a 429 halved the limiter's ceiling");
+	is_int(rl_ceiling(rl), 4, "a lone 429 leaves the limiter's ceiling");
+	http_resp_release(&r);
+	http_resp_init(&r);
+	rc = run(&o, "POST", "/429-twice-then-ok?k=rl2", "{}", &r, &e);
+	ok(rc == 0, "and so does a request answered 429 twice");
+	is_int(rl_ceiling(rl), 2, "429s a third of the answers halved it");
 	rl_free(rl);
 	http_resp_release(&r);
 }

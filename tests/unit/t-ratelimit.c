@@ -163,7 +163,9 @@ test_halving(void)
 	rl_set_cooldown(rl, 0.2);
 	is_int(rl_ceiling(rl), 8, "ceiling starts at max_inflight");
 	rl_release(rl, 429, &no_limits);
-	is_int(rl_ceiling(rl), 4, "a 429 halves it");
+	is_int(rl_ceiling(rl), 8, "a lone 429 is waited out, not cut for");
+	rl_release(rl, 429, &no_limits);
+	is_int(rl_ceiling(rl), 4, "a second one, all answers so far, halves it");
 	rl_release(rl, 429, &no_limits);
 	is_int(rl_ceiling(rl), 4, "a burst of 429s halves once");
 	rl_release(rl, 200, &no_limits);
@@ -181,12 +183,16 @@ test_halving(void)
 	is_int(rl_ceiling(rl), 8, "back to max_inflight, no further");
 	rl_release(rl, 429, &no_limits);
 	is_int(rl_ceiling(rl), 8, "one 429 among many successes does not cut it");
-	rl_release(rl, 429, &no_limits);
-	rl_release(rl, 429, &no_limits);
-	is_int(rl_ceiling(rl), 4, "429s a quarter of the answers halve it");
+	for (int i = 0; i < 2; i++)
+		rl_release(rl, 429, &no_limits);
+	is_int(rl_ceiling(rl), 8, "nor do a few among more successes");
+	for (int i = 0; i < 2; i++)
+		rl_release(rl, 429, &no_limits);
+	is_int(rl_ceiling(rl), 4, "429s a third of the recent answers halve it");
 	rl_free(rl);
 
 	rl = rl_new(0, 0, 1);
+	rl_release(rl, 429, &no_limits);
 	rl_release(rl, 429, &no_limits);
 	is_int(rl_ceiling(rl), 1, "the ceiling never drops below 1");
 	rl_free(rl);
