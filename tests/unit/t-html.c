@@ -147,7 +147,7 @@ static const char *const hostile[] = {
 	"<a href=\"vbscript:msgbox\">x</a>",
 	"<a href=\"javascript&colon;alert(1)\">x</a>",
 	"<svg onload=alert(1)><script>x</script></svg>",
-	"<iframe src=\"https://evil\"></iframe>",
+	"<iframe src=\"https://evil.example.com\"></iframe>",
 	"<p style=\"background:url(javascript:x)\">s</p>",
 	"<style>body{background:red}</style>",
 	"<math><mi xlink:href=\"javascript:x\">m</mi></math>",

@@ -16,7 +16,7 @@
 #include "ratelimit.h"
 #include "tap.h"
 
-#define KEY "sk-live-QWERTYUIOPASDFGHJKL0123456789"
+#define KEY "sk-test-live-QWERTYUIOPASDFGHJKL0123456789"
 
 static pid_t srv_pid;
 static int port;
