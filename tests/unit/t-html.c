@@ -156,7 +156,7 @@ static const char *const hostile[] = {
 	"<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
 	"<template><script>x</script></template>",
 	"<div><span><x-foo><b>deep <i>unknown</i></b></x-foo></span></div>",
-	"<p><b><i>unclosed <a href=https://x>link",
+	"<p><b><i>unclosed <a href=https://example.com>link",
 	"<!-- <script>x</script> --><?php echo 1 ?>",
 	"<meta http-equiv=refresh content=\"0;url=javascript:x\">",
 	"<link rel=stylesheet href=javascript:x>",
@@ -279,7 +279,7 @@ test_figures(void)
 				  "<em>Details</em></h2><p>b</p><h2>End</h2>";
 	struct html_figure figs[] = {
 		{ "cost DETAILS", "/c.png", "cost", "Costs" },
-		{ "nowhere", "https://x/e.png", "e", NULL },
+		{ "nowhere", "https://example.com/e.png", "e", NULL },
 		{ NULL, "/c.png", "dup", NULL },
 	};
 	struct html_figure evil = { NULL, "javascript:x", "", NULL };
@@ -290,7 +290,7 @@ test_figures(void)
 	is_str(once, "<h2>Intro</h2>\n<p>a</p>\n<h2>Cost  <em>Details</em>"
 		     "</h2>\n<p>b</p>\n<figure><img src=\"/c.png\" "
 		     "alt=\"cost\"><figcaption>Costs</figcaption></figure>\n"
-		     "<h2>End</h2>\n<figure><img src=\"https://x/e.png\" "
+		     "<h2>End</h2>\n<figure><img src=\"https://example.com/e.png\" "
 		     "alt=\"e\"></figure>\n",
 	       "figures: after matched section, unmatched at end");
 	is_int(n, 2, "figures: duplicate src skipped");
@@ -335,7 +335,7 @@ test_markdown_out(void)
 {
 	static const char src[] =
 		"<h2>Title *x*</h2><p>Some <em>em</em>, <strong>bold</strong>"
-		", <code>a`b</code> and <a href=\"https://x.com/a b\" "
+		", <code>a`b</code> and <a href=\"https://example.com/a b\" "
 		"title=\"t\">a link</a>.</p><ul><li>one<ul><li>sub</li></ul>"
 		"</li><li>two</li></ul><ol start=\"3\"><li>three</li></ol>"
 		"<blockquote><p>q1</p><p>q2</p></blockquote><pre><code>x\n"
@@ -345,7 +345,7 @@ test_markdown_out(void)
 	char *md = html_to_markdown(src), *back;
 	const char *want =
 		"## Title \\*x\\*\n\n"
-		"Some *em*, **bold**, ``a`b`` and [a link](<https://x.com/a b>"
+		"Some *em*, **bold**, ``a`b`` and [a link](<https://example.com/a b>"
 		" \"t\").\n\n"
 		"- one\n  - sub\n- two\n\n"
 		"3. three\n\n"
@@ -362,7 +362,7 @@ test_markdown_out(void)
 	   contains(back, "<li>one<ul>") && contains(back, "<ol start=\"3\">")
 	   && contains(back, "<code>a`b</code>") &&
 	   contains(back, "<p>1. not a list") &&
-	   contains(back, "href=\"https://x.com/a%20b\""),
+	   contains(back, "href=\"https://example.com/a%20b\""),
 	   "to_markdown renders back through md4c");
 	free(back);
 	free(md);
