@@ -9,31 +9,12 @@ _igny8_common_opts="--workspace --config --model --jobs --quiet --verbose
 	--debug --progress --dry-run --keep-going --no-cache --refresh --max-cost
 	--unordered --prompt --set --help --version"
 
-# Model names from functions.*.model and image.model in the shipped
-# defaults.yaml and the user's settings files (a small awk, not a YAML parser).
+# Model names: the models in effect (functions.*.model, image.model) and
+# the image models with rules, as igny8's own settings loader resolves
+# them from every layer (`igny8 config`), so no second YAML reader here.
 _igny8_models()
 {
-	local bin dir files=()
-	bin=$(command -v igny8 2>/dev/null) && dir=${bin%/*}/../share/igny8
-	for f in "${IGNY8_DATADIR:+$IGNY8_DATADIR/defaults.yaml}" \
-		"${dir:+$dir/defaults.yaml}" /usr/local/share/igny8/defaults.yaml \
-		/usr/share/igny8/defaults.yaml /etc/igny8/config.yaml \
-		"${XDG_CONFIG_HOME:-$HOME/.config}/igny8/config.yaml" ./igny8.yaml; do
-		[ -n "$f" ] && [ -r "$f" ] && files+=("$f")
-	done
-	[ ${#files[@]} -gt 0 ] || return 0
-	awk '
-	FNR == 1 { top = "" }
-	{ sub(/[ \t]#.*$/, ""); sub(/^#.*$/, "") }
-	/^[^ \t]/ { top = $0; sub(/:.*/, "", top) }
-	/^(functions\.[A-Za-z_]+|image)\.model:/ {
-		v = $0; sub(/^[^:]*:[ \t]*/, "", v); gsub(/["\047 ]/, "", v)
-		if (v != "") print v; next
-	}
-	(top == "functions" || top == "image") && match($0, /model:[ \t]*[^,}]+/) {
-		v = substr($0, RSTART, RLENGTH); sub(/^model:[ \t]*/, "", v)
-		gsub(/["\047 \t]/, "", v); if (v != "") print v
-	}' "${files[@]}" 2>/dev/null | sort -u
+	igny8 config 2>/dev/null | sed -n -e 's/^[^ ]*\.model = \([^	]*\)	.*/\1/p' -e 's/^image_models\.\(.*\)\.[a-z_]* = .*/\1/p' | sort -u
 }
 
 # _igny8_values PREV: completes the value of option PREV; 1 if PREV takes none.

@@ -3,37 +3,10 @@
 # vendor_completions.d.  The option lists follow each program's --help;
 # tests/e2e/9100-completion.t fails when they drift apart.
 
-# Model names from functions.*.model and image.model in the shipped
-# defaults.yaml and the user's settings files (a small awk).
+# Model names: the models in effect and the image models with rules, as
+# igny8's own settings loader resolves them (`igny8 config`).
 function __igny8_models
-    set -l files
-    set -l dir
-    if set -q IGNY8_DATADIR
-        set -a files $IGNY8_DATADIR/defaults.yaml
-    end
-    set -l bin (command -v igny8 2>/dev/null)
-    and set -a files (string replace -r '/[^/]*$' '' -- $bin)/../share/igny8/defaults.yaml
-    set -l conf $HOME/.config
-    set -q XDG_CONFIG_HOME; and set conf $XDG_CONFIG_HOME
-    set -a files /usr/local/share/igny8/defaults.yaml /usr/share/igny8/defaults.yaml \
-        /etc/igny8/config.yaml $conf/igny8/config.yaml ./igny8.yaml
-    set -l readable
-    for f in $files
-        test -r $f; and set -a readable $f
-    end
-    test (count $readable) -gt 0; or return 0
-    awk '
-    FNR == 1 { top = "" }
-    { sub(/[ \t]#.*$/, ""); sub(/^#.*$/, "") }
-    /^[^ \t]/ { top = $0; sub(/:.*/, "", top) }
-    /^(functions\.[A-Za-z_]+|image)\.model:/ {
-        v = $0; sub(/^[^:]*:[ \t]*/, "", v); gsub(/["\047 ]/, "", v)
-        if (v != "") print v; next
-    }
-    (top == "functions" || top == "image") && match($0, /model:[ \t]*[^,}]+/) {
-        v = substr($0, RSTART, RLENGTH); sub(/^model:[ \t]*/, "", v)
-        gsub(/["\047 \t]/, "", v); if (v != "") print v
-    }' $readable 2>/dev/null | sort -u
+    igny8 config 2>/dev/null | sed -n -e 's/^[^ ]*\.model = \([^	]*\)	.*/\1/p' -e 's/^image_models\.\(.*\)\.[a-z_]* = .*/\1/p' | sort -u
 end
 
 set -l __igny8_functions cluster ideas write image_prompts image embed moderation

@@ -136,7 +136,7 @@ if [ -n "$FISH" ]; then
 	is_same "fish: igny8-write --format" "$T/want" "$T/got"
 fi
 
-# -- model names from defaults.yaml and the user's settings ---------------------------
+# -- model names: the settings in effect, from every layer (igny8 config) -------------
 
 IGNY8_DATADIR=$IGNY8_BUILD/share/igny8
 export IGNY8_DATADIR
@@ -168,7 +168,7 @@ if [ -n "$FISH" ]; then
 	has "fish: -m offers the user's models" "$T/want" "$T/got"
 fi
 if command -v zsh >/dev/null; then
-	# zsh's helper run outside completion: its awk must find the same names.
+	# zsh's helper run outside completion must find the same names.
 	zsh -c 'source "$1" 2>/dev/null; _describe() { print -l ${(P)4}; }
 		_igny8_models' zsh "$C/_igny8" 2>/dev/null | sort -u >"$T/got"
 	words my-writer my-planner runware:100@1 flat-model
