@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "fixture.h"
 #include "tap.h"
 
 static char srcdir[PATH_MAX], tmp[PATH_MAX];
@@ -23,39 +24,12 @@ warn(const char *msg)
 	snprintf(lastwarn, sizeof lastwarn, "%s", msg);
 }
 
-/* The source tree: this file's path minus tests/unit/ (make runs from the
- * top, so __FILE__ is relative to the cwd or absolute). */
-static void
-find_srcdir(void)
-{
-	const char *f = __FILE__, *t = strstr(f, "tests/unit/");
-	char rel[PATH_MAX];
-
-	snprintf(rel, sizeof rel, "%.*s.", t ? (int)(t - f) : 0, f);
-	if (!realpath(rel, srcdir))
-		snprintf(srcdir, sizeof srcdir, ".");
-}
-
-static void
-put_file(const char *name, const char *text, mode_t mode)
-{
-	FILE *f = fopen(name, "w");
-
-	if (!f) {
-		perror(name);
-		exit(1);
-	}
-	fputs(text, f);
-	fclose(f);
-	chmod(name, mode);
-}
-
 /* Loads text as a file named name; returns the load's result. */
 static int
 load(struct config *cfg, const char *name, const char *text,
      struct ig_err *err)
 {
-	put_file(name, text, 0600);
+	fixture_put(name, text, 0600);
 	ig_err_clear(err);
 	return config_load_file(cfg, name, NULL, 1, err);
 }
@@ -272,18 +246,18 @@ test_secrets(void)
 
 	config_set_warn(cfg, warn);
 	nwarn = 0;
-	put_file("open.yaml", "providers:\n  openai:\n    api_key: sk-open-123456\n",
+	fixture_put("open.yaml", "providers:\n  openai:\n    api_key: sk-open-123456\n",
 		 0644);
 	is_int(config_load_file(cfg, "open.yaml", NULL, 1, &err), 0, "load");
 	is_int(nwarn, 1, "warning for a 0644 file holding a key");
 	is_str(lastwarn, "open.yaml holds an API key and is readable by others; "
 	       "run 'chmod 600 open.yaml'", "warning names file and chmod");
 	nwarn = 0;
-	put_file("closed.yaml", "providers:\n  openai:\n    api_key: sk-closed-123456\n",
+	fixture_put("closed.yaml", "providers:\n  openai:\n    api_key: sk-closed-123456\n",
 		 0600);
 	config_load_file(cfg, "closed.yaml", NULL, 1, &err);
 	is_int(nwarn, 0, "no warning at 0600");
-	put_file("nokey.yaml", "run:\n  jobs: 2\n", 0644);
+	fixture_put("nokey.yaml", "run:\n  jobs: 2\n", 0644);
 	config_load_file(cfg, "nokey.yaml", NULL, 1, &err);
 	is_int(nwarn, 0, "no warning without a key");
 
@@ -297,9 +271,9 @@ test_secrets(void)
 	ig_redact(msg);
 	is_str(msg, "got [REDACTED] back", "loaded keys are registered secrets");
 
-	put_file("key.txt", "sk-file-abcdef\nsecond line\n", 0600);
+	fixture_put("key.txt", "sk-file-abcdef\nsecond line\n", 0600);
 	nwarn = 0;
-	put_file("kf.yaml", "providers:\n  ollama:\n    api_key_file: key.txt\n", 0644);
+	fixture_put("kf.yaml", "providers:\n  ollama:\n    api_key_file: key.txt\n", 0644);
 	is_int(config_load_file(cfg, "kf.yaml", NULL, 1, &err), 0, "api_key_file");
 	is_str(config_get(cfg, "providers.ollama.api_key"), "sk-file-abcdef",
 	       "first line of the key file");
@@ -309,7 +283,7 @@ test_secrets(void)
 	chmod("key.txt", 0640);
 	config_load_file(cfg, "kf.yaml", NULL, 1, &err);
 	is_int(nwarn, 1, "warning for a readable key file");
-	put_file("kf.yaml", "providers:\n  ollama:\n    api_key_file: nope.txt\n",
+	fixture_put("kf.yaml", "providers:\n  ollama:\n    api_key_file: nope.txt\n",
 		 0600);
 	ok(config_load_file(cfg, "kf.yaml", NULL, 1, &err) < 0 &&
 	   strstr(err.msg, "kf.yaml:3: 'providers.ollama.api_key_file': cannot "
@@ -369,11 +343,11 @@ test_layers(void)
 	setenv("XDG_CONFIG_HOME", path, 1);
 	mkdir("xdg", 0700);
 	mkdir("xdg/igny8", 0700);
-	put_file("xdg/igny8/config.yaml",
+	fixture_put("xdg/igny8/config.yaml",
 		 "run: {jobs: 5, max_line: 100}\nwrite: {tone: dry}\n"
 		 "functions: {write: {model: user-model}}\n", 0600);
-	put_file("igny8.yaml", "run: {jobs: 6, max_body: 200}\n", 0600);
-	put_file("extra.yaml", "run: {jobs: 7}\nideas: {count: 9}\n", 0600);
+	fixture_put("igny8.yaml", "run: {jobs: 6, max_body: 200}\n", 0600);
+	fixture_put("extra.yaml", "run: {jobs: 7}\nideas: {count: 9}\n", 0600);
 	unsetenv("IGNY8_JOBS");
 
 	cfg = config_resolve(NULL, warn, &err);
@@ -422,7 +396,7 @@ test_layers(void)
 	cfg = config_resolve("missing.yaml", warn, &err);
 	ok(!cfg && err.code == IG_ECONFIG, "missing --config file fails");
 
-	put_file("igny8.yaml", "run: {jobs: [\n", 0600);
+	fixture_put("igny8.yaml", "run: {jobs: [\n", 0600);
 	cfg = config_resolve(NULL, warn, &err);
 	ok(!cfg && strncmp(err.msg, "igny8.yaml:", 11) == 0, "bad ./igny8.yaml: %s",
 	   err.msg);
@@ -435,7 +409,7 @@ test_layers(void)
 
 		ok(!p || strcmp(p, path) != 0, "datafile needs an existing file");
 		free(p);
-		put_file("defaults.yaml", "run: {jobs: 3}\n", 0600);
+		fixture_put("defaults.yaml", "run: {jobs: 3}\n", 0600);
 		p = config_datafile("defaults.yaml");
 		is_str(p, path, "IGNY8_DATADIR first");
 		free(p);
@@ -454,7 +428,7 @@ test_examples(const char *text)
 	setenv("HOME", tmp, 1);
 	mkdir(".config", 0700);
 	mkdir(".config/igny8", 0700);
-	put_file(".config/igny8/ollama.key", "ollama\n", 0600);
+	fixture_put(".config/igny8/ollama.key", "ollama\n", 0600);
 
 	while (p && (p = strstr(p, ".Bd -literal -offset indent\n")) &&
 	       (end = strstr(p, "\n.Ed\n"))) {
@@ -509,7 +483,7 @@ test_manpage(void)
 int
 main(void)
 {
-	find_srcdir();
+	fixture_srcdir(srcdir);
 	snprintf(tmp, sizeof tmp, "/tmp/t-config.XXXXXX");
 	if (!mkdtemp(tmp) || chdir(tmp) < 0) {
 		perror("mkdtemp");

@@ -11,34 +11,10 @@
 
 #include "json.h"
 #include "prompt.h"
+#include "fixture.h"
 #include "tap.h"
 
 static char srcdir[PATH_MAX], tmp[PATH_MAX];
-
-/* The source tree: this file's path minus tests/unit/. */
-static void
-find_srcdir(void)
-{
-	const char *f = __FILE__, *t = strstr(f, "tests/unit/");
-	char rel[PATH_MAX];
-
-	snprintf(rel, sizeof rel, "%.*s.", t ? (int)(t - f) : 0, f);
-	if (!realpath(rel, srcdir))
-		snprintf(srcdir, sizeof srcdir, ".");
-}
-
-static void
-put_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f) {
-		perror(path);
-		exit(1);
-	}
-	fputs(text, f);
-	fclose(f);
-}
 
 static void
 test_parse(void)
@@ -222,7 +198,7 @@ test_resolve(void)
 	mkdir(xdgfile, 0700);
 	mkdir(path, 0700);
 	snprintf(xdgfile, sizeof xdgfile, "%s/write.md", path);
-	put_file(xdgfile, "---\nmodel: xdg-model\n---\nXDG body\n");
+	fixture_put(xdgfile, "---\nmodel: xdg-model\n---\nXDG body\n", 0644);
 	p = resolve(ws, NULL, NULL, &err);
 	is_str(p ? prompt_source(p) : NULL, xdgfile, "XDG file beats the default");
 	is_str(p ? prompt_body(p) : NULL, "XDG body\n", "its body");
@@ -242,7 +218,7 @@ test_resolve(void)
 	prompt_free(p);
 
 	snprintf(runfile, sizeof runfile, "%s/run.md", tmp);
-	put_file(runfile, "---\nschema_name: mine\n---\nRun body\n");
+	fixture_put(runfile, "---\nschema_name: mine\n---\nRun body\n", 0644);
 	p = resolve(ws, NULL, runfile, &err);
 	is_str(p ? prompt_source(p) : NULL, runfile, "run file beats workspace");
 	is_str(p ? prompt_schema_name(p) : NULL, "mine", "its own front matter wins");
@@ -298,7 +274,7 @@ main(void)
 {
 	char cmd[PATH_MAX + 16];
 
-	find_srcdir();
+	fixture_srcdir(srcdir);
 	snprintf(tmp, sizeof tmp, "/tmp/t-prompt.XXXXXX");
 	if (!mkdtemp(tmp))
 		return 1;
