@@ -199,8 +199,8 @@ test_hostile(void)
 	       "<p>ab</p>\n", "style and iframe contents gone");
 	is_str(san("<x-a><x-b>nested</x-b></x-a>"), "<p>nested</p>\n",
 	       "unknown tags unwrapped");
-	is_str(san("<a href=\"https://ok/?a=1&amp;b=<2>\" title='t\"'>l</a>"),
-	       "<p><a href=\"https://ok/?a=1&amp;b=&lt;2&gt;\" "
+	is_str(san("<a href=\"https://example.com/?a=1&amp;b=<2>\" title='t\"'>l</a>"),
+	       "<p><a href=\"https://example.com/?a=1&amp;b=&lt;2&gt;\" "
 	       "title=\"t&quot;\">l</a></p>\n", "attributes escaped");
 	is_str(san("5 < 6 & 7 > 3"), "<p>5 &lt; 6 &amp; 7 &gt; 3</p>\n",
 	       "text escaped");
