@@ -231,8 +231,12 @@ void
 engine_enqueue(struct run *run, struct job *job)
 {
 	pthread_mutex_lock(&run->lock);
-	/* Backpressure: keep memory bounded when output is slower than input. */
-	while (run->unwritten > run->jobs * 4 + 16 && !engine_cancel)
+	/*
+	 * Backpressure: keep memory bounded when output is slower than input.
+	 * The window is wide because one record retrying for a second or two
+	 * holds up the output of all behind it, and the pool should not stall.
+	 */
+	while (run->unwritten > run->nworkers * 16 + 64 && !engine_cancel)
 		run_wait(run);
 	job->seq = run->next_seq++;
 	if (run->tail)

@@ -42,7 +42,8 @@ struct run {
 	void (*data_free)(void *);	/* run_set_data_free() */
 	struct provider_slot providers[8];
 	size_t nproviders;
-	int jobs;
+	int jobs;			/* requests in flight at most */
+	int nworkers;			/* threads: jobs and a few spare */
 	void *data;			/* the function's run-level state */
 	struct {
 		const char *fn;

@@ -7,8 +7,9 @@
  * windows and punish bursts; the token bucket may go into debt, so one
  * large request is admitted once the bucket is full rather than never.
  * The concurrency ceiling starts at max_inflight and halves on a 429 when
- * 429s are at least a third of the recent answers, two at least (and at
- * most once per second, so one burst counts once): a server that throttles
+ * 429s are at least a third of the recent answers, counted over two rounds
+ * of max_inflight answers at least (and at most once per second, so one
+ * burst counts once): a server that throttles
  * gets fewer requests, while an occasional 429 is only waited out by its
  * own request.  "Recent" is a window of a few rounds of answers, kept by
  * halving both counts when they grow past it.  After a cool-down the
@@ -181,6 +182,22 @@ clamp_cooldown(double s, double def)
 	return s > MAX_COOLDOWN ? MAX_COOLDOWN : s;
 }
 
+/*
+ * Throttled, not unlucky: 429s are a third or more of at least two rounds
+ * of answers.  A smaller sample misjudges a server that refuses a fifth of
+ * requests at random: 11 of the first 32 answers happen 3% of the time,
+ * and every cut costs a cool-down at half speed.  A server that refuses
+ * everything is still noticed within two rounds.
+ */
+static int
+throttling(const struct ratelimit *rl)
+{
+	long n = rl->since_ok + rl->since_429;
+
+	return rl->since_429 >= 2 && n >= 2L * rl->max_inflight &&
+	       rl->since_429 * 3 >= n;
+}
+
 /* A 429: fewer workers for a while, and respect an announced reset. */
 static void
 on_throttled(struct ratelimit *rl, const struct http_limits *l, double now)
@@ -195,7 +212,7 @@ on_throttled(struct ratelimit *rl, const struct http_limits *l, double now)
 	}
 	cd = clamp_cooldown(cd, rl->cooldown);
 	rl->since_429++;
-	if (rl->since_429 < 2 || rl->since_429 * 3 < rl->since_429 + rl->since_ok)
+	if (!throttling(rl))
 		return; /* sporadic: the request waits out its own retry-after */
 	if (now - rl->last_cut >= CUT_DEBOUNCE && rl->ceiling > 1) {
 		rl->ceiling /= 2;

@@ -145,6 +145,13 @@ run_setup(struct run *run, struct ig_err *err)
 		run->jobs = 1;
 	if (run->jobs > 256)
 		run->jobs = 256;
+	/*
+	 * Jobs bound the requests in flight (the provider's limiter has that
+	 * many slots); a worker waiting out a retry holds no slot, so a few
+	 * spare workers keep the slots busy meanwhile.  Below four jobs there
+	 * are none, so that -j 1 sends requests in input order.
+	 */
+	run->nworkers = run->jobs + run->jobs / 4;
 	run->max_cost = o->max_cost >= 0 ? o->max_cost : config_num(run->cfg, "run.max_cost");
 	if (o->no_cache == 0 && !config_bool(run->cfg, "run.cache"))
 		o->no_cache = 1;
@@ -405,7 +412,7 @@ run_pool(struct run *run, struct worker *ws, struct ig_err *err)
 	pthread_t writer;
 	int input_rc, fin_rc = 0;
 
-	for (int i = 0; i < run->jobs; i++) {
+	for (int i = 0; i < run->nworkers; i++) {
 		ws[i].run = run;
 		ws[i].ws = ws_open(run->ws_path, WS_OPEN, err);
 		if (!ws[i].ws)
@@ -420,7 +427,7 @@ run_pool(struct run *run, struct worker *ws, struct ig_err *err)
 	run->input_done = 1;
 	pthread_cond_broadcast(&run->cond);
 	pthread_mutex_unlock(&run->lock);
-	for (int i = 0; i < run->jobs; i++)
+	for (int i = 0; i < run->nworkers; i++)
 		pthread_join(ws[i].thread, NULL);
 	pthread_join(writer, NULL);
 	w0.run = run;
@@ -450,7 +457,7 @@ engine_main(const struct fn_ops *fn, struct run_opts *o)
 	http_global_init();
 	rc = run_setup(&run, &err);
 	if (rc == 0) {
-		workers = calloc((size_t)run.jobs, sizeof *workers);
+		workers = calloc((size_t)run.nworkers, sizeof *workers);
 		rc = workers ? run_pool(&run, workers, &err) : -1;
 	}
 	if (rc < 0 && err.code == IG_OK)
@@ -468,7 +475,7 @@ engine_main(const struct fn_ops *fn, struct run_opts *o)
 		summary(&run, engine_now() - t0);
 	if (run.ws)
 		ws_run_end(run.ws, run.run_id, status, &run.t, &err);
-	for (int i = 0; workers && i < run.jobs; i++)
+	for (int i = 0; workers && i < run.nworkers; i++)
 		worker_release(&workers[i]);
 	free(workers);
 	run_release(&run);

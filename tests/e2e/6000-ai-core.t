@@ -195,6 +195,28 @@ for l in open(sys.argv[1]):
     if c not in seen: seen.append(c)
 print(" ".join(str(c) for c in seen))' "$T/out")"
 
+# -- --jobs bounds requests in flight, also with workers waiting to retry ------
+fresh
+echo '{"latency_ms": 200, "faults": {"rate": 0.3, "seed": 4, "kinds": ["500"]}}' >flaky.json
+rules flaky.json
+IGNY8_BACKOFF_SCALE=0.2 expect_status "--jobs 4 with 500s to retry" 0 \
+	igny8-ideas -j 4 --set providers.openai.max_retries=8 twelve.jsonl
+like "every record done" '12 done, 0 failed' "$T/err"
+ok "some requests were retried" grep -q 'retry 1' "$T/err"
+ok "never more than 4 requests in flight" "$PY" -c '
+import json, sys
+ev = []
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e["path"] == "/v1/chat/completions":
+        ev += [(e["t0"], 1), (e["ts"], -1)]
+n = peak = 0
+for _, d in sorted(ev, key=lambda x: (x[0], x[1])):
+    n += d
+    peak = max(peak, n)
+print("# peak", peak)
+sys.exit(0 if 3 <= peak <= 4 else 1)' "$FAKE_LOG"
+
 validate_requests "every request body validates against the OpenAPI spec"
 no_key_leak "no key in any output or the workspace" "$T/out" "$T/err"
 done_testing

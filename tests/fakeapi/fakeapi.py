@@ -542,13 +542,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path.startswith("/__fake/"):
             return self.control(path, raw)
         body = self.parse_body(raw)
+        t0 = time.time()
         script = st.current_script()
         if script.get("latency_ms"):
             time.sleep(script["latency_ms"] / 1000.0)
         rep, note = self.decide(script, path, body, raw)
         entry = {"method": self.command, "path": path, "query": query,
                  "headers": {k.lower(): v for k, v in self.headers.items()},
-                 "body": body, "status": None if rep.drop else rep.status, "ts": time.time()}
+                 "body": body, "status": None if rep.drop else rep.status, "t0": t0, "ts": time.time()}
         entry.update(note)
         st.write_log(entry)
         self.send(rep)

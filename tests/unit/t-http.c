@@ -647,7 +647,8 @@ test_limiter(void)
 	http_resp_init(&r);
 	rc = run(&o, "POST", "/429-twice-then-ok?k=rl2", "{}", &r, &e);
 	ok(rc == 0, "and so does a request answered 429 twice");
-	is_int(rl_ceiling(rl), 2, "429s a third of the answers halved it");
+	/* Halving needs two rounds of answers (t-ratelimit.c): five are too few. */
+	is_int(rl_ceiling(rl), 4, "three 429s in five answers: too few to judge");
 	rl_free(rl);
 	http_resp_release(&r);
 }

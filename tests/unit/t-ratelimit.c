@@ -164,8 +164,11 @@ test_halving(void)
 	is_int(rl_ceiling(rl), 8, "ceiling starts at max_inflight");
 	rl_release(rl, 429, &no_limits);
 	is_int(rl_ceiling(rl), 8, "a lone 429 is waited out, not cut for");
+	for (int i = 0; i < 14; i++)
+		rl_release(rl, 429, &no_limits);
+	is_int(rl_ceiling(rl), 8, "15 429s, under two rounds of answers: no verdict yet");
 	rl_release(rl, 429, &no_limits);
-	is_int(rl_ceiling(rl), 4, "a second one, all answers so far, halves it");
+	is_int(rl_ceiling(rl), 4, "two rounds of nothing but 429s halve it");
 	rl_release(rl, 429, &no_limits);
 	is_int(rl_ceiling(rl), 4, "a burst of 429s halves once");
 	rl_release(rl, 200, &no_limits);
@@ -177,18 +180,34 @@ test_halving(void)
 	is_int(rl_ceiling(rl), 5, "failures do not grow it");
 	rl_release(rl, 200, &no_limits);
 	is_int(rl_ceiling(rl), 6, "each success after the cool-down grows it by one");
-	nap(1.05);
 	for (int i = 0; i < 10; i++)
 		rl_release(rl, 200, &no_limits);
 	is_int(rl_ceiling(rl), 8, "back to max_inflight, no further");
+	rl_free(rl);
+
+	/* A server refusing a share of requests at random is not throttling. */
+	rl = rl_new(0, 0, 8);
+	for (int i = 0; i < 16; i++)
+		rl_release(rl, i % 4 == 3 ? 429 : 200, &no_limits);
+	is_int(rl_ceiling(rl), 8, "a quarter of two rounds refused does not cut it");
 	rl_release(rl, 429, &no_limits);
-	is_int(rl_ceiling(rl), 8, "one 429 among many successes does not cut it");
-	for (int i = 0; i < 2; i++)
-		rl_release(rl, 429, &no_limits);
-	is_int(rl_ceiling(rl), 8, "nor do a few among more successes");
-	for (int i = 0; i < 2; i++)
-		rl_release(rl, 429, &no_limits);
+	is_int(rl_ceiling(rl), 8, "nor five in seventeen");
+	rl_release(rl, 429, &no_limits);
 	is_int(rl_ceiling(rl), 4, "429s a third of the recent answers halve it");
+	rl_free(rl);
+
+	/*
+	 * "Recent" is a window of a few rounds: after 129 answers, 20 429s in
+	 * a row are judged against the last rounds (counted over the whole
+	 * run they would be 29 in 149, not enough).
+	 */
+	rl = rl_new(0, 0, 8);
+	for (int i = 0; i < 129; i++)
+		rl_release(rl, i >= 20 && i < 29 ? 429 : 200, &no_limits);
+	is_int(rl_ceiling(rl), 8, "9 429s in 29 answers, then 100 successes: no cut");
+	for (int i = 0; i < 20; i++)
+		rl_release(rl, 429, &no_limits);
+	is_int(rl_ceiling(rl), 4, "a burst after them is judged on recent answers");
 	rl_free(rl);
 
 	rl = rl_new(0, 0, 1);
