@@ -146,7 +146,7 @@ admin_models(const struct config *cfg, const char *provider, int json, FILE *out
 	if (!p)
 		return -1;
 	http_global_init();
-	if ((c = provider_client(p, NULL, NULL, NULL, NULL))) {
+	if ((c = provider_client(p, NULL))) {
 		list = provider_models(p, c, err);
 		http_client_free(c);
 	}

@@ -62,7 +62,7 @@ batch_lookup(struct ws *ws, const char *function, const char *ref,
 	     struct batch_item *it_out)
 {
 	/* An answer first (already paid for), then a pending item, then an error. */
-	sqlite3_stmt *st = ws_prepare(ws,
+	sqlite3_stmt *st = ws_cached(ws,
 		"SELECT custom_id, batch_id, status, response, request_id, error, request"
 		" FROM batch_items WHERE function = ? AND ref = ?"
 		" AND status IN ('answered', 'submitted', 'error')"
@@ -87,7 +87,7 @@ batch_lookup(struct ws *ws, const char *function, const char *ref,
 		it_out->error = col_dup(st, 5);
 		it_out->request = col_dup(st, 6);
 	}
-	sqlite3_finalize(st);
+	ws_done(st);
 	return s;
 }
 
@@ -425,7 +425,7 @@ client_for(struct poller *pl, const char *name, struct provider **p_out,
 		if (!(pl->prov[i].p = provider_new(pl->cfg, name, 1, err)))
 			return -1;
 		pl->prov[i].name = strdup(name);
-		pl->prov[i].c = provider_client(pl->prov[i].p, NULL, NULL, NULL, NULL);
+		pl->prov[i].c = provider_client(pl->prov[i].p, NULL);
 		pl->nprov++;
 	}
 	*p_out = pl->prov[i].p;

@@ -39,7 +39,28 @@ engine_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void run_wait(struct run *run);
+static void run_wait(struct run *run, pthread_cond_t *cv);
+
+/* Whether this thread holds its run's db_lock. */
+static _Thread_local int db_held;
+
+int
+run_db_lock(struct run *run, struct ig_err *err)
+{
+	pthread_mutex_lock(&run->db_lock);
+	db_held = 1;
+	return ws_session_begin(run->ws, err);
+}
+
+int
+run_db_unlock(struct run *run, struct ig_err *err)
+{
+	int rc = ws_session_end(run->ws, err);
+
+	db_held = 0;
+	pthread_mutex_unlock(&run->db_lock);
+	return rc;
+}
 
 /* ---- jobs ---- */
 
@@ -143,6 +164,15 @@ job_phase(struct job *job, enum phase ph)
 {
 	cJSON *st;
 
+	/*
+	 * What the job claimed (its task) is made durable before it asks for
+	 * anything, and what it has paid for (its answer in the cache, its
+	 * ai_log rows) before it saves anything, so that another process sees
+	 * the claim and a crash while saving never costs a second request.
+	 */
+	if ((ph == PH_AI_CALL || ph == PH_SAVE) && db_held &&
+	    ws_flush(job->run->ws, &job->db_err) < 0)
+		ig_warnf("%s: %s", job->ref, job->db_err.msg);
 	crash_hook(ph);
 	end_step(job, "ok");
 	job->phase = (int)ph;
@@ -236,8 +266,22 @@ engine_enqueue(struct run *run, struct job *job)
 	 * The window is wide because one record retrying for a second or two
 	 * holds up the output of all behind it, and the pool should not stall.
 	 */
-	while (run->unwritten > run->nworkers * 16 + 64 && !engine_cancel)
-		run_wait(run);
+	while (run->unwritten > run->nworkers * 16 + 64 && !engine_cancel) {
+		/* The pool needs the workspace to drain: never wait holding it. */
+		int held = db_held;
+
+		if (held) {
+			pthread_mutex_unlock(&run->lock);
+			run_db_unlock(run, NULL);
+			pthread_mutex_lock(&run->lock);
+		}
+		run_wait(run, &run->space_cv);
+		if (held) {
+			pthread_mutex_unlock(&run->lock);
+			run_db_lock(run, NULL);
+			pthread_mutex_lock(&run->lock);
+		}
+	}
 	job->seq = run->next_seq++;
 	if (run->tail)
 		run->tail->next = job;
@@ -245,7 +289,13 @@ engine_enqueue(struct run *run, struct job *job)
 		run->head = job;
 	run->tail = job;
 	run->unwritten++;
-	pthread_cond_broadcast(&run->cond);
+	if (job->state == JOB_PENDING) {
+		if (!run->pending)
+			run->pending = job;
+		pthread_cond_signal(&run->work_cv);
+	} else {
+		pthread_cond_signal(&run->done_cv);
+	}
 	pthread_mutex_unlock(&run->lock);
 }
 
@@ -449,17 +499,39 @@ on_debug(void *ctx, const char *line)
 	ig_debugf("%s: %s", w->job ? w->job->ref : "request", line);
 }
 
+/*
+ * Waiting on the network: what the job wrote so far is committed and other
+ * workers may use the workspace meanwhile.  A failed commit fails the job
+ * when it ends (run_job), since the hook cannot.
+ */
+static void
+worker_idle(void *ctx, int idle)
+{
+	struct worker *w = ctx;
+	struct ig_err e = { 0 };
+	int rc = idle ? run_db_unlock(w->run, &e) : run_db_lock(w->run, &e);
+
+	if (rc < 0 && w->job && !w->job->db_err.code)
+		w->job->db_err = e;
+}
+
 struct http_client *
 worker_client(struct worker *w, struct provider *p)
 {
+	struct http_opts hooks = { 0 };
+
 	for (size_t i = 0; i < w->nclients; i++)
 		if (w->clients[i].p == p)
 			return w->clients[i].c;
 	if (w->nclients == ARRAY_SIZE(w->clients))
 		return NULL;
+	hooks.cancel = &engine_cancel;
+	hooks.on_retry = on_retry;
+	hooks.on_debug = msg_level() >= MSG_DEBUG ? on_debug : NULL;
+	hooks.on_idle = w->pooled ? worker_idle : NULL;
+	hooks.ctx = w;
 	w->clients[w->nclients].p = p;
-	w->clients[w->nclients].c = provider_client(p, &engine_cancel, on_retry,
-						    msg_level() >= MSG_DEBUG ? on_debug : NULL, w);
+	w->clients[w->nclients].c = provider_client(p, &hooks);
 	return w->clients[w->nclients++].c;
 }
 
@@ -508,7 +580,9 @@ run_job(struct worker *w, struct job *job)
 
 	w->job = job;
 	ig_err_clear(&job->err);
-	rc = run->fn->work(w, job, &job->err);
+	rc = run_db_lock(run, &job->err);
+	if (rc == 0)
+		rc = run->fn->work(w, job, &job->err);
 	if (rc < 0) {
 		ig_redact(job->err.msg);
 		end_step(job, "failed");
@@ -519,25 +593,39 @@ run_job(struct worker *w, struct job *job)
 		end_step(job, "ok");
 	}
 	log_steps(w, job, rc < 0 ? job->err.msg : NULL);
+	if (run_db_unlock(run, job->db_err.code ? NULL : &job->db_err) < 0 ||
+	    job->db_err.code) {
+		/* Its records were not saved: they are not written either. */
+		if (rc >= 0) {
+			job->err = job->db_err;
+			ig_redact(job->err.msg);
+			rc = -1;
+		}
+	}
 	w->job = NULL;
 	pthread_mutex_lock(&run->lock);
 	job->state = rc < 0 ? JOB_FAILED : JOB_DONE;
-	pthread_cond_broadcast(&run->cond);
+	pthread_cond_signal(&run->done_cv);
 	pthread_mutex_unlock(&run->lock);
 }
 
+/* Takes run->pending off the queue; caller holds the lock. */
 static struct job *
-next_pending(struct run *run)
+pop_pending(struct run *run)
 {
-	for (struct job *j = run->head; j; j = j->next)
-		if (j->state == JOB_PENDING)
-			return j;
-	return NULL;
+	struct job *job = run->pending, *j;
+
+	if (!job)
+		return NULL;
+	for (j = job->next; j && j->state != JOB_PENDING; j = j->next)
+		;
+	run->pending = j;
+	return job;
 }
 
-/* Waits on the run's condition, waking now and then to notice a signal. */
+/* Waits on one of the run's conditions, waking now and then to notice a signal. */
 static void
-run_wait(struct run *run)
+run_wait(struct run *run, pthread_cond_t *cv)
 {
 	struct timespec ts;
 
@@ -547,7 +635,7 @@ run_wait(struct run *run)
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;
 	}
-	pthread_cond_timedwait(&run->cond, &run->lock, &ts);
+	pthread_cond_timedwait(cv, &run->lock, &ts);
 }
 
 /* The next job to start, or NULL when input is over; caller holds the lock. */
@@ -557,16 +645,16 @@ take_job(struct run *run)
 	struct job *job;
 
 	for (;;) {
-		job = next_pending(run);
+		job = pop_pending(run);
 		if (job && (run->stop || engine_cancel)) {
 			/* Stopping: what has not started is skipped, not started. */
 			job->state = JOB_SKIPPED;
-			pthread_cond_broadcast(&run->cond);
+			pthread_cond_signal(&run->done_cv);
 			continue;
 		}
 		if (job || run->input_done)
 			return job;
-		run_wait(run);
+		run_wait(run, &run->work_cv);
 	}
 }
 
@@ -678,7 +766,7 @@ drain(struct run *run)
 		write_job(run, j);
 		job_free(j);
 		pthread_mutex_lock(&run->lock);
-		pthread_cond_broadcast(&run->cond);
+		pthread_cond_signal(&run->space_cv);
 		pp = prev ? &prev->next : &run->head;
 	}
 }
@@ -693,7 +781,7 @@ writer_main(void *arg)
 		drain(run);
 		if (run->input_done && !run->head)
 			break;
-		run_wait(run);
+		run_wait(run, &run->done_cv);
 	}
 	pthread_mutex_unlock(&run->lock);
 	return NULL;

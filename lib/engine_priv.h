@@ -23,6 +23,7 @@ struct job {
 	long *log_ids;
 	size_t nlog;
 	int batched;		/* the request went into (or waits in) a batch */
+	struct ig_err db_err;	/* a workspace commit failed during the job */
 	struct job *next;
 };
 
@@ -52,8 +53,22 @@ struct run {
 	size_t nprompts;
 
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	/*
+	 * Each waiter has its own condition, so that a change wakes only the
+	 * thread that can act on it: a new job one worker, a finished job the
+	 * writer, a written one the reader held back by the window.
+	 */
+	pthread_cond_t work_cv, done_cv, space_cv;
+	/*
+	 * The workspace connection is shared by every thread of the run, which
+	 * keeps one page cache warm instead of one per worker, each emptied
+	 * whenever another worker commits.  A thread holds db_lock while it
+	 * uses the connection: workers from taking a job until it is done,
+	 * letting go while they wait on the network (see worker_idle).
+	 */
+	pthread_mutex_t db_lock;
 	struct job *head, *tail;	/* every job not yet written, in order */
+	struct job *pending;		/* the first job not yet taken, or NULL */
 	long next_seq, unwritten;
 	int input_done;			/* no more jobs will be submitted */
 	int stop;			/* budget or failed output: start nothing new */
@@ -78,6 +93,7 @@ struct worker {
 		struct http_client *c;
 	} clients[8];
 	size_t nclients;
+	int pooled;			/* a pool thread: holds db_lock while busy */
 	pthread_t thread;
 };
 
@@ -86,6 +102,9 @@ void engine_enqueue(struct run *run, struct job *job);
 void *worker_main(void *w);	/* takes pending jobs until input is done */
 void *writer_main(void *run);	/* writes finished jobs in order */
 void worker_release(struct worker *w);
+/* db_lock and a workspace session (ws_session_begin); -1 when it fails. */
+int run_db_lock(struct run *run, struct ig_err *err);
+int run_db_unlock(struct run *run, struct ig_err *err);
 extern volatile sig_atomic_t engine_cancel;
 
 #endif

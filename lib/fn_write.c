@@ -32,7 +32,7 @@ struct write_job {
 static void
 emit_content(struct ws *ws, struct job *job, long task_id, const char *format)
 {
-	sqlite3_stmt *st = ws_prepare(ws, "SELECT id FROM content WHERE task_id = ?", NULL);
+	sqlite3_stmt *st = ws_cached(ws, "SELECT id FROM content WHERE task_id = ?", NULL);
 	cJSON *rec = NULL;
 
 	if (!st)
@@ -40,7 +40,7 @@ emit_content(struct ws *ws, struct job *job, long task_id, const char *format)
 	sqlite3_bind_int64(st, 1, task_id);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		rec = rec_get(ws, "content", (long)sqlite3_column_int64(st, 0), NULL);
-	sqlite3_finalize(st);
+	ws_done(st);
 	if (!rec)
 		return;
 	if (format && !strcmp(format, "markdown")) {

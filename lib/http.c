@@ -1131,9 +1131,9 @@ next_wait(struct http_client *c, const struct attempt *a, int n)
 	return w;
 }
 
-int
-http_send(struct http_client *c, const struct http_req *req,
-	  struct http_resp *resp, struct ig_err *err)
+static int
+send_retrying(struct http_client *c, const struct http_req *req,
+	      struct http_resp *resp, struct ig_err *err)
 {
 	double t0 = mono(), wait;
 	struct attempt a;
@@ -1162,4 +1162,18 @@ http_send(struct http_client *c, const struct http_req *req,
 	}
 	resp->elapsed = mono() - t0;
 	return ig_err_set(err, IG_EINTR, "interrupted");
+}
+
+int
+http_send(struct http_client *c, const struct http_req *req,
+	  struct http_resp *resp, struct ig_err *err)
+{
+	int rc;
+
+	if (c->o.on_idle)
+		c->o.on_idle(c->o.ctx, 1);
+	rc = send_retrying(c, req, resp, err);
+	if (c->o.on_idle)
+		c->o.on_idle(c->o.ctx, 0);
+	return rc;
 }

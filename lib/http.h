@@ -35,7 +35,13 @@ struct http_opts {
 	void (*on_retry)(void *ctx, int attempt, double wait_s, const char *why);
 	/* One redacted line per request and response step, or NULL. */
 	void (*on_debug)(void *ctx, const char *line);
-	void *ctx;			/* passed to on_retry and on_debug */
+	/*
+	 * Called with 1 when http_send starts waiting (for the limiter, the
+	 * network or a backoff) and with 0 before it returns, from the sending
+	 * thread: a caller holding a lock other threads need lets go meanwhile.
+	 */
+	void (*on_idle)(void *ctx, int idle);
+	void *ctx;			/* passed to the hooks */
 };
 
 /* One part of a multipart/form-data body (file uploads). */

@@ -154,16 +154,17 @@ provider_ratelimit(struct provider *p)
 }
 
 struct http_client *
-provider_client(struct provider *p, volatile sig_atomic_t *cancel,
-		void (*on_retry)(void *, int, double, const char *),
-		void (*on_debug)(void *, const char *), void *ctx)
+provider_client(struct provider *p, const struct http_opts *hooks)
 {
 	struct http_opts o = p->opts;
 
-	o.cancel = cancel;
-	o.on_retry = on_retry;
-	o.on_debug = on_debug;
-	o.ctx = ctx;
+	if (hooks) {
+		o.cancel = hooks->cancel;
+		o.on_retry = hooks->on_retry;
+		o.on_debug = hooks->on_debug;
+		o.on_idle = hooks->on_idle;
+		o.ctx = hooks->ctx;
+	}
 	return http_client_new(&o);
 }
 

@@ -35,12 +35,11 @@ const char *provider_base_url(const struct provider *p);
 int provider_has_key(const struct provider *p);
 struct ratelimit *provider_ratelimit(struct provider *p);
 
-/* A client for this thread; the hooks and ctx as in struct http_opts. */
-struct http_client *provider_client(struct provider *p,
-				    volatile sig_atomic_t *cancel,
-				    void (*on_retry)(void *, int, double, const char *),
-				    void (*on_debug)(void *, const char *),
-				    void *ctx);
+/*
+ * A client for this thread: the provider's settings with the cancel flag,
+ * hooks and ctx of hooks (which may be NULL: none).
+ */
+struct http_client *provider_client(struct provider *p, const struct http_opts *hooks);
 
 struct chat_req {
 	const char *model;

@@ -204,8 +204,13 @@ take_record(cJSON *rec, const char *where, void *ctx, struct ig_err *err)
 	if (type && !accepts(run->fn, type))
 		rc = ig_err_set(err, IG_EDATA, "a '%s' record cannot be taken here "
 				"(expected %s)", type, run->fn->accepts[0]);
-	else
+	else if ((rc = run_db_lock(run, err)) == 0) {
 		rc = run->fn->init(run, job, rec, err);
+		if (run_db_unlock(run, rc < 0 ? NULL : err) < 0)
+			rc = -1;
+	} else {
+		run_db_unlock(run, NULL);
+	}
 	if (rc < 0) {
 		if (err->code == IG_EDATA || err->code == IG_ENOINPUT)
 			ig_err_prefix(err, "%s", where);
@@ -246,35 +251,70 @@ read_stream(struct run *run, FILE *fp, const char *name, struct ig_err *err)
 	return rc < 0 ? -1 : 0;
 }
 
+/* The ids --all selects, read before the pool needs the workspace. */
+static long *
+select_all(struct run *run, size_t *n_out, struct ig_err *err)
+{
+	sqlite3_stmt *st;
+	long *ids = NULL, *n;
+	size_t len = 0, cap = 0;
+
+	*n_out = 0;
+	run_db_lock(run, NULL);
+	st = ws_prepare(run->ws, run->fn->select_all, err);
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 1024;
+			if (!(n = realloc(ids, cap * sizeof *ids))) {
+				ig_err_set(err, IG_ESOFTWARE, "out of memory");
+				break;
+			}
+			ids = n;
+		}
+		ids[len++] = (long)sqlite3_column_int64(st, 0);
+	}
+	if (!st || err->code) {
+		free(ids);
+		ids = NULL;
+	} else if (!ids) {
+		ids = malloc(sizeof *ids);
+	}
+	sqlite3_finalize(st);
+	run_db_unlock(run, NULL);
+	*n_out = len;
+	return ids;
+}
+
+static int
+take_id(struct run *run, long id, struct ig_err *err)
+{
+	cJSON *rec = cJSON_CreateObject();
+	char where[64];
+	int rc;
+
+	cJSON_AddStringToObject(rec, "type", run->fn->input_type);
+	cJSON_AddNumberToObject(rec, "id", (double)id);
+	snprintf(where, sizeof where, "%s:%ld", run->fn->input_type, id);
+	rc = take_record(rec, where, &(struct input_ctx){ run, 0 }, err);
+	cJSON_Delete(rec);
+	return rc;
+}
+
 static int
 read_ids(struct run *run, struct ig_err *err)
 {
 	const struct run_opts *o = run->opts;
-	sqlite3_stmt *st = NULL;
-	char where[64];
+	long *all = NULL;
+	size_t nall = 0;
 	int rc = 0;
 
-	if (o->all && run->fn->select_all &&
-	    !(st = ws_prepare(run->ws, run->fn->select_all, err)))
+	if (o->all && run->fn->select_all && !(all = select_all(run, &nall, err)))
 		return -1;
-	for (size_t i = 0; rc == 0 && i < o->nids; i++) {
-		cJSON *rec = cJSON_CreateObject();
-		cJSON_AddStringToObject(rec, "type", run->fn->input_type);
-		cJSON_AddNumberToObject(rec, "id", (double)o->ids[i]);
-		snprintf(where, sizeof where, "%s:%ld", run->fn->input_type, o->ids[i]);
-		rc = take_record(rec, where, &(struct input_ctx){ run, 0 }, err);
-		cJSON_Delete(rec);
-	}
-	while (rc == 0 && st && sqlite3_step(st) == SQLITE_ROW) {
-		long id = (long)sqlite3_column_int64(st, 0);
-		cJSON *rec = cJSON_CreateObject();
-		cJSON_AddStringToObject(rec, "type", run->fn->input_type);
-		cJSON_AddNumberToObject(rec, "id", (double)id);
-		snprintf(where, sizeof where, "%s:%ld", run->fn->input_type, id);
-		rc = take_record(rec, where, &(struct input_ctx){ run, 0 }, err);
-		cJSON_Delete(rec);
-	}
-	sqlite3_finalize(st);
+	for (size_t i = 0; rc == 0 && i < o->nids; i++)
+		rc = take_id(run, o->ids[i], err);
+	for (size_t i = 0; rc == 0 && i < nall; i++)
+		rc = take_id(run, all[i], err);
+	free(all);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -378,7 +418,10 @@ run_release(struct run *run)
 	progress_free(run->progress);
 	config_free(run->cfg);
 	pthread_mutex_destroy(&run->lock);
-	pthread_cond_destroy(&run->cond);
+	pthread_mutex_destroy(&run->db_lock);
+	pthread_cond_destroy(&run->work_cv);
+	pthread_cond_destroy(&run->done_cv);
+	pthread_cond_destroy(&run->space_cv);
 }
 
 /*
@@ -414,18 +457,23 @@ run_pool(struct run *run, struct worker *ws, struct ig_err *err)
 
 	for (int i = 0; i < run->nworkers; i++) {
 		ws[i].run = run;
-		ws[i].ws = ws_open(run->ws_path, WS_OPEN, err);
-		if (!ws[i].ws)
-			return -1;
+		ws[i].ws = run->ws;
+		ws[i].pooled = 1;
 		pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]);
 	}
 	pthread_create(&writer, NULL, writer_main, run);
 	input_rc = read_input(run, err);
-	if (input_rc == 0 && run->fn->input_end && !engine_cancel)
-		input_rc = run->fn->input_end(run, err);
+	if (input_rc == 0 && run->fn->input_end && !engine_cancel) {
+		input_rc = run_db_lock(run, err);
+		if (input_rc == 0)
+			input_rc = run->fn->input_end(run, err);
+		if (run_db_unlock(run, input_rc < 0 ? NULL : err) < 0)
+			input_rc = -1;
+	}
 	pthread_mutex_lock(&run->lock);
 	run->input_done = 1;
-	pthread_cond_broadcast(&run->cond);
+	pthread_cond_broadcast(&run->work_cv);
+	pthread_cond_signal(&run->done_cv);
 	pthread_mutex_unlock(&run->lock);
 	for (int i = 0; i < run->nworkers; i++)
 		pthread_join(ws[i].thread, NULL);
@@ -452,7 +500,10 @@ engine_main(const struct fn_ops *fn, struct run_opts *o)
 	run.fn = fn;
 	run.opts = o;
 	pthread_mutex_init(&run.lock, NULL);
-	pthread_cond_init(&run.cond, NULL);
+	pthread_mutex_init(&run.db_lock, NULL);
+	pthread_cond_init(&run.work_cv, NULL);
+	pthread_cond_init(&run.done_cv, NULL);
+	pthread_cond_init(&run.space_cv, NULL);
 	install_signals();
 	http_global_init();
 	rc = run_setup(&run, &err);

@@ -105,7 +105,7 @@ task_from_record(struct ws *ws, const cJSON *rec, struct ig_err *err)
 enum task_claim
 task_claimable(struct ws *ws, long task_id, struct ig_err *err)
 {
-	sqlite3_stmt *st = ws_prepare(ws, "SELECT status, run_id FROM tasks WHERE id = ?", err);
+	sqlite3_stmt *st = ws_cached(ws, "SELECT status, run_id FROM tasks WHERE id = ?", err);
 	enum task_claim c = TASK_READY;
 
 	if (!st)
@@ -120,7 +120,7 @@ task_claimable(struct ws *ws, long task_id, struct ig_err *err)
 		else if (!strcmp(s, "running") && run > 0 && !ws_run_dead(ws, run))
 			c = TASK_BUSY;
 	}
-	sqlite3_finalize(st);
+	ws_done(st);
 	return c;
 }
 

@@ -17,7 +17,7 @@
  * costs more than running it, and the stages run the same few statements
  * for every record.  Keyed by the SQL text's address (string literals).
  */
-#define WS_CACHE 64
+#define WS_CACHE 128
 
 struct ws {
 	sqlite3 *db;
@@ -27,6 +27,8 @@ struct ws {
 		sqlite3_stmt *st;
 	} cache[WS_CACHE];
 	size_t ncache;
+	int session;		/* in ws_session_begin() .. ws_session_end() */
+	int changes;		/* sqlite3_total_changes() when its txn began */
 };
 
 /* Long enough to ride out another stage's transaction, short enough to tell. */
@@ -164,27 +166,110 @@ ws_done(sqlite3_stmt *st)
 	}
 }
 
-int
-ws_begin(struct ws *ws, struct ig_err *err)
+static const char sql_begin[] = "BEGIN IMMEDIATE", sql_commit[] = "COMMIT",
+		  sql_rollback[] = "ROLLBACK";
+
+/* A statement without results, prepared once: a filter runs these per record. */
+static int
+ws_run(struct ws *ws, const char *sql, struct ig_err *err)
 {
-	return ws_exec(ws, "BEGIN IMMEDIATE;", err);
+	sqlite3_stmt *st = ws_cached(ws, sql, err);
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = sqlite3_step(st);
+	ws_done(st);
+	if (rc != SQLITE_DONE)
+		return ig_err_set(err, IG_EIO, "%s: %s", ws->path, sqlite3_errmsg(ws->db));
+	return 0;
 }
 
-int
-ws_commit(struct ws *ws, struct ig_err *err)
+static int
+begin_immediate(struct ws *ws, struct ig_err *err)
 {
-	if (ws_exec(ws, "COMMIT;", err) < 0) {
-		ws_rollback(ws);
+	if (ws_run(ws, sql_begin, err) < 0)
+		return -1;
+	ws->changes = sqlite3_total_changes(ws->db);
+	return 0;
+}
+
+static void
+rollback(struct ws *ws)
+{
+	if (!sqlite3_get_autocommit(ws->db))
+		ws_run(ws, sql_rollback, NULL);
+}
+
+static int
+commit_or_rollback(struct ws *ws, struct ig_err *err)
+{
+	if (ws_run(ws, sql_commit, err) < 0) {
+		rollback(ws);
 		return -1;
 	}
 	return 0;
 }
 
+int
+ws_begin(struct ws *ws, struct ig_err *err)
+{
+	if (ws->session)
+		return ws_flush(ws, err);
+	return begin_immediate(ws, err);
+}
+
+int
+ws_commit(struct ws *ws, struct ig_err *err)
+{
+	if (ws->session)
+		return 0;
+	return commit_or_rollback(ws, err);
+}
+
 void
 ws_rollback(struct ws *ws)
 {
+	rollback(ws);
+	/* The session goes on in a new transaction. */
+	if (ws->session)
+		begin_immediate(ws, NULL);
+}
+
+int
+ws_session_begin(struct ws *ws, struct ig_err *err)
+{
+	ws->session = 1;
+	return begin_immediate(ws, err);
+}
+
+int
+ws_flush(struct ws *ws, struct ig_err *err)
+{
+	int rc = 0;
+
+	if (!ws->session)
+		return 0;
+	if (sqlite3_get_autocommit(ws->db))
+		return begin_immediate(ws, err);
+	if (sqlite3_total_changes(ws->db) == ws->changes)
+		return 0;	/* nothing to make durable: keep the transaction */
+	if (commit_or_rollback(ws, err) < 0)
+		rc = -1;
+	if (begin_immediate(ws, rc < 0 ? NULL : err) < 0)
+		rc = -1;
+	return rc;
+}
+
+int
+ws_session_end(struct ws *ws, struct ig_err *err)
+{
+	int rc = 0;
+
+	ws->session = 0;
 	if (!sqlite3_get_autocommit(ws->db))
-		sqlite3_exec(ws->db, "ROLLBACK;", NULL, NULL, NULL);
+		rc = commit_or_rollback(ws, err);
+	return rc;
 }
 
 int

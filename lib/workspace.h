@@ -36,6 +36,22 @@ int ws_begin(struct ws *ws, struct ig_err *err);
 int ws_commit(struct ws *ws, struct ig_err *err);
 void ws_rollback(struct ws *ws);
 
+/*
+ * A session groups everything one thread does with the workspace between
+ * two waits into one transaction, instead of one per statement: a filter
+ * runs a dozen statements per record, and each transaction of its own
+ * costs locks and a write-ahead-log commit.  Inside a session, ws_begin()
+ * first commits what the session did so far (so a unit's ROLLBACK undoes
+ * only the unit), ws_commit() leaves the unit to be committed with the
+ * session, and ws_flush() commits at once: call it when what was written
+ * must survive a crash (an answer that was paid for).  ws_session_end()
+ * commits; a failed commit (or BEGIN) returns -1 with err set, and what the
+ * session did since its last flush is lost.  Not nestable.
+ */
+int ws_session_begin(struct ws *ws, struct ig_err *err);
+int ws_session_end(struct ws *ws, struct ig_err *err);
+int ws_flush(struct ws *ws, struct ig_err *err);
+
 /* Runs SQL without results. */
 int ws_exec(struct ws *ws, const char *sql, struct ig_err *err);
 
