@@ -8,7 +8,9 @@
  * HTTP/1.1 with keep-alive, Content-Length bodies, a thread per connection.
  * POST /v1/chat/completions sleeps N ms (each request on its own thread, so
  * concurrently) and answers a chat.completion whose content is an
- * igny8_ideas answer with one idea; with --fault-429 RATE a seeded PRNG
+ * igny8_write answer (an article of five sections, about 8 KB of HTML, the
+ * size tests/fakeapi/fakeapi.py writes) when the request names the
+ * igny8_write schema, else an igny8_ideas answer with one idea; with --fault-429 RATE a seeded PRNG
  * turns that share of answers into 429s with an OpenAI error body (and, with
  * --retry-after-ms N, `retry-after-ms: N` and, for N >= 1000, `retry-after`
  * in whole seconds rounded up).  Anything else is a 404 JSON error.
@@ -103,7 +105,52 @@ static int respond(int fd, int status, const char *extra, const char *body, int 
 	return 0;
 }
 
-static int answer_chat(int fd, size_t req_len, int keep)
+/* An igny8_write answer: five sections of about 1,600 characters each. */
+static void write_answer(char *out, size_t cap, unsigned long n)
+{
+	static const char *const h2[] = { "What it is", "How to choose one",
+		"Getting started", "Common mistakes", "Final thoughts" };
+	static const char para[] = "Benchmark prose stands in for a real article here. "
+		"It is long enough to make the parser, the sanitizer and the workspace do "
+		"the work a real answer makes them do, and plain enough to read. ";
+	size_t k = (size_t)snprintf(out, cap, "{\"title\": \"Benchmark article %lu\", "
+		"\"meta_title\": \"Benchmark article %lu\", \"meta_description\": "
+		"\"Everything you need to know about benchmark topic %lu.\", \"slug\": "
+		"\"benchmark-article-%lu\", \"primary_keyword\": \"benchmark topic %lu\", "
+		"\"secondary_keywords\": [\"best benchmark topic\"], \"tags\": "
+		"[\"benchmark\"], \"categories\": [\"Guides\"], \"body\": \"",
+		n, n, n, n, n);
+	for (size_t i = 0; i < sizeof h2 / sizeof h2[0] && k < cap; i++) {
+		k += (size_t)snprintf(out + k, cap - k, "<h2>%s</h2>\\n<p>", h2[i]);
+		for (int r = 0; r < 8 && k < cap; r++)
+			k += (size_t)snprintf(out + k, cap - k, "%s", para);
+		if (k < cap)
+			k += (size_t)snprintf(out + k, cap - k, "</p>\\n");
+	}
+	if (k < cap)
+		snprintf(out + k, cap - k, "\"}");
+}
+
+/* An igny8_ideas answer with one idea. */
+static void ideas_answer(char *content, size_t cap, unsigned long n)
+{
+	snprintf(content, cap,
+		 "{\"ideas\": [{\"title\": \"Benchmark topic %lu: a practical guide\", "
+		 "\"content_type\": \"post\", \"structure\": \"guide\", "
+		 "\"description\": \"An article that answers what people want to know about "
+		 "benchmark topic %lu. It covers choosing, using and caring for it.\", "
+		 "\"primary_keyword\": \"benchmark topic %lu\", "
+		 "\"keywords\": [\"benchmark topic %lu\", \"best benchmark topic\", "
+		 "\"how to use benchmark topic\"], \"word_count\": 1200, "
+		 "\"outline\": [{\"h2\": \"What is benchmark topic %lu\", \"note\": \"Define it.\", "
+		 "\"h3\": [{\"heading\": \"Key point 1\", \"note\": \"Explain it.\"}, "
+		 "{\"heading\": \"Key point 2\", \"note\": \"Explain it.\"}]}, "
+		 "{\"h2\": \"Choosing benchmark topic %lu\", \"note\": \"Cover choosing.\", "
+		 "\"h3\": [{\"heading\": \"Key point 1\", \"note\": \"Explain it.\"}]}]}]}",
+		 n, n, n, n, n, n);
+}
+
+static int answer_chat(int fd, const char *req, size_t req_len, int keep)
 {
 	unsigned long n;
 	pthread_mutex_lock(&mu);
@@ -125,21 +172,11 @@ static int answer_chat(int fd, size_t req_len, int keep)
 			"\"code\": \"rate_limit_exceeded\"}}", keep);
 		return 429;
 	}
-	char content[2048], esc[4096], body[8192];
-	snprintf(content, sizeof content,
-		 "{\"ideas\": [{\"title\": \"Benchmark topic %lu: a practical guide\", "
-		 "\"content_type\": \"post\", \"structure\": \"guide\", "
-		 "\"description\": \"An article that answers what people want to know about "
-		 "benchmark topic %lu. It covers choosing, using and caring for it.\", "
-		 "\"primary_keyword\": \"benchmark topic %lu\", "
-		 "\"keywords\": [\"benchmark topic %lu\", \"best benchmark topic\", "
-		 "\"how to use benchmark topic\"], \"word_count\": 1200, "
-		 "\"outline\": [{\"h2\": \"What is benchmark topic %lu\", \"note\": \"Define it.\", "
-		 "\"h3\": [{\"heading\": \"Key point 1\", \"note\": \"Explain it.\"}, "
-		 "{\"heading\": \"Key point 2\", \"note\": \"Explain it.\"}]}, "
-		 "{\"h2\": \"Choosing benchmark topic %lu\", \"note\": \"Cover choosing.\", "
-		 "\"h3\": [{\"heading\": \"Key point 1\", \"note\": \"Explain it.\"}]}]}]}",
-		 n, n, n, n, n, n);
+	static _Thread_local char content[16384], esc[20000], body[24576];
+	if (strstr(req, "\"igny8_write\""))
+		write_answer(content, sizeof content, n);
+	else
+		ideas_answer(content, sizeof content, n);
 	size_t clen = json_escape(esc, content);
 	size_t pt = req_len / 4 + 1, ct = clen / 4 + 1;
 	snprintf(body, sizeof body,
@@ -246,7 +283,10 @@ static void *conn_main(void *arg)
 		if (!strcmp(method, "POST") && !strcmp(path, "/v1/chat/completions")) {
 			if (latency_ms > 0)
 				sleep_ms(latency_ms);
-			status = answer_chat(fd, clen, keep);
+			char next = buf[hlen + clen];	/* a pipelined request's first byte */
+			buf[hlen + clen] = 0;
+			status = answer_chat(fd, buf + hlen, clen, keep);
+			buf[hlen + clen] = next;
 		} else {
 			status = 404;
 			respond(fd, 404, NULL, "{\"error\": {\"message\": \"Unknown path.\", "

@@ -61,13 +61,9 @@ ideas_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *er
 	struct ws *ws = run_ws(run);
 	struct ideas_job *ij;
 	long id = rec_id(rec, "cluster", err);
-	cJSON *c;
 
-	if (id < 0)
+	if (id < 0 || rec_exists(ws, "cluster", id, err) < 0)
 		return -1;
-	if (!(c = rec_get(ws, "cluster", id, err)))
-		return -1;
-	cJSON_Delete(c);
 	job_set_ref(job, "cluster:%ld", id);
 	if (ideas_round(ws, id) > 0 && !(run_opts(run)->flags & RUN_MORE)) {
 		emit_ideas(ws, job, id, 0);

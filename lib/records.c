@@ -8,13 +8,13 @@
 #include "records.h"
 
 static const struct {
-	const char *type, *table, *select;
+	const char *type, *table, *exists, *select;
 } kinds[] = {
-	{ "keyword", "keywords",
+	{ "keyword", "keywords", "SELECT 1 FROM keywords WHERE id = ?",
 	  "SELECT k.id, k.keyword, k.volume, k.difficulty, k.intent, k.sector,"
 	  " k.cluster_id, c.name AS cluster FROM keywords k"
 	  " LEFT JOIN clusters c ON c.id = k.cluster_id WHERE k.id = ?" },
-	{ "cluster", "clusters",
+	{ "cluster", "clusters", "SELECT 1 FROM clusters WHERE id = ?",
 	  "SELECT c.id, c.name, c.description, c.sector, c.method,"
 	  " (SELECT json_group_array(keyword) FROM (SELECT keyword FROM keywords"
 	  "   WHERE cluster_id = c.id ORDER BY coalesce(volume, -1) DESC, keyword))"
@@ -25,19 +25,19 @@ static const struct {
 	  "   GROUP BY intent ORDER BY count(*) DESC, sum(coalesce(volume, 0)) DESC,"
 	  "   intent LIMIT 1) AS intent"
 	  " FROM clusters c WHERE c.id = ?" },
-	{ "idea", "ideas",
+	{ "idea", "ideas", "SELECT 1 FROM ideas WHERE id = ?",
 	  "SELECT i.id, i.cluster_id, c.name AS cluster, i.title, i.content_type,"
 	  " i.structure, i.description, i.primary_keyword, i.keywords, i.outline,"
 	  " i.word_count FROM ideas i JOIN clusters c ON c.id = i.cluster_id"
 	  " WHERE i.id = ?" },
-	{ "task", "tasks",
+	{ "task", "tasks", "SELECT 1 FROM tasks WHERE id = ?",
 	  "SELECT id, idea_id, title, status, options, prompt_override, error, attempts"
 	  " FROM tasks WHERE id = ?" },
-	{ "content", "content",
+	{ "content", "content", "SELECT 1 FROM content WHERE id = ?",
 	  "SELECT id, task_id, title, meta_title, meta_description, slug,"
 	  " primary_keyword, secondary_keywords, tags, categories, word_count, format,"
 	  " status, html FROM content WHERE id = ?" },
-	{ "image", "images",
+	{ "image", "images", "SELECT 1 FROM images WHERE id = ?",
 	  "SELECT id, task_id, kind, position, device, section, prompt, negative_prompt,"
 	  " provider, model, url, path, width, height, format, bytes, cost, status, error"
 	  " FROM images WHERE id = ?" },
@@ -121,6 +121,31 @@ rec_get(struct ws *ws, const char *type, long id, struct ig_err *err)
 		ig_err_set(err, IG_ENOINPUT, "no %s with id %ld in the workspace", type, id);
 	ws_done(st);
 	return rec;
+}
+
+int
+rec_exists(struct ws *ws, const char *type, long id, struct ig_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (!strcmp(kinds[i].type, type))
+			st = ws_cached(ws, kinds[i].exists, err);
+	if (!st) {
+		if (err && err->code == IG_OK)
+			ig_err_set(err, IG_ESOFTWARE, "unknown record type '%s'", type);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	ws_done(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return ig_err_set(err, IG_ENOINPUT, "no %s with id %ld in the workspace",
+				  type, id);
+	return ws_fail(ws, err, "looking up a record");
 }
 
 long

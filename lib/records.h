@@ -21,6 +21,9 @@ const char *rec_table(const char *type);
 /* The record of one row (caller frees), or NULL with err (IG_ENOINPUT). */
 cJSON *rec_get(struct ws *ws, const char *type, long id, struct ig_err *err);
 
+/* 0 when the row exists, else -1 with err (IG_ENOINPUT, or IG_EIO). */
+int rec_exists(struct ws *ws, const char *type, long id, struct ig_err *err);
+
 /* A record from the current row of any SELECT; JSON columns parsed. */
 cJSON *rec_from_row(sqlite3_stmt *st, const char *type);
 
