@@ -517,7 +517,8 @@ ai_chat(struct worker *w, struct job *job, const char *fn, const struct prompt *
 		goto out;
 	keep_answer(&x, key, &res, v, bs == BATCH_ANSWERED ? &item : NULL);
 done:
-	job_phase(job, PH_PARSE);
+	if (job->phase != PH_PARSE)	/* a cached answer skipped the call */
+		job_phase(job, PH_PARSE);
 	*answer_out = v;
 	rc = AI_OK;
 out:

@@ -41,24 +41,151 @@ engine_now(void)
 
 static void run_wait(struct run *run, pthread_cond_t *cv);
 
-/* Whether this thread holds its run's db_lock. */
+/*
+ * A transaction is handed on for at most this long, so that other
+ * processes waiting on the workspace's write lock are not kept out.
+ */
+#define HANDOVER_MAX 0.02
+
+/* Whether this thread holds its run's db_lock, and the change count then. */
 static _Thread_local int db_held;
+static _Thread_local long held_changes;
 
 int
 run_db_lock(struct run *run, struct ig_err *err)
 {
+	int rc;
+
+	__atomic_add_fetch(&run->db_waiting, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&run->db_lock);
+	__atomic_sub_fetch(&run->db_waiting, 1, __ATOMIC_SEQ_CST);
 	db_held = 1;
-	return ws_session_begin(run->ws, err);
+	rc = ws_session_begin(run->ws, err);
+	if (rc == 1) {
+		run->txn_gen = ++run->gen_seq;
+		run->txn_start = engine_now();
+	}
+	held_changes = ws_total_changes(run->ws);
+	return rc < 0 ? -1 : 0;
+}
+
+/* What the job wrote since the last look is in the open transaction. */
+static void
+note_writes(struct run *run, struct job *job)
+{
+	long n = ws_total_changes(run->ws);
+
+	if (n != held_changes && job)
+		job->dirty_gen = run->txn_gen;
+	held_changes = n;
+}
+
+static void
+ended(struct run *run, long gen, int ok, const struct ig_err *e)
+{
+	pthread_mutex_lock(&run->lock);
+	if (ok) {
+		run->committed = gen;
+	} else {
+		run->last_failed = gen;
+		run->commit_err = *e;
+		run->stop = 1;
+	}
+	pthread_cond_broadcast(&run->commit_cv);
+	pthread_cond_signal(&run->done_cv);
+	pthread_mutex_unlock(&run->lock);
+}
+
+/* 1 when transaction gen is committed, -1 when its commit failed, else 0. */
+static int
+gen_state(const struct run *run, long gen)
+{
+	if (gen <= run->committed)
+		return 1;
+	/* Commits happen in order: one at or past gen failed, and none since. */
+	return run->last_failed >= gen ? -1 : 0;
+}
+
+static int
+handing_over(struct run *run)
+{
+	return __atomic_load_n(&run->db_waiting, __ATOMIC_SEQ_CST) > 0 &&
+	       engine_now() - run->txn_start < HANDOVER_MAX;
 }
 
 int
-run_db_unlock(struct run *run, struct ig_err *err)
+run_db_unlock(struct run *run, struct job *job, struct ig_err *err)
 {
-	int rc = ws_session_end(run->ws, err);
+	struct ig_err e = { 0 };
+	int rc = 0;
 
+	note_writes(run, job);
+	if (ws_in_txn(run->ws) && !handing_over(run)) {
+		rc = ws_session_end(run->ws, 1, &e);
+		ended(run, run->txn_gen, rc == 0, &e);
+	} else {
+		ws_session_end(run->ws, 0, NULL);
+	}
+	if (rc < 0 && err)
+		*err = e;
 	db_held = 0;
 	pthread_mutex_unlock(&run->db_lock);
+	return rc;
+}
+
+/* Waits, holding nothing, until transaction gen has ended. */
+static int
+wait_ended(struct run *run, long gen, struct ig_err *err)
+{
+	int st;
+
+	pthread_mutex_lock(&run->lock);
+	while ((st = gen_state(run, gen)) == 0)
+		run_wait(run, &run->commit_cv);
+	if (st < 0 && err)
+		*err = run->commit_err;
+	pthread_mutex_unlock(&run->lock);
+	return st < 0 ? -1 : 0;
+}
+
+static int
+pending_writes(struct run *run, struct job *job)
+{
+	int st;
+
+	note_writes(run, job);
+	if (!job || !job->dirty_gen)
+		return 0;
+	pthread_mutex_lock(&run->lock);
+	st = gen_state(run, job->dirty_gen);
+	pthread_mutex_unlock(&run->lock);
+	return st == 0;
+}
+
+int
+run_db_durable(struct run *run, struct job *job, struct ig_err *err)
+{
+	struct ig_err e = { 0 };
+	long gen = run->txn_gen;
+	int rc;
+
+	if (!pending_writes(run, job))
+		return 0;
+	if (handing_over(run)) {
+		/* Others are queued: whoever of them ends the chain commits. */
+		run_db_unlock(run, job, NULL);
+		rc = wait_ended(run, job->dirty_gen, err);
+		if (run_db_lock(run, rc < 0 ? NULL : err) < 0)
+			rc = -1;
+		return rc;
+	}
+	rc = ws_session_commit(run->ws, &e);
+	ended(run, gen, rc == 0, &e);
+	run->txn_gen = ++run->gen_seq;
+	run->txn_start = engine_now();
+	held_changes = ws_total_changes(run->ws);
+	if (rc < 0 && err)
+		*err = e;
 	return rc;
 }
 
@@ -171,7 +298,7 @@ job_phase(struct job *job, enum phase ph)
 	 * the claim and a crash while saving never costs a second request.
 	 */
 	if ((ph == PH_AI_CALL || ph == PH_SAVE) && db_held &&
-	    ws_flush(job->run->ws, &job->db_err) < 0)
+	    run_db_durable(job->run, job, &job->db_err) < 0)
 		ig_warnf("%s: %s", job->ref, job->db_err.msg);
 	crash_hook(ph);
 	end_step(job, "ok");
@@ -272,7 +399,7 @@ engine_enqueue(struct run *run, struct job *job)
 
 		if (held) {
 			pthread_mutex_unlock(&run->lock);
-			run_db_unlock(run, NULL);
+			run_db_unlock(run, job, NULL);
 			pthread_mutex_lock(&run->lock);
 		}
 		run_wait(run, &run->space_cv);
@@ -509,8 +636,17 @@ worker_idle(void *ctx, int idle)
 {
 	struct worker *w = ctx;
 	struct ig_err e = { 0 };
-	int rc = idle ? run_db_unlock(w->run, &e) : run_db_lock(w->run, &e);
+	int rc, wait = 0;
 
+	if (!idle) {
+		rc = run_db_lock(w->run, &e);
+	} else {
+		/* Nothing the job wrote stays uncommitted while it waits. */
+		wait = pending_writes(w->run, w->job);
+		rc = run_db_unlock(w->run, w->job, &e);
+		if (rc == 0 && wait)
+			rc = wait_ended(w->run, w->job->dirty_gen, &e);
+	}
 	if (rc < 0 && w->job && !w->job->db_err.code)
 		w->job->db_err = e;
 }
@@ -593,7 +729,7 @@ run_job(struct worker *w, struct job *job)
 		end_step(job, "ok");
 	}
 	log_steps(w, job, rc < 0 ? job->err.msg : NULL);
-	if (run_db_unlock(run, job->db_err.code ? NULL : &job->db_err) < 0 ||
+	if (run_db_unlock(run, job, job->db_err.code ? NULL : &job->db_err) < 0 ||
 	    job->db_err.code) {
 		/* Its records were not saved: they are not written either. */
 		if (rc >= 0) {
@@ -736,10 +872,26 @@ write_job(struct run *run, struct job *job)
 	}
 }
 
+/*
+ * Done and its writes committed, so its records may go out; a job whose
+ * transaction failed to commit is failed here.  Caller holds the lock.
+ */
 static int
-finished(const struct job *j)
+finished(struct run *run, struct job *j)
 {
-	return j->state == JOB_DONE || j->state == JOB_FAILED || j->state == JOB_SKIPPED;
+	int st;
+
+	if (j->state != JOB_DONE && j->state != JOB_FAILED && j->state != JOB_SKIPPED)
+		return 0;
+	if (!j->dirty_gen || (st = gen_state(run, j->dirty_gen)) > 0)
+		return 1;
+	if (st == 0)
+		return 0;
+	if (j->state != JOB_FAILED) {
+		j->state = JOB_FAILED;
+		j->err = run->commit_err;
+	}
+	return 1;
 }
 
 /* Writes every finished job that may go out now; caller holds the lock. */
@@ -751,7 +903,7 @@ drain(struct run *run)
 	while (*pp) {
 		struct job *j = *pp;
 
-		if (!finished(j)) {
+		if (!finished(run, j)) {
 			if (!run->opts->unordered)
 				break;
 			prev = j;

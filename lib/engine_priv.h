@@ -24,6 +24,7 @@ struct job {
 	size_t nlog;
 	int batched;		/* the request went into (or waits in) a batch */
 	struct ig_err db_err;	/* a workspace commit failed during the job */
+	long dirty_gen;		/* transaction holding its latest writes, 0 none */
 	struct job *next;
 };
 
@@ -64,9 +65,19 @@ struct run {
 	 * keeps one page cache warm instead of one per worker, each emptied
 	 * whenever another worker commits.  A thread holds db_lock while it
 	 * uses the connection: workers from taking a job until it is done,
-	 * letting go while they wait on the network (see worker_idle).
+	 * letting go while they wait on the network (see worker_idle).  The
+	 * transaction is handed from holder to holder while others wait, and
+	 * committed by the first holder that leaves nobody waiting (group
+	 * commit, see run_db_unlock); txn_gen numbers the open transaction.
 	 */
 	pthread_mutex_t db_lock;
+	int db_waiting;			/* threads blocked on db_lock (atomic) */
+	long gen_seq, txn_gen;		/* under db_lock */
+	double txn_start;		/* under db_lock */
+	long committed;			/* last transaction committed (under lock) */
+	long last_failed;		/* last one whose commit failed (under lock) */
+	struct ig_err commit_err;	/* and why (under lock) */
+	pthread_cond_t commit_cv;	/* signalled when a transaction ends */
 	struct job *head, *tail;	/* every job not yet written, in order */
 	struct job *pending;		/* the first job not yet taken, or NULL */
 	long next_seq, unwritten;
@@ -102,9 +113,15 @@ void engine_enqueue(struct run *run, struct job *job);
 void *worker_main(void *w);	/* takes pending jobs until input is done */
 void *writer_main(void *run);	/* writes finished jobs in order */
 void worker_release(struct worker *w);
-/* db_lock and a workspace session (ws_session_begin); -1 when it fails. */
+/*
+ * db_lock and a workspace session: run_db_lock() takes both (-1 when the
+ * transaction cannot begin); run_db_unlock() notes what job (may be NULL)
+ * wrote, then commits or hands the transaction on; run_db_durable(), by a
+ * holder, returns once what job wrote is committed.
+ */
 int run_db_lock(struct run *run, struct ig_err *err);
-int run_db_unlock(struct run *run, struct ig_err *err);
+int run_db_unlock(struct run *run, struct job *job, struct ig_err *err);
+int run_db_durable(struct run *run, struct job *job, struct ig_err *err);
 extern volatile sig_atomic_t engine_cancel;
 
 #endif

@@ -206,10 +206,10 @@ take_record(cJSON *rec, const char *where, void *ctx, struct ig_err *err)
 				"(expected %s)", type, run->fn->accepts[0]);
 	else if ((rc = run_db_lock(run, err)) == 0) {
 		rc = run->fn->init(run, job, rec, err);
-		if (run_db_unlock(run, rc < 0 ? NULL : err) < 0)
+		if (run_db_unlock(run, job, rc < 0 ? NULL : err) < 0)
 			rc = -1;
 	} else {
-		run_db_unlock(run, NULL);
+		run_db_unlock(run, job, NULL);
 	}
 	if (rc < 0) {
 		if (err->code == IG_EDATA || err->code == IG_ENOINPUT)
@@ -280,7 +280,7 @@ select_all(struct run *run, size_t *n_out, struct ig_err *err)
 		ids = malloc(sizeof *ids);
 	}
 	sqlite3_finalize(st);
-	run_db_unlock(run, NULL);
+	run_db_unlock(run, NULL, NULL);
 	*n_out = len;
 	return ids;
 }
@@ -422,6 +422,7 @@ run_release(struct run *run)
 	pthread_cond_destroy(&run->work_cv);
 	pthread_cond_destroy(&run->done_cv);
 	pthread_cond_destroy(&run->space_cv);
+	pthread_cond_destroy(&run->commit_cv);
 }
 
 /*
@@ -467,7 +468,7 @@ run_pool(struct run *run, struct worker *ws, struct ig_err *err)
 		input_rc = run_db_lock(run, err);
 		if (input_rc == 0)
 			input_rc = run->fn->input_end(run, err);
-		if (run_db_unlock(run, input_rc < 0 ? NULL : err) < 0)
+		if (run_db_unlock(run, NULL, input_rc < 0 ? NULL : err) < 0)
 			input_rc = -1;
 	}
 	pthread_mutex_lock(&run->lock);
@@ -478,6 +479,9 @@ run_pool(struct run *run, struct worker *ws, struct ig_err *err)
 	for (int i = 0; i < run->nworkers; i++)
 		pthread_join(ws[i].thread, NULL);
 	pthread_join(writer, NULL);
+	/* The last holder to leave committed; this only guards that rule. */
+	if (ws_in_txn(run->ws) && ws_session_end(run->ws, 1, err) < 0)
+		input_rc = -1;
 	w0.run = run;
 	w0.ws = run->ws;
 	if (input_rc == 0 && run->fn->finish && !engine_cancel)
@@ -504,6 +508,7 @@ engine_main(const struct fn_ops *fn, struct run_opts *o)
 	pthread_cond_init(&run.work_cv, NULL);
 	pthread_cond_init(&run.done_cv, NULL);
 	pthread_cond_init(&run.space_cv, NULL);
+	pthread_cond_init(&run.commit_cv, NULL);
 	install_signals();
 	http_global_init();
 	rc = run_setup(&run, &err);

@@ -28,7 +28,7 @@ struct ws {
 	} cache[WS_CACHE];
 	size_t ncache;
 	int session;		/* in ws_session_begin() .. ws_session_end() */
-	int changes;		/* sqlite3_total_changes() when its txn began */
+	int units;		/* savepoints open in the session */
 };
 
 /* Long enough to ride out another stage's transaction, short enough to tell. */
@@ -167,7 +167,8 @@ ws_done(sqlite3_stmt *st)
 }
 
 static const char sql_begin[] = "BEGIN IMMEDIATE", sql_commit[] = "COMMIT",
-		  sql_rollback[] = "ROLLBACK";
+		  sql_rollback[] = "ROLLBACK", sql_savepoint[] = "SAVEPOINT ws_unit",
+		  sql_release[] = "RELEASE ws_unit", sql_rollback_to[] = "ROLLBACK TO ws_unit";
 
 /* A statement without results, prepared once: a filter runs these per record. */
 static int
@@ -182,15 +183,6 @@ ws_run(struct ws *ws, const char *sql, struct ig_err *err)
 	ws_done(st);
 	if (rc != SQLITE_DONE)
 		return ig_err_set(err, IG_EIO, "%s: %s", ws->path, sqlite3_errmsg(ws->db));
-	return 0;
-}
-
-static int
-begin_immediate(struct ws *ws, struct ig_err *err)
-{
-	if (ws_run(ws, sql_begin, err) < 0)
-		return -1;
-	ws->changes = sqlite3_total_changes(ws->db);
 	return 0;
 }
 
@@ -214,62 +206,91 @@ commit_or_rollback(struct ws *ws, struct ig_err *err)
 int
 ws_begin(struct ws *ws, struct ig_err *err)
 {
-	if (ws->session)
-		return ws_flush(ws, err);
-	return begin_immediate(ws, err);
+	if (!ws->session)
+		return ws_run(ws, sql_begin, err);
+	if (ws_run(ws, sql_savepoint, err) < 0)
+		return -1;
+	ws->units++;
+	return 0;
 }
 
 int
 ws_commit(struct ws *ws, struct ig_err *err)
 {
-	if (ws->session)
+	if (!ws->session)
+		return commit_or_rollback(ws, err);
+	if (ws->units == 0)
 		return 0;
-	return commit_or_rollback(ws, err);
+	if (ws_run(ws, sql_release, err) < 0) {
+		ws_rollback(ws);
+		return -1;
+	}
+	ws->units--;
+	return 0;
 }
 
 void
 ws_rollback(struct ws *ws)
 {
-	rollback(ws);
-	/* The session goes on in a new transaction. */
-	if (ws->session)
-		begin_immediate(ws, NULL);
+	if (!ws->session) {
+		rollback(ws);
+		return;
+	}
+	/* Only the unit: the session's other work stays. */
+	if (ws->units == 0)
+		return;
+	ws_run(ws, sql_rollback_to, NULL);
+	ws_run(ws, sql_release, NULL);
+	ws->units--;
 }
 
 int
 ws_session_begin(struct ws *ws, struct ig_err *err)
 {
 	ws->session = 1;
-	return begin_immediate(ws, err);
-}
-
-int
-ws_flush(struct ws *ws, struct ig_err *err)
-{
-	int rc = 0;
-
-	if (!ws->session)
+	ws->units = 0;
+	if (!sqlite3_get_autocommit(ws->db))
 		return 0;
-	if (sqlite3_get_autocommit(ws->db))
-		return begin_immediate(ws, err);
-	if (sqlite3_total_changes(ws->db) == ws->changes)
-		return 0;	/* nothing to make durable: keep the transaction */
-	if (commit_or_rollback(ws, err) < 0)
-		rc = -1;
-	if (begin_immediate(ws, rc < 0 ? NULL : err) < 0)
-		rc = -1;
-	return rc;
+	return ws_run(ws, sql_begin, err) < 0 ? -1 : 1;
 }
 
 int
-ws_session_end(struct ws *ws, struct ig_err *err)
+ws_session_end(struct ws *ws, int commit, struct ig_err *err)
+{
+	while (ws->units > 0)
+		ws_rollback(ws);	/* a unit left open is not finished work */
+	ws->session = 0;
+	if (!commit || sqlite3_get_autocommit(ws->db))
+		return 0;
+	return commit_or_rollback(ws, err);
+}
+
+int
+ws_session_commit(struct ws *ws, struct ig_err *err)
 {
 	int rc = 0;
 
-	ws->session = 0;
 	if (!sqlite3_get_autocommit(ws->db))
 		rc = commit_or_rollback(ws, err);
+	if (ws_run(ws, sql_begin, rc < 0 ? NULL : err) < 0)
+		return -1;
+	/* An open unit goes on; it can roll back to here, no further. */
+	for (int i = 0; i < ws->units; i++)
+		if (ws_run(ws, sql_savepoint, rc < 0 ? NULL : err) < 0)
+			rc = -1;
 	return rc;
+}
+
+int
+ws_in_txn(struct ws *ws)
+{
+	return !sqlite3_get_autocommit(ws->db);
+}
+
+long
+ws_total_changes(struct ws *ws)
+{
+	return (long)sqlite3_total_changes(ws->db);
 }
 
 int

@@ -37,20 +37,24 @@ int ws_commit(struct ws *ws, struct ig_err *err);
 void ws_rollback(struct ws *ws);
 
 /*
- * A session groups everything one thread does with the workspace between
- * two waits into one transaction, instead of one per statement: a filter
- * runs a dozen statements per record, and each transaction of its own
- * costs locks and a write-ahead-log commit.  Inside a session, ws_begin()
- * first commits what the session did so far (so a unit's ROLLBACK undoes
- * only the unit), ws_commit() leaves the unit to be committed with the
- * session, and ws_flush() commits at once: call it when what was written
- * must survive a crash (an answer that was paid for).  ws_session_end()
- * commits; a failed commit (or BEGIN) returns -1 with err set, and what the
- * session did since its last flush is lost.  Not nestable.
+ * Sessions let one transaction span what many records do with the
+ * workspace, instead of a transaction per statement (a filter runs a dozen
+ * per record, and each commit costs locks and a write-ahead-log write).
+ * ws_session_begin() opens a transaction (BEGIN IMMEDIATE) unless one is
+ * already open, handed over by the previous session: it returns 1 when it
+ * began one, 0 when it took one over, -1 on error.  Inside a session,
+ * ws_begin()/ws_commit()/ws_rollback() are a savepoint, so a unit still
+ * rolls back alone.  ws_session_end() commits when commit is set, else
+ * leaves the transaction open for the next session; ws_session_commit()
+ * commits at once and begins the next transaction.  A failed commit rolls
+ * back and returns -1 with err set.  The caller (the engine) decides when to
+ * commit: see run_db_durable() in lib/engine.c.
  */
 int ws_session_begin(struct ws *ws, struct ig_err *err);
-int ws_session_end(struct ws *ws, struct ig_err *err);
-int ws_flush(struct ws *ws, struct ig_err *err);
+int ws_session_end(struct ws *ws, int commit, struct ig_err *err);
+int ws_session_commit(struct ws *ws, struct ig_err *err);
+int ws_in_txn(struct ws *ws);
+long ws_total_changes(struct ws *ws);
 
 /* Runs SQL without results. */
 int ws_exec(struct ws *ws, const char *sql, struct ig_err *err);

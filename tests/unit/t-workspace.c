@@ -131,6 +131,78 @@ test_transactions(const char *path)
 	ws_close(ws);
 }
 
+/* Rows of runs as seen by another connection: what is committed. */
+static const char *
+committed(const char *path)
+{
+	struct ig_err err = { 0 };
+	struct ws *other = ws_open(path, WS_OPEN, &err);
+	static char out[256];
+
+	snprintf(out, sizeof out, "%s", other ?
+		 query(other, "SELECT coalesce(group_concat(program), '') FROM runs") :
+		 "(cannot open)");
+	ws_close(other);
+	return out;
+}
+
+static void
+add_run(struct ws *ws, const char *program)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof sql, "INSERT INTO runs (program, started_at) VALUES ('%s', 'x')",
+		 program);
+	ws_exec(ws, sql, NULL);
+}
+
+static void
+test_sessions(const char *path)
+{
+	struct ig_err err = { 0 };
+	struct ws *ws = ws_open(path, WS_CREATE, &err);
+
+	if (!ws)
+		exit(1);
+	ws_exec(ws, "DELETE FROM runs", NULL);
+	is_int(ws_session_begin(ws, &err), 1, "a session begins a transaction");
+	ok(ws_in_txn(ws), "and is in it");
+	add_run(ws, "s1");
+	is_int(ws_begin(ws, &err), 0, "a unit inside a session");
+	add_run(ws, "u1");
+	ws_rollback(ws);
+	is_str(query(ws, "SELECT group_concat(program) FROM runs"), "s1",
+	       "the unit's rollback keeps the session's earlier work");
+	ok(ws_in_txn(ws), "and the session's transaction");
+	ws_begin(ws, &err);
+	add_run(ws, "u2");
+	is_int(ws_commit(ws, &err), 0, "a unit commits into the session");
+	is_str(committed(path), "", "nothing committed yet");
+	is_int(ws_session_end(ws, 0, &err), 0, "a session ends without committing");
+	ok(ws_in_txn(ws), "leaving its transaction open");
+	is_int(ws_session_begin(ws, &err), 0, "the next session takes it over");
+	add_run(ws, "s2");
+	ws_begin(ws, &err);
+	add_run(ws, "open");
+	is_int(ws_session_commit(ws, &err), 0, "ws_session_commit");
+	is_str(committed(path), "s1,u2,s2,open", "commits what the sessions did");
+	ok(ws_in_txn(ws), "and begins the next transaction");
+	add_run(ws, "after");
+	ws_rollback(ws);
+	is_str(query(ws, "SELECT group_concat(program) FROM runs"), "s1,u2,s2,open",
+	       "a unit open across it rolls back to the commit");
+	ws_begin(ws, &err);
+	add_run(ws, "left");
+	is_int(ws_session_end(ws, 1, &err), 0, "a session ends committing");
+	ok(!ws_in_txn(ws), "no transaction left");
+	is_str(committed(path), "s1,u2,s2,open",
+	       "a unit left open at the end is not finished work: rolled back");
+	is_int(ws_begin(ws, &err), 0, "outside a session, ws_begin is BEGIN again");
+	is_int(ws_begin(ws, &err), -1, "not nestable there");
+	ws_rollback(ws);
+	ws_close(ws);
+}
+
 /* A pid above pid_max can belong to no process. */
 static long
 dead_pid(void)
@@ -226,6 +298,7 @@ main(void)
 	test_newer(path);
 	snprintf(path, sizeof path, "%s/b.db", tmp);
 	test_transactions(path);
+	test_sessions(path);
 	test_runs(path);
 	test_misc();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
