@@ -41,12 +41,37 @@ ws_fail(struct ws *ws, struct ig_err *err, const char *what)
 			  sqlite3_errmsg(ws->db));
 }
 
+/*
+ * Switching a new file to WAL needs an exclusive lock, and SQLite answers
+ * SQLITE_BUSY at once, without the busy handler, when another process
+ * creating the same workspace holds a lock (waiting could deadlock in
+ * rollback-journal mode).  Four stages of a pipeline start on a new
+ * workspace together, so the switch is retried for as long as the busy
+ * timeout allows.
+ */
+static int
+setup_wal(struct ws *ws, struct ig_err *err)
+{
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	int rc = SQLITE_OK;
+
+	for (int i = 0; i < WS_BUSY_MS / 10; i++) {
+		rc = sqlite3_exec(ws->db, "PRAGMA journal_mode = WAL;", NULL, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY)
+			break;
+		nanosleep(&nap, NULL);
+	}
+	if (rc != SQLITE_OK)
+		return ws_fail(ws, err, "switching to WAL mode");
+	return 0;
+}
+
 static int
 ws_setup(struct ws *ws, struct ig_err *err)
 {
 	sqlite3_busy_timeout(ws->db, WS_BUSY_MS);
 	sqlite3_extended_result_codes(ws->db, 1);
-	if (ws_exec(ws, "PRAGMA journal_mode = WAL;", err) < 0 ||
+	if (setup_wal(ws, err) < 0 ||
 	    ws_exec(ws, "PRAGMA foreign_keys = ON;", err) < 0 ||
 	    ws_exec(ws, "PRAGMA synchronous = NORMAL;", err) < 0)
 		return -1;

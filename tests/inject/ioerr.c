@@ -10,6 +10,11 @@
  * It lets through exactly the allowance, flushes it, then points the
  * descriptor at /dev/full: from then on every write fails with ENOSPC,
  * whichever path it takes.
+ *
+ * With IGNY8_FAIL_PATH=SUFFIX the shim watches instead the file last
+ * opened under a name ending in SUFFIX (say "-wal", the workspace's
+ * write-ahead log): once IGNY8_FAIL_AFTER bytes have been written to it,
+ * every further pwrite fails with ENOSPC, as when the disk fills mid-run.
  */
 #define _GNU_SOURCE 1
 #include <dlfcn.h>
@@ -30,6 +35,8 @@ fail_fd(void)
 {
 	const char *s = getenv("IGNY8_FAIL_FD");
 
+	if (!s && getenv("IGNY8_FAIL_PATH"))
+		return -1;	/* watching a file by name instead */
 	return s ? (int)strtol(s, NULL, 10) : 1;
 }
 
@@ -186,4 +193,101 @@ write(int fd, const void *buf, size_t n)
 		}
 	}
 	return rw(fd, buf, n);
+}
+
+/* ---- a file by name: IGNY8_FAIL_PATH ---------------------------------------- */
+
+static int path_fd = -1;
+static long long path_passed;
+
+static void
+note_open(const char *path, int fd)
+{
+	const char *suffix = getenv("IGNY8_FAIL_PATH");
+	size_t n, m;
+
+	if (fd < 0 || !suffix || !*suffix)
+		return;
+	n = strlen(path);
+	m = strlen(suffix);
+	if (n >= m && !strcmp(path + n - m, suffix))
+		path_fd = fd;
+}
+
+static int
+opened(const char *name, const char *path, int flags, mode_t mode)
+{
+	int (*ro)(const char *, int, ...) = (int (*)(const char *, int, ...))real(name);
+	int fd = ro(path, flags, mode);
+
+	note_open(path, fd);
+	return fd;
+}
+
+int
+open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+
+	va_start(ap, flags);
+	if (flags & O_CREAT)
+		mode = (mode_t)va_arg(ap, int);
+	va_end(ap);
+	return opened("open", path, flags, mode);
+}
+
+int
+open64(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+
+	va_start(ap, flags);
+	if (flags & O_CREAT)
+		mode = (mode_t)va_arg(ap, int);
+	va_end(ap);
+	return opened("open64", path, flags, mode);
+}
+
+int
+close(int fd)
+{
+	int (*rc)(int) = (int (*)(int))real("close");
+
+	if (fd == path_fd)
+		path_fd = -1;
+	return rc(fd);
+}
+
+/* 0 when n more bytes may go to fd, else -1 with errno ENOSPC. */
+static int
+path_allows(int fd, size_t n)
+{
+	if (fd < 0 || fd != path_fd)
+		return 0;
+	if (path_passed + (long long)n > fail_after()) {
+		errno = ENOSPC;
+		return -1;
+	}
+	path_passed += (long long)n;
+	return 0;
+}
+
+ssize_t
+pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	ssize_t (*rp)(int, const void *, size_t, off_t) =
+		(ssize_t (*)(int, const void *, size_t, off_t))real("pwrite");
+
+	return path_allows(fd, n) < 0 ? -1 : rp(fd, buf, n, off);
+}
+
+ssize_t
+pwrite64(int fd, const void *buf, size_t n, off64_t off)
+{
+	ssize_t (*rp)(int, const void *, size_t, off64_t) =
+		(ssize_t (*)(int, const void *, size_t, off64_t))real("pwrite64");
+
+	return path_allows(fd, n) < 0 ? -1 : rp(fd, buf, n, off);
 }
