@@ -76,23 +76,39 @@ ideas_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *er
 	return 0;
 }
 
+/*
+ * The cluster's fields the prompt needs, read directly: its full record
+ * (rec_get) also sums volumes and votes an intent, which costs two
+ * temporary b-trees per record for values the prompt does not use.
+ */
 static struct prompt_vars *
 ideas_vars(struct worker *w, long cluster_id, struct ig_err *err)
 {
 	struct run *run = worker_run(w);
 	struct ws *ws = worker_ws(w);
+	sqlite3_stmt *st = ws_cached(ws, "SELECT name, coalesce(description, ''), sector"
+				     " FROM clusters WHERE id = ?", err);
 	struct prompt_vars *v;
-	cJSON *c = rec_get(ws, "cluster", cluster_id, err), *titles;
+	cJSON *kws, *titles;
 	char *kw, *existing;
 
-	if (!c)
+	if (!st)
 		return NULL;
+	sqlite3_bind_int64(st, 1, cluster_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		ws_done(st);
+		ig_err_set(err, IG_ENOINPUT, "no cluster with id %ld in the workspace",
+			   cluster_id);
+		return NULL;
+	}
 	v = prompt_vars_new();
-	fn_common_vars(run, v, json_str(c, "sector"));
-	prompt_vars_set(v, "cluster", json_str(c, "name"));
-	prompt_vars_set(v, "description", json_str(c, "description") ?
-			json_str(c, "description") : "");
-	kw = cJSON_PrintUnformatted(json_arr(c, "keywords"));
+	fn_common_vars(run, v, (const char *)sqlite3_column_text(st, 2));
+	prompt_vars_set(v, "cluster", (const char *)sqlite3_column_text(st, 0));
+	prompt_vars_set(v, "description", (const char *)sqlite3_column_text(st, 1));
+	ws_done(st);
+	kws = fn_column_array(ws, "SELECT keyword FROM keywords WHERE cluster_id = ?"
+				  " ORDER BY coalesce(volume, -1) DESC, keyword", cluster_id);
+	kw = cJSON_PrintUnformatted(kws);
 	prompt_vars_set(v, "keywords", kw);
 	titles = fn_column_array(ws, "SELECT title FROM ideas WHERE cluster_id = ?"
 				     " ORDER BY id", cluster_id);
@@ -102,8 +118,8 @@ ideas_vars(struct worker *w, long cluster_id, struct ig_err *err)
 	prompt_vars_setf(v, "count", "%ld", config_int(run_config(run), "ideas.count"));
 	free(kw);
 	free(existing);
+	cJSON_Delete(kws);
 	cJSON_Delete(titles);
-	cJSON_Delete(c);
 	return v;
 }
 
