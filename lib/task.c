@@ -39,18 +39,19 @@ task_from_idea(struct ws *ws, long idea_id, long run_id, struct ig_err *err)
 		return ig_err_set(err, IG_ENOINPUT, "no idea with id %ld in the workspace",
 				  idea_id);
 	ws_now(now);
-	st = ws_prepare(ws, "INSERT INTO tasks (idea_id, title, status, created_at,"
-			    " updated_at) SELECT id, title, 'queued', ?2, ?2 FROM ideas"
-			    " WHERE id = ?1 ON CONFLICT (idea_id) DO NOTHING", err);
+	st = ws_cached(ws, "INSERT INTO tasks (idea_id, title, status, created_at,"
+			   " updated_at) SELECT id, title, 'queued', ?2, ?2 FROM ideas"
+			   " WHERE id = ?1 ON CONFLICT (idea_id) DO NOTHING", err);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, idea_id);
 	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_finalize(st);
-		return ws_fail(ws, err, "creating a task");
+		ws_fail(ws, err, "creating a task");
+		ws_done(st);
+		return -1;
 	}
-	sqlite3_finalize(st);
+	ws_done(st);
 	return one_id(ws, "SELECT id FROM tasks WHERE idea_id = ?", idea_id);
 }
 
@@ -69,8 +70,8 @@ task_new(struct ws *ws, const cJSON *rec, struct ig_err *err)
 	if (cJSON_GetObjectItemCaseSensitive(rec, "options") && !opts)
 		return ig_err_set(err, IG_EDATA, "task 'options' must be an object");
 	ws_now(now);
-	st = ws_prepare(ws, "INSERT INTO tasks (title, status, options, prompt_override,"
-			    " created_at, updated_at) VALUES (?, 'queued', ?, ?, ?, ?)", err);
+	st = ws_cached(ws, "INSERT INTO tasks (title, status, options, prompt_override,"
+			   " created_at, updated_at) VALUES (?, 'queued', ?, ?, ?, ?)", err);
 	if (!st)
 		return -1;
 	o = opts ? cJSON_PrintUnformatted(opts) : NULL;
@@ -83,7 +84,7 @@ task_new(struct ws *ws, const cJSON *rec, struct ig_err *err)
 		id = ws_last_id(ws);
 	else
 		ws_fail(ws, err, "creating a task");
-	sqlite3_finalize(st);
+	ws_done(st);
 	free(o);
 	return id;
 }
