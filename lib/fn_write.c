@@ -25,6 +25,9 @@
 #include "task.h"
 #include "workspace.h"
 
+/* At most this many bytes of an article's text go to moderation. */
+#define MODERATION_CHARS 100000
+
 struct write_job {
 	long task_id;
 };
@@ -211,6 +214,7 @@ slugify(const char *s)
 
 struct article {
 	char *html, *meta_title, *meta_desc, *slug;
+	char *text;	/* visible text of html: word count, moderation */
 	size_t words;
 	int flagged;
 	cJSON *moderation;
@@ -220,6 +224,7 @@ static void
 article_release(struct article *a)
 {
 	free(a->html);
+	free(a->text);
 	free(a->meta_title);
 	free(a->meta_desc);
 	free(a->slug);
@@ -234,10 +239,11 @@ parse_article(const cJSON *ans, const char *title, struct article *a,
 	const char *body = json_str(ans, "body");
 	const char *slug = json_str(ans, "slug");
 
-	a->html = html_normalize(body, strlen(body), HTML_IN_AUTO, err);
+	a->html = html_normalize(body, strlen(body), HTML_IN_AUTO, &a->text,
+				 err);
 	if (!a->html)
 		return ig_err_prefix(err, "article body");
-	a->words = html_word_count(a->html);
+	a->words = html_text_words(a->text);
 	if (a->words == 0)
 		return ig_err_set(err, IG_EPROTO, "article body has no text");
 	a->meta_title = clip(json_str(ans, "meta_title"), 60);
@@ -255,18 +261,16 @@ moderate(struct worker *w, struct job *job, struct article *a, struct ig_err *er
 {
 	struct run *run = worker_run(w);
 	struct provider *p = run_provider(run, "moderation", err);
-	char *text;
 	int rc;
 	struct ai_logrec r = { 0 };
 	double t0 = engine_now();
 
 	if (!p)
 		return -1;
-	text = html_to_text(a->html, 100000);
+	html_text_cut(a->text, MODERATION_CHARS);
 	rc = provider_moderate(p, worker_client(w, p),
 			       config_str(run_config(run), "functions.moderation.model"),
-			       text, &a->flagged, &a->moderation, err);
-	free(text);
+			       a->text, &a->flagged, &a->moderation, err);
 	r.function = "moderation";
 	r.provider = provider_name(p);
 	r.model = config_str(run_config(run), "functions.moderation.model");

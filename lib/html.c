@@ -3,11 +3,16 @@
  * Markdown through md4c, then sanitize.c), and readers of safe HTML: text,
  * word count, h2 list and figure insertion.  Every reader sanitizes first,
  * so each one sees the same small, shallow tree whatever it was given.
+ * Input is scrubbed once: what html_scrub made is not scrubbed again (only
+ * text that libxml2 decoded is, as it is escaped on the way out), and the
+ * text of html_normalize's own output is read off its bytes instead of
+ * being parsed once more (lex_text).
  */
 #include "compat.h"
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,26 +63,87 @@ scrub_char(const unsigned char *p, const unsigned char *end, size_t *adv,
 	return buf_append(out, p, (size_t)n);
 }
 
-int
-html_scrub(const char *s, size_t len, struct buf *out)
+enum { ESC_NONE, ESC_TEXT, ESC_ATTR };
+
+#define BIT(c) ((uint64_t)1 << (c))
+
+/*
+ * Bit c set: the character c below 64 is kept as is (from 64 to 126 all
+ * are).  Indexed by ESC_*; escaped characters are all below 64.
+ */
+static const uint64_t plain_low[] = {
+	~(uint64_t)0 << 0x20,
+	~(uint64_t)0 << 0x20 & ~(BIT('&') | BIT('<') | BIT('>')),
+	~(uint64_t)0 << 0x20 & ~(BIT('&') | BIT('<') | BIT('>') | BIT('"')),
+};
+
+static int
+plain(unsigned char c, int esc)
+{
+	return c < 64 ? (int)(plain_low[esc] >> c & 1) : c < 0x7f;
+}
+
+/* The entity that stands for c in the given escaping, or NULL. */
+static const char *
+entity(unsigned char c, int esc)
+{
+	if (esc == ESC_NONE)
+		return NULL;
+	if (c == '&')
+		return "&amp;";
+	if (c == '<')
+		return "&lt;";
+	if (c == '>')
+		return "&gt;";
+	return c == '"' && esc == ESC_ATTR ? "&quot;" : NULL;
+}
+
+/*
+ * Scrubbing and escaping in one pass: escaping a scrubbed string equals
+ * this, since scrubbing never makes one of the escaped characters.
+ */
+static int
+scrub(const char *s, size_t len, int esc, struct buf *out)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	const char *rep;
 	size_t adv;
+	int rc;
 
 	while (p < end) {
 		const unsigned char *q = p;
 
-		while (q < end && *q >= 0x20 && *q < 0x7f)
+		while (q < end && plain(*q, esc))
 			q++;
 		if (q > p && buf_append(out, p, (size_t)(q - p)) < 0)
 			return -1;
 		if (q == end)
 			break;
-		if (scrub_char(q, end, &adv, out) < 0)
+		rep = entity(*q, esc);
+		adv = 1;
+		rc = rep ? buf_puts(out, rep) : scrub_char(q, end, &adv, out);
+		if (rc < 0)
 			return -1;
 		p = q + adv;
 	}
 	return 0;
+}
+
+int
+html_scrub(const char *s, size_t len, struct buf *out)
+{
+	return scrub(s, len, ESC_NONE, out);
+}
+
+/*
+ * Character references can put anything into libxml2's text ("&#xd;",
+ * "&#x80;"), which html_parse would scrub when the output is read back:
+ * scrub here too, so that the output is a fixed point.
+ */
+int
+html_escape(struct buf *out, const char *s, int attr)
+{
+	return scrub(s, strlen(s), attr ? ESC_ATTR : ESC_TEXT, out);
 }
 
 static int
@@ -88,30 +154,38 @@ too_big(size_t len, struct ig_err *err)
 			  HTML_MAX_INPUT);
 }
 
+/* Parses s, which html_scrub made: it has nothing left to scrub. */
+static htmlDocPtr
+parse_scrubbed(const char *s, size_t len, struct ig_err *err)
+{
+	htmlDocPtr doc;
+
+	pthread_once(&parser_once, xmlInitParser);
+	doc = len ? htmlReadMemory(s, (int)len, NULL, "UTF-8", PARSE_OPTS)
+		  : NULL;
+	if (!doc)	/* empty input: libxml2 gives no document at all */
+		doc = htmlNewDocNoDtD(NULL, NULL);
+	if (!doc)
+		ig_err_set(err, IG_ESOFTWARE, "html: out of memory");
+	return doc;
+}
+
 htmlDocPtr
 html_parse(const char *s, size_t len, struct ig_err *err)
 {
 	struct buf b = BUF_INIT(0);
-	htmlDocPtr doc;
+	htmlDocPtr doc = NULL;
 
 	/* Scrubbing at most triples it; libxml2 takes an int length. */
 	if (len > PARSE_MAX) {
 		too_big(len, err);
 		return NULL;
 	}
-	pthread_once(&parser_once, xmlInitParser);
-	if (html_scrub(s, len, &b) < 0) {
-		buf_release(&b);
+	if (html_scrub(s, len, &b) < 0)
 		ig_err_set(err, IG_ESOFTWARE, "html: out of memory");
-		return NULL;
-	}
-	doc = b.len ? htmlReadMemory(b.data, (int)b.len, NULL, "UTF-8",
-				     PARSE_OPTS) : NULL;
+	else
+		doc = parse_scrubbed(buf_str(&b), b.len, err);
 	buf_release(&b);
-	if (!doc)	/* empty input: libxml2 gives no document at all */
-		doc = htmlNewDocNoDtD(NULL, NULL);
-	if (!doc)
-		ig_err_set(err, IG_ESOFTWARE, "html: out of memory");
 	return doc;
 }
 
@@ -128,10 +202,10 @@ serialize(htmlDocPtr doc, struct ig_err *err)
 	return buf_detach(&out);
 }
 
-char *
-html_sanitize_big(const char *html, size_t len, struct ig_err *err)
+/* Serializes doc (NULL: a failed parse, err already set) and frees it. */
+static char *
+serialize_free(htmlDocPtr doc, struct ig_err *err)
 {
-	htmlDocPtr doc = html_parse(html, len, err);
 	char *s;
 
 	if (!doc)
@@ -142,6 +216,12 @@ html_sanitize_big(const char *html, size_t len, struct ig_err *err)
 }
 
 char *
+html_sanitize_big(const char *html, size_t len, struct ig_err *err)
+{
+	return serialize_free(html_parse(html, len, err), err);
+}
+
+char *
 html_sanitize(const char *html, size_t len, struct ig_err *err)
 {
 	if (len > HTML_MAX_INPUT) {
@@ -149,6 +229,17 @@ html_sanitize(const char *html, size_t len, struct ig_err *err)
 		return NULL;
 	}
 	return html_sanitize_big(html, len, err);
+}
+
+/* html_sanitize for text html_scrub made, without scrubbing it again. */
+static char *
+sanitize_scrubbed(const char *s, size_t len, struct ig_err *err)
+{
+	if (len > HTML_MAX_INPUT) {
+		too_big(len, err);
+		return NULL;
+	}
+	return serialize_free(parse_scrubbed(s, len, err), err);
 }
 
 /* Sanitizes, then parses the result: the tree every reader walks. */
@@ -193,33 +284,74 @@ struct text {
 };
 
 static int
-is_inline(const xmlChar *name)
+is_inline(const char *name, size_t len)
 {
 	static const char *const names[] = { "a", "b", "code", "del", "em",
 		"i", "img", "strong", "sub", "sup" };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(names); i++)
-		if (strcmp(names[i], (const char *)name) == 0)
+		if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
 			return 1;
 	return 0;
 }
 
-static void
-text_put(struct text *t, const char *s, int pre)
+static int
+is_blank(char c)
 {
-	for (; *s; s++) {
-		if (!pre && strchr(" \t\n\r\f", *s)) {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* Starts a word with what the blanks and blocks before it ask for. */
+static void
+text_sep(struct text *t)
+{
+	const struct buf *b = t->out;
+
+	if (b->len && t->nl)
+		buf_putc(t->out, '\n');
+	else if (b->len && t->space && b->data[b->len - 1] != '\n')
+		buf_putc(t->out, ' ');
+	t->nl = t->space = 0;
+}
+
+/* The end of the words from s on that single spaces join. */
+static const char *
+words_end(const char *s, const char *end)
+{
+	for (;;) {
+		while (s < end && !is_blank(*s))
+			s++;
+		if (end - s < 2 || *s != ' ' || is_blank(s[1]))
+			return s;
+		s++;
+	}
+}
+
+/*
+ * Appends n bytes of text; outside <pre>, blank runs only separate words.
+ * Words joined by one space come out as they are, so they go in at once.
+ */
+static void
+text_put(struct text *t, const char *s, size_t n, int pre)
+{
+	const char *end = s + n, *run;
+
+	if (pre) {
+		if (n)
+			text_sep(t);
+		buf_append(t->out, s, n);
+		return;
+	}
+	while (s < end) {
+		for (; s < end && is_blank(*s); s++)
 			t->space = 1;
-			continue;
+		run = s;
+		s = words_end(s, end);
+		if (s > run) {
+			text_sep(t);
+			buf_append(t->out, run, (size_t)(s - run));
 		}
-		if (t->out->len && t->nl)
-			buf_putc(t->out, '\n');
-		else if (t->out->len && t->space &&
-			 t->out->data[t->out->len - 1] != '\n')
-			buf_putc(t->out, ' ');
-		t->nl = t->space = 0;
-		buf_putc(t->out, *s);
 	}
 }
 
@@ -228,9 +360,12 @@ text_walk(struct text *t, const xmlNode *n, int pre)
 {
 	for (; n; n = n->next) {
 		const char *name = (const char *)n->name;
+		int block;
 
 		if (n->type == XML_TEXT_NODE && n->content) {
-			text_put(t, (const char *)n->content, pre);
+			const char *text = (const char *)n->content;
+
+			text_put(t, text, strlen(text), pre);
 			continue;
 		}
 		if (n->type != XML_ELEMENT_NODE)
@@ -239,11 +374,10 @@ text_walk(struct text *t, const xmlNode *n, int pre)
 			t->nl = 1;
 			continue;
 		}
-		if (!is_inline(n->name))
-			t->nl = 1;
+		block = !is_inline(name, strlen(name));
+		t->nl |= block;
 		text_walk(t, n->children, pre || strcmp(name, "pre") == 0);
-		if (!is_inline(n->name))
-			t->nl = 1;
+		t->nl |= block;
 	}
 }
 
@@ -253,6 +387,89 @@ html_collect_text(const xmlNode *n, struct buf *out)
 	struct text t = { out, 0, 0 };
 
 	text_walk(&t, n->children, 0);
+}
+
+/* A character reference in sanitized text: one of html_escape's. */
+static const char *
+lex_ref(struct text *t, const char *s, int pre)
+{
+	static const char *const refs[] = { "&amp;", "&lt;", "&gt;",
+		"&quot;" };
+	static const char chars[] = "&<>\"";
+	size_t i, n;
+
+	for (i = 0; i < ARRAY_SIZE(refs); i++) {
+		n = strlen(refs[i]);
+		if (strncmp(s, refs[i], n) == 0) {
+			text_put(t, &chars[i], 1, pre);
+			return s + n;
+		}
+	}
+	text_put(t, s, 1, pre);
+	return s + 1;
+}
+
+/* A tag: the element starts or ends as text_walk would see it. */
+static const char *
+lex_tag(struct text *t, const char *s, int *pre)
+{
+	int end_tag = s[1] == '/';
+	const char *name = s + 1 + end_tag, *gt = strchr(name, '>');
+	size_t len = strcspn(name, " />");
+
+	if (len == 3 && memcmp(name, "pre", 3) == 0)
+		*pre += end_tag ? -1 : 1;
+	t->nl |= !is_inline(name, len);	/* <br> too */
+	return gt ? gt + 1 : name + strlen(name);
+}
+
+/*
+ * What text_walk gives for sanitized HTML, read off its bytes instead of a
+ * parse.  Sound only for html_sanitize's output: that is a fixed point, so
+ * libxml2 parses it to just the elements its tags spell, in that nesting,
+ * and its text holds no references but html_escape's.  Blanks that libxml2
+ * may drop between blocks do not matter, a block's line break wins.
+ */
+static void
+lex_text(struct text *t, const char *s)
+{
+	int pre = 0;
+
+	while (*s) {
+		size_t n = strcspn(s, "<&");
+
+		text_put(t, s, n, pre > 0);
+		s += n;
+		if (*s == '&')
+			s = lex_ref(t, s, pre > 0);
+		else if (*s == '<')
+			s = lex_tag(t, s, &pre);
+	}
+}
+
+/* The final newline and the cut html_to_text makes. */
+static char *
+text_finish(struct buf *out, size_t maxlen)
+{
+	char *s;
+
+	if (out->len)
+		buf_putc(out, '\n');
+	s = buf_detach(out);
+	if (s)
+		html_text_cut(s, maxlen);
+	return s;
+}
+
+/* html_to_text(html, 0) for html that html_sanitize made. */
+static char *
+sanitized_text(const char *html)
+{
+	struct buf out = BUF_INIT(0);
+	struct text t = { &out, 0, 0 };
+
+	lex_text(&t, html);
+	return text_finish(&out, 0);
 }
 
 char *
@@ -266,38 +483,60 @@ html_to_text(const char *html, size_t maxlen)
 		return NULL;
 	text_walk(&t, doc->children, 0);
 	xmlFreeDoc(doc);
-	if (out.len)
-		buf_putc(&out, '\n');
-	if (maxlen && out.len > maxlen) {
-		size_t n = maxlen;
+	return text_finish(&out, maxlen);
+}
 
-		while (n > 0 && (out.data[n] & 0xc0) == 0x80)
-			n--;
-		out.data[n] = '\0';
-		out.len = n;
+void
+html_text_cut(char *text, size_t maxlen)
+{
+	size_t n = maxlen;
+
+	if (!maxlen || strlen(text) <= maxlen)
+		return;
+	while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+		n--;
+	text[n] = '\0';
+}
+
+/*
+ * The length of the white space at p: ASCII (isspace in the C locale, which
+ * the binaries never leave) or U+00A0, which models like between words; 0
+ * when there is none.
+ */
+static size_t
+space_len(const unsigned char *p)
+{
+	if (*p > ' ')
+		return *p == 0xc2 && p[1] == 0xa0 ? 2 : 0;
+	return *p == ' ' || (*p >= '\t' && *p <= '\r');
+}
+
+size_t
+html_text_words(const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t words = 0;
+
+	for (;;) {
+		while (space_len(p))
+			p += space_len(p);
+		if (!*p)
+			return words;
+		words++;
+		while (*p && !space_len(p))
+			p++;
 	}
-	return buf_detach(&out);
 }
 
 size_t
 html_word_count(const char *html)
 {
 	char *s = html_to_text(html, 0);
-	const unsigned char *p;
-	size_t words = 0;
-	int in_word = 0;
+	size_t words;
 
 	if (!s)
 		return 0;
-	for (p = (const unsigned char *)s; *p; p++) {
-		/* ASCII blanks and U+00A0, which models like between words */
-		int sp = isspace(*p) || (p[0] == 0xc2 && p[1] == 0xa0);
-
-		if (sp && *p == 0xc2)
-			p++;
-		words += !sp && !in_word;
-		in_word = !sp;
-	}
+	words = html_text_words(s);
 	free(s);
 	return words;
 }
@@ -614,38 +853,53 @@ unfence(const char *s, size_t *len, enum html_input *hint)
 	return nl + 1;
 }
 
-/* Block-level tags and no Markdown headings or fences: HTML. */
+/* A Markdown heading or fence opens the line at q. */
 static int
-looks_html(const char *s, size_t len)
+md_line(const char *q)
+{
+	size_t n = strspn(q, "#");
+
+	return (n >= 1 && n <= 6 && q[n] == ' ') || !strncmp(q, "```", 3);
+}
+
+/* A block-level start or end tag at p, a '<'. */
+static int
+block_tag(const char *p, const char *end)
 {
 	static const char *const blocks[] = { "p", "div", "h1", "h2", "h3",
 		"h4", "h5", "h6", "ul", "ol", "li", "table", "tr", "td",
 		"blockquote", "pre", "br", "hr", "section", "article", "main",
 		"header", "footer", "html", "body", "figure", "dl" };
-	const char *p, *end = s + len;
+	const char *q = p + 1 + (p[1] == '/');
+	size_t n = (size_t)(end - q), i, bl;
+
+	for (i = 0; i < ARRAY_SIZE(blocks); i++) {
+		bl = strlen(blocks[i]);
+		if (n > bl && !strncasecmp(q, blocks[i], bl) &&
+		    strchr(" \t\n\r/>", q[bl]))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Block-level tags and no Markdown headings or fences: HTML.  Once a tag
+ * is found only line starts matter, and memchr finds those.
+ */
+static int
+looks_html(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len, *eol;
 	int tags = 0;
-	size_t i, n;
 
-	for (p = s; p < end; p++) {
-		if (*p == '\n' || p == s) {
-			const char *q = p + (*p == '\n');
-
-			n = strspn(q, "#");
-			if ((n >= 1 && n <= 6 && q[n] == ' ') ||
-			    !strncmp(q, "```", 3))
-				return 0;
-		}
-		if (*p != '<' || tags)
-			continue;
-		n = (size_t)(end - p - 1 - (p[1] == '/'));
-		for (i = 0; i < ARRAY_SIZE(blocks); i++) {
-			const char *q = p + 1 + (p[1] == '/');
-			size_t bl = strlen(blocks[i]);
-
-			if (n > bl && !strncasecmp(q, blocks[i], bl) &&
-			    strchr(" \t\n\r/>", q[bl]))
-				tags = 1;
-		}
+	while (p < end) {
+		if (md_line(p))
+			return 0;
+		eol = memchr(p, '\n', (size_t)(end - p));
+		for (; !tags && p < (eol ? eol : end); p++)
+			if (*p == '<')
+				tags = block_tag(p, end);
+		p = eol ? eol + 1 : end;
 	}
 	return tags;
 }
@@ -695,6 +949,7 @@ has_content(const char *html)
 	return 0;
 }
 
+/* The rest of html_normalize, for a reply html_scrub made. */
 static char *
 convert_clean(const char *s, size_t len, enum html_input hint,
 	      struct ig_err *err)
@@ -706,7 +961,7 @@ convert_clean(const char *s, size_t len, enum html_input hint,
 	s = trim(s, &len);
 	if (hint == HTML_IN_AUTO)
 		hint = looks_html(s, len) ? HTML_IN_HTML : HTML_IN_MARKDOWN;
-	html = hint == HTML_IN_HTML ? html_sanitize(s, len, err)
+	html = hint == HTML_IN_HTML ? sanitize_scrubbed(s, len, err)
 				    : markdown(s, len, err);
 	if (!html)
 		return NULL;
@@ -720,7 +975,7 @@ convert_clean(const char *s, size_t len, enum html_input hint,
 }
 
 /*
- * Scrubs first: the helpers above may then look one byte past a slice,
+ * Scrubs first: the helpers above may then look past the end of a slice,
  * at worst reaching the terminating NUL, and md4c and cJSON see no NULs.
  */
 static char *
@@ -737,9 +992,9 @@ convert(const char *s, size_t len, enum html_input hint, struct ig_err *err)
 	return html;
 }
 
-char *
-html_normalize(const char *text, size_t len, enum html_input hint,
-	       struct ig_err *err)
+static char *
+normalize(const char *reply, size_t len, enum html_input hint,
+	  struct ig_err *err)
 {
 	struct buf b = BUF_INIT(0);
 	char *inner = NULL, *html = NULL;
@@ -750,7 +1005,7 @@ html_normalize(const char *text, size_t len, enum html_input hint,
 		too_big(len, err);
 		return NULL;
 	}
-	if (html_scrub(text, len, &b) < 0) {
+	if (html_scrub(reply, len, &b) < 0) {
 		ig_err_set(err, IG_ESOFTWARE, "html: out of memory");
 		goto out;
 	}
@@ -760,16 +1015,34 @@ html_normalize(const char *text, size_t len, enum html_input hint,
 		ig_err_set(err, IG_EDATA, "html: empty reply");
 		goto out;
 	}
+	/* End the slice at the NUL, as a copy would: looks_html reads on. */
+	b.data[s - b.data + len] = '\0';
 	inner = json_text(s, len, &bad);
 	if (bad)
 		ig_err_set(err, IG_EDATA, "html: JSON reply has no \"body\", "
 			   "\"content\" or \"html\" string");
-	else if (inner)
+	else if (inner)	/* unescaped JSON may hold anything */
 		html = convert(inner, strlen(inner), hint, err);
 	else
-		html = convert(s, len, hint, err);
+		html = convert_clean(s, len, hint, err);
 out:
 	free(inner);
 	buf_release(&b);
+	return html;
+}
+
+char *
+html_normalize(const char *reply, size_t len, enum html_input hint,
+	       char **text_out, struct ig_err *err)
+{
+	char *html = normalize(reply, len, hint, err);
+
+	if (text_out)
+		*text_out = html ? sanitized_text(html) : NULL;
+	if (text_out && html && !*text_out) {
+		free(html);
+		ig_err_set(err, IG_ESOFTWARE, "html: out of memory");
+		return NULL;
+	}
 	return html;
 }

@@ -58,9 +58,12 @@ enum html_input {
  * are kept (h1 as h2): dropping a repeated title is the caller's business.
  * Returns NULL with IG_EDATA when the input is empty, too big, a JSON object
  * with none of those members, or has no content left after sanitizing.
+ * When text_out is not NULL, *text_out gets the visible text of the result,
+ * the bytes html_to_text(result, 0) would return, without a second parse
+ * (NULL when NULL is returned).
  */
-char *html_normalize(const char *text, size_t len, enum html_input hint,
-		     struct ig_err *err);
+char *html_normalize(const char *reply, size_t len, enum html_input hint,
+		     char **text_out, struct ig_err *err);
 
 /*
  * Parses any bytes as HTML (invalid UTF-8 and NULs become U+FFFD, other
@@ -117,6 +120,18 @@ size_t html_word_count(const char *html);
  * maxlen bytes (0: no limit), cut at a UTF-8 character boundary.
  */
 char *html_to_text(const char *html, size_t maxlen);
+
+/*
+ * Words in a visible text: runs of characters other than ASCII white space
+ * and U+00A0.  html_word_count(h) is html_text_words(html_to_text(h, 0)).
+ */
+size_t html_text_words(const char *text);
+
+/*
+ * Cuts text in place to at most maxlen bytes (0: no limit) at a UTF-8
+ * character boundary, as html_to_text's maxlen does.
+ */
+void html_text_cut(char *text, size_t maxlen);
 
 /*
  * Texts of the top-level h2 headings (h1 counts as h2), in order, white

@@ -33,7 +33,7 @@ char *html_sanitize_big(const char *html, size_t len, struct ig_err *err);
 /* Appends the sanitized serialization of doc to out; -1 if out fails. */
 int html_sanitize_doc(htmlDocPtr doc, struct buf *out);
 
-/* Appends s with &, <, > (and " when attr) escaped. */
+/* Appends s scrubbed, with &, <, > (and " when attr) escaped. */
 int html_escape(struct buf *out, const char *s, int attr);
 
 /* Appends the text under n with white space runs collapsed to one space. */

@@ -185,40 +185,6 @@ put(struct walk *w, const char *s)
 		w->fail = 1;
 }
 
-/*
- * Character references can put anything into libxml2's text ("&#xd;",
- * "&#x80;"), which html_parse would scrub when the output is read back:
- * scrub here too, so that the output is a fixed point.
- */
-int
-html_escape(struct buf *out, const char *str, int attr)
-{
-	struct buf clean = BUF_INIT(0);
-	const char *s, *run;
-	int rc = html_scrub(str, strlen(str), &clean);
-
-	for (s = run = buf_str(&clean); *s; s++) {
-		const char *rep = NULL;
-
-		if (*s == '&')
-			rep = "&amp;";
-		else if (*s == '<')
-			rep = "&lt;";
-		else if (*s == '>')
-			rep = "&gt;";
-		else if (*s == '"' && attr)
-			rep = "&quot;";
-		if (!rep)
-			continue;
-		rc |= buf_append(out, run, (size_t)(s - run));
-		rc |= buf_puts(out, rep);
-		run = s + 1;
-	}
-	rc |= buf_append(out, run, (size_t)(s - run));
-	buf_release(&clean);
-	return rc ? -1 : 0;
-}
-
 int
 html_url_ok(const char *url)
 {

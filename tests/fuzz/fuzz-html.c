@@ -1,8 +1,10 @@
 /*
  * fuzz-html.c: libFuzzer harness for the normalizer and the sanitizer.
  * Aborts when output is not safe (by html_is_safe's independent lexer) or
- * not a fixed point of html_sanitize, or when figure insertion is not
- * idempotent.  Build and run (seed corpus in tests/fuzz/html/):
+ * not a fixed point of html_sanitize, when figure insertion is not
+ * idempotent, or when the text html_normalize reads off its output is not
+ * what html_to_text parses out of it.  Build and run (seed corpus in
+ * tests/fuzz/html/):
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
  *	tests/fuzz/fuzz-html.c lib/html*.c lib/sanitize.c lib/err.c lib/buf.c \
@@ -34,7 +36,7 @@ check(const char *html)
 	md = html_to_markdown(html);
 	if (!md)
 		abort();
-	back = html_normalize(md, strlen(md), HTML_IN_MARKDOWN, NULL);
+	back = html_normalize(md, strlen(md), HTML_IN_MARKDOWN, NULL, NULL);
 	if (back && !html_is_safe(back))
 		abort();
 	free(back);
@@ -60,11 +62,24 @@ check_figures(const char *html)
 	free(twice);
 }
 
+/* The text html_normalize hands back is the parsing reader's. */
+static void
+check_text(const char *html, char *text)
+{
+	char *parsed = html_to_text(html, 0);
+
+	if (!text || !parsed || strcmp(text, parsed) != 0 ||
+	    html_text_words(text) != html_word_count(html))
+		abort();
+	free(parsed);
+	free(text);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ig_err err;
-	char *s;
+	char *s, *text = NULL;
 
 	s = html_sanitize((const char *)data, size, &err);
 	if (!s)
@@ -72,9 +87,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(s);
 	check_figures(s);
 	free(s);
-	s = html_normalize((const char *)data, size, HTML_IN_AUTO, &err);
-	if (s)
+	s = html_normalize((const char *)data, size, HTML_IN_AUTO, &text, &err);
+	if (s) {
 		check(s);
+		check_text(s, text);
+	}
 	free(s);
 	return 0;
 }

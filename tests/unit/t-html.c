@@ -33,7 +33,7 @@ static const char *
 norm(const char *text, enum html_input hint)
 {
 	ig_err_clear(&err);
-	return keep(html_normalize(text, strlen(text), hint, &err));
+	return keep(html_normalize(text, strlen(text), hint, NULL, &err));
 }
 
 static int
@@ -330,6 +330,117 @@ test_readers(void)
 	html_strv_free(v);
 }
 
+/* The bench's article: five sections of about 1,600 bytes of prose. */
+static char *
+long_article(void)
+{
+	static const char *const h2[] = { "What it is", "How to choose one",
+		"Getting started", "Common mistakes", "Final thoughts" };
+	static const char para[] = "Benchmark prose stands in for a real "
+		"article here.  It is long enough to make the parser work.\n";
+	char *s = malloc(16384);
+	size_t i, r, k = 0;
+
+	for (i = 0; s && i < ARRAY_SIZE(h2); i++) {
+		k += (size_t)snprintf(s + k, 16384 - k, "<h2>%s</h2>\n<p>",
+				      h2[i]);
+		for (r = 0; r < 14; r++)
+			k += (size_t)snprintf(s + k, 16384 - k, "%s", para);
+		k += (size_t)snprintf(s + k, 16384 - k, "</p>\n");
+	}
+	return s;
+}
+
+/*
+ * html_normalize's text, read off its output, against the parsing readers
+ * given that output: same bytes, same words, same cuts.
+ */
+static void
+same_text(const char *reply, enum html_input hint, const char *what)
+{
+	char *text = NULL, *html, *old, *cut;
+	size_t max;
+
+	ig_err_clear(&err);
+	html = html_normalize(reply, strlen(reply), hint, &text, &err);
+	old = html ? html_to_text(html, 0) : NULL;
+	ok(html && text && old && strcmp(text, old) == 0 &&
+	   html_text_words(text) == html_word_count(html),
+	   "one-parse text: %s", what);
+	if (!html || !text || !old || strcmp(text, old) != 0) {
+		diag("html: %s", html ? html : "-");
+		diag("lexed: [%s]", text ? text : "-");
+		diag("parsed: [%s]", old ? old : "-");
+	}
+	for (max = 1; text && max < strlen(text); max += 7) {
+		cut = html_to_text(html, max);
+		html_text_cut(text, max);
+		if (!cut || strcmp(cut, text) != 0)
+			break;
+		free(cut);
+	}
+	ok(!text || max >= strlen(text), "one-parse text: %s: cuts", what);
+	free(old);
+	free(text);
+	free(html);
+}
+
+static void
+test_one_parse(void)
+{
+	static const struct {
+		const char *reply;
+		enum html_input hint;
+	} cases[] = {
+		{ "<p>foo<b>bar</b> baz <i>qux</i>, <a href=\"/x\">a link</a>"
+		  "<em>e</em><strong>s</strong><sup>2</sup><sub>i</sub> "
+		  "<code>c</code><del>d</del> end</p>", HTML_IN_HTML },
+		{ "<ul><li>one</li><li>two <b>b</b><ul><li>nested</li></ul>"
+		  "</li></ul><ol start=\"3\"><li>x</li>\n<li> y </li></ol>"
+		  "<ul>stray<li>z</li></ul>", HTML_IN_HTML },
+		{ "<table><tr><th>A</th><th>B</th></tr><tr><td>1</td><td>2 "
+		  "&amp; 3</td></tr></table><table> loose <td>c</td></table>",
+		  HTML_IN_HTML },
+		{ "<p>a &amp; b &lt;c&gt; &quot;q&quot; &#169; &eacute;t"
+		  "&eacute; &#x80; &#13; x&#9;y &#12;z &#0; &#xfeff;w</p>",
+		  HTML_IN_HTML },
+		{ "<p>one&nbsp;two\xc2\xa0three &nbsp; four&#160;</p>",
+		  HTML_IN_HTML },
+		{ "<pre>\n  keep   this\n\tand  <b>this</b>\r\n</pre><p>after"
+		  "</p><pre>x</pre>y", HTML_IN_HTML },
+		{ "<p>a<br>b<br/>c</p><hr><blockquote>q<p>r</p></blockquote>"
+		  "<figure><img src=\"/i.png\" alt=\"alt\"><figcaption>cap"
+		  "</figcaption></figure><dl><dt>t</dt><dd>d</dd>x</dl>",
+		  HTML_IN_HTML },
+		{ "<div>a<span>b</span><div>c</div>d</div><p>e<div>f</div>g</p>"
+		  "<h2>h<p>i</p>j</h2><b>k<p>l</p>m</b><section>n</section>"
+		  "<script>no</script><!-- no --><style>no</style>o",
+		  HTML_IN_HTML },
+		{ "# Title\n\nSome *text* with `code` and a [link](/l).\n\n"
+		  "- a\n- b\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\n"
+		  "    indented code\n\n> quote &amp; <b>raw</b>\n",
+		  HTML_IN_MARKDOWN },
+		{ "{\"body\": \"<h2>T</h2><p>x\\u00a0y\\r\\nz</p>\"}",
+		  HTML_IN_AUTO },
+		{ "```html\n<p>fenced</p>\n```", HTML_IN_AUTO },
+		{ "plain words\r\nover\flines\twith \x01 controls",
+		  HTML_IN_AUTO },
+		{ "<p>bad \xff\xfe utf-8 \xef\xbf\xbe and \xc2\x85</p>",
+		  HTML_IN_HTML },
+	};
+	char *art = long_article();
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		char what[32];
+
+		snprintf(what, sizeof(what), "case %zu", i + 1);
+		same_text(cases[i].reply, cases[i].hint, what);
+	}
+	same_text(art, HTML_IN_AUTO, "8 KB article");
+	free(art);
+}
+
 static void
 test_markdown_out(void)
 {
@@ -357,7 +468,7 @@ test_markdown_out(void)
 		"<table> <tr> <td>c</td> </tr> </table>\n";
 
 	is_str(md, want, "to_markdown");
-	back = html_normalize(md, strlen(md), HTML_IN_MARKDOWN, &err);
+	back = html_normalize(md, strlen(md), HTML_IN_MARKDOWN, NULL, &err);
 	ok(back && contains(back, "<h2>Title *x*</h2>") &&
 	   contains(back, "<li>one<ul>") && contains(back, "<ol start=\"3\">")
 	   && contains(back, "<code>a`b</code>") &&
@@ -373,7 +484,7 @@ test_markdown_out(void)
 	is_str(md, "- a\n\n* b\n\n![F](/f.png)\n\nCap **x**\n\n"
 		   "\\+ not a list \\& 2 \\* 3 <sup>2</sup>\n",
 	       "to_markdown: adjacent lists, figure, escapes");
-	back = md ? html_normalize(md, strlen(md), HTML_IN_MARKDOWN, &err)
+	back = md ? html_normalize(md, strlen(md), HTML_IN_MARKDOWN, NULL, &err)
 		  : NULL;
 	is_str(back, "<ul>\n<li>a</li>\n</ul>\n<ul>\n<li>b</li>\n</ul>\n"
 		     "<p><img src=\"/f.png\" alt=\"F\"></p>\n"
@@ -394,6 +505,7 @@ main(void)
 	test_is_safe();
 	test_figures();
 	test_readers();
+	test_one_parse();
 	test_markdown_out();
 	while (keep(NULL) && 0)
 		;
