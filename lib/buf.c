@@ -57,6 +57,15 @@ grow(struct buf *b, size_t extra)
 }
 
 int
+buf_reserve(struct buf *b, size_t extra)
+{
+	if (grow(b, extra) < 0)
+		return -1;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int
 buf_append(struct buf *b, const void *data, size_t len)
 {
 	if (grow(b, len) < 0)
@@ -79,6 +88,12 @@ buf_putc(struct buf *b, int c)
 {
 	char ch = (char)c;
 
+	/* Renderers put text a byte at a time: skip grow() while it fits. */
+	if (b->len + 1 < b->cap && (!b->max || b->len < b->max)) {
+		b->data[b->len++] = ch;
+		b->data[b->len] = '\0';
+		return 0;
+	}
 	return buf_append(b, &ch, 1);
 }
 

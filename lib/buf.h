@@ -26,6 +26,12 @@ struct buf {
 void buf_init(struct buf *b, size_t max);
 void buf_release(struct buf *b);
 void buf_reset(struct buf *b);
+/*
+ * Makes room for extra more bytes up front, so a builder that knows its
+ * size allocates once.  Fails (-1) and sets toobig as an append of that
+ * size would, so on a capped buffer reserve only what will be appended.
+ */
+int buf_reserve(struct buf *b, size_t extra);
 int buf_append(struct buf *b, const void *data, size_t len);
 int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, int c);
