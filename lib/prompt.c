@@ -444,10 +444,17 @@ prompt_render(const char *text, const struct prompt_vars *v, struct ig_err *err)
 	struct buf out = BUF_INIT(0);
 	const char *p = text;
 
+	/* Values are mostly short: the text's size is a fair first guess. */
+	buf_reserve(&out, strlen(text) + 256);
 	while (*p) {
-		size_t n;
+		size_t n = strcspn(p, "{}[");
 		const char *val;
 
+		/* Only '{', '}' and '[' can start anything but plain text. */
+		buf_append(&out, p, n);
+		p += n;
+		if (!*p)
+			break;
 		if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
 			buf_putc(&out, *p);
 			p += 2;

@@ -151,6 +151,10 @@ test_render(void)
 	       "ERR 65 unknown placeholder '[IGNY8_NOPE]' (known: keyword, Title, n, empty)",
 	       "unknown [IGNY8_NAME] named whole");
 	is_str(render(v, "{keyword}{"), "running shoes{", "brace at the end");
+	is_str(render(v, "x}[IGNY8_n][keyword]}["), "x}3 items[keyword]}[",
+	       "lone closers and brackets around placeholders");
+	is_str(render(v, "caf\xc3\xa9 {n}\n\t{n}"), "caf\xc3\xa9 3 items\n\t3 items",
+	       "other bytes copied as they are");
 	is_str(render(v, ""), "", "empty text");
 	prompt_vars_free(v);
 	v = prompt_vars_new();
