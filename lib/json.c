@@ -1,6 +1,7 @@
-/* json.c: model-answer JSON extraction, shape checking and getters. */
+/* json.c: model-answer JSON extraction, shape checking, getters, printing. */
 #include "compat.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -402,5 +403,142 @@ json_add_str(cJSON *obj, const char *key, const char *s)
 char *
 json_dump(const cJSON *v)
 {
-	return cJSON_PrintUnformatted(v);
+	struct buf b = BUF_INIT(0);
+
+	if (json_put(&b, v) < 0) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+/*
+ * Bytes from p that a JSON string carries as they are: all but controls,
+ * '"' and '\\' (the bytes cJSON escapes), looked up rather than compared
+ * since request bodies put kilobytes through here.
+ */
+static size_t
+plain_len(const unsigned char *p)
+{
+	static const unsigned char esc[256] = {
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		['"'] = 1, ['\\'] = 1
+	};
+	size_t n = 0;
+
+	while (!esc[p[n]])
+		n++;
+	return n;
+}
+
+static int
+put_escape(struct buf *b, unsigned char c)
+{
+	static const char named[32] = {
+		['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r',
+		['\t'] = 't'
+	};
+	char e[8];
+
+	if (c < 32 && !named[c]) {
+		snprintf(e, sizeof e, "\\u%04x", c);
+		return buf_append(b, e, 6);
+	}
+	e[0] = '\\';
+	e[1] = c < 32 ? named[c] : (char)c;
+	return buf_append(b, e, 2);
+}
+
+int
+json_put_str(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	int rc = buf_putc(b, '"');
+
+	while (rc == 0 && *p) {
+		size_t n = plain_len(p);
+
+		rc = buf_append(b, p, n);
+		p += n;
+		if (rc == 0 && *p)
+			rc = put_escape(b, *p++);
+	}
+	return rc ? rc : buf_putc(b, '"');
+}
+
+/* Digits of a whole number below 1e15, which "%1.15g" prints exactly so. */
+static int
+put_whole(struct buf *b, double d)
+{
+	char s[24], *p = s + sizeof s;
+	unsigned long long u = (unsigned long long)fabs(d);
+
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (d < 0)
+		*--p = '-';
+	return buf_append(b, p, (size_t)(s + sizeof s - p));
+}
+
+int
+json_put_num(struct buf *b, double d)
+{
+	char s[32];
+	double back;
+
+	if (!isfinite(d))
+		return buf_puts(b, "null");
+	if (fabs(d) < 1e15 && d == floor(d) && !(d == 0 && signbit(d)))
+		return put_whole(b, d);
+	/* cJSON's rule: 15 digits when they read back as d, else 17 (the
+	 * binaries never leave the C locale, so the point is a '.'). */
+	snprintf(s, sizeof s, "%1.15g", d);
+	back = strtod(s, NULL);
+	if (fabs(back - d) > fmax(fabs(back), fabs(d)) * DBL_EPSILON)
+		snprintf(s, sizeof s, "%1.17g", d);
+	return buf_puts(b, s);
+}
+
+static int
+put_children(struct buf *b, const cJSON *v, char open, char close)
+{
+	if (buf_putc(b, open) < 0)
+		return -1;
+	for (const cJSON *c = v->child; c; c = c->next) {
+		if (c != v->child && buf_putc(b, ',') < 0)
+			return -1;
+		if (open == '{' &&
+		    (json_put_str(b, c->string) < 0 || buf_putc(b, ':') < 0))
+			return -1;
+		if (json_put(b, c) < 0)
+			return -1;
+	}
+	return buf_putc(b, close);
+}
+
+int
+json_put(struct buf *b, const cJSON *v)
+{
+	switch (v ? v->type & 0xff : cJSON_Invalid) {
+	case cJSON_NULL:
+		return buf_puts(b, "null");
+	case cJSON_False:
+		return buf_puts(b, "false");
+	case cJSON_True:
+		return buf_puts(b, "true");
+	case cJSON_Number:
+		return json_put_num(b, v->valuedouble);
+	case cJSON_Raw:
+		return v->valuestring ? buf_puts(b, v->valuestring) : -1;
+	case cJSON_String:
+		return json_put_str(b, v->valuestring);
+	case cJSON_Array:
+		return put_children(b, v, '[', ']');
+	case cJSON_Object:
+		return put_children(b, v, '{', '}');
+	default:
+		return -1;
+	}
 }
