@@ -232,7 +232,8 @@ put_response_format(const struct provider *p, struct buf *b,
 	if (buf_puts(b, "{\"type\":\"json_schema\",\"json_schema\":{") ||
 	    put_str_member(b, "name", name) || put_key(b, "schema"))
 		return -1;
-	if (json_put(b, req->schema))
+	if (req->schema_json ? buf_puts(b, req->schema_json)
+			     : json_put(b, req->schema))
 		return -1;
 	return buf_puts(b, ",\"strict\":true}}");
 }
@@ -264,7 +265,7 @@ body_size(const struct chat_req *req)
 	size_t n = 512;
 
 	if (req->schema)
-		n += 4096;
+		n += req->schema_json ? strlen(req->schema_json) : 4096;
 	for (size_t i = 0; i < ARRAY_SIZE(s); i++)
 		n += s[i] ? strlen(s[i]) + strlen(s[i]) / 16 : 0;
 	return n;

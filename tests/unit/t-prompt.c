@@ -163,6 +163,18 @@ test_render(void)
 	prompt_vars_free(v);
 }
 
+/* Whether the schema printed with the prompt is the schema it has now. */
+static int
+printed_schema(const struct prompt *p)
+{
+	char *now = p && prompt_schema(p) ? json_dump(prompt_schema(p)) : NULL;
+	const char *printed = p ? prompt_schema_json(p) : NULL;
+	int same = now && printed ? !strcmp(now, printed) : now == printed;
+
+	free(now);
+	return same;
+}
+
 static struct prompt *
 resolve(struct ws *ws, const char *override, const char *run_file,
 	struct ig_err *err)
@@ -193,6 +205,7 @@ test_resolve(void)
 	is_str(p ? prompt_source(p) : NULL, "default", "from the shipped default");
 	is_str(p ? prompt_schema_name(p) : NULL, "igny8_write", "with its schema name");
 	ok(p && prompt_schema(p), "and its schema");
+	ok(p && prompt_schema_json(p) && printed_schema(p), "printed once");
 	prompt_free(p);
 
 	snprintf(path, sizeof path, "%s/xdg/igny8/prompts", tmp);
@@ -227,7 +240,19 @@ test_resolve(void)
 	is_str(p ? prompt_source(p) : NULL, runfile, "run file beats workspace");
 	is_str(p ? prompt_schema_name(p) : NULL, "mine", "its own front matter wins");
 	ok(p && prompt_schema(p), "default schema kept for keys it leaves out");
+	ok(printed_schema(p), "and printed with the run file's prompt");
 	prompt_free(p);
+	fixture_put(runfile, "---\nschema: {type: object, required: [x]}\n---\nRun\n", 0644);
+	p = resolve(ws, NULL, runfile, &err);
+	is_str(p ? prompt_schema_json(p) : NULL, "{\"type\":\"object\",\"required\":[\"x\"]}",
+	       "a run file's own schema is the one printed");
+	prompt_free(p);
+	fixture_put(runfile, "---\nschema: none\n---\nRun\n", 0644);
+	p = resolve(ws, NULL, runfile, &err);
+	ok(p && !prompt_schema(p) && !prompt_schema_json(p),
+	   "a schema that is not an object is neither used nor printed");
+	prompt_free(p);
+	fixture_put(runfile, "---\nschema_name: mine\n---\nRun body\n", 0644);
 
 	p = resolve(ws, "Override body", runfile, &err);
 	is_str(p ? prompt_source(p) : NULL, "record prompt_override",
@@ -237,6 +262,7 @@ test_resolve(void)
 	       "override without front matter keeps the default's schema name");
 	ok(p && json_obj(prompt_schema(p), "properties"),
 	   "and the default's schema");
+	ok(printed_schema(p), "printed with it");
 	prompt_free(p);
 
 	p = resolve(ws, "", NULL, &err);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "json.h"
 #include "prompt.h"
 #include "provider.h"
 #include "tap.h"
@@ -101,7 +102,8 @@ same_body(struct provider *p, const struct profile *pf, const struct chat_req *r
 	int same = want && got && !strcmp(got, want);
 
 	if (!same) {
-		diag("%s, provider %s:", what, pf->name);
+		diag("%s, provider %s, %s schema text:", what, pf->name,
+		     req->schema_json ? "with" : "without");
 		diag("got  %s", got ? got : "(null)");
 		diag("want %s", want ? want : "(null)");
 	}
@@ -110,16 +112,26 @@ same_body(struct provider *p, const struct profile *pf, const struct chat_req *r
 	return same;
 }
 
-/* Compares the bodies of req under every profile. */
+/*
+ * Compares the bodies of req under every profile, with the schema printed
+ * for the body and spliced in printed beforehand.
+ */
 static void
 compare(struct provider *const provs[], const struct chat_req *req,
 	const char *what)
 {
+	struct chat_req r = *req;
+	char *printed = req->schema ? json_dump(req->schema) : NULL;
 	int bad = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(profiles); i++)
-		bad += !same_body(provs[i], &profiles[i], req, what);
+	for (size_t i = 0; i < ARRAY_SIZE(profiles); i++) {
+		r.schema_json = NULL;
+		bad += !same_body(provs[i], &profiles[i], &r, what);
+		r.schema_json = printed;
+		bad += !same_body(provs[i], &profiles[i], &r, what);
+	}
 	ok(!bad, "%s: same bytes as cJSON under every profile", what);
+	free(printed);
 }
 
 /* A shipped prompt, or with run_file, that file over it. */
@@ -153,6 +165,7 @@ test_bodies(struct provider *const provs[])
 	unlink(path);
 
 	ok(pr && prompt_schema(pr), "the shipped ideas prompt has a schema");
+	ok(pr && prompt_schema_json(pr), "printed once with the prompt");
 	req.model = "gpt-4.1-mini";
 	req.user = prompt_body(pr);
 	req.schema = prompt_schema(pr);
