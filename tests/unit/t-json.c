@@ -157,6 +157,22 @@ test_check(void)
 	is_int(json_check(v, NULL, &err), 0, "no schema: anything goes");
 	cJSON_Delete(v);
 	cJSON_Delete(schema);
+	schema = cJSON_Parse("{\"type\": \"string\", \"type\": \"number\","
+			     " \"maxLength\": \"2\", \"maxLength\": 1, \"x-note\": 1,"
+			     " \"minItems\": 1, \"items\": {\"type\": \"null\"}}");
+	is_str(chk("\"abc\""), "ok", "the first of repeated keywords counts");
+	is_str(chk("1"), "$: expected string", "even when the second would pass");
+	cJSON_Delete(schema);
+	schema = cJSON_Parse("{\"type\": \"array\", \"minItems\": \"1\", \"maxItems\": 2,"
+			     " \"items\": {\"type\": \"object\", \"properties\":"
+			     " {\"a\": {\"enum\": [1]}}}}");
+	is_str(chk("[]"), "ok", "minItems that is not a number is ignored");
+	is_str(chk("[{\"a\": 1}, {\"b\": 2, \"a\": 1, \"a\": 2}]"), "ok",
+	       "the first of repeated members is checked");
+	is_str(chk("[{\"a\": 2, \"a\": 1}]"), "$[0].a: value not allowed",
+	       "so a bad first one fails");
+	is_str(chk("[{}, {}, {}]"), "$: 3 items, at most 2 allowed", "maxItems alone");
+	cJSON_Delete(schema);
 }
 
 static void
