@@ -84,16 +84,10 @@ buf_puts(struct buf *b, const char *s)
 }
 
 int
-buf_putc(struct buf *b, int c)
+buf_putc_grow(struct buf *b, int c)
 {
 	char ch = (char)c;
 
-	/* Renderers put text a byte at a time: skip grow() while it fits. */
-	if (b->len + 1 < b->cap && (!b->max || b->len < b->max)) {
-		b->data[b->len++] = ch;
-		b->data[b->len] = '\0';
-		return 0;
-	}
 	return buf_append(b, &ch, 1);
 }
 
