@@ -57,6 +57,15 @@ grow(struct buf *b, size_t extra)
 }
 
 int
+buf_reserve(struct buf *b, size_t extra)
+{
+	if (grow(b, extra) < 0)
+		return -1;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int
 buf_append(struct buf *b, const void *data, size_t len)
 {
 	if (grow(b, len) < 0)
@@ -75,7 +84,7 @@ buf_puts(struct buf *b, const char *s)
 }
 
 int
-buf_putc(struct buf *b, int c)
+buf_putc_grow(struct buf *b, int c)
 {
 	char ch = (char)c;
 

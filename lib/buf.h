@@ -26,9 +26,33 @@ struct buf {
 void buf_init(struct buf *b, size_t max);
 void buf_release(struct buf *b);
 void buf_reset(struct buf *b);
+/*
+ * Makes room for extra more bytes up front, so a builder that knows its
+ * size allocates once.  Fails (-1) and sets toobig as an append of that
+ * size would, so on a capped buffer reserve only what will be appended.
+ */
+int buf_reserve(struct buf *b, size_t extra);
 int buf_append(struct buf *b, const void *data, size_t len);
 int buf_puts(struct buf *b, const char *s);
-int buf_putc(struct buf *b, int c);
+/* buf_putc()'s way when the byte does not fit as things stand. */
+int buf_putc_grow(struct buf *b, int c);
+
+/*
+ * Appends one byte.  Inline (as git's strbuf_addch) because the renderers
+ * and escapers put text a byte at a time: while the byte fits under both
+ * the allocation and the cap it is stored at once.
+ */
+static inline int
+buf_putc(struct buf *b, int c)
+{
+	if (b->len + 1 < b->cap && (!b->max || b->len < b->max)) {
+		b->data[b->len++] = (char)c;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return buf_putc_grow(b, c);
+}
+
 int buf_printf(struct buf *b, const char *fmt, ...) IG_PRINTF(2, 3);
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 /* Returns the data (never NULL: "" for an empty buffer) and resets b. */

@@ -1,6 +1,7 @@
-/* json.c: model-answer JSON extraction, shape checking and getters. */
+/* json.c: model-answer JSON extraction, shape checking, getters, printing. */
 #include "compat.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -243,24 +244,78 @@ check_fail(struct ig_err *err, const struct jpath *p, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * The keywords of one schema node the checker reads, found in one pass over
+ * its members instead of one lookup each; as with a lookup, the first of
+ * two members with the same name counts.
+ */
+struct rules {
+	const cJSON *type, *en, *required, *properties, *items;
+	const cJSON *max_length, *min_items, *max_items;
+};
+
+static const cJSON **
+rule_slot(struct rules *r, const char *key)
+{
+	switch (key[0]) {
+	case 't':
+		return strcmp(key, "type") ? NULL : &r->type;
+	case 'e':
+		return strcmp(key, "enum") ? NULL : &r->en;
+	case 'r':
+		return strcmp(key, "required") ? NULL : &r->required;
+	case 'p':
+		return strcmp(key, "properties") ? NULL : &r->properties;
+	case 'i':
+		return strcmp(key, "items") ? NULL : &r->items;
+	case 'm':
+		return !strcmp(key, "maxLength") ? &r->max_length
+		       : !strcmp(key, "minItems") ? &r->min_items
+		       : !strcmp(key, "maxItems") ? &r->max_items
+						  : NULL;
+	default:
+		return NULL;
+	}
+}
+
+static void
+rules_read(const cJSON *schema, struct rules *r)
+{
+	memset(r, 0, sizeof *r);
+	/* A member without a name ends the search, as it does for cJSON. */
+	for (const cJSON *k = schema ? schema->child : NULL; k && k->string;
+	     k = k->next) {
+		const cJSON **slot = rule_slot(r, k->string);
+
+		if (slot && !*slot)
+			*slot = k;
+	}
+}
+
+/* A numeric keyword's value, or -1 when absent or not a number. */
+static double
+rule_num(const cJSON *k)
+{
+	return cJSON_IsNumber(k) ? k->valuedouble : -1;
+}
+
 static int check_at(const cJSON *v, const cJSON *schema, const struct jpath *p,
 		    struct ig_err *err);
 
 static int
-check_object(const cJSON *v, const cJSON *schema, const struct jpath *p,
+check_object(const cJSON *v, const struct rules *r, const struct jpath *p,
 	     struct ig_err *err)
 {
-	const cJSON *req = cJSON_GetObjectItemCaseSensitive(schema, "required");
-	const cJSON *props = cJSON_GetObjectItemCaseSensitive(schema, "properties");
-	const cJSON *r, *s;
+	const cJSON *name, *s;
 
-	cJSON_ArrayForEach(r, req) {
+	cJSON_ArrayForEach(name, r->required) {
 		/* A nullable required member may be null but must be there. */
-		if (cJSON_IsString(r) &&
-		    !cJSON_GetObjectItemCaseSensitive(v, r->valuestring))
-			return check_fail(err, p, "missing member '%s'", r->valuestring);
+		if (cJSON_IsString(name) &&
+		    !cJSON_GetObjectItemCaseSensitive(v, name->valuestring))
+			return check_fail(err, p, "missing member '%s'",
+					  name->valuestring);
 	}
-	cJSON_ArrayForEach(s, props) {
+	cJSON_ArrayForEach(s, r->properties) {
 		const cJSON *m = cJSON_GetObjectItemCaseSensitive(v, s->string);
 		struct jpath here = { p, s->string, 0 };
 
@@ -271,13 +326,11 @@ check_object(const cJSON *v, const cJSON *schema, const struct jpath *p,
 }
 
 static int
-check_array(const cJSON *v, const cJSON *schema, const struct jpath *p,
+check_array(const cJSON *v, const struct rules *r, const struct jpath *p,
 	    struct ig_err *err)
 {
-	const cJSON *items = cJSON_GetObjectItemCaseSensitive(schema, "items");
 	int n = cJSON_GetArraySize(v);
-	double mn = json_num(schema, "minItems", -1);
-	double mx = json_num(schema, "maxItems", -1);
+	double mn = rule_num(r->min_items), mx = rule_num(r->max_items);
 	const cJSON *e;
 	int i = 0;
 
@@ -285,12 +338,12 @@ check_array(const cJSON *v, const cJSON *schema, const struct jpath *p,
 		return check_fail(err, p, "%d items, at least %.0f expected", n, mn);
 	if (mx >= 0 && n > mx)
 		return check_fail(err, p, "%d items, at most %.0f allowed", n, mx);
-	if (!items)
+	if (!r->items)
 		return 0;
 	cJSON_ArrayForEach(e, v) {
 		struct jpath here = { p, NULL, i++ };
 
-		if (check_at(e, items, &here, err) < 0)
+		if (check_at(e, r->items, &here, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -324,21 +377,23 @@ static int
 check_at(const cJSON *v, const cJSON *schema, const struct jpath *p,
 	 struct ig_err *err)
 {
-	const cJSON *type = cJSON_GetObjectItemCaseSensitive(schema, "type");
-	const cJSON *en = cJSON_GetObjectItemCaseSensitive(schema, "enum");
-	double maxlen = json_num(schema, "maxLength", -1);
+	struct rules r;
+	double maxlen;
 
-	if (!check_type(v, type))
+	rules_read(schema, &r);
+	maxlen = rule_num(r.max_length);
+	if (!check_type(v, r.type))
 		return check_fail(err, p, "expected %s",
-				  cJSON_IsString(type) ? type->valuestring : "another type");
-	if (en && check_enum(v, en, p, err) < 0)
+				  cJSON_IsString(r.type) ? r.type->valuestring
+							 : "another type");
+	if (r.en && check_enum(v, r.en, p, err) < 0)
 		return -1;
 	if (cJSON_IsString(v) && maxlen >= 0 && utf8_chars(v->valuestring) > maxlen)
 		return check_fail(err, p, "longer than %.0f characters", maxlen);
 	if (cJSON_IsObject(v))
-		return check_object(v, schema, p, err);
+		return check_object(v, &r, p, err);
 	if (cJSON_IsArray(v))
-		return check_array(v, schema, p, err);
+		return check_array(v, &r, p, err);
 	return 0;
 }
 
@@ -402,5 +457,142 @@ json_add_str(cJSON *obj, const char *key, const char *s)
 char *
 json_dump(const cJSON *v)
 {
-	return cJSON_PrintUnformatted(v);
+	struct buf b = BUF_INIT(0);
+
+	if (json_put(&b, v) < 0) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+/*
+ * Bytes from p that a JSON string carries as they are: all but controls,
+ * '"' and '\\' (the bytes cJSON escapes), looked up rather than compared
+ * since request bodies put kilobytes through here.
+ */
+static size_t
+plain_len(const unsigned char *p)
+{
+	static const unsigned char esc[256] = {
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		['"'] = 1, ['\\'] = 1
+	};
+	size_t n = 0;
+
+	while (!esc[p[n]])
+		n++;
+	return n;
+}
+
+static int
+put_escape(struct buf *b, unsigned char c)
+{
+	static const char named[32] = {
+		['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r',
+		['\t'] = 't'
+	};
+	char e[8];
+
+	if (c < 32 && !named[c]) {
+		snprintf(e, sizeof e, "\\u%04x", c);
+		return buf_append(b, e, 6);
+	}
+	e[0] = '\\';
+	e[1] = c < 32 ? named[c] : (char)c;
+	return buf_append(b, e, 2);
+}
+
+int
+json_put_str(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	int rc = buf_putc(b, '"');
+
+	while (rc == 0 && *p) {
+		size_t n = plain_len(p);
+
+		rc = buf_append(b, p, n);
+		p += n;
+		if (rc == 0 && *p)
+			rc = put_escape(b, *p++);
+	}
+	return rc ? rc : buf_putc(b, '"');
+}
+
+/* Digits of a whole number below 1e15, which "%1.15g" prints exactly so. */
+static int
+put_whole(struct buf *b, double d)
+{
+	char s[24], *p = s + sizeof s;
+	unsigned long long u = (unsigned long long)fabs(d);
+
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (d < 0)
+		*--p = '-';
+	return buf_append(b, p, (size_t)(s + sizeof s - p));
+}
+
+int
+json_put_num(struct buf *b, double d)
+{
+	char s[32];
+	double back;
+
+	if (!isfinite(d))
+		return buf_puts(b, "null");
+	if (fabs(d) < 1e15 && d == floor(d) && !(d == 0 && signbit(d)))
+		return put_whole(b, d);
+	/* cJSON's rule: 15 digits when they read back as d, else 17 (the
+	 * binaries never leave the C locale, so the point is a '.'). */
+	snprintf(s, sizeof s, "%1.15g", d);
+	back = strtod(s, NULL);
+	if (fabs(back - d) > fmax(fabs(back), fabs(d)) * DBL_EPSILON)
+		snprintf(s, sizeof s, "%1.17g", d);
+	return buf_puts(b, s);
+}
+
+static int
+put_children(struct buf *b, const cJSON *v, char open, char close)
+{
+	if (buf_putc(b, open) < 0)
+		return -1;
+	for (const cJSON *c = v->child; c; c = c->next) {
+		if (c != v->child && buf_putc(b, ',') < 0)
+			return -1;
+		if (open == '{' &&
+		    (json_put_str(b, c->string) < 0 || buf_putc(b, ':') < 0))
+			return -1;
+		if (json_put(b, c) < 0)
+			return -1;
+	}
+	return buf_putc(b, close);
+}
+
+int
+json_put(struct buf *b, const cJSON *v)
+{
+	switch (v ? v->type & 0xff : cJSON_Invalid) {
+	case cJSON_NULL:
+		return buf_puts(b, "null");
+	case cJSON_False:
+		return buf_puts(b, "false");
+	case cJSON_True:
+		return buf_puts(b, "true");
+	case cJSON_Number:
+		return json_put_num(b, v->valuedouble);
+	case cJSON_Raw:
+		return v->valuestring ? buf_puts(b, v->valuestring) : -1;
+	case cJSON_String:
+		return json_put_str(b, v->valuestring);
+	case cJSON_Array:
+		return put_children(b, v, '[', ']');
+	case cJSON_Object:
+		return put_children(b, v, '{', '}');
+	default:
+		return -1;
+	}
 }

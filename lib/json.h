@@ -1,13 +1,16 @@
 /*
  * json.h: the one JSON extractor for model answers, a small shape checker,
- * and typed getters over cJSON.
+ * typed getters over cJSON, and a printer that writes cJSON's compact text
+ * into a struct buf.
  *
  * Models wrap JSON in prose and code fences, or stop half-way.  The
  * extractor tries, in order: the whole text; each fenced code block; the
  * first balanced object or array (string- and escape-aware) that parses.
  * The shape checker validates the result against the subset of JSON Schema
  * our prompt files use (type, properties, required, items, enum, minItems,
- * maxItems, maxLength), naming the path of the first mismatch.
+ * maxItems, maxLength), naming the path of the first mismatch.  The
+ * printer gives exactly cJSON_PrintUnformatted's bytes, several times
+ * faster, and can splice into text being built (request bodies).
  *
  * Ownership: returned cJSON trees belong to the caller (cJSON_Delete);
  * getters return borrowed pointers into the tree.
@@ -17,6 +20,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "buf.h"
 #include "compat.h"
 #include "err.h"
 
@@ -48,7 +52,18 @@ cJSON *json_arr(const cJSON *obj, const char *key);
 /* Adds a string member, or null when s is NULL. */
 void json_add_str(cJSON *obj, const char *key, const char *s);
 
-/* Compact text of v (malloc'd, caller frees). */
+/* Compact text of v (malloc'd, caller frees); NULL when v can't be printed. */
 char *json_dump(const cJSON *v);
+
+/*
+ * Appends v's compact text to b, byte for byte what cJSON_PrintUnformatted
+ * gives (request bodies are hashed into cache keys), without cJSON's
+ * print buffer.  Returns 0, or -1 when b fails or v has a node of no type.
+ */
+int json_put(struct buf *b, const cJSON *v);
+/* Appends s as a string literal escaped as cJSON does it; NULL as "". */
+int json_put_str(struct buf *b, const char *s);
+/* Appends d as cJSON prints a number (null when not finite). */
+int json_put_num(struct buf *b, double d);
 
 #endif

@@ -25,6 +25,7 @@ struct prompt {
 	char *source;
 	char *body;
 	cJSON *meta;	/* front matter, an object (possibly empty) */
+	char *schema_json;	/* the schema printed once, for every request */
 };
 
 struct prompt_var {
@@ -95,6 +96,16 @@ split_front(const char *text, const char **yaml, size_t *ylen, const char **body
 	return 0;
 }
 
+/* A failed print leaves NULL, and requests print the schema themselves. */
+static void
+print_schema(struct prompt *p)
+{
+	const cJSON *schema = prompt_schema(p);
+
+	free(p->schema_json);
+	p->schema_json = schema ? json_dump(schema) : NULL;
+}
+
 struct prompt *
 prompt_parse(const char *fn, const char *text, const char *name,
 	     struct ig_err *err)
@@ -121,6 +132,7 @@ prompt_parse(const char *fn, const char *text, const char *name,
 		prompt_free(p);
 		return NULL;
 	}
+	print_schema(p);
 	return p;
 }
 
@@ -140,6 +152,7 @@ prompt_free(struct prompt *p)
 	free(p->source);
 	free(p->body);
 	cJSON_Delete(p->meta);
+	free(p->schema_json);
 	free(p);
 }
 
@@ -282,6 +295,7 @@ prompt_resolve(struct ws *ws, const char *fn, const char *override,
 			cJSON_AddItemToObject(over->meta, m->string,
 					      cJSON_Duplicate(m, 1));
 	prompt_free(def);
+	print_schema(over);
 	return over;
 }
 
@@ -307,6 +321,12 @@ const cJSON *
 prompt_schema(const struct prompt *p)
 {
 	return json_obj(p->meta, "schema");
+}
+
+const char *
+prompt_schema_json(const struct prompt *p)
+{
+	return p->schema_json;
 }
 
 const char *
@@ -444,10 +464,17 @@ prompt_render(const char *text, const struct prompt_vars *v, struct ig_err *err)
 	struct buf out = BUF_INIT(0);
 	const char *p = text;
 
+	/* Values are mostly short: the text's size is a fair first guess. */
+	buf_reserve(&out, strlen(text) + 256);
 	while (*p) {
-		size_t n;
+		size_t n = strcspn(p, "{}[");
 		const char *val;
 
+		/* Only '{', '}' and '[' can start anything but plain text. */
+		buf_append(&out, p, n);
+		p += n;
+		if (!*p)
+			break;
 		if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
 			buf_putc(&out, *p);
 			p += 2;

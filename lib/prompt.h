@@ -48,6 +48,8 @@ const char *prompt_source(const struct prompt *p);	/* "default", "workspace", a 
 const char *prompt_body(const struct prompt *p);
 const char *prompt_system(const struct prompt *p);	/* may be NULL */
 const cJSON *prompt_schema(const struct prompt *p);	/* may be NULL */
+/* The schema as json_dump() prints it (chat_req.schema_json); may be NULL. */
+const char *prompt_schema_json(const struct prompt *p);
 const char *prompt_schema_name(const struct prompt *p);
 /* Settings from front matter: NULL / -1 / NAN when not given. */
 const char *prompt_model(const struct prompt *p);

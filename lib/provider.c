@@ -168,63 +168,119 @@ provider_client(struct provider *p, const struct http_opts *hooks)
 	return http_client_new(&o);
 }
 
-static void
-add_message(cJSON *msgs, const char *role, const char *content)
-{
-	cJSON *m = cJSON_CreateObject();
+/*
+ * The chat body is written straight into a buffer rather than built as a
+ * cJSON tree and printed: the same bytes (they are hashed into the cache
+ * key, so members keep cJSON's order and formatting), at a fraction of the
+ * work.  As with cJSON_AddStringToObject, a NULL string leaves its member
+ * out.  Each put_* returns 0, or nonzero once the buffer fails.
+ */
 
-	cJSON_AddStringToObject(m, "role", role);
-	cJSON_AddStringToObject(m, "content", content);
-	cJSON_AddItemToArray(msgs, m);
+/*
+ * Starts a member: a comma unless the object was just opened, key, colon.
+ * Never the body's first byte: that is its '{'.
+ */
+static int
+put_key(struct buf *b, const char *key)
+{
+	return (b->data[b->len - 1] != '{' && buf_putc(b, ',')) ||
+	       json_put_str(b, key) || buf_putc(b, ':');
 }
 
-static void
-add_response_format(const struct provider *p, cJSON *body,
+static int
+put_str_member(struct buf *b, const char *key, const char *s)
+{
+	return s && (put_key(b, key) || json_put_str(b, s));
+}
+
+static int
+put_message(struct buf *b, const char *role, const char *content)
+{
+	return (b->data[b->len - 1] != '[' && buf_putc(b, ',')) ||
+	       buf_putc(b, '{') || put_str_member(b, "role", role) ||
+	       put_str_member(b, "content", content) || buf_putc(b, '}');
+}
+
+static int
+put_messages(struct buf *b, const struct chat_req *req)
+{
+	if (put_key(b, "messages") || buf_putc(b, '['))
+		return -1;
+	if (req->system && *req->system && put_message(b, "system", req->system))
+		return -1;
+	if (put_message(b, "user", req->user))
+		return -1;
+	if (req->assistant && req->followup &&
+	    (put_message(b, "assistant", req->assistant) ||
+	     put_message(b, "user", req->followup)))
+		return -1;
+	return buf_putc(b, ']');
+}
+
+static int
+put_response_format(const struct provider *p, struct buf *b,
 		    const struct chat_req *req)
 {
-	cJSON *rf, *js;
+	const char *name = req->schema_name ? req->schema_name : "answer";
 
 	if (!req->schema || p->rf == RF_NONE)
-		return;
-	rf = cJSON_AddObjectToObject(body, "response_format");
-	if (p->rf == RF_JSON_OBJECT) {
-		cJSON_AddStringToObject(rf, "type", "json_object");
-		return;
-	}
-	cJSON_AddStringToObject(rf, "type", "json_schema");
-	js = cJSON_AddObjectToObject(rf, "json_schema");
-	cJSON_AddStringToObject(js, "name", req->schema_name ? req->schema_name : "answer");
-	/* A reference, not a copy: the schema outlives the body. */
-	cJSON_AddItemReferenceToObject(js, "schema", (cJSON *)req->schema);
-	cJSON_AddBoolToObject(js, "strict", 1);
+		return 0;
+	if (put_key(b, "response_format"))
+		return -1;
+	if (p->rf == RF_JSON_OBJECT)
+		return buf_puts(b, "{\"type\":\"json_object\"}");
+	if (buf_puts(b, "{\"type\":\"json_schema\",\"json_schema\":{") ||
+	    put_str_member(b, "name", name) || put_key(b, "schema"))
+		return -1;
+	if (req->schema_json ? buf_puts(b, req->schema_json)
+			     : json_put(b, req->schema))
+		return -1;
+	return buf_puts(b, ",\"strict\":true}}");
+}
+
+static int
+put_chat(const struct provider *p, struct buf *b, const struct chat_req *req)
+{
+	const char *tokens = p->max_completion ? "max_completion_tokens"
+					       : "max_tokens";
+
+	if (buf_putc(b, '{') || put_str_member(b, "model", req->model) ||
+	    put_messages(b, req))
+		return -1;
+	if (req->max_tokens > 0 &&
+	    (put_key(b, tokens) || json_put_num(b, (double)req->max_tokens)))
+		return -1;
+	if (p->send_temperature && !isnan(req->temperature) &&
+	    (put_key(b, "temperature") || json_put_num(b, req->temperature)))
+		return -1;
+	return put_response_format(p, b, req) || buf_putc(b, '}');
+}
+
+/* Room for the whole body, so it is written without a reallocation. */
+static size_t
+body_size(const struct chat_req *req)
+{
+	const char *s[] = { req->model, req->system, req->user, req->assistant,
+			    req->followup };
+	size_t n = 512;
+
+	if (req->schema)
+		n += req->schema_json ? strlen(req->schema_json) : 4096;
+	for (size_t i = 0; i < ARRAY_SIZE(s); i++)
+		n += s[i] ? strlen(s[i]) + strlen(s[i]) / 16 : 0;
+	return n;
 }
 
 char *
 provider_chat_body(const struct provider *p, const struct chat_req *req)
 {
-	cJSON *body = cJSON_CreateObject();
-	cJSON *msgs;
-	char *out;
+	struct buf b = BUF_INIT(0);
 
-	cJSON_AddStringToObject(body, "model", req->model);
-	msgs = cJSON_AddArrayToObject(body, "messages");
-	if (req->system && *req->system)
-		add_message(msgs, "system", req->system);
-	add_message(msgs, "user", req->user);
-	if (req->assistant && req->followup) {
-		add_message(msgs, "assistant", req->assistant);
-		add_message(msgs, "user", req->followup);
+	if (buf_reserve(&b, body_size(req)) < 0 || put_chat(p, &b, req)) {
+		buf_release(&b);
+		return NULL;
 	}
-	if (req->max_tokens > 0)
-		cJSON_AddNumberToObject(body, p->max_completion ? "max_completion_tokens"
-								: "max_tokens",
-					(double)req->max_tokens);
-	if (p->send_temperature && !isnan(req->temperature))
-		cJSON_AddNumberToObject(body, "temperature", req->temperature);
-	add_response_format(p, body, req);
-	out = cJSON_PrintUnformatted(body);
-	cJSON_Delete(body);
-	return out;
+	return buf_detach(&b);
 }
 
 void

@@ -51,6 +51,9 @@ struct chat_req {
 	const char *schema_name;
 	long max_tokens;	/* <= 0 = not sent */
 	double temperature;	/* NAN = not sent */
+	const char *schema_json;	/* json_dump(schema), printed once per
+					 * prompt (prompt_schema_json); NULL:
+					 * printed for each body */
 };
 
 struct chat_res {

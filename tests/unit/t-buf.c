@@ -1,4 +1,4 @@
-/* t-buf.c: the bounded buffer: growth, the cap, printf and detach. */
+/* t-buf.c: the bounded buffer: growth, the cap, reserve, printf and detach. */
 #include "compat.h"
 
 #include <stdint.h>
@@ -88,11 +88,42 @@ test_detach(void)
 	buf_release(&b);
 }
 
+static void
+test_reserve(void)
+{
+	struct buf b = BUF_INIT(0);
+	const char *data;
+	int fits = 1;
+
+	is_int(buf_reserve(&b, 100), 0, "reserve on an empty buffer");
+	ok(b.data && b.cap >= 101 && b.len == 0, "allocates, writes nothing");
+	is_str(buf_str(&b), "", "and is NUL-terminated");
+	data = b.data;
+	for (int i = 0; i < 100; i++)
+		fits &= buf_putc(&b, 'a' + i % 26) == 0;
+	ok(fits && b.data == data, "100 bytes then go in without a reallocation");
+	is_int(b.len, 100, "all of them");
+	ok(b.data[100] == '\0' && b.data[99] == 'v', "the last one and a NUL");
+	buf_release(&b);
+
+	b = (struct buf)BUF_INIT(10);
+	is_int(buf_reserve(&b, 10), 0, "reserve up to the cap");
+	is_int(buf_reserve(&b, 11), -1, "past it fails");
+	ok(b.toobig, "as too big");
+	buf_reset(&b);
+	for (int i = 0; i < 10; i++)
+		buf_putc(&b, 'x');
+	is_int(buf_putc(&b, 'y'), -1, "putc stops at the cap with room to spare");
+	is_str(buf_str(&b), "xxxxxxxxxx", "leaving the text whole");
+	buf_release(&b);
+}
+
 int
 main(void)
 {
 	test_grow();
 	test_cap();
+	test_reserve();
 	test_detach();
 	return done_testing();
 }

@@ -1,6 +1,9 @@
-/* t-json.c: the model-answer extractor and the schema checker. */
+/* t-json.c: the model-answer extractor, the schema checker and the printer. */
 #include "compat.h"
 
+#include <float.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +157,22 @@ test_check(void)
 	is_int(json_check(v, NULL, &err), 0, "no schema: anything goes");
 	cJSON_Delete(v);
 	cJSON_Delete(schema);
+	schema = cJSON_Parse("{\"type\": \"string\", \"type\": \"number\","
+			     " \"maxLength\": \"2\", \"maxLength\": 1, \"x-note\": 1,"
+			     " \"minItems\": 1, \"items\": {\"type\": \"null\"}}");
+	is_str(chk("\"abc\""), "ok", "the first of repeated keywords counts");
+	is_str(chk("1"), "$: expected string", "even when the second would pass");
+	cJSON_Delete(schema);
+	schema = cJSON_Parse("{\"type\": \"array\", \"minItems\": \"1\", \"maxItems\": 2,"
+			     " \"items\": {\"type\": \"object\", \"properties\":"
+			     " {\"a\": {\"enum\": [1]}}}}");
+	is_str(chk("[]"), "ok", "minItems that is not a number is ignored");
+	is_str(chk("[{\"a\": 1}, {\"b\": 2, \"a\": 1, \"a\": 2}]"), "ok",
+	       "the first of repeated members is checked");
+	is_str(chk("[{\"a\": 2, \"a\": 1}]"), "$[0].a: value not allowed",
+	       "so a bad first one fails");
+	is_str(chk("[{}, {}, {}]"), "$: 3 items, at most 2 allowed", "maxItems alone");
+	cJSON_Delete(schema);
 }
 
 static void
@@ -174,11 +193,110 @@ test_getters(void)
 	cJSON_Delete(o);
 }
 
+/* True when json_put and json_dump give what cJSON_PrintUnformatted gives. */
+static int
+same_as_cjson(const cJSON *v, const char *what)
+{
+	char *want = cJSON_PrintUnformatted(v), *dumped = json_dump(v);
+	struct buf b = BUF_INIT(0);
+	int rc = json_put(&b, v), same;
+
+	same = want && rc == 0 && !strcmp(buf_str(&b), want) && dumped &&
+	       !strcmp(dumped, want);
+	ok(same, "json_put prints %s as cJSON does", what);
+	if (!same)
+		printf("#   got '%s'\n#  want '%s'\n", buf_str(&b), want ? want : "(null)");
+	buf_release(&b);
+	free(want);
+	free(dumped);
+	return same;
+}
+
+static void
+test_put_numbers(void)
+{
+	static const double nums[] = {
+		0, 1, -1, 7, 4000, 16384, 0.7, 0.1, 0.2, 1.0 / 3, -2.5, 3.141592653589793,
+		1e-7, 123.456, 99999999999999, 999999999999999, 1e15, 1e16, 1e17,
+		123456789012345678.0, 1e21, 1e300, -1e300, 5e-324, DBL_MAX, DBL_MIN,
+		INT_MAX, (double)INT_MAX + 1, INT_MIN, (double)INT_MIN - 1, 0.30000000000000004,
+		2.675, 1e-300, -0.0001, 4503599627370496.5, 9007199254740993.0,
+	};
+	cJSON *a = cJSON_CreateArray();
+	int all = 1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(nums); i++) {
+		cJSON *n = cJSON_CreateNumber(nums[i]);
+		char what[64];
+
+		snprintf(what, sizeof what, "%.17g", nums[i]);
+		all &= same_as_cjson(n, what);
+		cJSON_AddItemToArray(a, n);
+	}
+	/* cJSON prints -0 as "-0" and the non-finite numbers as null. */
+	cJSON_AddItemToArray(a, cJSON_CreateNumber(-0.0));
+	cJSON_AddItemToArray(a, cJSON_CreateNumber(INFINITY));
+	cJSON_AddItemToArray(a, cJSON_CreateNumber(-INFINITY));
+	cJSON_AddItemToArray(a, cJSON_CreateNumber(NAN));
+	ok(all, "every number alone");
+	same_as_cjson(a, "negative zero, infinities and NaN");
+	cJSON_Delete(a);
+}
+
+static void
+test_put_strings(void)
+{
+	char ctl[40], *p = ctl;
+	cJSON *o = cJSON_CreateObject();
+
+	for (int c = 1; c < 32; c++)
+		*p++ = (char)c;
+	*p = '\0';
+	cJSON_AddStringToObject(o, "controls", ctl);
+	cJSON_AddStringToObject(o, "quotes", "say \"hi\" \\ back\\slash / and \x7f");
+	cJSON_AddStringToObject(o, "utf8", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xff");
+	cJSON_AddStringToObject(o, "", "");
+	cJSON_AddStringToObject(o, "key \"with\"\n escapes", "v");
+	cJSON_AddStringToObject(o, "dup", "first");
+	cJSON_AddStringToObject(o, "dup", "second");
+	same_as_cjson(o, "every escape, UTF-8, empty and repeated keys");
+	cJSON_Delete(o);
+}
+
+static void
+test_put_trees(void)
+{
+	cJSON *v = cJSON_Parse("{\"a\": [], \"b\": {}, \"c\": [[], [{}], null, true, false],"
+			       " \"d\": {\"e\": {\"f\": [1, \"x\", {\"g\": null}]}}}");
+	cJSON *raw = cJSON_CreateObject();
+	struct buf b = BUF_INIT(0);
+	cJSON bad = { 0 };
+
+	same_as_cjson(v, "nested empty and full containers");
+	cJSON_AddItemReferenceToObject(raw, "ref", v);
+	cJSON_AddRawToObject(raw, "raw", "{\"pre\": \"printed\"}");
+	cJSON_AddItemToObject(raw, "nothing", cJSON_CreateString(NULL));
+	same_as_cjson(raw, "a reference and a raw member");
+	is_int(json_put(&b, &bad), -1, "a node of no type fails");
+	is_int(json_put(&b, NULL), -1, "so does NULL");
+	ok(json_dump(NULL) == NULL, "json_dump(NULL) is NULL, like cJSON's");
+	buf_release(&b);
+	b = (struct buf)BUF_INIT(8);
+	is_int(json_put(&b, v), -1, "a capped buffer fails");
+	ok(b.toobig, "and says it is too big");
+	buf_release(&b);
+	cJSON_Delete(raw);
+	cJSON_Delete(v);
+}
+
 int
 main(void)
 {
 	test_extract();
 	test_check();
 	test_getters();
+	test_put_numbers();
+	test_put_strings();
+	test_put_trees();
 	return done_testing();
 }

@@ -151,12 +151,28 @@ test_render(void)
 	       "ERR 65 unknown placeholder '[IGNY8_NOPE]' (known: keyword, Title, n, empty)",
 	       "unknown [IGNY8_NAME] named whole");
 	is_str(render(v, "{keyword}{"), "running shoes{", "brace at the end");
+	is_str(render(v, "x}[IGNY8_n][keyword]}["), "x}3 items[keyword]}[",
+	       "lone closers and brackets around placeholders");
+	is_str(render(v, "caf\xc3\xa9 {n}\n\t{n}"), "caf\xc3\xa9 3 items\n\t3 items",
+	       "other bytes copied as they are");
 	is_str(render(v, ""), "", "empty text");
 	prompt_vars_free(v);
 	v = prompt_vars_new();
 	is_str(render(v, "{x}"), "ERR 65 unknown placeholder '{x}' (known: )",
 	       "no variables at all");
 	prompt_vars_free(v);
+}
+
+/* Whether the schema printed with the prompt is the schema it has now. */
+static int
+printed_schema(const struct prompt *p)
+{
+	char *now = p && prompt_schema(p) ? json_dump(prompt_schema(p)) : NULL;
+	const char *printed = p ? prompt_schema_json(p) : NULL;
+	int same = now && printed ? !strcmp(now, printed) : now == printed;
+
+	free(now);
+	return same;
 }
 
 static struct prompt *
@@ -189,6 +205,7 @@ test_resolve(void)
 	is_str(p ? prompt_source(p) : NULL, "default", "from the shipped default");
 	is_str(p ? prompt_schema_name(p) : NULL, "igny8_write", "with its schema name");
 	ok(p && prompt_schema(p), "and its schema");
+	ok(p && prompt_schema_json(p) && printed_schema(p), "printed once");
 	prompt_free(p);
 
 	snprintf(path, sizeof path, "%s/xdg/igny8/prompts", tmp);
@@ -223,7 +240,19 @@ test_resolve(void)
 	is_str(p ? prompt_source(p) : NULL, runfile, "run file beats workspace");
 	is_str(p ? prompt_schema_name(p) : NULL, "mine", "its own front matter wins");
 	ok(p && prompt_schema(p), "default schema kept for keys it leaves out");
+	ok(printed_schema(p), "and printed with the run file's prompt");
 	prompt_free(p);
+	fixture_put(runfile, "---\nschema: {type: object, required: [x]}\n---\nRun\n", 0644);
+	p = resolve(ws, NULL, runfile, &err);
+	is_str(p ? prompt_schema_json(p) : NULL, "{\"type\":\"object\",\"required\":[\"x\"]}",
+	       "a run file's own schema is the one printed");
+	prompt_free(p);
+	fixture_put(runfile, "---\nschema: none\n---\nRun\n", 0644);
+	p = resolve(ws, NULL, runfile, &err);
+	ok(p && !prompt_schema(p) && !prompt_schema_json(p),
+	   "a schema that is not an object is neither used nor printed");
+	prompt_free(p);
+	fixture_put(runfile, "---\nschema_name: mine\n---\nRun body\n", 0644);
 
 	p = resolve(ws, "Override body", runfile, &err);
 	is_str(p ? prompt_source(p) : NULL, "record prompt_override",
@@ -233,6 +262,7 @@ test_resolve(void)
 	       "override without front matter keeps the default's schema name");
 	ok(p && json_obj(prompt_schema(p), "properties"),
 	   "and the default's schema");
+	ok(printed_schema(p), "printed with it");
 	prompt_free(p);
 
 	p = resolve(ws, "", NULL, &err);

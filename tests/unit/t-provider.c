@@ -1,0 +1,241 @@
+/*
+ * t-provider.c: chat request bodies.  Their bytes are hashed into cache
+ * keys, so the buffer-built body must equal, byte for byte, the body the
+ * cJSON tree (built here as provider.c used to build it) prints.
+ */
+#include "compat.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "json.h"
+#include "prompt.h"
+#include "provider.h"
+#include "tap.h"
+
+/* A provider profile, as provider.c reads it from providers.<name>.*. */
+struct profile {
+	const char *name;
+	int max_completion, send_temperature;
+	enum rf_mode rf;
+};
+
+static const struct profile profiles[] = {
+	{ "full", 1, 1, RF_JSON_SCHEMA },
+	{ "object", 0, 1, RF_JSON_OBJECT },
+	{ "bare", 0, 0, RF_NONE },
+	{ "notemp", 0, 0, RF_JSON_SCHEMA },
+};
+
+static const char config_yaml[] =
+	"providers:\n"
+	"  full: {base_url: 'http://127.0.0.1:1/v1', token_param: max_completion_tokens,"
+	" response_format: json_schema}\n"
+	"  object: {base_url: 'http://127.0.0.1:1/v1', token_param: max_tokens,"
+	" response_format: json_object}\n"
+	"  bare: {base_url: 'http://127.0.0.1:1/v1', send_temperature: false,"
+	" response_format: none}\n"
+	"  notemp: {base_url: 'http://127.0.0.1:1/v1', send_temperature: false,"
+	" response_format: json_schema}\n";
+
+static void
+add_message(cJSON *msgs, const char *role, const char *content)
+{
+	cJSON *m = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(m, "role", role);
+	cJSON_AddStringToObject(m, "content", content);
+	cJSON_AddItemToArray(msgs, m);
+}
+
+/* The body as the cJSON tree of earlier versions printed it. */
+static char *
+cjson_body(const struct profile *p, const struct chat_req *req)
+{
+	cJSON *body = cJSON_CreateObject(), *msgs, *rf, *js;
+	char *out;
+
+	cJSON_AddStringToObject(body, "model", req->model);
+	msgs = cJSON_AddArrayToObject(body, "messages");
+	if (req->system && *req->system)
+		add_message(msgs, "system", req->system);
+	add_message(msgs, "user", req->user);
+	if (req->assistant && req->followup) {
+		add_message(msgs, "assistant", req->assistant);
+		add_message(msgs, "user", req->followup);
+	}
+	if (req->max_tokens > 0)
+		cJSON_AddNumberToObject(body, p->max_completion ? "max_completion_tokens"
+								: "max_tokens",
+					(double)req->max_tokens);
+	if (p->send_temperature && !isnan(req->temperature))
+		cJSON_AddNumberToObject(body, "temperature", req->temperature);
+	if (req->schema && p->rf != RF_NONE) {
+		rf = cJSON_AddObjectToObject(body, "response_format");
+		if (p->rf == RF_JSON_OBJECT) {
+			cJSON_AddStringToObject(rf, "type", "json_object");
+		} else {
+			cJSON_AddStringToObject(rf, "type", "json_schema");
+			js = cJSON_AddObjectToObject(rf, "json_schema");
+			cJSON_AddStringToObject(js, "name", req->schema_name ? req->schema_name
+									   : "answer");
+			cJSON_AddItemReferenceToObject(js, "schema", (cJSON *)req->schema);
+			cJSON_AddBoolToObject(js, "strict", 1);
+		}
+	}
+	out = cJSON_PrintUnformatted(body);
+	cJSON_Delete(body);
+	return out;
+}
+
+/* Whether the body built for req, by p, is the one cJSON printed. */
+static int
+same_body(struct provider *p, const struct profile *pf, const struct chat_req *req,
+	  const char *what)
+{
+	char *want = cjson_body(pf, req), *got = provider_chat_body(p, req);
+	int same = want && got && !strcmp(got, want);
+
+	if (!same) {
+		diag("%s, provider %s, %s schema text:", what, pf->name,
+		     req->schema_json ? "with" : "without");
+		diag("got  %s", got ? got : "(null)");
+		diag("want %s", want ? want : "(null)");
+	}
+	free(want);
+	free(got);
+	return same;
+}
+
+/*
+ * Compares the bodies of req under every profile, with the schema printed
+ * for the body and spliced in printed beforehand.
+ */
+static void
+compare(struct provider *const provs[], const struct chat_req *req,
+	const char *what)
+{
+	struct chat_req r = *req;
+	char *printed = req->schema ? json_dump(req->schema) : NULL;
+	int bad = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(profiles); i++) {
+		r.schema_json = NULL;
+		bad += !same_body(provs[i], &profiles[i], &r, what);
+		r.schema_json = printed;
+		bad += !same_body(provs[i], &profiles[i], &r, what);
+	}
+	ok(!bad, "%s: same bytes as cJSON under every profile", what);
+	free(printed);
+}
+
+/* A shipped prompt, or with run_file, that file over it. */
+static struct prompt *
+shipped(const char *fn, const char *run_file)
+{
+	struct ig_err err = { 0 };
+	struct prompt *p = prompt_resolve(NULL, fn, NULL, run_file, &err);
+
+	if (!p)
+		diag("%s: %s", fn, err.msg);
+	return p;
+}
+
+static void
+test_bodies(struct provider *const provs[])
+{
+	struct prompt *pr = shipped("ideas", NULL), *odd;
+	char path[] = "/tmp/t-provider-XXXXXX";
+	struct chat_req req = { 0 };
+	int fd = mkstemp(path);
+
+	if (fd >= 0)
+		close(fd);
+	fixture_put(path, "---\nschema:\n  type: object\n  properties:\n"
+			  "    n: {type: number, minimum: -0.5, maximum: 1e300}\n"
+			  "    s: {enum: ['a\"b', \"\\x01\\t\\u00e9\", null, true]}\n"
+			  "  x-big: 123456789012345678\n"
+			  "  x-list: [[], {}, 0.1]\n---\nbody\n", 0600);
+	odd = shipped("ideas", path);
+	unlink(path);
+
+	ok(pr && prompt_schema(pr), "the shipped ideas prompt has a schema");
+	ok(pr && prompt_schema_json(pr), "printed once with the prompt");
+	req.model = "gpt-4.1-mini";
+	req.user = prompt_body(pr);
+	req.schema = prompt_schema(pr);
+	req.schema_name = prompt_schema_name(pr);
+	req.max_tokens = 4000;
+	req.temperature = 0.7;
+	compare(provs, &req, "the ideas prompt, schema, tokens and temperature");
+	req.system = prompt_system(pr);
+	compare(provs, &req, "with its system prompt");
+	req.assistant = "{\"ideas\": [ \"not quite\" ]}\n";
+	req.followup = "That answer could not be used: $.ideas[0]: expected object.";
+	compare(provs, &req, "with a repair turn");
+	req.followup = NULL;
+	compare(provs, &req, "an answer without a follow-up is left out");
+	req.assistant = NULL;
+	req.system = "";
+	compare(provs, &req, "an empty system prompt is left out");
+	req.max_tokens = 0;
+	req.temperature = NAN;
+	compare(provs, &req, "no max_tokens, no temperature");
+	req.max_tokens = (long)INT_MAX + 10;
+	req.temperature = 1.0 / 3;
+	compare(provs, &req, "a huge max_tokens, a long temperature");
+	req.max_tokens = 1;
+	req.temperature = 0;
+	req.schema_name = NULL;
+	compare(provs, &req, "no schema name");
+	req.schema = prompt_schema(odd);
+	ok(req.schema != NULL, "a --prompt file with an odd schema");
+	req.user = "tabs\tquotes \" backslashes \\ controls \x01\x1f and caf\xc3\xa9";
+	compare(provs, &req, "escapes, numbers and nesting in the schema");
+	req.schema = NULL;
+	compare(provs, &req, "no schema");
+	req.model = NULL;
+	req.user = NULL;
+	compare(provs, &req, "NULL model and user leave their members out");
+	prompt_free(pr);
+	pr = shipped("write", NULL);
+	req = (struct chat_req){ .model = "m", .system = prompt_system(pr),
+				 .user = prompt_body(pr), .schema = prompt_schema(pr),
+				 .schema_name = prompt_schema_name(pr),
+				 .max_tokens = 16000, .temperature = 0.2 };
+	compare(provs, &req, "the write prompt");
+	prompt_free(odd);
+	prompt_free(pr);
+}
+
+int
+main(void)
+{
+	char srcdir[PATH_MAX];
+	struct config *cfg = config_new();
+	struct ig_err err = { 0 };
+	struct provider *provs[ARRAY_SIZE(profiles)] = { 0 };
+	int loaded;
+
+	fixture_srcdir(srcdir);
+	setenv("IGNY8_DATADIR", srcdir, 1);
+	setenv("XDG_CONFIG_HOME", "/nonexistent", 1);
+	loaded = config_load_buffer(cfg, "test", config_yaml, strlen(config_yaml),
+				    NULL, &err) == 0;
+	ok(loaded, "config loads%s%s", loaded ? "" : ": ", loaded ? "" : err.msg);
+	for (size_t i = 0; i < ARRAY_SIZE(profiles); i++) {
+		provs[i] = provider_new(cfg, profiles[i].name, 1, &err);
+		ok(provs[i] != NULL, "provider %s", profiles[i].name);
+	}
+	if (loaded && provs[ARRAY_SIZE(profiles) - 1])
+		test_bodies(provs);
+	for (size_t i = 0; i < ARRAY_SIZE(profiles); i++)
+		provider_free(provs[i]);
+	config_free(cfg);
+	return done_testing();
+}
