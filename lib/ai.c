@@ -391,6 +391,7 @@ build(struct exchange *x, const struct prompt_vars *vars, struct ig_err *err)
 	x->req.user = x->user;
 	x->req.schema = prompt_schema(x->p);
 	x->req.schema_name = prompt_schema_name(x->p);
+	x->req.schema_json = prompt_schema_json(x->p);	/* printed once per prompt */
 	x->req.max_tokens = mt;
 	x->req.temperature = temp;
 	return 0;
@@ -442,7 +443,7 @@ static void
 keep_answer(struct exchange *x, const char *key, const struct chat_res *res,
 	    const cJSON *v, const struct batch_item *it)
 {
-	char *txt = cJSON_PrintUnformatted(v);
+	char *txt = json_dump(v);
 	struct ws *ws = x->w->ws;
 
 	if (it && ws_begin(ws, NULL) < 0)

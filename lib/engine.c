@@ -691,7 +691,7 @@ log_steps(struct worker *w, struct job *job, const char *error)
 
 	if (!job->nlog || !w->ws)
 		return;
-	steps = cJSON_PrintUnformatted(job->steps);
+	steps = json_dump(job->steps);
 	st = ws_cached(w->ws, "UPDATE ai_log SET steps = ?,"
 			       " error = coalesce(error, ?) WHERE id = ?", NULL);
 	for (size_t i = 0; st && i < job->nlog; i++) {

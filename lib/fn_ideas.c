@@ -108,11 +108,11 @@ ideas_vars(struct worker *w, long cluster_id, struct ig_err *err)
 	ws_done(st);
 	kws = fn_column_array(ws, "SELECT keyword FROM keywords WHERE cluster_id = ?"
 				  " ORDER BY coalesce(volume, -1) DESC, keyword", cluster_id);
-	kw = cJSON_PrintUnformatted(kws);
+	kw = json_dump(kws);
 	prompt_vars_set(v, "keywords", kw);
 	titles = fn_column_array(ws, "SELECT title FROM ideas WHERE cluster_id = ?"
 				     " ORDER BY id", cluster_id);
-	existing = cJSON_GetArraySize(titles) ? cJSON_PrintUnformatted(titles)
+	existing = cJSON_GetArraySize(titles) ? json_dump(titles)
 					      : strdup("(none)");
 	prompt_vars_set(v, "existing", existing);
 	prompt_vars_setf(v, "count", "%ld", config_int(run_config(run), "ideas.count"));
@@ -137,8 +137,8 @@ save_idea(struct ws *ws, struct run *run, long cluster_id, int round,
 			    " round, created_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", err);
 	if (!st)
 		return -1;
-	kw = cJSON_PrintUnformatted(json_arr(idea, "keywords"));
-	outline = cJSON_PrintUnformatted(json_arr(idea, "outline"));
+	kw = json_dump(json_arr(idea, "keywords"));
+	outline = json_dump(json_arr(idea, "outline"));
 	sqlite3_bind_int64(st, 1, cluster_id);
 	sqlite3_bind_text(st, 2, json_str(idea, "title"), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, json_str(idea, "content_type"), -1, SQLITE_STATIC);

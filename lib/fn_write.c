@@ -138,7 +138,7 @@ write_vars(struct worker *w, const cJSON *task, const cJSON *idea)
 	const struct config *cfg = run_config(worker_run(w));
 	const cJSON *opts = json_obj(task, "options");
 	struct prompt_vars *v = prompt_vars_new();
-	char *kw = cJSON_PrintUnformatted(idea ? json_arr(idea, "keywords") : NULL);
+	char *kw = json_dump(idea ? json_arr(idea, "keywords") : NULL);
 	char *ol = outline_text(idea ? json_arr(idea, "outline") : NULL);
 
 	fn_common_vars(worker_run(w), v, NULL);

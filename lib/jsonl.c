@@ -225,7 +225,7 @@ jsonl_write(FILE *out, const cJSON *rec, struct ig_err *err)
 
 	if (write_failed)
 		return out_failed(err);
-	s = cJSON_PrintUnformatted(rec);
+	s = json_dump(rec);
 	if (!s)
 		return ig_err_set(err, IG_ESOFTWARE, "out of memory printing a record");
 	errno = 0;

@@ -74,7 +74,7 @@ task_new(struct ws *ws, const cJSON *rec, struct ig_err *err)
 			   " created_at, updated_at) VALUES (?, 'queued', ?, ?, ?, ?)", err);
 	if (!st)
 		return -1;
-	o = opts ? cJSON_PrintUnformatted(opts) : NULL;
+	o = opts ? json_dump(opts) : NULL;
 	sqlite3_bind_text(st, 1, title, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, o, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, po, -1, SQLITE_STATIC);
@@ -181,7 +181,7 @@ task_requeue(struct ws *ws, long task_id)
 static void
 bind_json(sqlite3_stmt *st, int i, const cJSON *v)
 {
-	char *s = v ? cJSON_PrintUnformatted(v) : NULL;
+	char *s = v ? json_dump(v) : NULL;
 
 	if (s)
 		sqlite3_bind_text(st, i, s, -1, free);
