@@ -443,13 +443,15 @@ static void
 keep_answer(struct exchange *x, const char *key, const struct chat_res *res,
 	    const cJSON *v, const struct batch_item *it)
 {
-	char *txt = json_dump(v);
+	char *txt = x->run->opts->no_cache ? NULL : json_dump(v);
 	struct ws *ws = x->w->ws;
 
 	if (it && ws_begin(ws, NULL) < 0)
 		it = NULL;
-	cache_put(ws, key, x->fn, x->req.model, txt, res->tokens_in, res->tokens_out,
-		  res->tokens_cached, NULL);
+	/* --no-cache (or run.cache: false) neither reads nor writes it. */
+	if (txt)
+		cache_put(ws, key, x->fn, x->req.model, txt, res->tokens_in,
+			  res->tokens_out, res->tokens_cached, NULL);
 	if (it) {
 		batch_item_set(ws, it->custom_id, "collected", NULL, NULL);
 		ws_commit(ws, NULL);

@@ -155,6 +155,13 @@ is "four more requests" 8 "$(chats)"
 sqlite3 "$IGNY8_WORKSPACE" "DELETE FROM ideas"
 expect_status "--no-cache asks again" 0 igny8-ideas --no-cache four.jsonl
 is "four more" 12 "$(chats)"
+sqlite3 "$IGNY8_WORKSPACE" "DELETE FROM ideas; DELETE FROM cache"
+expect_status "--no-cache on an empty cache" 0 igny8-ideas --no-cache four.jsonl
+is "does not fill it" 0 "$(sqlite3 "$IGNY8_WORKSPACE" "SELECT count(*) FROM cache")"
+sqlite3 "$IGNY8_WORKSPACE" "DELETE FROM ideas"
+expect_status "run.cache: false" 0 igny8-ideas --set run.cache=false four.jsonl
+is "neither" 0 "$(sqlite3 "$IGNY8_WORKSPACE" "SELECT count(*) FROM cache")"
+is "and asks for each" 20 "$(chats)"
 
 fresh
 fake_reset
