@@ -5,8 +5,8 @@
  * prompts, the response cache, batches, runs and the log of every AI call.
  * It is opened in WAL mode with foreign keys and a busy timeout, and every
  * write transaction starts IMMEDIATE, so the four stages of one pipeline
- * (and their worker threads, each with its own connection) can write to it
- * at the same time without "database is locked".  The schema is versioned
+ * (each a process whose threads share one connection, see sessions below)
+ * can write to it at the same time without "database is locked".  The schema is versioned
  * with PRAGMA user_version and migrated forward on open (schema.c).
  *
  * Ownership: struct ws is opaque, from ws_open(), freed by ws_close().
