@@ -226,7 +226,7 @@ Raw outputs (rusage lines, the fake's request log, generated inputs) are in
   and 11.3× (a quarter, counted since the last change).
 * **CPU per record.**  Not met: the target is a fifth of a millisecond.
   This session's changes, measured against the C fake at -j 8: igny8-ideas
-  from 1.15 to about 0.45 ms, igny8-write from 2.1 to about 1.2 ms.  What
+  from 1.15 to about 0.4 ms, igny8-write from 2.1 to about 1.0 ms.  What
   was cut: one SQLite connection per run instead of one per worker (each
   commit emptied every other worker's page cache); a transaction per
   stretch of work instead of per statement, handed between threads and
