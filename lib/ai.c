@@ -480,7 +480,8 @@ ai_chat(struct worker *w, struct job *job, const char *fn, const struct prompt *
 	if (!(x.prov = run_provider(w->run, fn, err)) || build(&x, vars, err) < 0)
 		goto out;
 	body = provider_chat_body(x.prov, &x.req);
-	job_phase(job, PH_AI_CALL);
+	if (job_enter(job, PH_AI_CALL, err) < 0)
+		goto out;
 	if (w->run->opts->dry_run) {
 		dry_run(&x, body);
 		rc = AI_DRY_RUN;

@@ -193,7 +193,8 @@ cl_embed_work(struct worker *w, struct job *job, struct ig_err *err)
 	}
 	if (!(p = run_provider(run, "embed", err)))
 		goto out;
-	job_phase(job, PH_AI_CALL);
+	if (job_enter(job, PH_AI_CALL, err) < 0)
+		goto out;
 	if (run_opts(run)->dry_run) {
 		int known = cost_embed(run_config(run), st->embed_model, est, 0, &usd) == 0;
 		dry_run(job, p, st->embed_model, est, cj->n, usd, known);
@@ -202,8 +203,8 @@ cl_embed_work(struct worker *w, struct job *job, struct ig_err *err)
 	}
 	if (embed_call(w, job, p, st->embed_model, in, cj->n, vecs, &dim, est, err) < 0)
 		goto out;
-	job_phase(job, PH_SAVE);
-	if (cache_put(worker_ws(w), st, cj, vecs, dim, err) < 0)
+	if (job_enter(job, PH_SAVE, err) < 0 ||
+	    cache_put(worker_ws(w), st, cj, vecs, dim, err) < 0)
 		goto out;
 	pthread_mutex_lock(&st->lock);
 	if (!st->dim)

@@ -87,7 +87,8 @@ ended(struct run *run, long gen, int ok, const struct ig_err *e)
 	if (ok) {
 		run->committed = gen;
 	} else {
-		run->last_failed = gen;
+		if (run->nfailed < (int)ARRAY_SIZE(run->failed))
+			run->failed[run->nfailed++] = gen;
 		run->commit_err = *e;
 		run->stop = 1;
 	}
@@ -100,10 +101,15 @@ ended(struct run *run, long gen, int ok, const struct ig_err *e)
 static int
 gen_state(const struct run *run, long gen)
 {
-	if (gen <= run->committed)
-		return 1;
-	/* Commits happen in order: one at or past gen failed, and none since. */
-	return run->last_failed >= gen ? -1 : 0;
+	for (int i = 0; i < run->nfailed; i++)
+		if (run->failed[i] == gen)
+			return -1;
+	/* More failures than kept: from the first on, none is trusted. */
+	if (run->nfailed == (int)ARRAY_SIZE(run->failed) && gen >= run->failed[0])
+		return -1;
+	/* Transactions end in order, so any up to the last committed one that
+	 * did not fail was committed. */
+	return gen <= run->committed ? 1 : 0;
 }
 
 static int
@@ -286,21 +292,11 @@ crash_hook(enum phase ph)
 		raise(SIGKILL);
 }
 
-void
-job_phase(struct job *job, enum phase ph)
+static void
+start_step(struct job *job, enum phase ph)
 {
 	cJSON *st;
 
-	/*
-	 * What the job claimed (its task) is made durable before it asks for
-	 * anything, and what it has paid for (its answer in the cache, its
-	 * ai_log rows) before it saves anything, so that another process sees
-	 * the claim and a crash while saving never costs a second request.
-	 */
-	if ((ph == PH_AI_CALL || ph == PH_SAVE) && db_held &&
-	    run_db_durable(job->run, job, &job->db_err) < 0)
-		ig_warnf("%s: %s", job->ref, job->db_err.msg);
-	crash_hook(ph);
 	end_step(job, "ok");
 	job->phase = (int)ph;
 	job->phase_start = engine_now();
@@ -310,6 +306,29 @@ job_phase(struct job *job, enum phase ph)
 	progress_phase(job->run->progress, job->ref, phase_name(ph));
 	if (msg_level() >= MSG_DEBUG)
 		ig_debugf("%s: %s", job->ref, phase_name(ph));
+}
+
+void
+job_phase(struct job *job, enum phase ph)
+{
+	crash_hook(ph);
+	start_step(job, ph);
+}
+
+int
+job_enter(struct job *job, enum phase ph, struct ig_err *err)
+{
+	/*
+	 * Another process sees the claim while the request is out, and a
+	 * crash while saving never costs a second request.  The crash test
+	 * hook fires after this, in job_phase().
+	 */
+	if (db_held && run_db_durable(job->run, job, err) < 0) {
+		start_step(job, ph);	/* to be ended as the failed one */
+		return -1;
+	}
+	job_phase(job, ph);
+	return 0;
 }
 
 void
@@ -641,11 +660,17 @@ worker_idle(void *ctx, int idle)
 	if (!idle) {
 		rc = run_db_lock(w->run, &e);
 	} else {
-		/* Nothing the job wrote stays uncommitted while it waits. */
+		/*
+		 * Nothing the job wrote stays uncommitted while it waits.  A
+		 * failed commit of only other jobs' writes is theirs: the
+		 * writer fails them by their transaction (finished()).
+		 */
 		wait = pending_writes(w->run, w->job);
 		rc = run_db_unlock(w->run, w->job, &e);
-		if (rc == 0 && wait)
+		if (wait)
 			rc = wait_ended(w->run, w->job->dirty_gen, &e);
+		else
+			rc = 0;
 	}
 	if (rc < 0 && w->job && !w->job->db_err.code)
 		w->job->db_err = e;

@@ -150,6 +150,12 @@ void job_set_ref(struct job *job, const char *fmt, ...) IG_PRINTF(2, 3);
 void job_emit(struct job *job, cJSON *rec);
 /* Marks the start of a phase (ends the previous step). */
 void job_phase(struct job *job, enum phase ph);
+/*
+ * job_phase() for AI_CALL and SAVE, which first make what the job wrote
+ * durable (a claimed task before its request, a paid answer before it is
+ * saved); -1 with err when that commit failed: the job must stop there.
+ */
+int job_enter(struct job *job, enum phase ph, struct ig_err *err);
 /* Notes a step detail ("cache hit", "repair attempt"). */
 void job_note(struct job *job, const char *fmt, ...) IG_PRINTF(2, 3);
 /* The job's steps so far as a JSON array (caller frees). */

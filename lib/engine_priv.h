@@ -75,8 +75,9 @@ struct run {
 	long gen_seq, txn_gen;		/* under db_lock */
 	double txn_start;		/* under db_lock */
 	long committed;			/* last transaction committed (under lock) */
-	long last_failed;		/* last one whose commit failed (under lock) */
-	struct ig_err commit_err;	/* and why (under lock) */
+	long failed[16];		/* those whose commit failed (under lock); */
+	int nfailed;			/* a run stops at the first, so few follow */
+	struct ig_err commit_err;	/* why the last one failed (under lock) */
 	pthread_cond_t commit_cv;	/* signalled when a transaction ends */
 	struct job *head, *tail;	/* every job not yet written, in order */
 	struct job *pending;		/* the first job not yet taken, or NULL */

@@ -170,8 +170,7 @@ ideas_save(struct worker *w, struct job *job, long cluster_id, const cJSON *answ
 	int round;
 	long id;
 
-	job_phase(job, PH_SAVE);
-	if (ws_begin(ws, err) < 0)
+	if (job_enter(job, PH_SAVE, err) < 0 || ws_begin(ws, err) < 0)
 		return -1;
 	round = ideas_round(ws, cluster_id);
 	/* Another run saved ideas for it meanwhile: keep those, add nothing. */

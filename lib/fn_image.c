@@ -736,8 +736,7 @@ insert_figures(struct image_ctx *x, struct ig_err *err)
 	size_t n = load_figures(x, figs, strs, ARRAY_SIZE(figs)), added = 0;
 	int rc = -1;
 
-	job_phase(x->job, PH_SAVE);
-	if (ws_begin(ws, err) < 0)
+	if (job_enter(x->job, PH_SAVE, err) < 0 || ws_begin(ws, err) < 0)
 		goto done;
 	if ((html = content_html(ws, x->task_id, err)) &&
 	    (out = html_insert_figures(html, figs, n, &added, err)) &&
@@ -860,10 +859,8 @@ make_images(struct image_ctx *x, struct ig_err *err)
 	}
 	if (rc == AI_DRY_RUN)
 		answer = placeholder_answer(x->ic.in_article);
-	if (rc >= 0) {
-		job_phase(x->job, PH_AI_CALL);
+	if (rc >= 0 && (rc = job_enter(x->job, PH_AI_CALL, err)) == 0)
 		rc = do_answer(x, answer, run_opts(run)->dry_run, err);
-	}
 out:
 	cJSON_Delete(answer);
 	prompt_vars_free(v);

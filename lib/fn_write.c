@@ -292,7 +292,8 @@ write_save(struct worker *w, struct job *job, long task_id, const cJSON *ans,
 {
 	struct task_content c = { 0 };
 
-	job_phase(job, PH_SAVE);
+	if (job_enter(job, PH_SAVE, err) < 0)
+		return -1;
 	c.title = json_str(ans, "title");
 	c.meta_title = a->meta_title;
 	c.meta_description = a->meta_desc;

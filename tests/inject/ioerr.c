@@ -14,7 +14,8 @@
  * With IGNY8_FAIL_PATH=SUFFIX the shim watches instead the file last
  * opened under a name ending in SUFFIX (say "-wal", the workspace's
  * write-ahead log): once IGNY8_FAIL_AFTER bytes have been written to it,
- * every further pwrite fails with ENOSPC, as when the disk fills mid-run.
+ * every further pwrite fails with ENOSPC, as when the disk fills mid-run;
+ * with IGNY8_FAIL_TIMES=N only the next N writes fail, then room is back.
  */
 #define _GNU_SOURCE 1
 #include <dlfcn.h>
@@ -214,10 +215,12 @@ note_open(const char *path, int fd)
 		path_fd = fd;
 }
 
+/* The real NAME (open or open64), the mode read from ap when O_CREAT asks. */
 static int
-opened(const char *name, const char *path, int flags, mode_t mode)
+opened(const char *name, const char *path, int flags, va_list ap)
 {
 	int (*ro)(const char *, int, ...) = (int (*)(const char *, int, ...))real(name);
+	mode_t mode = flags & O_CREAT ? (mode_t)va_arg(ap, int) : 0;
 	int fd = ro(path, flags, mode);
 
 	note_open(path, fd);
@@ -227,27 +230,25 @@ opened(const char *name, const char *path, int flags, mode_t mode)
 int
 open(const char *path, int flags, ...)
 {
-	mode_t mode = 0;
 	va_list ap;
+	int fd;
 
 	va_start(ap, flags);
-	if (flags & O_CREAT)
-		mode = (mode_t)va_arg(ap, int);
+	fd = opened("open", path, flags, ap);
 	va_end(ap);
-	return opened("open", path, flags, mode);
+	return fd;
 }
 
 int
 open64(const char *path, int flags, ...)
 {
-	mode_t mode = 0;
 	va_list ap;
+	int fd;
 
 	va_start(ap, flags);
-	if (flags & O_CREAT)
-		mode = (mode_t)va_arg(ap, int);
+	fd = opened("open64", path, flags, ap);
 	va_end(ap);
-	return opened("open64", path, flags, mode);
+	return fd;
 }
 
 int
@@ -264,9 +265,14 @@ close(int fd)
 static int
 path_allows(int fd, size_t n)
 {
+	static long long failures;
+	const char *times = getenv("IGNY8_FAIL_TIMES");
+
 	if (fd < 0 || fd != path_fd)
 		return 0;
-	if (path_passed + (long long)n > fail_after()) {
+	if (path_passed + (long long)n > fail_after() &&
+	    (!times || failures < strtoll(times, NULL, 10))) {
+		failures++;
 		errno = ENOSPC;
 		return -1;
 	}

@@ -75,7 +75,7 @@ test_table(void)
 	snprintf(path, sizeof path, "%s/c.db", dir);
 	if (!(ws = ws_open(path, WS_CREATE, &err)))
 		exit(1);
-	cache_key("http://x", "{}", key);
+	cache_key("http://127.0.0.1:1/v1", "{}", key);
 	is_int(cache_get(ws, key, &hit), 0, "a miss");
 	is_int(cache_put(ws, key, "ideas", "m", "{\"ideas\":[]}", 10, 20, 5, &err), 0, "put");
 	is_int(cache_get(ws, key, &hit), 1, "then a hit");
