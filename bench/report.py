@@ -239,8 +239,8 @@ Raw outputs (rusage lines, the fake's request log, generated inputs) are in
   every worker.  What is left, roughly in thirds: the kernel (loopback
   TCP, the write-ahead log's writes and locks, futex hand-offs between
   the reader, the workers and the writer), SQLite (a commit and a dozen
-  statements per record, the answer stored in the cache and the log as
-  well as in its table) and JSON (the answer parsed twice, as the API's
+  statements per record, the answer stored in the cache as well as in
+  its table) and JSON (the answer parsed twice, as the API's
   envelope and as its content, the output printed).  Going below 0.2 ms
   would mean a different shape, such as saving many records per
   statement; measure with `valgrind --tool=callgrind` (instruction
