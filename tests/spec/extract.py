@@ -99,7 +99,6 @@ def main():
         refs_in(allschemas[name], found)
         todo.extend(sorted(found - keep))
     doc = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
         "_source": SOURCE,
         "_openapi": spec.get("openapi"),
         "_roots": ROOTS,

@@ -101,8 +101,8 @@ test_answers(void)
 	static const char oa[] = "{\"data\":[{\"b64_json\":\"aGVsbG8=\"}],\"output_format\":"
 				 "\"webp\",\"quality\":\"low\",\"size\":\"1024x1024\","
 				 "\"usage\":{\"input_tokens\":5,\"output_tokens\":272}}";
-	static const char rw[] = "{\"data\":[{\"taskUUID\":\"other\",\"imageURL\":\"http://x/1\"},"
-				 "{\"taskUUID\":\"u1\",\"imageURL\":\"http://x/2\",\"cost\":0.002}]}";
+	static const char rw[] = "{\"data\":[{\"taskUUID\":\"other\",\"imageURL\":\"http://127.0.0.1:1/1\"},"
+				 "{\"taskUUID\":\"u1\",\"imageURL\":\"http://127.0.0.1:1/2\",\"cost\":0.002}]}";
 	static const char rwerr[] = "{\"errors\":[{\"taskUUID\":\"u1\",\"code\":\"c\","
 				    "\"message\":\"no\",\"parameter\":\"width\"}]}";
 	struct image_res res;
@@ -124,7 +124,7 @@ test_answers(void)
 	   "over the cap");
 	image_res_release(&res);
 	ok(image_runware_parse(rw, strlen(rw), "u1", 0, &res, &err) == 0 &&
-	   !strcmp(res.url, "http://x/2") && res.cost == 0.002, "matched by taskUUID");
+	   !strcmp(res.url, "http://127.0.0.1:1/2") && res.cost == 0.002, "matched by taskUUID");
 	image_res_release(&res);
 	ok(image_runware_parse(rwerr, strlen(rwerr), "u1", 0, &res, &err) < 0 &&
 	   err.code == IG_EDATA && strstr(err.msg, "no (code 'c', parameter 'width')"),
