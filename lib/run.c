@@ -204,12 +204,12 @@ take_record(cJSON *rec, const char *where, void *ctx, struct ig_err *err)
 	if (type && !accepts(run->fn, type))
 		rc = ig_err_set(err, IG_EDATA, "a '%s' record cannot be taken here "
 				"(expected %s)", type, run->fn->accepts[0]);
-	else if ((rc = run_db_lock(run, err)) == 0) {
-		rc = run->fn->init(run, job, rec, err);
+	else {
+		rc = run_db_lock(run, err);
+		if (rc == 0)
+			rc = run->fn->init(run, job, rec, err);
 		if (run_db_unlock(run, job, rc < 0 ? NULL : err) < 0)
 			rc = -1;
-	} else {
-		run_db_unlock(run, job, NULL);
 	}
 	if (rc < 0) {
 		if (err->code == IG_EDATA || err->code == IG_ENOINPUT)
