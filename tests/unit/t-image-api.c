@@ -114,7 +114,8 @@ test_answers(void)
 	ok(res.claimed == IMG_WEBP && res.tokens_out == 272 && !strcmp(res.quality, "low"),
 	   "format, usage and quality read");
 	image_res_release(&res);
-	ok(image_openai_parse(S("{\"data\":[{\"url\":\"http://h/i.png\"}]}"), 0, &res, &err) == 0 &&
+	ok(image_openai_parse(S("{\"data\":[{\"url\":\"http://127.0.0.1:1/i.png\"}]}"), 0,
+			      &res, &err) == 0 &&
 	   res.url && !res.data, "URL answer");
 	image_res_release(&res);
 	ok(image_openai_parse(S("{\"data\":[]}"), 0, &res, &err) < 0 && err.code == IG_EPROTO,
