@@ -26,3 +26,15 @@ bench-cluster: $(BENCH_CLUSTER)
 	bench/cluster.sh
 
 .PHONY: bench-cluster-build bench-cluster bench-fastfake-build
+
+# bench/floor: the least work a record must cost, the CPU baseline.
+BENCH_FLOOR := $(O)/build/bench/floor
+BENCH_BINS += $(BENCH_FLOOR)
+
+$(BENCH_FLOOR): bench/floor.c $(LIBA) $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ilib $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+bench-floor-build: $(BENCH_FLOOR)
+
+.PHONY: bench-floor-build

@@ -54,10 +54,16 @@ def main():
             "–" if ok is None else ("**pass**" if ok else "**FAIL**")))
 
     for fn in ("ideas", "write"):
-        cpu, fake = f["%s_cpu_ms" % fn], f["%s_fake_cpu_ms" % fn]
+        cpu, low = f["%s_cpu_ms" % fn], f["floor_%s_cpu_ms" % fn]
         row("igny8-%s CPU per record (user+sys, -j 8; bench/fastfake)" % fn,
-            "%.3f ms" % cpu, "fastfake %.3f ms/request" % fake,
-            cpu / fake if fake else None, "< 0.2 ms", cpu < 0.2)
+            "%.3f ms" % cpu, "bench/floor %.3f ms" % low,
+            cpu / low if low else None, "< 0.2 ms", cpu < 0.2)
+    for fn in ("ideas", "write"):
+        low, fake = f["floor_%s_cpu_ms" % fn], f["%s_fake_cpu_ms" % fn]
+        row("bench/floor, the least a%s %s record costs (median of 3)" % (
+            "n" if fn == "ideas" else "", fn),
+            "%.3f ms" % low, "fastfake %.3f ms/request" % fake,
+            low / fake if fake else None, "–", None)
     for fn in ("ideas", "write"):
         k = "py_%s_cpu_ms" % fn
         if k in f:
