@@ -80,6 +80,20 @@ note_writes(struct run *run, struct job *job)
 	held_changes = n;
 }
 
+static int finished(struct run *run, struct job *j);
+
+/*
+ * Wakes the writer when output can go on: in order, only the first job
+ * unwritten holds it up, so a job ending behind it wakes nobody (the
+ * writer takes it in the same pass).  Caller holds the lock.
+ */
+static void
+wake_writer(struct run *run)
+{
+	if (run->opts->unordered || (run->head && finished(run, run->head)))
+		pthread_cond_signal(&run->done_cv);
+}
+
 static void
 ended(struct run *run, long gen, int ok, const struct ig_err *e)
 {
@@ -93,7 +107,7 @@ ended(struct run *run, long gen, int ok, const struct ig_err *e)
 		run->stop = 1;
 	}
 	pthread_cond_broadcast(&run->commit_cv);
-	pthread_cond_signal(&run->done_cv);
+	wake_writer(run);
 	pthread_mutex_unlock(&run->lock);
 }
 
@@ -440,7 +454,7 @@ engine_enqueue(struct run *run, struct job *job)
 			run->pending = job;
 		pthread_cond_signal(&run->work_cv);
 	} else {
-		pthread_cond_signal(&run->done_cv);
+		wake_writer(run);
 	}
 	pthread_mutex_unlock(&run->lock);
 }
@@ -766,7 +780,7 @@ run_job(struct worker *w, struct job *job)
 	w->job = NULL;
 	pthread_mutex_lock(&run->lock);
 	job->state = rc < 0 ? JOB_FAILED : JOB_DONE;
-	pthread_cond_signal(&run->done_cv);
+	wake_writer(run);
 	pthread_mutex_unlock(&run->lock);
 }
 
@@ -810,7 +824,7 @@ take_job(struct run *run)
 		if (job && (run->stop || engine_cancel)) {
 			/* Stopping: what has not started is skipped, not started. */
 			job->state = JOB_SKIPPED;
-			pthread_cond_signal(&run->done_cv);
+			wake_writer(run);
 			continue;
 		}
 		if (job || run->input_done)
