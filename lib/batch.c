@@ -1,10 +1,13 @@
 /* batch.c: Batch API submission and collection (see batch.h). */
 #include "compat.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -12,6 +15,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "json.h"
+#include "msg.h"
 #include "provider.h"
 
 /* The Batch API's own cap on requests in one input file. */
@@ -473,55 +477,207 @@ line_error(const cJSON *line)
 	return "no answer";
 }
 
+static int
+mark_error(struct poller *pl, const char *batch, const char *cid,
+	   const char *why, const char *now, struct ig_err *err)
+{
+	pl->st->failed++;
+	return EXEC(pl->ws, err, "UPDATE batch_items SET status = 'error',"
+		    " error = ?1, updated_at = ?2 WHERE custom_id = ?3"
+		    " AND batch_id = ?4 AND status = 'submitted'",
+		    why, now, cid, batch);
+}
+
+/* One output or error line into its item; a line that is not JSON is skipped. */
+static int
+store_line(struct poller *pl, const char *batch, const char *s, size_t len,
+	   const char *now, struct ig_err *err)
+{
+	cJSON *line, *resp;
+	const char *cid;
+	char *body;
+	int rc = 0;
+
+	if (!(line = cJSON_ParseWithLength(s, len)))
+		return 0;
+	cid = json_str(line, "custom_id");
+	resp = json_obj(line, "response");
+	if (cid && resp && json_long(resp, "status_code", 0) == 200 &&
+	    json_obj(resp, "body")) {
+		body = cJSON_PrintUnformatted(json_obj(resp, "body"));
+		rc = EXEC(pl->ws, err, "UPDATE batch_items SET status = 'answered',"
+			  " response = ?1, request_id = ?2, updated_at = ?3"
+			  " WHERE custom_id = ?4 AND batch_id = ?5 AND status = 'submitted'",
+			  body, json_str(resp, "request_id"), now, cid, batch);
+		free(body);
+		pl->st->answered++;
+	} else if (cid) {
+		rc = mark_error(pl, batch, cid, line_error(line), now, err);
+	}
+	cJSON_Delete(line);
+	return rc;
+}
+
+/*
+ * The top-level "custom_id" of a JSON object line, without parsing it: only
+ * strings and nesting are followed, so a key inside the answer cannot pass
+ * for it.  NULL when absent, escaped (never one of ours) or too long.
+ */
+static const char *
+scan_custom_id(const char *s, size_t len, char *out, size_t outsz)
+{
+	const char *e = s + len, *k, *v;
+	int depth = 0;
+
+	for (; s < e; s++) {
+		if (*s == '{' || *s == '[')
+			depth++;
+		else if (*s == '}' || *s == ']')
+			depth--;
+		if (*s != '"')
+			continue;
+		for (k = ++s; s < e && *s != '"'; s++)
+			if (*s == '\\' && s + 1 < e)
+				s++;
+		if (s >= e)
+			return NULL;
+		if (depth != 1 || s - k != 9 || memcmp(k, "custom_id", 9))
+			continue;
+		for (v = s + 1; v < e && isspace((unsigned char)*v); v++)
+			;
+		if (v == e || *v != ':')
+			continue;	/* a value "custom_id", not the key */
+		for (v++; v < e && isspace((unsigned char)*v); v++)
+			;
+		if (v == e || *v != '"')
+			return NULL;
+		for (k = ++v; v < e && *v != '"'; v++)
+			if (*v == '\\' || (unsigned char)*v < 0x20)
+				return NULL;
+		if (v == e || v == k || (size_t)(v - k) >= outsz)
+			return NULL;
+		memcpy(out, k, (size_t)(v - k));
+		out[v - k] = '\0';
+		return out;
+	}
+	return NULL;
+}
+
+/*
+ * A line longer than run.max_body is not parsed: that cap is what guards
+ * against a hostile answer.  When its custom_id can be found its item fails
+ * like an error line and is asked again directly, under the cap as usual;
+ * otherwise the line is skipped with a warning, and its item fails with the
+ * batch (store_results), which comes to the same.
+ */
+static int
+store_long_line(struct poller *pl, const char *batch, const char *file_id,
+		const char *s, size_t len, size_t cap, const char *now,
+		struct ig_err *err)
+{
+	char cid[256], why[128];
+
+	if (!scan_custom_id(s, len, cid, sizeof cid)) {
+		ig_warnf("batch %s: %s: skipped a line of %zu bytes without a"
+			 " custom_id (run.max_body is %zu)", batch, file_id, len, cap);
+		return 0;
+	}
+	snprintf(why, sizeof why, "answer line larger than %zu bytes"
+		 " (run.max_body)", cap);
+	return mark_error(pl, batch, cid, why, now, err);
+}
+
+/* http.c's cap on a body, which one answer line must keep under too. */
+static size_t
+line_cap(const struct config *cfg)
+{
+	long n = config_int(cfg, "run.max_body");
+
+	return n > 0 ? (size_t)n : (size_t)64 << 20;
+}
+
+/* The downloaded file's lines, one at a time: memory is the longest line. */
+static int
+store_lines(struct poller *pl, FILE *f, const char *batch,
+	    const char *file_id, struct ig_err *err)
+{
+	size_t cap = line_cap(pl->cfg), n = 0, len;
+	char *s = NULL, now[32];
+	ssize_t got;
+	int rc = 0;
+
+	rewind(f);
+	ws_now(now);
+	while (rc == 0 && (got = getline(&s, &n, f)) >= 0) {
+		len = (size_t)got;
+		if (len && s[len - 1] == '\n')
+			len--;
+		if (len > cap)
+			rc = store_long_line(pl, batch, file_id, s, len, cap,
+					     now, err);
+		else
+			rc = store_line(pl, batch, s, len, now, err);
+	}
+	if (rc == 0 && ferror(f))
+		rc = ig_err_set(err, IG_EIO, "batch %s: reading %s back: %s",
+				batch, file_id, strerror(errno));
+	free(s);
+	return rc;
+}
+
+/*
+ * An anonymous file in $TMPDIR, else /tmp, unlinked at once so that no
+ * path outlives it: the output file is too big for memory (run.max_body).
+ */
+static FILE *
+temp_file(struct ig_err *err)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	FILE *f;
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	if ((size_t)snprintf(path, sizeof path, "%s/igny8-batch.XXXXXX", dir) >=
+	    sizeof path) {
+		ig_err_set(err, IG_EIO, "temporary file in %s: %s", dir,
+			   strerror(ENAMETOOLONG));
+		return NULL;
+	}
+	if ((fd = mkstemp(path)) < 0) {
+		ig_err_set(err, IG_EIO, "temporary file in %s: %s", dir,
+			   strerror(errno));
+		return NULL;
+	}
+	unlink(path);
+	if (!(f = fdopen(fd, "w+"))) {
+		ig_err_set(err, IG_EIO, "temporary file in %s: %s", dir,
+			   strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
 /* Stores one downloaded file's lines into the batch's submitted items. */
 static int
 store_file(struct poller *pl, struct provider *p, struct http_client *c,
 	   const char *batch, const char *file_id, struct ig_err *err)
 {
-	struct buf raw = BUF_INIT(0);
-	char path[256], now[32];
-	const char *s, *e;
-	int rc = 0;
+	char path[256];
+	FILE *f;
+	int rc;
 
 	if (!file_id)
 		return 0;
-	snprintf(path, sizeof path, "/files/%s/content", file_id);
-	if (provider_get_raw(p, c, path, &raw, err) < 0) {
-		buf_release(&raw);
+	if (!(f = temp_file(err)))
 		return ig_err_prefix(err, "batch %s: downloading %s", batch, file_id);
-	}
-	ws_now(now);
-	for (s = buf_str(&raw); rc == 0 && *s; s = *e ? e + 1 : e) {
-		cJSON *line, *resp;
-		const char *cid;
-		char *body;
-
-		e = strchr(s, '\n');
-		if (!e)
-			e = s + strlen(s);
-		if (!(line = cJSON_ParseWithLength(s, (size_t)(e - s))))
-			continue;
-		cid = json_str(line, "custom_id");
-		resp = json_obj(line, "response");
-		if (cid && resp && json_long(resp, "status_code", 0) == 200 &&
-		    json_obj(resp, "body")) {
-			body = cJSON_PrintUnformatted(json_obj(resp, "body"));
-			rc = EXEC(pl->ws, err, "UPDATE batch_items SET status = 'answered',"
-				  " response = ?1, request_id = ?2, updated_at = ?3"
-				  " WHERE custom_id = ?4 AND batch_id = ?5 AND status = 'submitted'",
-				  body, json_str(resp, "request_id"), now, cid, batch);
-			free(body);
-			pl->st->answered++;
-		} else if (cid) {
-			rc = EXEC(pl->ws, err, "UPDATE batch_items SET status = 'error',"
-				  " error = ?1, updated_at = ?2 WHERE custom_id = ?3"
-				  " AND batch_id = ?4 AND status = 'submitted'",
-				  line_error(line), now, cid, batch);
-			pl->st->failed++;
-		}
-		cJSON_Delete(line);
-	}
-	buf_release(&raw);
+	snprintf(path, sizeof path, "/files/%s/content", file_id);
+	if (provider_get_file(p, c, path, f, err) < 0)
+		rc = ig_err_prefix(err, "batch %s: downloading %s", batch, file_id);
+	else
+		rc = store_lines(pl, f, batch, file_id, err);
+	fclose(f);
 	return rc;
 }
 

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -49,6 +50,8 @@ struct http_client {
 	char errbuf[CURL_ERROR_SIZE];	/* curl's detail for the last attempt */
 	struct curl_slist *hdrs;	/* this attempt's header list */
 	curl_mime *mime;		/* this attempt's multipart body */
+	struct http_resp *resp;		/* this attempt's, for on_body */
+	int sink_errno;			/* why resp->sink failed, 0 if it did not */
 };
 
 /* What one attempt ended with, for the retry decision and the message. */
@@ -652,14 +655,55 @@ backoff_scale(void)
 
 /* ---- one attempt ----------------------------------------------------------- */
 
+static int
+to_sink(const struct http_resp *r)
+{
+	return r->sink && r->status >= 200 && r->status < 300;
+}
+
+/* curl fails the transfer with CURLE_WRITE_ERROR when this returns 0. */
 static size_t
 on_body(char *p, size_t sz, size_t n, void *ud)
 {
-	struct http_resp *r = ud;
+	struct http_client *c = ud;
+	struct http_resp *r = c->resp;
 
+	if (to_sink(r)) {
+		errno = 0;
+		if (fwrite(p, 1, sz * n, r->sink) == sz * n)
+			return sz * n;
+		c->sink_errno = errno ? errno : EIO;
+		return 0;
+	}
 	if (buf_append(&r->body, p, sz * n) < 0)
-		return 0;	/* curl fails the transfer with CURLE_WRITE_ERROR */
+		return 0;
 	return sz * n;
+}
+
+/* An earlier attempt may have written part of a body: start the file over. */
+static int
+sink_rewind(struct http_client *c, struct http_resp *r)
+{
+	if (!r->sink)
+		return 0;
+	if (fseeko(r->sink, 0, SEEK_SET) < 0 ||
+	    ftruncate(fileno(r->sink), 0) < 0) {
+		c->sink_errno = errno ? errno : EIO;
+		return -1;
+	}
+	clearerr(r->sink);
+	return 0;
+}
+
+/* Body bytes of this attempt, for the debug line. */
+static long long
+body_bytes(const struct http_resp *r)
+{
+	off_t n;
+
+	if (to_sink(r) && (n = ftello(r->sink)) >= 0)
+		return (long long)n;
+	return (long long)r->body.len;
 }
 
 static size_t
@@ -801,10 +845,13 @@ setup(struct http_client *c, const struct http_req *req, struct http_resp *resp)
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
-	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->o.max_body);
+	/* A file takes what the disk takes; error bodies hit the buffer's cap. */
+	if (!resp->sink)
+		curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
+				 (curl_off_t)c->o.max_body);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)c->o.cancel);
@@ -834,6 +881,10 @@ perform(struct http_client *c, const struct http_req *req,
 	buf_reset(&resp->body);
 	resp->body.max = c->o.max_body;
 	reset_headers(resp);
+	c->resp = resp;
+	c->sink_errno = 0;
+	if (sink_rewind(c, resp) < 0)
+		return CURLE_WRITE_ERROR;
 	if (setup(c, req, resp) < 0) {
 		teardown(c);
 		return CURLE_OUT_OF_MEMORY;
@@ -843,9 +894,14 @@ perform(struct http_client *c, const struct http_req *req,
 	cc = curl_easy_perform(c->curl);
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
 	teardown(c);
+	/* stdio may hold the last of the body: a full disk shows here. */
+	if (cc == CURLE_OK && resp->sink && fflush(resp->sink) != 0) {
+		c->sink_errno = errno ? errno : EIO;
+		cc = CURLE_WRITE_ERROR;
+	}
 	if (cc == CURLE_OK)
-		debugf(c, "HTTP %ld in %.3f s, %zu bytes%s%s", resp->status,
-		       mono() - t0, resp->body.len,
+		debugf(c, "HTTP %ld in %.3f s, %lld bytes%s%s", resp->status,
+		       mono() - t0, body_bytes(resp),
 		       resp->request_id[0] ? ", x-request-id " : "",
 		       resp->request_id);
 	else
@@ -1018,6 +1074,10 @@ fail_network(struct http_client *c, const struct http_req *req,
 	switch (a->cc) {
 	case CURLE_WRITE_ERROR:
 	case CURLE_FILESIZE_EXCEEDED:
+		if (c->sink_errno)
+			return ig_err_set(err, IG_EIO,
+			    "writing the response from %s to a file: %s", hp,
+			    strerror(c->sink_errno));
 		if (r->body.toobig || a->cc == CURLE_FILESIZE_EXCEEDED)
 			return ig_err_set(err, IG_EPROTO,
 			    "response body larger than %zu bytes",

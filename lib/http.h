@@ -5,7 +5,8 @@
  * timeouts and dropped connections with exponential backoff and jitter,
  * honouring retry-after-ms, retry-after (seconds or HTTP date) and
  * x-should-retry, up to max_retries.  It classifies the final failure into
- * an ig_exit code.  Bodies are capped.  Nothing it reports contains the
+ * an ig_exit code.  Bodies are capped, unless streamed to a file (a batch's
+ * output, many answers in one body).  Nothing it reports contains the
  * Authorization header or any registered secret.
  *
  * A struct http_client holds one curl easy handle (connection reuse) and is
@@ -15,6 +16,7 @@
 #define IG_HTTP_H
 
 #include <signal.h>
+#include <stdio.h>
 
 #include "buf.h"
 #include "compat.h"
@@ -75,6 +77,13 @@ struct http_limits {
 struct http_resp {
 	long status;			/* last HTTP status, 0 if none */
 	struct buf body;		/* last response body */
+	/*
+	 * Set after http_resp_init() to download a 2xx body into this file
+	 * (seekable, opened for writing) instead of body: rewound and
+	 * truncated before each attempt, so a retry leaves one copy, and not
+	 * capped by max_body.  Error bodies still go to body.  NULL = body.
+	 */
+	FILE *sink;
 	char content_type[128];
 	char request_id[128];		/* x-request-id, "" if none */
 	double retry_after;		/* seconds from the last response, -1 if none */
@@ -100,9 +109,10 @@ void http_resp_release(struct http_resp *r);
  * unfollowed 3xx is IG_ECONFIG), else -1 with err set: IG_ENOPERM for 401/403,
  * IG_ETEMP for 429 after retries (or a wait longer than max_retry_wait),
  * IG_EUNAVAIL for 5xx/network after retries, IG_EDATA for other 4xx,
- * IG_EINTR when cancelled, IG_EPROTO for a body over max_body.  For 4xx
- * the server's error message (OpenAI, llama.cpp and Runware shapes) is in
- * err->msg, redacted.  resp holds the last response either way.
+ * IG_EINTR when cancelled, IG_EPROTO for a body over max_body, IG_EIO when
+ * resp->sink cannot be written.  For 4xx the server's error message (OpenAI,
+ * llama.cpp and Runware shapes) is in err->msg, redacted.  resp holds the
+ * last response either way.
  *
  * The computed backoff (not a server-given wait) is multiplied by the
  * environment variable IGNY8_BACKOFF_SCALE (default 1; tests use 0.01).

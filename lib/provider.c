@@ -402,16 +402,15 @@ provider_json(struct provider *p, struct http_client *c, const char *method,
 }
 
 int
-provider_get_raw(struct provider *p, struct http_client *c, const char *path,
-		 struct buf *out, struct ig_err *err)
+provider_get_file(struct provider *p, struct http_client *c, const char *path,
+		  FILE *out, struct ig_err *err)
 {
 	struct http_resp resp;
 	int rc;
 
 	http_resp_init(&resp);
+	resp.sink = out;
 	rc = send_json(p, c, "GET", path, NULL, 0, &resp, err);
-	if (rc == 0)
-		rc = buf_append(out, buf_str(&resp.body), resp.body.len);
 	http_resp_release(&resp);
 	return rc;
 }

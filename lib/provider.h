@@ -14,6 +14,7 @@
 
 #include <math.h>
 #include <signal.h>
+#include <stdio.h>
 
 #include <cjson/cJSON.h>
 
@@ -106,9 +107,13 @@ cJSON *provider_json(struct provider *p, struct http_client *c,
 int provider_send(struct provider *p, struct http_client *c, const char *method,
 		  const char *path, const char *body, struct http_resp *resp,
 		  struct ig_err *err);
-/* Raw GET relative to base URL (file contents); body appended to out. */
-int provider_get_raw(struct provider *p, struct http_client *c,
-		     const char *path, struct buf *out, struct ig_err *err);
+/*
+ * GET relative to base URL (file contents) into out, a seekable file that
+ * is emptied first, not bound by run.max_body: a batch's output file holds
+ * thousands of answers in one body.
+ */
+int provider_get_file(struct provider *p, struct http_client *c,
+		      const char *path, FILE *out, struct ig_err *err);
 /* Multipart upload of a batch input file; returns the file id (malloc'd). */
 char *provider_upload(struct provider *p, struct http_client *c,
 		      const char *filename, const char *data, size_t len,

@@ -160,6 +160,44 @@ ok "content records" each_line 'd["type"] == "content" and d["html"]' "$T/out"
 is "tasks done" 3 "$(count_rows tasks "status = 'done'")"
 is "no direct request" 0 "$(chats)"
 
+# -- an output file larger than run.max_body --------------------------------------------------
+# The cap guards against hostile chat answers; a batch's output file is many
+# answers in one body, so it is streamed to a temporary file instead.
+fake_reset
+script '{"batch": {"polls_to_complete": 1}}'
+expect_status "four clusters in a batch again" 0 igny8-ideas --batch --more --count 1 --all
+printf 'run:\n  max_body: 4000\n' >small.yaml
+expect_status "collect with run.max_body under the output file's size" 0 \
+	igny8 -c small.yaml batch collect
+is "four ideas" 4 "$(wc -l <"$T/out")"
+is "all four items collected" 0 "$(count_rows batch_items "status IN ('submitted', 'answered', 'error')")"
+is "no direct request" 0 "$(chats)"
+ok "the output file is larger than the cap, each line smaller" "$PY" -c '
+import json, os, sys, urllib.request
+def get(path):
+    q = urllib.request.Request(sys.argv[1] + path, headers={
+        "Authorization": "Bearer " + os.environ["OPENAI_API_KEY"]})
+    return urllib.request.urlopen(q, timeout=10).read()
+files = json.loads(get("/v1/files"))["data"]
+out = [f for f in files if f["purpose"] == "batch_output"][0]
+data = get("/v1/files/" + out["id"] + "/content")
+size, longest = out["bytes"], max(map(len, data.splitlines()))
+if not size > 4000 > longest:
+    sys.exit("%d bytes, longest line %d" % (size, longest))' "$FAKE_URL"
+
+# A line longer than the cap is not parsed: its item is asked directly.
+fake_reset
+expect_status "two clusters in a batch" 0 igny8-ideas --batch --more --count 1 --cluster 1 --cluster 2
+sqlite3 "$IGNY8_WORKSPACE" "SELECT custom_id FROM batch_items WHERE status = 'submitted'
+ AND ref = 'cluster:2'" >big_id
+script "{\"batch\": {\"polls_to_complete\": 1, \"big_custom_ids\": [\"$(cat big_id)\"]}}"
+expect_status "collect: one answer line over the cap" 0 igny8 -c small.yaml batch collect
+is "both ideas" 2 "$(wc -l <"$T/out")"
+is "the long one asked directly" 1 "$(chats)"
+like "for cluster 2" '"cluster_id":2' "$T/out"
+is "its item says why" "retried answer line larger than 4000 bytes (run.max_body)" \
+	"$(sqlite3 "$IGNY8_WORKSPACE" "SELECT status || ' ' || error FROM batch_items WHERE custom_id = '$(cat big_id)'")"
+
 # -- usage -----------------------------------------------------------------------------------
 expect_status "batch with no subcommand is 64" 64 igny8 batch
 expect_status "an unknown one is 64" 64 igny8 batch frobnicate

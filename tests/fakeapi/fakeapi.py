@@ -954,6 +954,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                  "param": None, "line": None}]})
             return
         fail_ids = set(cfg.get("fail_custom_ids") or [])
+        big_ids = set(cfg.get("big_custom_ids") or [])
         lines = bt["lines"]
         todo = lines if outcome != "expired" else lines[:len(lines) // 2]
         outs, errs = [], []
@@ -969,6 +970,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                              "error": None})
                 continue
             status, body = self.batch_run(o["endpoint"], req.get("body") or {})
+            if cid in big_ids:
+                body = dict(body, x_padding="x" * 65536)
             outs.append({"id": rid("batch_req_"), "custom_id": cid,
                          "response": {"status_code": status, "request_id": reqid,
                                       "body": body}, "error": None})

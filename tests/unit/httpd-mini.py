@@ -206,6 +206,19 @@ class Handler(BaseHTTPRequestHandler):
     def p_huge(self, n, body):
         self.reply(200, b"[" + b"1," * 100000 + b"1]")
 
+    def p_partial_then_ok(self, n, body):
+        data = b"".join(b"line %05d\n" % i for i in range(6000))
+        if n > 1:
+            return self.reply(200, data, ctype="application/octet-stream")
+        # Half the promised body, then hang up: curl sees a partial file.
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data[:len(data) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+
     def p_redirect(self, n, body):
         self.reply(302, "", [("Location", "/ok?from=redirect")])
 

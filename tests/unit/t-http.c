@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -115,10 +116,10 @@ opts(void)
 	return o;
 }
 
-/* Sends one request on a fresh client with the given options. */
+/* Sends one request on a fresh client, a 2xx body into sink if not NULL. */
 static int
-run(const struct http_opts *o, const char *method, const char *path,
-    const char *body, struct http_resp *r, struct ig_err *e)
+run_sink(const struct http_opts *o, const char *method, const char *path,
+	 const char *body, FILE *sink, struct http_resp *r, struct ig_err *e)
 {
 	char url[256];
 	struct http_req q = { 0 };
@@ -136,9 +137,17 @@ run(const struct http_opts *o, const char *method, const char *path,
 	debug_log[0] = '\0';
 	ig_err_clear(e);
 	http_resp_release(r);
+	r->sink = sink;
 	rc = http_send(c, &q, r, e);
 	http_client_free(c);
 	return rc;
+}
+
+static int
+run(const struct http_opts *o, const char *method, const char *path,
+    const char *body, struct http_resp *r, struct ig_err *e)
+{
+	return run_sink(o, method, path, body, NULL, r, e);
 }
 
 static void
@@ -598,6 +607,110 @@ test_multipart(void)
 	http_resp_release(&r);
 }
 
+/* The whole of f (malloc'd, NUL-terminated) and its length. */
+static char *
+slurp(FILE *f, size_t *len)
+{
+	long n;
+	char *s;
+
+	fflush(f);
+	if (fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) < 0)
+		return NULL;
+	rewind(f);
+	if (!(s = malloc((size_t)n + 1)))
+		return NULL;
+	*len = fread(s, 1, (size_t)n, f);
+	s[*len] = '\0';
+	return s;
+}
+
+static int
+all_lines(const char *s, size_t len, int n)
+{
+	char want[16];
+
+	if (len != (size_t)n * 11)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		snprintf(want, sizeof want, "line %05d\n", i);
+		if (memcmp(s + (size_t)i * 11, want, 11) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+static void
+test_sink(void)
+{
+	struct http_opts o = opts();
+	struct http_resp r;
+	struct ig_err e;
+	struct rlimit rl, small;
+	FILE *f = tmpfile();
+	char *s = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!f) {
+		ok(0, "tmpfile: %s", strerror(errno));
+		return;
+	}
+	http_resp_init(&r);
+	o.max_body = 10000;
+	rc = run_sink(&o, "GET", "/huge?k=sink", NULL, f, &r, &e);
+	ok(rc == 0 && r.status == 200 && r.body.len == 0,
+	   "a sink takes a 2xx body, not resp->body");
+	s = slurp(f, &len);
+	ok(s && len == 200003 && strncmp(s, "[1,1,", 5) == 0 &&
+	   strcmp(s + len - 3, ",1]") == 0, "the whole body, over max_body");
+	free(s);
+	ok(strstr(debug_log, "200003 bytes") != NULL,
+	   "the debug line counts the file's bytes");
+
+	o = opts();
+	rc = run_sink(&o, "GET", "/partial-then-ok", NULL, f, &r, &e);
+	ok(rc == 0 && r.attempts == 2, "a partial download is retried");
+	is_str(last_why, "partial body", "partial why");
+	s = slurp(f, &len);
+	ok(s && all_lines(s, len, 6000), "and the file holds one copy");
+	free(s);
+
+	rc = run_sink(&o, "GET", "/500-then-ok?k=sink", NULL, f, &r, &e);
+	s = slurp(f, &len);
+	ok(rc == 0 && r.attempts == 2 && s && strcmp(s, "{\"ok\": true, "
+	   "\"n\": 2}") == 0, "500 then 200: only the 200 body in the file");
+	free(s);
+
+	rc = run_sink(&o, "GET", "/400?k=sink", NULL, f, &r, &e);
+	ok(rc == -1 && e.code == IG_EDATA &&
+	   strstr(e.msg, "Unsupported parameter") != NULL,
+	   "an error body still makes the message");
+	ok(strstr(buf_str(&r.body), "unsupported_parameter") != NULL,
+	   "from resp->body");
+	s = slurp(f, &len);
+	ok(s && len == 0, "the file is left empty");
+	free(s);
+
+	/* A full disk, as far as this process can tell: EFBIG past 4 KiB. */
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &rl);
+	small = rl;
+	small.rlim_cur = 4096;
+	setrlimit(RLIMIT_FSIZE, &small);
+	rc = run_sink(&o, "GET", "/huge?k=full", NULL, f, &r, &e);
+	setrlimit(RLIMIT_FSIZE, &rl);
+	signal(SIGXFSZ, SIG_DFL);
+	ok(rc == -1 && e.code == IG_EIO && r.attempts == 1,
+	   "a write error on the file is 74, not retried");
+	ok(strstr(e.msg, "to a file: ") != NULL &&
+	   strstr(e.msg, strerror(EFBIG)) != NULL, "naming the cause");
+	if (e.code != IG_EIO)
+		diag("%s", e.msg);
+	fclose(f);
+	http_resp_release(&r);
+}
+
 /* One client, several requests: nothing leaks from one into the next. */
 static void
 test_reuse(void)
@@ -671,6 +784,7 @@ main(void)
 		test_client_errors();
 		test_transport();
 		test_multipart();
+		test_sink();
 		test_reuse();
 		test_limiter();
 	}
