@@ -572,12 +572,13 @@ scan_custom_id(const char *s, size_t len, char *out, size_t outsz)
  */
 static int
 store_long_line(struct poller *pl, const char *batch, const char *file_id,
-		const char *s, size_t len, size_t cap, const char *now,
+		const char *s, size_t kept, size_t len, size_t cap, const char *now,
 		struct ig_err *err)
 {
 	char cid[256], why[128];
 
-	if (!scan_custom_id(s, len, cid, sizeof cid)) {
+	/* Only its start was kept; the custom_id comes before the answer. */
+	if (!scan_custom_id(s, kept, cid, sizeof cid)) {
 		ig_warnf("batch %s: %s: skipped a line of %zu bytes without a"
 			 " custom_id (run.max_body is %zu)", batch, file_id, len, cap);
 		return 0;
@@ -596,32 +597,51 @@ line_cap(const struct config *cfg)
 	return n > 0 ? (size_t)n : (size_t)64 << 20;
 }
 
-/* The downloaded file's lines, one at a time: memory is the longest line. */
+/*
+ * The next line of f without its newline: at most cap + 1 bytes of it are
+ * kept in b, so one hostile line cannot take the memory the cap guards;
+ * *len is its whole length.  0 at the end of the file.
+ */
+static int
+read_line(FILE *f, struct buf *b, size_t cap, size_t *len)
+{
+	int c;
+
+	buf_reset(b);
+	*len = 0;
+	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+		if (*len <= cap && buf_putc(b, c) < 0)
+			return -1;
+		(*len)++;
+	}
+	return c != EOF || *len > 0;
+}
+
+/* The downloaded file's lines, one at a time: memory is bounded by the cap. */
 static int
 store_lines(struct poller *pl, FILE *f, const char *batch,
 	    const char *file_id, struct ig_err *err)
 {
-	size_t cap = line_cap(pl->cfg), n = 0, len;
-	char *s = NULL, now[32];
-	ssize_t got;
-	int rc = 0;
+	struct buf line = BUF_INIT(0);
+	size_t cap = line_cap(pl->cfg), len;
+	char now[32];
+	int rc = 0, got;
 
 	rewind(f);
 	ws_now(now);
-	while (rc == 0 && (got = getline(&s, &n, f)) >= 0) {
-		len = (size_t)got;
-		if (len && s[len - 1] == '\n')
-			len--;
-		if (len > cap)
-			rc = store_long_line(pl, batch, file_id, s, len, cap,
-					     now, err);
+	while (rc == 0 && (got = read_line(f, &line, cap, &len)) != 0) {
+		if (got < 0)
+			rc = ig_err_set(err, IG_ESOFTWARE, "out of memory");
+		else if (len > cap)
+			rc = store_long_line(pl, batch, file_id, buf_str(&line),
+					     line.len, len, cap, now, err);
 		else
-			rc = store_line(pl, batch, s, len, now, err);
+			rc = store_line(pl, batch, buf_str(&line), line.len, now, err);
 	}
 	if (rc == 0 && ferror(f))
 		rc = ig_err_set(err, IG_EIO, "batch %s: reading %s back: %s",
 				batch, file_id, strerror(errno));
-	free(s);
+	buf_release(&line);
 	return rc;
 }
 
