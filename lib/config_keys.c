@@ -114,7 +114,8 @@ static const struct config_key keys[] = {
 	{ "run.max_line", CFG_INT, "1048576", NULL, NULL,
 	  "longest input record, in bytes" },
 	{ "run.max_body", CFG_INT, "67108864", NULL, NULL,
-	  "largest HTTP response body, in bytes" },
+	  "largest HTTP response body held in memory, in bytes (batch output"
+	  " files go to disk, each line under it)" },
 	{ "run.progress", CFG_ENUM, "auto", "IGNY8_PROGRESS",
 	  "auto|tty|json|none",
 	  "progress on stderr: auto = only when stderr is a terminal" },
