@@ -1,7 +1,6 @@
 /* batch.c: Batch API submission and collection (see batch.h). */
 #include "compat.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -518,13 +517,8 @@ store_line(struct poller *pl, const char *batch, const char *s, size_t len,
 	return rc;
 }
 
-/*
- * The top-level "custom_id" of a JSON object line, without parsing it: only
- * strings and nesting are followed, so a key inside the answer cannot pass
- * for it.  NULL when absent, escaped (never one of ours) or too long.
- */
-static const char *
-scan_custom_id(const char *s, size_t len, char *out, size_t outsz)
+const char *
+batch_line_custom_id(const char *s, size_t len, char *out, size_t outsz)
 {
 	const char *e = s + len, *k, *v;
 	int depth = 0;
@@ -543,11 +537,12 @@ scan_custom_id(const char *s, size_t len, char *out, size_t outsz)
 			return NULL;
 		if (depth != 1 || s - k != 9 || memcmp(k, "custom_id", 9))
 			continue;
-		for (v = s + 1; v < e && isspace((unsigned char)*v); v++)
+		/* Whitespace as cJSON, which parses the other lines, skips it. */
+		for (v = s + 1; v < e && (unsigned char)*v <= ' '; v++)
 			;
 		if (v == e || *v != ':')
 			continue;	/* a value "custom_id", not the key */
-		for (v++; v < e && isspace((unsigned char)*v); v++)
+		for (v++; v < e && (unsigned char)*v <= ' '; v++)
 			;
 		if (v == e || *v != '"')
 			return NULL;
@@ -578,7 +573,7 @@ store_long_line(struct poller *pl, const char *batch, const char *file_id,
 	char cid[256], why[128];
 
 	/* Only its start was kept; the custom_id comes before the answer. */
-	if (!scan_custom_id(s, kept, cid, sizeof cid)) {
+	if (!batch_line_custom_id(s, kept, cid, sizeof cid)) {
 		ig_warnf("batch %s: %s: skipped a line of %zu bytes without a"
 			 " custom_id (run.max_body is %zu)", batch, file_id, len, cap);
 		return 0;

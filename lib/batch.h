@@ -131,4 +131,14 @@ int batch_close(struct ws *ws, const struct batch_group *g, char *const *ids,
 /* `igny8 batch status`: one line (or JSON object) per batch. */
 int batch_report(struct ws *ws, FILE *out, int json, struct ig_err *err);
 
+/*
+ * The top-level "custom_id" of an output file's line, found without
+ * parsing it (a line over run.max_body is not parsed, and only its start
+ * is kept): strings and nesting are followed, so a "custom_id" inside the
+ * answer cannot pass for it.  Copies it into out and returns out; NULL
+ * when there is none, when it is empty, escaped or holds a control
+ * character (never one of ours), or when it does not fit in outsz.
+ */
+const char *batch_line_custom_id(const char *s, size_t len, char *out, size_t outsz);
+
 #endif
