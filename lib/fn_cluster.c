@@ -129,8 +129,8 @@ static int
 item_load(struct ws *ws, long id, struct cl_item *it, long *cluster_out,
 	  struct ig_err *err)
 {
-	sqlite3_stmt *st = ws_prepare(ws, "SELECT keyword, norm, volume, sector,"
-					  " coalesce(cluster_id, 0) FROM keywords WHERE id = ?", err);
+	sqlite3_stmt *st = ws_cached(ws, "SELECT keyword, norm, volume, sector,"
+					 " coalesce(cluster_id, 0) FROM keywords WHERE id = ?", err);
 	int rc = -1;
 
 	if (!st)
@@ -149,7 +149,7 @@ item_load(struct ws *ws, long id, struct cl_item *it, long *cluster_out,
 	} else {
 		ig_err_set(err, IG_ENOINPUT, "no keyword with id %ld in the workspace", id);
 	}
-	sqlite3_finalize(st);
+	ws_done(st);
 	return rc;
 }
 
@@ -531,10 +531,10 @@ save_cluster(struct ws *ws, struct run *run, const struct cl_state *st,
 		return st->ex[g->exist].id;
 	if (!(norm = kw_normalize(g->name, err)))
 		return -1;
-	q = ws_prepare(ws, "INSERT INTO clusters (name, name_norm, description, sector,"
-			   " method, created_at, updated_at, run_id) VALUES (?,?,?,?,?,?,?,?)"
-			   " ON CONFLICT (name_norm) DO UPDATE SET updated_at = excluded.updated_at"
-			   " RETURNING id", err);
+	q = ws_cached(ws, "INSERT INTO clusters (name, name_norm, description, sector,"
+			  " method, created_at, updated_at, run_id) VALUES (?,?,?,?,?,?,?,?)"
+			  " ON CONFLICT (name_norm) DO UPDATE SET updated_at = excluded.updated_at"
+			  " RETURNING id", err);
 	if (q) {
 		sqlite3_bind_text(q, 1, g->name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, norm, -1, SQLITE_STATIC);
@@ -549,7 +549,7 @@ save_cluster(struct ws *ws, struct run *run, const struct cl_state *st,
 		else
 			ws_fail(ws, err, "saving a cluster");
 	}
-	sqlite3_finalize(q);
+	ws_done(q);
 	free(norm);
 	return id;
 }
@@ -559,8 +559,8 @@ static int
 assign(struct ws *ws, const struct cl_state *st, const struct cl_group *g,
        long cid, const char *now, struct ig_err *err)
 {
-	sqlite3_stmt *q = ws_prepare(ws, "UPDATE keywords SET cluster_id = ?, updated_at = ?"
-					 " WHERE id = ? AND cluster_id IS NULL", err);
+	sqlite3_stmt *q = ws_cached(ws, "UPDATE keywords SET cluster_id = ?, updated_at = ?"
+					" WHERE id = ? AND cluster_id IS NULL", err);
 	int rc = 0, changed = 0;
 
 	for (size_t i = 0; q && rc == 0 && i < g->n; i++) {
@@ -574,14 +574,14 @@ assign(struct ws *ws, const struct cl_state *st, const struct cl_group *g,
 			rc = ws_fail(ws, err, "assigning a keyword");
 		changed += ws_changes(ws);
 	}
-	sqlite3_finalize(q);
+	ws_done(q);
 	if (rc == 0 && changed && g->exist >= 0) {
-		q = ws_prepare(ws, "UPDATE clusters SET updated_at = ? WHERE id = ?", err);
+		q = ws_cached(ws, "UPDATE clusters SET updated_at = ? WHERE id = ?", err);
 		sqlite3_bind_text(q, 1, now, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 2, cid);
 		if (!q || sqlite3_step(q) != SQLITE_DONE)
 			rc = ws_fail(ws, err, "touching a cluster");
-		sqlite3_finalize(q);
+		ws_done(q);
 	}
 	return q ? rc : -1;
 }
@@ -694,7 +694,7 @@ cluster_finish(struct run *run, struct worker *w, struct ig_err *err)
 {
 	struct cl_state *st = state(run);
 	struct ws *ws = worker_ws(w);
-	int dry = run_opts(run)->dry_run, rc;
+	int dry = run_opts(run)->dry_run, rc, cache;
 	struct cl_group *g = NULL;
 	size_t ng = 0, unclustered = 0;
 	cJSON *recs = NULL, *r;
@@ -705,6 +705,8 @@ cluster_finish(struct run *run, struct worker *w, struct ig_err *err)
 	if (dry && st->method != CM_LOCAL && st->nwork)
 		return 0;
 	rc = build_groups(run, st, &g, &ng, err);
+	/* Every input keyword is updated in this one transaction. */
+	cache = ws_cache_size(ws, WS_BIG_CACHE);
 	if (rc == 0 && (rc = ws_begin(ws, err)) == 0) {
 		rc = save_groups(ws, run, st, g, ng, err);
 		if (rc == 0)
@@ -714,6 +716,7 @@ cluster_finish(struct run *run, struct worker *w, struct ig_err *err)
 		else
 			rc = ws_commit(ws, err);
 	}
+	ws_cache_size(ws, cache);
 	for (size_t i = 0; i < ng; i++)
 		cl_group_release(&g[i]);
 	free(g);

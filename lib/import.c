@@ -723,38 +723,6 @@ save_row(const struct kw_fields *f, const char *where, void *ctx,
 	return 0;
 }
 
-/*
- * One transaction of a big import outgrows SQLite's default page cache
- * (2 MiB), and in WAL mode every spill appends the pages to the log again:
- * a million keywords took 20 s of system time and 39 s in all, 22 s with
- * 64 MiB (the unique index on norm stays in memory), at the same peak
- * memory.  Returns the cache size to restore.
- */
-static int
-widen_cache(struct ws *ws)
-{
-	sqlite3 *db = ws_db(ws);
-	sqlite3_stmt *st;
-	int old = -2000;
-
-	if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			old = sqlite3_column_int(st, 0);
-		sqlite3_finalize(st);
-	}
-	sqlite3_exec(db, "PRAGMA cache_size = -65536", NULL, NULL, NULL);
-	return old;
-}
-
-static void
-restore_cache(struct ws *ws, int size)
-{
-	char sql[64];
-
-	snprintf(sql, sizeof sql, "PRAGMA cache_size = %d", size);
-	sqlite3_exec(ws_db(ws), sql, NULL, NULL, NULL);
-}
-
 int
 imp_run(struct ws *ws, char *const *paths, int n, const struct imp_opts *o,
 	struct imp_stats *st, struct ig_err *err)
@@ -772,7 +740,8 @@ imp_run(struct ws *ws, char *const *paths, int n, const struct imp_opts *o,
 	for (i = 0; rc == 0 && i < n; i++)
 		if (!(texts[i] = slurp(paths[i], &lens[i], err)))
 			rc = -1;
-	cache = widen_cache(ws);
+	/* One transaction: the unique index on norm stays in memory. */
+	cache = ws_cache_size(ws, WS_BIG_CACHE);
 	if (rc == 0)
 		rc = ws_begin(ws, err);
 	for (i = 0; rc == 0 && i < n; i++)
@@ -782,7 +751,7 @@ imp_run(struct ws *ws, char *const *paths, int n, const struct imp_opts *o,
 		rc = ws_commit(ws, err);
 	else
 		ws_rollback(ws);
-	restore_cache(ws, cache);
+	ws_cache_size(ws, cache);
 	for (i = 0; texts && i < n; i++)
 		free(texts[i]);
 	free(texts);

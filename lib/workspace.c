@@ -182,6 +182,23 @@ ws_cached(struct ws *ws, const char *sql, struct ig_err *err)
 	return st;
 }
 
+int
+ws_cache_size(struct ws *ws, int size)
+{
+	sqlite3_stmt *st;
+	char sql[48];
+	int old = -2000;	/* SQLite's default, should the query fail */
+
+	if (sqlite3_prepare_v2(ws->db, "PRAGMA cache_size", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			old = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	snprintf(sql, sizeof sql, "PRAGMA cache_size = %d", size);
+	sqlite3_exec(ws->db, sql, NULL, NULL, NULL);
+	return old;
+}
+
 void
 ws_done(sqlite3_stmt *st)
 {

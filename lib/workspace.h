@@ -71,6 +71,16 @@ sqlite3_stmt *ws_prepare(struct ws *ws, const char *sql, struct ig_err *err);
 sqlite3_stmt *ws_cached(struct ws *ws, const char *sql, struct ig_err *err);
 void ws_done(sqlite3_stmt *st);
 
+/*
+ * Sets the connection's page cache (SQLite's units: pages, or KiB when
+ * negative) and returns the size it had, to be put back.  A transaction
+ * that writes a large part of the file (an import, a clustering) needs
+ * more than the default 2 MiB: in WAL mode each spill appends the pages
+ * to the log again.  WS_BIG_CACHE is the size such transactions use.
+ */
+#define WS_BIG_CACHE (-65536)
+int ws_cache_size(struct ws *ws, int size);
+
 /* Sets err from the connection's last error, prefixed by what. Returns -1. */
 int ws_fail(struct ws *ws, struct ig_err *err, const char *what);
 
