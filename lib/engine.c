@@ -153,6 +153,14 @@ run_db_unlock(struct run *run, struct job *job, struct ig_err *err)
 	return rc;
 }
 
+int
+run_db_keep(struct run *run, struct job *job)
+{
+	note_writes(run, job);
+	return __atomic_load_n(&run->db_waiting, __ATOMIC_SEQ_CST) == 0 &&
+	       engine_now() - run->txn_start < HANDOVER_MAX;
+}
+
 /* Waits, holding nothing, until transaction gen has ended. */
 static int
 wait_ended(struct run *run, long gen, struct ig_err *err)

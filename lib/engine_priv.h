@@ -123,6 +123,13 @@ void worker_release(struct worker *w);
 int run_db_lock(struct run *run, struct ig_err *err);
 int run_db_unlock(struct run *run, struct job *job, struct ig_err *err);
 int run_db_durable(struct run *run, struct job *job, struct ig_err *err);
+/*
+ * For a holder taking record after record with no wait between them (ids,
+ * a regular file): notes what job wrote and returns 1 when it may keep
+ * the lock for the next, as long as no other thread waits for it and the
+ * transaction is younger than a handover may be; else it should unlock.
+ */
+int run_db_keep(struct run *run, struct job *job);
 extern volatile sig_atomic_t engine_cancel;
 
 #endif

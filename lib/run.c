@@ -6,13 +6,16 @@
 
 #include <errno.h>
 #include <malloc.h>
-#include <sqlite3.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sys/stat.h>
+
+#include <sqlite3.h>
 
 #include "batch.h"
 #include "buf.h"
@@ -168,7 +171,19 @@ run_setup(struct run *run, struct ig_err *err)
 struct input_ctx {
 	struct run *run;
 	int bad;
+	int keep;	/* reading never waits: INIT may keep db_lock */
+	int held;	/* it does now */
 };
+
+/* Lets go of db_lock if INIT kept it; -1 when the commit failed. */
+static int
+input_release(struct input_ctx *ic, struct ig_err *err)
+{
+	if (!ic->held)
+		return 0;
+	ic->held = 0;
+	return run_db_unlock(ic->run, NULL, err);
+}
 
 static void
 on_bad(const char *msg, void *ctx)
@@ -207,10 +222,18 @@ take_record(cJSON *rec, const char *where, void *ctx, struct ig_err *err)
 		rc = ig_err_set(err, IG_EDATA, "a '%s' record cannot be taken here "
 				"(expected %s)", type, run->fn->accepts[0]);
 	else {
-		rc = run_db_lock(run, err);
+		/*
+		 * A transaction per record costs more than most INITs (a
+		 * million ids for igny8-cluster --all); while nobody waits,
+		 * one lasts across records, as a handover would.
+		 */
+		rc = ic->held ? 0 : run_db_lock(run, err);
+		ic->held = 0;
 		if (rc == 0)
 			rc = run->fn->init(run, job, rec, err);
-		if (run_db_unlock(run, job, rc < 0 ? NULL : err) < 0)
+		if (rc >= 0 && ic->keep && run_db_keep(run, job))
+			ic->held = 1;
+		else if (run_db_unlock(run, job, rc < 0 ? NULL : err) < 0)
 			rc = -1;
 	}
 	if (rc < 0) {
@@ -238,9 +261,13 @@ take_record(cJSON *rec, const char *where, void *ctx, struct ig_err *err)
 static int
 read_stream(struct run *run, FILE *fp, const char *name, struct ig_err *err)
 {
-	struct input_ctx ic = { run, 0 };
+	struct input_ctx ic = { run, 0, 0, 0 };
 	struct jsonl_reader r = { 0 };
+	struct stat sb;
 	int rc;
+
+	/* A pipe may keep us waiting for the next line; a file does not. */
+	ic.keep = fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode);
 
 	r.fp = fp;
 	r.name = name;
@@ -248,6 +275,8 @@ read_stream(struct run *run, FILE *fp, const char *name, struct ig_err *err)
 	r.policy = run->opts->keep_going ? JSONL_KEEP_GOING : JSONL_STOP;
 	r.on_bad = on_bad;
 	rc = jsonl_each(&r, take_record, &ic, err);
+	if (input_release(&ic, rc < 0 ? NULL : err) < 0)
+		rc = -1;
 	if (rc >= 0 && ic.bad && !run->first_fail)
 		run->first_fail = IG_EDATA;
 	return rc < 0 ? -1 : 0;
@@ -288,8 +317,9 @@ select_all(struct run *run, size_t *n_out, struct ig_err *err)
 }
 
 static int
-take_id(struct run *run, long id, struct ig_err *err)
+take_id(struct input_ctx *ic, long id, struct ig_err *err)
 {
+	struct run *run = ic->run;
 	cJSON *rec = cJSON_CreateObject();
 	char where[64];
 	int rc;
@@ -297,7 +327,7 @@ take_id(struct run *run, long id, struct ig_err *err)
 	cJSON_AddStringToObject(rec, "type", run->fn->input_type);
 	cJSON_AddNumberToObject(rec, "id", (double)id);
 	snprintf(where, sizeof where, "%s:%ld", run->fn->input_type, id);
-	rc = take_record(rec, where, &(struct input_ctx){ run, 0 }, err);
+	rc = take_record(rec, where, ic, err);
 	cJSON_Delete(rec);
 	return rc;
 }
@@ -306,6 +336,7 @@ static int
 read_ids(struct run *run, struct ig_err *err)
 {
 	const struct run_opts *o = run->opts;
+	struct input_ctx ic = { run, 0, 1, 0 };
 	long *all = NULL;
 	size_t nall = 0;
 	int rc = 0;
@@ -313,9 +344,11 @@ read_ids(struct run *run, struct ig_err *err)
 	if (o->all && run->fn->select_all && !(all = select_all(run, &nall, err)))
 		return -1;
 	for (size_t i = 0; rc == 0 && i < o->nids; i++)
-		rc = take_id(run, o->ids[i], err);
+		rc = take_id(&ic, o->ids[i], err);
 	for (size_t i = 0; rc == 0 && i < nall; i++)
-		rc = take_id(run, all[i], err);
+		rc = take_id(&ic, all[i], err);
+	if (input_release(&ic, rc < 0 ? NULL : err) < 0)
+		rc = -1;
 	free(all);
 	return rc < 0 ? -1 : 0;
 }
