@@ -194,7 +194,8 @@ add_members(struct ws *ws, cJSON *rec, long id)
 	cJSON *kws = cJSON_AddArrayToObject(rec, "keywords");
 	const char *intent;
 
-	qsort(m, n, sizeof *m, by_volume);
+	if (n > 1)
+		qsort(m, n, sizeof *m, by_volume);
 	for (size_t i = 0; i < n; i++) {
 		cJSON_AddItemToArray(kws, cJSON_CreateString(m[i].keyword));
 		if (m[i].has_volume) {
