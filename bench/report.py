@@ -138,6 +138,14 @@ def main():
                                         f["import_maxrss_kb"] // 1024),
         "Python json+sqlite3 %.2f s" % f["pyimport_s"], f["import_s"] / f["pyimport_s"],
         "–", None)
+    if "cluster_s" in f:
+        row("igny8-cluster --all --method local on those keywords, end to end",
+            "%.2f s (%s clusters, %d MiB peak)" % (
+                f["cluster_s"], format(int(f["cluster_count"]), ","),
+                f["cluster_maxrss_kb"] // 1024),
+            "clustering core %.2f s (%d MiB peak)" % (
+                f["cluster_core_s"], f["cluster_core_peak_mb"]),
+            f["cluster_s"] / f["cluster_core_s"], "–", None)
     t = f["start_true_ms"]
     for b in ("igny8", "igny8-cluster", "igny8-ideas", "igny8-write", "igny8-image"):
         k = "start_%s_ms" % b
@@ -262,6 +270,12 @@ Raw outputs (rusage lines, the fake's request log, generated inputs) are in
   into a fresh workspace; the baseline loads the same file with Python's
   `json` and `sqlite3` in one transaction (no validation, no intent,
   no sector, so it does less).
+* **Clustering end to end**: `igny8-cluster --all --method local` on the
+  workspace the import figure filled: loading the keywords, clustering,
+  saving every assignment in one transaction and printing each cluster's
+  record.  The baseline is `bench/cluster-local` (the clustering core,
+  as `bench/cluster.sh` measures it) on the same keywords and volumes;
+  the run checks that both found the same number of clusters.
 * **Start-up**: `bench/startup.py` spawns `BIN --version` %d times and
   takes the mean wall time; the baseline is `/bin/true` spawned the same way.
 
