@@ -554,36 +554,53 @@ save_cluster(struct ws *ws, struct run *run, const struct cl_state *st,
 	return id;
 }
 
-/* Assigns the group's unassigned members (a concurrent run's assignment wins). */
+/* One unassigned input keyword and the group it joins. */
+struct pick {
+	long id;
+	size_t group;
+};
+
 static int
-assign(struct ws *ws, const struct cl_state *st, const struct cl_group *g,
-       long cid, const char *now, struct ig_err *err)
+by_keyword(const void *a, const void *b)
+{
+	const struct pick *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Sets a keyword's cluster unless it has one (a concurrent run's wins): 1 if set. */
+static int
+assign_one(struct ws *ws, long id, long cid, const char *now, struct ig_err *err)
 {
 	sqlite3_stmt *q = ws_cached(ws, "UPDATE keywords SET cluster_id = ?, updated_at = ?"
 					" WHERE id = ? AND cluster_id IS NULL", err);
-	int rc = 0, changed = 0;
+	int rc;
 
-	for (size_t i = 0; q && rc == 0 && i < g->n; i++) {
-		if (st->item[g->member[i]].fixed >= 0)
-			continue;
-		sqlite3_reset(q);
-		sqlite3_bind_int64(q, 1, cid);
-		sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 3, st->item[g->member[i]].id);
-		if (sqlite3_step(q) != SQLITE_DONE)
-			rc = ws_fail(ws, err, "assigning a keyword");
-		changed += ws_changes(ws);
-	}
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, cid);
+	sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, id);
+	rc = sqlite3_step(q) == SQLITE_DONE ? ws_changes(ws) > 0
+					    : ws_fail(ws, err, "assigning a keyword");
 	ws_done(q);
-	if (rc == 0 && changed && g->exist >= 0) {
-		q = ws_cached(ws, "UPDATE clusters SET updated_at = ? WHERE id = ?", err);
-		sqlite3_bind_text(q, 1, now, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 2, cid);
-		if (!q || sqlite3_step(q) != SQLITE_DONE)
-			rc = ws_fail(ws, err, "touching a cluster");
-		ws_done(q);
-	}
-	return q ? rc : -1;
+	return rc;
+}
+
+static int
+touch_cluster(struct ws *ws, long cid, const char *now, struct ig_err *err)
+{
+	sqlite3_stmt *q = ws_cached(ws, "UPDATE clusters SET updated_at = ? WHERE id = ?", err);
+	int rc = 0;
+
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, cid);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		rc = ws_fail(ws, err, "touching a cluster");
+	ws_done(q);
+	return rc;
 }
 
 /* Groups without a new member change nothing and are not saved. */
@@ -596,27 +613,72 @@ has_work(const struct cl_state *st, const struct cl_group *g)
 	return 0;
 }
 
+/*
+ * The unassigned input keywords of every group that has work, in keyword
+ * order: updated in the order of the table, a million assignments touch
+ * each page once instead of once per group that has a row on it.
+ */
+static struct pick *
+picks(const struct cl_state *st, const struct cl_group *g, size_t ng,
+      size_t *n_out)
+{
+	struct pick *p;
+	size_t n = 0;
+
+	for (size_t i = 0; i < ng; i++)
+		for (size_t k = 0; k < g[i].n; k++)
+			n += st->item[g[i].member[k]].fixed < 0;
+	p = malloc((n + 1) * sizeof *p);
+	n = 0;
+	for (size_t i = 0; p && i < ng; i++)
+		for (size_t k = 0; k < g[i].n; k++)
+			if (st->item[g[i].member[k]].fixed < 0) {
+				p[n].id = st->item[g[i].member[k]].id;
+				p[n++].group = i;
+			}
+	if (p && n > 1)
+		qsort(p, n, sizeof *p, by_keyword);
+	*n_out = n;
+	return p;
+}
+
 static int
 save_groups(struct ws *ws, struct run *run, const struct cl_state *st,
 	    const struct cl_group *g, size_t ng, struct ig_err *err)
 {
-	char now[32];
-	long cid;
+	long *cid = calloc(ng + 1, sizeof *cid);
+	char *changed = calloc(ng + 1, 1), now[32];
+	struct pick *p = NULL;
+	size_t np = 0;
+	int rc = 0;
 
 	ws_now(now);
-	if ((run_opts(run)->flags & RUN_REBUILD) &&
+	if (!cid || !changed || !(p = picks(st, g, ng, &np)))
+		rc = ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	if (rc == 0 && (run_opts(run)->flags & RUN_REBUILD) &&
 	    (ws_exec(ws, "DELETE FROM clusters", err) < 0 ||
 	     ws_exec(ws, "UPDATE keywords SET cluster_id = NULL"
 			 " WHERE cluster_id IS NOT NULL", err) < 0))
-		return -1;
-	for (size_t i = 0; i < ng; i++) {
-		if (!has_work(st, &g[i]))
-			continue;
-		if ((cid = save_cluster(ws, run, st, &g[i], now, err)) < 0 ||
-		    assign(ws, st, &g[i], cid, now, err) < 0)
-			return -1;
+		rc = -1;
+	for (size_t i = 0; rc == 0 && i < ng; i++)
+		if (has_work(st, &g[i]) &&
+		    (cid[i] = save_cluster(ws, run, st, &g[i], now, err)) < 0)
+			rc = -1;
+	for (size_t i = 0; rc == 0 && i < np; i++) {
+		int set = assign_one(ws, p[i].id, cid[p[i].group], now, err);
+
+		if (set < 0)
+			rc = -1;
+		changed[p[i].group] |= set;
 	}
-	return 0;
+	/* An existing cluster that gained members was updated. */
+	for (size_t i = 0; rc == 0 && i < ng; i++)
+		if (changed[i] && g[i].exist >= 0)
+			rc = touch_cluster(ws, cid[i], now, err);
+	free(cid);
+	free(changed);
+	free(p);
+	return rc;
 }
 
 /* ---- output ---- */
