@@ -220,21 +220,32 @@ add_members(struct ws *ws, cJSON *rec, long id)
 	return rc;
 }
 
+/* The type's select (or exists) statement, bound to id; NULL with err. */
+static sqlite3_stmt *
+kind_stmt(struct ws *ws, const char *type, int exists, long id, struct ig_err *err)
+{
+	sqlite3_stmt *st;
+
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		if (strcmp(kinds[i].type, type))
+			continue;
+		st = ws_cached(ws, exists ? kinds[i].exists : kinds[i].select, err);
+		if (st)
+			sqlite3_bind_int64(st, 1, id);
+		return st;
+	}
+	ig_err_set(err, IG_ESOFTWARE, "unknown record type '%s'", type);
+	return NULL;
+}
+
 cJSON *
 rec_get(struct ws *ws, const char *type, long id, struct ig_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = kind_stmt(ws, type, 0, id, err);
 	cJSON *rec = NULL;
 
-	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
-		if (!strcmp(kinds[i].type, type))
-			st = ws_cached(ws, kinds[i].select, err);
-	if (!st) {
-		if (err && err->code == IG_OK)
-			ig_err_set(err, IG_ESOFTWARE, "unknown record type '%s'", type);
+	if (!st)
 		return NULL;
-	}
-	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		rec = rec_from_row(st, type);
 	else
@@ -251,18 +262,11 @@ rec_get(struct ws *ws, const char *type, long id, struct ig_err *err)
 int
 rec_exists(struct ws *ws, const char *type, long id, struct ig_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = kind_stmt(ws, type, 1, id, err);
 	int rc;
 
-	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
-		if (!strcmp(kinds[i].type, type))
-			st = ws_cached(ws, kinds[i].exists, err);
-	if (!st) {
-		if (err && err->code == IG_OK)
-			ig_err_set(err, IG_ESOFTWARE, "unknown record type '%s'", type);
+	if (!st)
 		return -1;
-	}
-	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	ws_done(st);
 	if (rc == SQLITE_ROW)
