@@ -45,7 +45,8 @@ ai_budget_reserve(struct run *run, double usd, struct ig_err *err)
 	pthread_mutex_unlock(&run->lock);
 	if (!ok)
 		return ig_err_set(err, IG_EBUDGET,
-				  "not started: spend $%.4f plus in-flight could pass --max-cost $%.4f",
+				  "not started: spend $%.4f plus what is in flight or queued could pass"
+				  " --max-cost $%.4f",
 				  run->t.cost, run->max_cost);
 	return 0;
 }
@@ -423,10 +424,23 @@ static int
 submit(struct exchange *x, const char *key, const char *body, struct ig_err *err)
 {
 	char *pending = NULL;
-	int rc = batch_add(x->w->ws, x->run->run_id, x->run->fn->name,
-			   x->run->opts->flags, x->fn, provider_name(x->prov),
-			   x->job->ref, key, body, &pending, err);
+	double usd = 0;
+	int rc;
 
+	/*
+	 * Queued is as good as spent: the batch runs it later, at the batch
+	 * price, so --max-cost holds it for the rest of the run.
+	 */
+	cost_estimate_text(x->run->cfg, x->req.model, body, x->req.max_tokens, &usd);
+	usd *= cost_batch_factor(x->run->cfg);
+	if (ai_budget_reserve(x->run, usd, err) < 0)
+		return -1;
+	rc = batch_add(x->w->ws, x->run->run_id, x->run->fn->name,
+		       x->run->opts->flags, x->fn, provider_name(x->prov),
+		       x->job->ref, key, body, &pending, err);
+	/* Nothing new was queued: nothing to hold. */
+	if (rc != BATCH_NONE)
+		ai_budget_settle(x->run, usd, 0);
 	if (rc < 0)
 		return -1;
 	if (rc == BATCH_PENDING)

@@ -62,6 +62,12 @@ factor(const struct config *cfg, int batch)
 	return batch ? 1.0 - config_num(cfg, "prices.batch_discount") : 1.0;
 }
 
+double
+cost_batch_factor(const struct config *cfg)
+{
+	return factor(cfg, 1);
+}
+
 static long
 nonneg(long n)
 {

@@ -47,6 +47,9 @@ int cost_estimate_image(const struct config *cfg, const char *model,
 			const char *quality, const char *size,
 			double *usd_out);
 
+/* What a Batch API call costs as a share of the same call made directly. */
+double cost_batch_factor(const struct config *cfg);
+
 /*
  * Tokens in text, estimated at 4 bytes per token (OpenAI's rule of thumb
  * for English; exact counts need the model's tokenizer).  Good enough to

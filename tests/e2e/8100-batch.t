@@ -198,6 +198,25 @@ like "for cluster 2" '"cluster_id":2' "$T/out"
 is "its item says why" "retried answer line larger than 4000 bytes (run.max_body)" \
 	"$(sqlite3 "$IGNY8_WORKSPACE" "SELECT status || ' ' || error FROM batch_items WHERE custom_id = '$(cat big_id)'")"
 
+# -- --max-cost: a queued request is paid for when its batch runs ------------------------------
+main_ws=$IGNY8_WORKSPACE
+IGNY8_WORKSPACE=$T/budget.db
+seed_clusters 3 || exit 1
+expect_status "a dry run estimates three direct requests" 0 \
+	igny8-ideas --dry-run --count 1 three.jsonl
+est=$(sed -n 's/.*estimated \$\([0-9.]*\).*/\1/p' "$T/err")
+# One request at the batch price (half) fits in 3/4 of a direct one; two do not.
+budget=$("$PY" -c "import sys; print(float(sys.argv[1]) / 3 * 0.75)" "$est")
+expect_status "a budget for one queued request: 2, budget reached" 2 \
+	igny8-ideas --batch --count 1 --max-cost "$budget" three.jsonl
+like "it says why" 'what is in flight or queued could pass --max-cost' "$T/err"
+is "one request queued, at the batch price" 1 "$(count_rows batch_items)"
+like "and submitted" 'submitted 1 request to the Batch API' "$T/err"
+expect_status "a budget for all: the other two" 0 \
+	igny8-ideas --batch --count 1 --max-cost 100 three.jsonl
+is "three queued in all" 3 "$(count_rows batch_items)"
+IGNY8_WORKSPACE=$main_ws
+
 # -- usage -----------------------------------------------------------------------------------
 expect_status "batch with no subcommand is 64" 64 igny8 batch
 expect_status "an unknown one is 64" 64 igny8 batch frobnicate
