@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "json.h"
+#include "jsonl.h"
 #include "msg.h"
 #include "provider.h"
 
@@ -592,26 +593,6 @@ line_cap(const struct config *cfg)
 	return n > 0 ? (size_t)n : (size_t)64 << 20;
 }
 
-/*
- * The next line of f without its newline: at most cap + 1 bytes of it are
- * kept in b, so one hostile line cannot take the memory the cap guards;
- * *len is its whole length.  0 at the end of the file.
- */
-static int
-read_line(FILE *f, struct buf *b, size_t cap, size_t *len)
-{
-	int c;
-
-	buf_reset(b);
-	*len = 0;
-	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
-		if (*len <= cap && buf_putc(b, c) < 0)
-			return -1;
-		(*len)++;
-	}
-	return c != EOF || *len > 0;
-}
-
 /* The downloaded file's lines, one at a time: memory is bounded by the cap. */
 static int
 store_lines(struct poller *pl, FILE *f, const char *batch,
@@ -624,7 +605,7 @@ store_lines(struct poller *pl, FILE *f, const char *batch,
 
 	rewind(f);
 	ws_now(now);
-	while (rc == 0 && (got = read_line(f, &line, cap, &len)) != 0) {
+	while (rc == 0 && (got = jsonl_read_line(f, &line, cap, &len)) != 0) {
 		if (got < 0)
 			rc = ig_err_set(err, IG_ESOFTWARE, "out of memory");
 		else if (len > cap)

@@ -93,26 +93,20 @@ jsonl_parse_line(const char *line, size_t len, struct ig_err *err)
 	return rec;
 }
 
-/* Reads one line into b; returns 1 for a line, 0 at EOF, -1 when too long. */
-static int
-read_line(FILE *fp, struct buf *b, size_t max)
+int
+jsonl_read_line(FILE *fp, struct buf *b, size_t max, size_t *len)
 {
 	int c;
 
 	buf_reset(b);
-	while ((c = getc(fp)) != EOF) {
-		if (c == '\n')
-			return 1;
-		if (b->len >= max) {
-			/* Skip the rest so --keep-going can go on with the next line. */
-			while ((c = getc(fp)) != EOF && c != '\n')
-				;
+	*len = 0;
+	/* Each FILE here is read by one thread only: no stdio lock per byte. */
+	while ((c = getc_unlocked(fp)) != EOF && c != '\n') {
+		if (*len < max && buf_putc(b, c) < 0)
 			return -1;
-		}
-		if (buf_putc(b, c) < 0)
-			return -1;
+		(*len)++;
 	}
-	return b->len > 0;
+	return c != EOF || *len > 0;
 }
 
 static int
@@ -150,14 +144,19 @@ jsonl_each(struct jsonl_reader *r, jsonl_cb cb, void *ctx, struct ig_err *err)
 	struct buf line = BUF_INIT(0);
 	struct ig_err why = { 0 };
 	char where[256];
+	size_t len;
 	int got, rc = 0;
 
 	r->line = 0;
-	while ((got = read_line(r->fp, &line, max)) != 0) {
+	while ((got = jsonl_read_line(r->fp, &line, max, &len)) != 0) {
 		cJSON *rec;
 
 		r->line++;
 		if (got < 0) {
+			rc = ig_err_set(err, IG_ESOFTWARE, "out of memory");
+			break;
+		}
+		if (len > max) {
 			ig_err_set(&why, IG_EDATA, "line longer than %zu bytes", max);
 			if ((rc = bad_line(r, ctx, err, &why)) < 0)
 				break;

@@ -17,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "buf.h"
 #include "compat.h"
 #include "err.h"
 
@@ -47,6 +48,14 @@ struct jsonl_reader {
 /* Returns 0 at end of input, > 0 if a callback stopped it, -1 on error. */
 int jsonl_each(struct jsonl_reader *r, jsonl_cb cb, void *ctx,
 	       struct ig_err *err);
+
+/*
+ * Reads the next line of fp, without its newline, keeping at most its first
+ * max bytes in b, so one huge line costs no more memory than max; *len is
+ * the whole line's length (over max: too long).  Returns 1 for a line, 0 at
+ * the end of the file, -1 when out of memory.
+ */
+int jsonl_read_line(FILE *fp, struct buf *b, size_t max, size_t *len);
 
 /* Parses one line (no newline) as a record; for tests and the fuzzer. */
 cJSON *jsonl_parse_line(const char *line, size_t len, struct ig_err *err);
