@@ -8,8 +8,9 @@
 
 static const char usage[] =
 	"usage: igny8-image [options] [FILE...]\n"
-	"       igny8-image [options] --pending | --task ID...\n"
-	"  -a, --pending          every article whose images are not all done\n"
+	"       igny8-image [options] --all | --task ID...\n"
+	"  -a, --all              every article whose images are not all done\n"
+	"                         (or --pending)\n"
 	"      --task ID          this task's article (repeatable)\n"
 	"      --provider NAME    image API: openai or runware (image.provider)\n"
 	"      --max-images N     at most N in-article images per article\n"
@@ -46,6 +47,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		OPT_COMMON_LONG,
+		{ "all", no_argument, NULL, 'a' },
 		{ "pending", no_argument, NULL, 'a' },
 		{ "task", required_argument, NULL, OPT_TASK },
 		{ "provider", required_argument, NULL, OPT_PROVIDER },

@@ -6,8 +6,8 @@
 
 static const char usage[] =
 	"usage: igny8-write [options] [FILE...]\n"
-	"       igny8-write [options] --queued | --task ID...\n"
-	"      --queued           every queued, failed or abandoned task\n"
+	"       igny8-write [options] --all | --task ID...\n"
+	"  -a, --all              every queued, failed or abandoned task (or --queued)\n"
 	"      --task ID          this task (repeatable)\n"
 	"      --words N          target length (default write.words)\n"
 	"      --tone TONE        e.g. informative, friendly, formal\n"
@@ -29,6 +29,7 @@ option(struct run_opts *o, int c, const char *arg, struct ig_err *err)
 	long n;
 
 	switch (c) {
+	case 'a':
 	case OPT_QUEUED: o->all = 1; return 0;
 	case OPT_MODERATE: o->flags |= RUN_MODERATE; return 0;
 	case OPT_BATCH: o->batch = 1; return 0;
@@ -50,6 +51,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		OPT_COMMON_LONG,
+		{ "all", no_argument, NULL, 'a' },
 		{ "queued", no_argument, NULL, OPT_QUEUED },
 		{ "task", required_argument, NULL, OPT_TASK },
 		{ "words", required_argument, NULL, OPT_WORDS },
@@ -61,7 +63,7 @@ main(int argc, char **argv)
 		{ "batch", no_argument, NULL, OPT_BATCH },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const struct opt_cmd cmd = { usage, NULL, longopts, option, &fn_write };
+	static const struct opt_cmd cmd = { usage, "a", longopts, option, &fn_write };
 
 	return opt_main(argc, argv, &cmd);
 }

@@ -29,6 +29,7 @@
 #include "msg.h"
 #include "opt.h"
 #include "report.h"
+#include "suggest.h"
 #include "workspace.h"
 
 struct ctx {
@@ -744,6 +745,24 @@ child_argv(int argc, char **argv, char *path, const char *config)
 	return v;
 }
 
+/* "'cost' is not an igny8 command; did you mean 'costs'?" */
+static void
+not_a_command(const char *name)
+{
+	static const char *const stages[] = { "cluster", "ideas", "write", "image" };
+	const char *names[ARRAY_SIZE(subcmds) + ARRAY_SIZE(stages)], *near;
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(subcmds); i++)
+		names[n++] = subcmds[i].name;
+	for (size_t i = 0; i < ARRAY_SIZE(stages); i++)
+		names[n++] = stages[i];
+	if ((near = suggest_nearest(name, names, n)))
+		ig_errorf("'%s' is not an igny8 command; did you mean '%s'?", name, near);
+	else
+		ig_errorf("'%s' is not an igny8 command", name);
+}
+
 /* Runs igny8-<name> from the directory of this executable, like git. */
 static int
 run_external(int argc, char **argv, struct ctx *ctx)
@@ -766,7 +785,7 @@ run_external(int argc, char **argv, struct ctx *ctx)
 			}
 		}
 	}
-	ig_errorf("'%s' is not an igny8 command", argv[0]);
+	not_a_command(argv[0]);
 	return main_usage(IG_EUSAGE);
 }
 

@@ -50,9 +50,9 @@ _igny8_filter()
 	case $cmd in
 	igny8-cluster) opts="--all --ids --method --threshold --batch-size --rebuild --force --emit" ;;
 	igny8-ideas) opts="--all --cluster --count --more --batch" ;;
-	igny8-write) opts="--queued --task --words --tone --language --audience
+	igny8-write) opts="--all --queued --task --words --tone --language --audience
 		--format --moderate --batch" ;;
-	igny8-image) opts="--pending --task --max-images --provider --insert --batch" ;;
+	igny8-image) opts="--all --pending --task --max-images --provider --insert --batch" ;;
 	esac
 	if [ "$prev" = --format ]; then
 		COMPREPLY=($(compgen -W "html markdown" -- "$cur"))

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "suggest.h"
 
 #define FNS "cluster|ideas|write|image_prompts|embed|moderation"
 
@@ -343,34 +344,6 @@ config_key_find(const char *key)
 	return NULL;
 }
 
-/* Edit distance (insert, delete, substitute); strings of < 256 bytes. */
-static size_t
-distance(const char *a, const char *b)
-{
-	size_t n = strlen(a), m = strlen(b), row[256];
-
-	if (n >= ARRAY_SIZE(row) || m >= ARRAY_SIZE(row))
-		return (size_t)-1;
-	for (size_t j = 0; j <= m; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= n; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (size_t j = 1; j <= m; j++) {
-			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[m];
-}
-
 /*
  * Spells out a wildcard row with the parts of `key` in the '*' places
  * (or with `name` in the first one), so "providers.openai.base_ur"
@@ -427,7 +400,7 @@ consider(const char *key, const char *cand, char *best, size_t n,
 	/* the distance is at least the length difference: skip hopeless ones */
 	if (strcmp(key, cand) == 0 || (kl > cl ? kl - cl : cl - kl) >= *bestd)
 		return;
-	d = distance(key, cand);
+	d = suggest_distance(key, cand);
 	if (d < *bestd && strlen(cand) < n) {
 		*bestd = d;
 		memcpy(best, cand, strlen(cand) + 1);

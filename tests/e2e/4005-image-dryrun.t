@@ -45,7 +45,7 @@ expect_status "make task 2's images" 0 igny8-image --task 2 --max-images 0
 expect_status "--pending" 0 igny8-image --pending --max-images 0
 is "tasks 1 and 3 only" "1 3" "$(field task_id out | sort -u | tr '\n' ' ' | sed 's/ $//')"
 : >"$FAKE_LOG"
-expect_status "--pending with nothing left" 0 igny8-image --pending --max-images 0
+expect_status "--all (the new name) with nothing left" 0 igny8-image --all --max-images 0
 is "no output" "" "$(cat out)"
 is "nothing sent" 0 "$(fake_count)"
 done_testing

@@ -36,6 +36,10 @@ expect_status 'no subcommand is 64' 64 igny8
 expect_status 'unknown subcommand is 64' 64 igny8 frobnicate
 like 'names it' "^igny8: 'frobnicate' is not an igny8 command" "$T/err"
 like 'and lists the commands' '^commands: .*import.*status' "$T/err"
+expect_status 'a near miss is 64' 64 igny8 cost
+like 'and gets a suggestion' "^igny8: 'cost' is not an igny8 command; did you mean 'costs'\?$" "$T/err"
+expect_status 'a near miss of a stage' 64 igny8 writ
+like 'suggests the stage' "did you mean 'write'\?$" "$T/err"
 expect_status 'igny8 --help' 0 igny8 --help
 like 'lists the commands' '^commands: batch config costs export import init log merge models prompts runs status' "$T/out"
 expect_status 'igny8 -V' 0 igny8 -V

@@ -154,6 +154,6 @@ is "no task failed or stuck running" 0 \
 is "tasks are done or queued" 4 \
 	"$(sql "SELECT count(*) FROM tasks WHERE status IN ('done', 'queued')")"
 script '{}'
-expect_status "write --queued finishes the rest" 0 igny8-write --queued
+expect_status "write --all finishes the rest" 0 igny8-write --all
 is "every task done" 4 "$(sql "SELECT count(*) FROM tasks WHERE status = 'done'")"
 done_testing
