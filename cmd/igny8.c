@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "admin.h"
@@ -282,9 +283,10 @@ cmd_export(int argc, char **argv, struct ctx *ctx)
 }
 
 static const char costs_usage[] =
-	"usage: igny8 costs [--by function|model|day] [--since DATE] [--json]\n"
+	"usage: igny8 costs [--by function|model|day] [--since WHEN] [--json]\n"
 	"Sums tokens and spend of the AI calls; calls whose price is not known\n"
-	"are counted as UNKNOWN, and a group with only those shows 'unknown'.\n";
+	"are counted as UNKNOWN, and a group with only those shows 'unknown'.\n"
+	"WHEN is a date (YYYY-MM-DD, UTC), today, yesterday, or an age: 24h, 7d, 2w.\n";
 
 static int
 cmd_costs(int argc, char **argv, struct ctx *ctx)
@@ -297,7 +299,7 @@ cmd_costs(int argc, char **argv, struct ctx *ctx)
 		{ 0 } };
 	enum report_fmt fmt = REPORT_TEXT;
 	struct ig_err err = { 0 };
-	const char *since = NULL;
+	char since_buf[32], *since = NULL;
 	struct ws *ws;
 	int c, by = BY_FUNCTION;
 
@@ -306,11 +308,13 @@ cmd_costs(int argc, char **argv, struct ctx *ctx)
 		if (c == 'b' && (by = report_by_parse(optarg)) < 0) {
 			ig_errorf("costs: --by must be function, model or day");
 			return IG_EUSAGE;
-		} else if (c == 's' && !report_date_valid(optarg)) {
-			ig_errorf("costs: --since '%s' is not a date (YYYY-MM-DD)", optarg);
+		} else if (c == 's' && report_since(optarg, time(NULL), since_buf,
+						       sizeof since_buf) < 0) {
+			ig_errorf("costs: --since '%s' is not a date (YYYY-MM-DD), today, "
+				  "yesterday or an age (24h, 7d, 2w)", optarg);
 			return IG_EUSAGE;
 		} else if (c == 's') {
-			since = optarg;
+			since = since_buf;
 		} else if (c == 'j') {
 			fmt = REPORT_JSON;
 		} else if (c != 'b') {

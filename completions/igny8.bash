@@ -9,15 +9,46 @@ _igny8_common_opts="--workspace --config --model --jobs --quiet --verbose
 	--debug --progress --dry-run --keep-going --no-cache --refresh --max-cost
 	--unordered --prompt --set --help --version"
 
-# Model names: the models in effect (functions.*.model, image.model) and
-# the image models with rules, as igny8's own settings loader resolves
-# them from every layer (`igny8 config`), so no second YAML reader here.
+# Model names of one kind (text, embed or image): the models in effect
+# for the functions of that kind (functions.*.model, image.model) and,
+# for images, the models with rules (image_models.*), as igny8's own
+# settings loader resolves them from every layer (`igny8 config`), so no
+# second YAML reader here.  A stage is offered only its kinds' models.
 _igny8_models()
 {
-	igny8 config 2>/dev/null | sed -n -e 's/^[^ ]*\.model = \([^	]*\)	.*/\1/p' -e 's/^image_models\.\(.*\)\.[a-z_]* = .*/\1/p' | sort -u
+	local e
+	case $1 in
+	text) e='s/^functions\.\(cluster\|ideas\|write\|image_prompts\)\.model = \([^	]*\)	.*/\2/p' ;;
+	embed) e='s/^functions\.embed\.model = \([^	]*\)	.*/\1/p' ;;
+	image) e='s/^image\.model = \([^	]*\)	.*/\1/p; s/^image_models\.\(.*\)\.[a-z_]* = .*/\1/p' ;;
+	esac
+	igny8 config 2>/dev/null | sed -n "$e" | sort -u
 }
 
-# _igny8_values PREV: completes the value of option PREV; 1 if PREV takes none.
+# The kinds of model a stage uses: --method embed clusters by embeddings.
+_igny8_kinds()
+{
+	case $1 in
+	igny8-cluster) echo "text embed" ;;
+	igny8-image) echo image ;;
+	*) echo text ;;
+	esac
+}
+
+# Setting keys in effect, as KEY= for --set KEY=VALUE.
+_igny8_keys()
+{
+	igny8 config 2>/dev/null | sed -n 's/^\([^ ]*\) = .*/\1=/p'
+}
+
+# Ids of a workspace table (clusters, tasks, keywords), from `igny8 export`.
+_igny8_ids()
+{
+	igny8 export "$1" 2>/dev/null | sed -n 's/^{"type":"[a-z_]*","id":\([0-9]*\),.*/\1/p'
+}
+
+# _igny8_values PREV [CMD]: completes the value of option PREV of program
+# CMD (igny8-write, ...); 1 if PREV takes none.
 _igny8_values()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} words
@@ -29,13 +60,25 @@ _igny8_values()
 	--by|-b) words="function model day" ;;
 	--outcome|-o) words="ok cached error refused truncated" ;;
 	--function) words="cluster ideas write image_prompts image embed moderation" ;;
+	--since) words="today yesterday 24h 7d 30d" ;;
 	--status) words="queued running done failed flagged draft pending ok error" ;;
-	-m|--model) words=$(_igny8_models) ;;
+	-m|--model)
+		local k
+		words=
+		for k in $(_igny8_kinds "$2"); do words="$words $(_igny8_models $k)"; done ;;
+	--set)
+		[ "$cur" = "${cur#*=}" ] || { COMPREPLY=(); return 0; }
+		COMPREPLY=($(compgen -W "$(_igny8_keys)" -- "$cur"))
+		compopt -o nospace 2>/dev/null
+		return 0 ;;
+	--cluster) words=$(_igny8_ids clusters) ;;
+	--task) words=$(_igny8_ids tasks) ;;
+	--ids) words=$(_igny8_ids keywords) ;;
 	-w|--workspace|-c|--config|--prompt)
 		COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-	-j|--jobs|--max-cost|--count|--cluster|--task|--words|--tone|--language|\
+	-j|--jobs|--max-cost|--count|--words|--tone|--language|\
 	--audience|--threshold|--batch-size|--max-images|--sector|-s|--run|-r|\
-	--since|-n|--number|--set)
+	-n|--number)
 		COMPREPLY=(); return 0 ;;
 	*) return 1 ;;
 	esac
@@ -58,7 +101,7 @@ _igny8_filter()
 		COMPREPLY=($(compgen -W "html markdown" -- "$cur"))
 		return 0
 	fi
-	_igny8_values "$prev" && return 0
+	_igny8_values "$prev" "$cmd" && return 0
 	case $cur in
 	-*) COMPREPLY=($(compgen -W "$opts $_igny8_common_opts" -- "$cur")) ;;
 	*) COMPREPLY=($(compgen -f -- "$cur")) ;;
@@ -125,7 +168,7 @@ _igny8()
 	export:-f|log:-f)
 		COMPREPLY=($(compgen -W "cluster ideas write image_prompts image embed
 			moderation" -- "$cur")); return 0 ;;
-	export:-c) COMPREPLY=(); return 0 ;;
+	export:-c) COMPREPLY=($(compgen -W "$(_igny8_ids clusters)" -- "$cur")); return 0 ;;
 	esac
 	_igny8_values "$prev" && return 0
 	case $cur in

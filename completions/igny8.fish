@@ -3,19 +3,47 @@
 # vendor_completions.d.  The option lists follow each program's --help;
 # tests/e2e/9100-completion.t fails when they drift apart.
 
-# Model names: the models in effect and the image models with rules, as
-# igny8's own settings loader resolves them (`igny8 config`).
+# Model names of the given kinds (text, embed, image): the models in
+# effect for the functions of that kind (functions.*.model, image.model)
+# and, for images, the models with rules (image_models.*), as igny8's own
+# settings loader resolves them (`igny8 config`).
 function __igny8_models
-    igny8 config 2>/dev/null | sed -n -e 's/^[^ ]*\.model = \([^	]*\)	.*/\1/p' -e 's/^image_models\.\(.*\)\.[a-z_]* = .*/\1/p' | sort -u
+    set -l e
+    for k in $argv
+        switch $k
+            case text
+                set -a e -e 's/^functions\.\(cluster\|ideas\|write\|image_prompts\)\.model = \([^	]*\)	.*/\2/p'
+            case embed
+                set -a e -e 's/^functions\.embed\.model = \([^	]*\)	.*/\1/p'
+            case image
+                set -a e -e 's/^image\.model = \([^	]*\)	.*/\1/p' -e 's/^image_models\.\(.*\)\.[a-z_]* = .*/\1/p'
+        end
+    end
+    igny8 config 2>/dev/null | sed -n $e | sort -u
+end
+
+# Setting keys in effect, as KEY= for --set KEY=VALUE.
+function __igny8_keys
+    igny8 config 2>/dev/null | sed -n 's/^\([^ ]*\) = .*/\1=/p'
+end
+
+# Ids of a workspace table (clusters, tasks, keywords), from `igny8 export`.
+function __igny8_ids
+    igny8 export $argv[1] 2>/dev/null | sed -n 's/^{"type":"[a-z_]*","id":\([0-9]*\),.*/\1/p'
 end
 
 set -l __igny8_functions cluster ideas write image_prompts image embed moderation
+
+# -m offers the models of the kinds each stage uses.
+complete -c igny8-cluster -s m -l model -x -a '(__igny8_models text embed)' -d 'model for this stage'
+complete -c igny8-ideas -s m -l model -x -a '(__igny8_models text)' -d 'model for this stage'
+complete -c igny8-write -s m -l model -x -a '(__igny8_models text)' -d 'model for this stage'
+complete -c igny8-image -s m -l model -x -a '(__igny8_models image)' -d 'model for this stage'
 
 # Options every filter shares (lib/opt.c).
 for c in igny8-cluster igny8-ideas igny8-write igny8-image
     complete -c $c -s w -l workspace -r -F -d 'workspace database'
     complete -c $c -s c -l config -r -F -d 'extra configuration file'
-    complete -c $c -s m -l model -x -a '(__igny8_models)' -d 'model for this stage'
     complete -c $c -s j -l jobs -x -d 'requests in flight'
     complete -c $c -s q -l quiet -d 'no progress, notes or warnings'
     complete -c $c -s v -l verbose -d 'more detail'
@@ -28,7 +56,7 @@ for c in igny8-cluster igny8-ideas igny8-write igny8-image
     complete -c $c -l max-cost -x -d 'budget in USD'
     complete -c $c -l unordered -d 'write records as they finish'
     complete -c $c -l prompt -r -F -d 'prompt file for this run'
-    complete -c $c -l set -x -d 'KEY=VALUE setting'
+    complete -c $c -l set -x -a '(__igny8_keys)' -d 'KEY=VALUE setting'
     complete -c $c -s h -l help -d 'short usage'
     complete -c $c -s V -l version -d 'print the version'
 end
@@ -36,21 +64,21 @@ end
 complete -c igny8-cluster -s a -l all -d 'every unclustered keyword'
 complete -c igny8-cluster -l method -x -a 'auto ai local embed' -d 'how keywords are grouped'
 complete -c igny8-cluster -s t -l threshold -x -d 'similarity threshold'
-complete -c igny8-cluster -l ids -x -d 'these keywords of the workspace'
+complete -c igny8-cluster -l ids -x -a '(__igny8_ids keywords)' -d 'these keywords of the workspace'
 complete -c igny8-cluster -s f -l force -d 'let --rebuild delete clusters that have ideas'
 complete -c igny8-cluster -l batch-size -x -d 'keywords per AI request'
 complete -c igny8-cluster -l rebuild -d 'cluster again from scratch'
 complete -c igny8-cluster -l emit -x -a 'clusters keywords' -d 'records to write'
 
 complete -c igny8-ideas -s a -l all -d 'every cluster in the workspace'
-complete -c igny8-ideas -l cluster -x -d 'this cluster id'
+complete -c igny8-ideas -l cluster -x -a '(__igny8_ids clusters)' -d 'this cluster id'
 complete -c igny8-ideas -l count -x -d 'ideas per cluster'
 complete -c igny8-ideas -l more -d 'add ideas to clusters that have some'
 complete -c igny8-ideas -l batch -d 'queue the requests for the Batch API'
 
 complete -c igny8-write -s a -l all -d 'every queued, failed or abandoned task'
 complete -c igny8-write -l queued -d 'every queued, failed or abandoned task (old name of --all)'
-complete -c igny8-write -l task -x -d 'this task id'
+complete -c igny8-write -l task -x -a '(__igny8_ids tasks)' -d 'this task id'
 complete -c igny8-write -l words -x -d 'target length'
 complete -c igny8-write -l tone -x -a 'informative friendly formal' -d 'tone'
 complete -c igny8-write -l language -x -d 'language of the article'
@@ -61,7 +89,7 @@ complete -c igny8-write -l batch -d 'queue the requests for the Batch API'
 
 complete -c igny8-image -s a -l all -d 'every article still without images'
 complete -c igny8-image -l pending -d 'every article still without images (old name of --all)'
-complete -c igny8-image -l task -x -d 'this task id'
+complete -c igny8-image -l task -x -a '(__igny8_ids tasks)' -d 'this task id'
 complete -c igny8-image -l max-images -x -d 'images per article'
 complete -c igny8-image -l provider -x -a 'openai runware' -d 'image API'
 complete -c igny8-image -l insert -d 'insert the images into the article'
@@ -103,13 +131,13 @@ set n '__fish_seen_subcommand_from prompts'
 complete -c igny8 -n $n -a 'list show set reset cluster ideas write image_prompts image negative'
 set n '__fish_seen_subcommand_from costs'
 complete -c igny8 -n $n -s b -l by -x -a 'function model day' -d 'group by'
-complete -c igny8 -n $n -s s -l since -x -d 'YYYY-MM-DD'
+complete -c igny8 -n $n -s s -l since -x -a 'today yesterday 24h 7d 30d' -d 'YYYY-MM-DD, today, yesterday or an age'
 complete -c igny8 -n $n -s j -l json -d 'as JSON'
 set n '__fish_seen_subcommand_from export'
 complete -c igny8 -n $n -a 'keywords clusters ideas tasks content images runs calls batches prompts'
 complete -c igny8 -n $n -s s -l status -x -a 'queued running done failed flagged draft pending ok cached error refused truncated' -d 'rows with this status'
 complete -c igny8 -n $n -s r -l run -x -d 'rows written by run ID'
-complete -c igny8 -n $n -s c -l cluster -x -d 'rows of cluster ID'
+complete -c igny8 -n $n -s c -l cluster -x -a '(__igny8_ids clusters)' -d 'rows of cluster ID'
 complete -c igny8 -n $n -s f -l function -x -a "$__igny8_functions" -d 'rows of function F'
 set n '__fish_seen_subcommand_from import'
 complete -c igny8 -n $n -F

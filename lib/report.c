@@ -150,6 +150,38 @@ report_date_valid(const char *s)
 	return s[10] == '\0' || s[10] == 'T' || s[10] == ' ';
 }
 
+int
+report_since(const char *s, time_t now, char *out, size_t n)
+{
+	static const struct { char unit; long secs; } units[] = {
+		{ 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 } };
+	const char *fmt = "%Y-%m-%dT%H:%M:%SZ";
+	struct tm tm;
+	char *end;
+	size_t i = 0;
+	long k;
+
+	if (report_date_valid(s))
+		return snprintf(out, n, "%s", s) < (int)n ? 0 : -1;
+	if (!strcmp(s, "today") || !strcmp(s, "yesterday")) {
+		now -= strcmp(s, "today") ? 86400 : 0;
+		fmt = "%Y-%m-%d";
+	} else {
+		if (!isdigit((unsigned char)s[0]))
+			return -1;
+		k = strtol(s, &end, 10);
+		while (i < ARRAY_SIZE(units) && (end[0] != units[i].unit || end[1]))
+			i++;
+		/* 100 years back is far enough and keeps time_t from wrapping */
+		if (i == ARRAY_SIZE(units) || k > 36500L * 86400 / units[i].secs)
+			return -1;
+		now -= (time_t)k * units[i].secs;
+	}
+	if (!gmtime_r(&now, &tm) || strftime(out, n, fmt, &tm) == 0)
+		return -1;
+	return 0;
+}
+
 /* "$0.0123", or "unknown" when no call of the group had a known cost. */
 static const char *
 cost_text(char out[32], sqlite3_stmt *st, int col)

@@ -10,6 +10,7 @@
 #define IG_REPORT_H
 
 #include <stdio.h>
+#include <time.h>
 
 #include "compat.h"
 #include "err.h"
@@ -48,5 +49,13 @@ int report_log(struct ws *ws, FILE *out, const struct report_log *q,
 
 /* Checks an ISO date "YYYY-MM-DD" (optionally with a time after it). */
 int report_date_valid(const char *s);
+
+/*
+ * A --since value as the UTC timestamp text ai_log.created_at is compared
+ * with: an ISO date as given, "today" and "yesterday" (from midnight UTC),
+ * or an age N followed by h, d or w ("24h", "7d", "2w") counted back from
+ * now.  Returns 0, or -1 when s is none of these.
+ */
+int report_since(const char *s, time_t now, char *out, size_t n);
 
 #endif

@@ -57,7 +57,14 @@ unlike 'not the first' '^2026-01-01' "$T/out"
 expect_status 'costs --json' 0 igny8 costs --by model --json
 is 'null cost for unknown' 'None 1 0.023' "$(jq_py '"%s %d %s" % ([g["cost"] for g in d["groups"] if g["key"] == "mystery-model"][0], d["total"]["cost_unknown"], d["total"]["cost"])' "$T/out")"
 expect_status 'bad --by is 64' 64 igny8 costs --by colour
-expect_status 'bad --since is 64' 64 igny8 costs --since yesterday
+expect_status 'bad --since is 64' 64 igny8 costs --since 'last week'
+like 'says what it takes' "^igny8: costs: --since 'last week' is not a date \\(YYYY-MM-DD\\), today, yesterday or an age" "$T/err"
+# The rows are from January 2026; the clock is later than that.
+expect_status 'costs --since 7d' 0 igny8 costs --since 7d
+like 'no call in the last week' '^total +0 ' "$T/out"
+expect_status 'costs --since 100000h' 0 igny8 costs --since 100000h
+like 'every call in the last 11 years' '^total +3 ' "$T/out"
+expect_status 'costs --since yesterday' 0 igny8 costs --since yesterday
 
 expect_status 'runs' 0 igny8 runs
 like 'run 2 line' '^ +2 igny8-write +2026-01-02T10:00:00Z +partial +1 ' "$T/out"

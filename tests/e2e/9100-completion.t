@@ -152,27 +152,85 @@ image:
   model: "runware:100@1"
 EOF
 printf 'functions.cluster.model: flat-model\n' >igny8.yaml
-sed -n 's/^ *model: *\([^ #]*\).*/\1/p' "$IGNY8_DATADIR/defaults.yaml" | tr -d '"' |
-	sort -u >"$T/defaults"
-words my-writer my-planner runware:100@1 flat-model
-cat "$T/defaults" >>"$T/want"
+# The text models of defaults.yaml (functions.*.model but embed and
+# moderation) and its image models (image.model, image_models.*).
+igny8 config | sed -n 's/^functions\.\(cluster\|ideas\|write\|image_prompts\)\.model = \([^	]*\)	.*defaults\.yaml.*/\2/p' |
+	sort -u >"$T/text-defaults"
+igny8 config | sed -n -e 's/^image\.model = \([^	]*\)	.*defaults\.yaml.*/\1/p' \
+	-e 's/^image_models\.\(.*\)\.provider = .*/\1/p' | sort -u >"$T/image-defaults"
+ok "defaults.yaml has image models" test -s "$T/image-defaults"
+words my-writer my-planner flat-model
+cat "$T/text-defaults" >>"$T/want"
 bash_complete igny8-write -m "" >"$T/got"
-has "bash: -m offers the models of defaults.yaml and the user's files" "$T/want" "$T/got"
-unlike "bash: and no image_models keys or other values" '^(png|9000|runware|provider)$' "$T/got"
+has "bash: igny8-write -m offers the text models of defaults.yaml and the user's files" "$T/want" "$T/got"
+unlike "bash: and no image, embedding or moderation model, nor other values" \
+	'^(gpt-image|runware|text-embedding|omni-moderation|png|9000|provider)' "$T/got"
 bash_complete igny8-write --model my- >"$T/got"
 words my-planner my-writer
 is_same "bash: model names by prefix" "$T/want" "$T/got"
+words runware:100@1
+sort -u "$T/image-defaults" "$T/want" -o "$T/want"
+bash_complete igny8-image -m "" >"$T/got"
+is_same "bash: igny8-image -m offers the image models only" "$T/want" "$T/got"
+bash_complete igny8-cluster -m "" >"$T/got"
+like "bash: igny8-cluster -m offers the embedding model" '^text-embedding-' "$T/got"
+like "bash: and the text models" '^my-planner$' "$T/got"
+unlike "bash: but no image model" '^(gpt-image|runware)' "$T/got"
+bash_complete igny8 write -m "" >"$T/got"
+unlike "bash: igny8 write -m is igny8-write -m" '^(gpt-image|runware|text-embedding)' "$T/got"
 if [ -n "$FISH" ]; then
-	words my-writer my-planner runware:100@1 flat-model
+	words my-writer my-planner flat-model
 	fish_complete igny8-ideas -m "" >"$T/got"
 	has "fish: -m offers the user's models" "$T/want" "$T/got"
+	unlike "fish: igny8-ideas -m offers no image model" '^(gpt-image|runware)' "$T/got"
+	fish_complete igny8-image -m "" >"$T/got"
+	like "fish: igny8-image -m offers the user's image model" '^runware:100@1$' "$T/got"
+	unlike "fish: and no text model" '^my-' "$T/got"
 fi
 if command -v zsh >/dev/null; then
 	# zsh's helper run outside completion must find the same names.
 	zsh -c 'source "$1" 2>/dev/null; _describe() { print -l ${(P)4}; }
-		_igny8_models' zsh "$C/_igny8" 2>/dev/null | sort -u >"$T/got"
-	words my-writer my-planner runware:100@1 flat-model
-	has "zsh: model helper reads the user's models" "$T/want" "$T/got"
+		_igny8_models text' zsh "$C/_igny8" 2>/dev/null | sort -u >"$T/got"
+	words my-writer my-planner flat-model
+	has "zsh: model helper reads the user's text models" "$T/want" "$T/got"
+	unlike "zsh: and no image model" '^runware' "$T/got"
+	zsh -c 'source "$1" 2>/dev/null; _describe() { print -l ${(P)4}; }
+		_igny8_models image' zsh "$C/_igny8" 2>/dev/null | sort -u >"$T/got"
+	like "zsh: image models" '^runware:100@1$' "$T/got"
+fi
+
+# -- --set keys and workspace ids --------------------------------------------------------
+
+bash_complete igny8-write --set functions.write.max_t >"$T/got"
+is "bash: --set completes a key" "functions.write.max_tokens=" "$(cat "$T/got")"
+bash_complete igny8-write --set functions.write.max_tokens= >"$T/got"
+is "bash: but not its value" "" "$(cat "$T/got")"
+igny8 -q init && printf 'alpha\nbeta\ngamma\n' | igny8 -q import - || fail "a workspace"
+sqlite3 igny8.db "INSERT INTO clusters (id, name, name_norm, created_at, updated_at)
+	VALUES (7, 'Greek', 'greek', 'x', 'x');
+	INSERT INTO tasks (id, title, status, created_at, updated_at) VALUES (12, 'T', 'queued', 'x', 'x')"
+words 7
+bash_complete igny8-ideas --cluster "" >"$T/got"
+is_same "bash: --cluster offers the workspace's cluster ids" "$T/want" "$T/got"
+bash_complete igny8 export -c "" >"$T/got"
+is_same "bash: igny8 export -c too" "$T/want" "$T/got"
+words 12
+bash_complete igny8-write --task "" >"$T/got"
+is_same "bash: --task offers task ids" "$T/want" "$T/got"
+words 1 2 3
+bash_complete igny8-cluster --ids "" >"$T/got"
+is_same "bash: --ids offers keyword ids" "$T/want" "$T/got"
+if [ -n "$FISH" ]; then
+	words 7
+	fish_complete igny8-ideas --cluster "" >"$T/got"
+	is_same "fish: --cluster offers cluster ids" "$T/want" "$T/got"
+	fish_complete igny8-write --set functions.write.max_t >"$T/got"
+	is "fish: --set completes a key" "functions.write.max_tokens=" "$(cat "$T/got")"
+fi
+if command -v zsh >/dev/null; then
+	zsh -c 'source "$1" 2>/dev/null; compadd() { shift; print -l ${(P)1}; }
+		_igny8_ids tasks' zsh "$C/_igny8" 2>/dev/null >"$T/got"
+	is "zsh: the id helper lists task ids" 12 "$(cat "$T/got")"
 fi
 
 done_testing
