@@ -47,6 +47,7 @@ struct image_job {
 struct image_cfg {
 	const struct config *cfg;
 	const char *provider, *model, *format, *quality;
+	char model_buf[128];	/* the provider's own model, when model is it */
 	char devices[MAX_DEVICES][16];
 	int ndevices;
 	long in_article;	/* in-article images wanted */
@@ -76,14 +77,44 @@ struct image_ctx {
 
 /* ---- settings ---- */
 
-static const char *
-image_model(struct run *run)
+/* Whether the setting's value is the shipped defaults.yaml's. */
+static int
+shipped(const struct config *cfg, const char *key)
 {
-	const char *m = run_opts(run)->model;
+	const char *origin = config_origin(cfg, key);
+	char *path = config_datafile("defaults.yaml");
+	int yes = origin && path && !strncmp(origin, path, strlen(path)) &&
+		  origin[strlen(path)] == ':';
+
+	free(path);
+	return yes;
+}
+
+/*
+ * -m, else image.model.  The shipped image.model gives way to the one
+ * model image.provider serves when it is another provider's, so that
+ * --provider runware alone works; a model the user chose does not.
+ */
+static int
+image_model(struct run *run, struct image_cfg *ic, struct ig_err *err)
+{
+	const struct config *cfg = run_config(run);
+	const char *m = run_opts(run)->model, *served;
 
 	if (!m || !*m)
-		m = config_str(run_config(run), "image.model");
-	return m && *m ? m : NULL;
+		m = config_str(cfg, "image.model");
+	if (!m || !*m)
+		return ig_err_set(err, IG_ECONFIG, "no image model (set image.model or --model)");
+	ic->model = m;
+	served = config_getf(cfg, "image_models.%s.provider", m);
+	if (m == run_opts(run)->model || !served || !*served || !ic->provider ||
+	    !strcmp(served, ic->provider) || !shipped(cfg, "image.model"))
+		return 0;
+	if (image_provider_model(cfg, ic->provider, m, ic->model_buf, sizeof ic->model_buf,
+				 err) < 0)
+		return -1;
+	ic->model = ic->model_buf;
+	return 0;
 }
 
 static int
@@ -99,8 +130,8 @@ read_cfg(struct run *run, struct image_cfg *ic, struct ig_err *err)
 	ic->max_bytes = (size_t)config_int(cfg, "image.max_bytes");
 	/* image.max_images counts the featured image. */
 	ic->in_article = config_int(cfg, "image.max_images") - 1;
-	if (!(ic->model = image_model(run)))
-		return ig_err_set(err, IG_ECONFIG, "no image model (set image.model or --model)");
+	if (image_model(run, ic, err) < 0)
+		return -1;
 	ic->quality = image_quality(cfg, ic->provider, ic->model);
 	if (ic->in_article < 0)
 		return ig_err_set(err, IG_ECONFIG, "image.max_images: must be 1 or more");

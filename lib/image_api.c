@@ -143,6 +143,42 @@ check_size(const struct config *cfg, const char *provider, const char *model,
 	return check_sides(cfg, model, setting, size, w, h, err);
 }
 
+/* What image_provider_model() collects from image_models.*.provider. */
+struct served {
+	const char *provider;
+	int n;			/* how many models it serves */
+	char names[512];	/* their names, ", " between */
+};
+
+static void
+served_one(const char *key, const char *value, const char *origin, void *ctx)
+{
+	struct served *s = ctx;
+	const char *name = key + strlen("image_models."), *dot = strrchr(key, '.');
+	size_t used = strlen(s->names);
+
+	(void)origin;
+	if (strcmp(dot, ".provider") || strcmp(value, s->provider))
+		return;
+	s->n++;
+	snprintf(s->names + used, sizeof s->names - used, "%s%.*s", used ? ", " : "",
+		 (int)(dot - name), name);
+}
+
+int
+image_provider_model(const struct config *cfg, const char *provider,
+		     const char *model, char *out, size_t n, struct ig_err *err)
+{
+	struct served s = { provider, 0, "" };
+
+	config_each(cfg, "image_models.", served_one, &s);
+	if (s.n == 1 && (size_t)snprintf(out, n, "%s", s.names) < n)
+		return 0;
+	return ig_err_set(err, IG_ECONFIG, "image.model: '%s' is not a %s model; set "
+			  "image.model (or --model) to %s%s", model, provider,
+			  s.n ? "one of: " : "a model described under image_models", s.names);
+}
+
 int
 image_validate(const struct config *cfg, const char *provider, const char *model,
 	       const char *setting, const char *size, struct ig_err *err)

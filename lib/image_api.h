@@ -68,6 +68,15 @@ int image_validate(const struct config *cfg, const char *provider,
 		   const char *model, const char *setting, const char *size,
 		   struct ig_err *err);
 
+/*
+ * The image model to use with `provider` when the configured one (`model`,
+ * from the shipped defaults) is served by another provider: the one model
+ * of image_models.* that `provider` serves, copied into out.  Returns 0,
+ * or -1 with err (IG_ECONFIG) naming image.model and the candidates.
+ */
+int image_provider_model(const struct config *cfg, const char *provider,
+			 const char *model, char *out, size_t n, struct ig_err *err);
+
 /* The quality to send for model, or NULL when the model takes none. */
 const char *image_quality(const struct config *cfg, const char *provider,
 			  const char *model);

@@ -79,5 +79,26 @@ expect_status "server-side validation error (65)" 65 igny8-image --task 3 \
 	--model civitai:1@1 --set image.sizes.featured.desktop=1000x1000
 like "Runware's message" "width must be an integer from 128 to 2048 divisible by 64" err
 
+# --provider runware alone: the shipped image.model is OpenAI's, so the one
+# model with rules that Runware serves stands in for it.
+article 4 "Trail running"
+printf 'image: {devices: [desktop]}\n' >igny8.yaml
+: >"$FAKE_LOG"
+expect_status "--provider runware alone" 0 igny8-image --provider runware --task 4 --max-images 0
+is "it used Runware's model" "runware:100@1" "$("$PY" -c '
+import json, sys
+print(" ".join(json.loads(l)["body"][0]["model"] for l in open(sys.argv[1])
+               if json.loads(l)["path"] == "/runware/v1"))' "$FAKE_LOG")"
+printf 'image: {devices: [desktop]}\nimage_models: {"runware:101@1": {provider: runware}}\n' >igny8.yaml
+article 5 "Trail maps"
+expect_status "two Runware models: which one is for the user to say" 78 \
+	igny8-image --provider runware --task 5 --max-images 0
+like "naming the setting and the candidates" \
+	"image.model: 'gpt-image-2' is not a runware model; set image.model \\(or --model\\) to one of: runware:100@1, runware:101@1" err
+printf 'image: {devices: [desktop], model: gpt-image-2}\n' >igny8.yaml
+expect_status "a model the user chose is not replaced" 78 \
+	igny8-image --provider runware --task 5 --max-images 0
+like "the conflict is named" "image.model: 'gpt-image-2' is served by openai" err
+
 no_key_leak "no API key in outputs or the workspace" run1.jsonl run1.err out err
 done_testing
