@@ -42,7 +42,7 @@ refused "quality on runware" "image\.quality: 'high' is not accepted by model 'r
 	--provider runware --model runware:100@1 --set image.quality=high
 refused "model of another provider" \
 	"image\.model: 'gpt-image-2' is served by openai \(image_models\.gpt-image-2\.provider\), not by image\.provider 'runware'" \
-	--provider runware
+	--provider runware --model gpt-image-2
 refused "device without a size" "image\.devices: no size for device 'tablet' \(image\.sizes\.featured\.tablet\)" \
 	--set image.devices=desktop,tablet
 is "no rows were written" 0 "$(sqlite3 ws.db "SELECT count(*) FROM images")"
