@@ -16,17 +16,37 @@
 #include "msg.h"
 #include "provider.h"
 
+/*
+ * functions.<fn>.<key> when the prompt's front matter should not win over
+ * it: the user set it and the prompt's value, if any, is the shipped
+ * one's; or the prompt gives none.  NULL otherwise (see prompt.h).
+ */
+static const char *
+fn_setting(struct run *run, const char *fn, const struct prompt *p, const char *key,
+	   int prompt_has)
+{
+	char k[128];
+	const char *v;
+
+	snprintf(k, sizeof k, "functions.%s.%s", fn, key);
+	v = config_get(run->cfg, k);
+	if (!v || !*v)
+		return NULL;
+	if (p && prompt_own_setting(p, key))
+		return NULL;
+	return !prompt_has || config_user_set(run->cfg, k) ? v : NULL;
+}
+
 const char *
 ai_model(struct run *run, const char *fn, const struct prompt *p)
 {
-	const char *m;
+	const char *m = p ? prompt_model(p) : NULL, *c;
 
 	if (run->opts->model && !strcmp(fn, run->fn->name))
 		return run->opts->model;
-	if (p && (m = prompt_model(p)))
-		return m;
-	m = config_getf(run->cfg, "functions.%s.model", fn);
-	return m && *m ? m : NULL;
+	if ((c = fn_setting(run, fn, p, "model", m != NULL)))
+		return c;
+	return m;
 }
 
 int
@@ -383,10 +403,9 @@ build(struct exchange *x, const struct prompt_vars *vars, struct ig_err *err)
 	if (!x->req.model)
 		return ig_err_set(err, IG_ECONFIG, "no model for '%s' (set functions.%s.model "
 				  "or --model)", x->fn, x->fn);
-	if ((v = config_getf(x->run->cfg, "functions.%s.max_tokens", x->fn)) && *v && mt < 0)
+	if ((v = fn_setting(x->run, x->fn, x->p, "max_tokens", mt >= 0)))
 		mt = atol(v);
-	if ((v = config_getf(x->run->cfg, "functions.%s.temperature", x->fn)) && *v &&
-	    isnan(temp))
+	if ((v = fn_setting(x->run, x->fn, x->p, "temperature", !isnan(temp))))
 		temp = atof(v);
 	x->req.system = x->system;
 	x->req.user = x->user;

@@ -42,6 +42,7 @@ struct entry {
 	char *value;
 	char *origin;		/* "default", "file:line", "ENV", "--flag" */
 	unsigned gen;		/* load that set it (duplicate check), 0 = none */
+	int shipped;		/* from the table or the shipped data files */
 };
 
 struct config {
@@ -50,6 +51,7 @@ struct config {
 	unsigned gen;		/* number of the YAML load in progress */
 	int loading;		/* inside config_load_buffer */
 	int has_secret;		/* the current load set a secret */
+	int shipping;		/* loading the table or shipped data */
 	void (*warn)(const char *msg);
 };
 
@@ -104,6 +106,7 @@ put(struct config *cfg, const char *key, const char *value,
 		e->value = v;
 		e->origin = o;
 		e->gen = gen;
+		e->shipped = cfg->shipping;
 		return 0;
 	}
 	if (cfg->n == cfg->cap) {
@@ -125,6 +128,7 @@ put(struct config *cfg, const char *key, const char *value,
 	e->value = v;
 	e->origin = o;
 	e->gen = gen;
+	e->shipped = cfg->shipping;
 	cfg->n++;
 	return 0;
 fail:
@@ -143,6 +147,7 @@ config_new(void)
 	if (!cfg)
 		return NULL;
 	rows = config_keys(&n);
+	cfg->shipping = 1;
 	for (size_t i = 0; i < n; i++) {
 		if (!rows[i].def || strchr(rows[i].key, '*'))
 			continue;
@@ -151,6 +156,7 @@ config_new(void)
 			return NULL;
 		}
 	}
+	cfg->shipping = 0;
 	return cfg;
 }
 
@@ -480,6 +486,15 @@ config_bool(const struct config *cfg, const char *key)
 	const char *v = config_get(cfg, key);
 
 	return v && parse_bool(v) == 1;
+}
+
+int
+config_user_set(const struct config *cfg, const char *key)
+{
+	int found;
+	size_t i = find(cfg, key, &found);
+
+	return found && !cfg->v[i].shipped;
 }
 
 const char *
@@ -975,7 +990,9 @@ load_data(struct config *cfg, const char *rel, const char *prefix,
 		      rel);
 		return 0;
 	}
+	cfg->shipping = 1;
 	r = config_load_file(cfg, path, prefix, 1, err);
+	cfg->shipping = 0;
 	free(path);
 	return r;
 }

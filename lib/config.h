@@ -126,6 +126,9 @@ double config_num(const struct config *cfg, const char *key);
 int config_bool(const struct config *cfg, const char *key);
 /* Where the value came from ("default", "file:line", "ENV", "--flag"). */
 const char *config_origin(const struct config *cfg, const char *key);
+/* 1 when the user set key (a file, the environment, --set), 0 when its
+ * value is the built-in or shipped defaults.yaml/prices.yaml one, or unset. */
+int config_user_set(const struct config *cfg, const char *key);
 int config_is_secret(const char *key);
 
 /* Getter with a printf-built key, e.g. config_getf(cfg, "providers.%s.base_url", p). */

@@ -77,19 +77,6 @@ struct image_ctx {
 
 /* ---- settings ---- */
 
-/* Whether the setting's value is the shipped defaults.yaml's. */
-static int
-shipped(const struct config *cfg, const char *key)
-{
-	const char *origin = config_origin(cfg, key);
-	char *path = config_datafile("defaults.yaml");
-	int yes = origin && path && !strncmp(origin, path, strlen(path)) &&
-		  origin[strlen(path)] == ':';
-
-	free(path);
-	return yes;
-}
-
 /*
  * -m, else image.model.  The shipped image.model gives way to the one
  * model image.provider serves when it is another provider's, so that
@@ -108,7 +95,7 @@ image_model(struct run *run, struct image_cfg *ic, struct ig_err *err)
 	ic->model = m;
 	served = config_getf(cfg, "image_models.%s.provider", m);
 	if (m == run_opts(run)->model || !served || !*served || !ic->provider ||
-	    !strcmp(served, ic->provider) || !shipped(cfg, "image.model"))
+	    !strcmp(served, ic->provider) || config_user_set(cfg, "image.model"))
 		return 0;
 	if (image_provider_model(cfg, ic->provider, m, ic->model_buf, sizeof ic->model_buf,
 				 err) < 0)

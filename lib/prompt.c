@@ -25,6 +25,7 @@ struct prompt {
 	char *source;
 	char *body;
 	cJSON *meta;	/* front matter, an object (possibly empty) */
+	cJSON *own;	/* the user's file's own front matter; NULL when shipped */
 	char *schema_json;	/* the schema printed once, for every request */
 };
 
@@ -132,6 +133,7 @@ prompt_parse(const char *fn, const char *text, const char *name,
 		prompt_free(p);
 		return NULL;
 	}
+	p->own = cJSON_Duplicate(p->meta, 1);
 	print_schema(p);
 	return p;
 }
@@ -152,6 +154,7 @@ prompt_free(struct prompt *p)
 	free(p->source);
 	free(p->body);
 	cJSON_Delete(p->meta);
+	cJSON_Delete(p->own);
 	free(p->schema_json);
 	free(p);
 }
@@ -272,6 +275,8 @@ prompt_resolve(struct ws *ws, const char *fn, const char *override,
 	free(text);
 	if (!def)
 		return NULL;
+	cJSON_Delete(def->own);
+	def->own = NULL;
 	ig_err_clear(err);
 	text = find_override(ws, fn, override, run_file, &name, err);
 	if (!text) {
@@ -353,6 +358,12 @@ double
 prompt_temperature(const struct prompt *p)
 {
 	return json_num(p->meta, "temperature", NAN);
+}
+
+int
+prompt_own_setting(const struct prompt *p, const char *key)
+{
+	return p->own && cJSON_GetObjectItemCaseSensitive(p->own, key) != NULL;
 }
 
 const cJSON *

@@ -55,6 +55,13 @@ const char *prompt_schema_name(const struct prompt *p);
 const char *prompt_model(const struct prompt *p);
 long prompt_max_tokens(const struct prompt *p);
 double prompt_temperature(const struct prompt *p);
+/*
+ * 1 when the user's own prompt file (not the shipped one, nor what it
+ * inherits from it) gives `key` in its front matter.  Model settings go,
+ * first found wins: -m; the user's prompt file; the user's configuration
+ * (functions.<fn>.*); the shipped prompt; the shipped defaults.yaml.
+ */
+int prompt_own_setting(const struct prompt *p, const char *key);
 /* The whole front matter (for other keys such as `style`). */
 const cJSON *prompt_meta(const struct prompt *p);
 
