@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "fn.h"
+#include "lang.h"
 #include "prompt.h"
 #include "workspace.h"
 
@@ -17,7 +18,7 @@ fn_common_vars(struct run *run, struct prompt_vars *v, const char *sector)
 	prompt_vars_set(v, "audience", *aud ? aud : *config_str(cfg, "site.audience") ?
 			config_str(cfg, "site.audience") : "general readers");
 	prompt_vars_set(v, "context", config_str(cfg, "site.context"));
-	prompt_vars_set(v, "language", config_str(cfg, "write.language"));
+	prompt_vars_set(v, "language", lang_name(config_str(cfg, "write.language")));
 	prompt_vars_set(v, "sector", sector && *sector ? sector : "general");
 }
 

@@ -18,6 +18,7 @@
 #include "fn.h"
 #include "html.h"
 #include "json.h"
+#include "lang.h"
 #include "msg.h"
 #include "prompt.h"
 #include "provider.h"
@@ -154,7 +155,7 @@ write_vars(struct worker *w, const cJSON *task, const cJSON *idea)
 	prompt_vars_set(v, "outline", ol);
 	prompt_vars_set(v, "words", task_opt(opts, cfg, "words"));
 	prompt_vars_set(v, "tone", task_opt(opts, cfg, "tone"));
-	prompt_vars_set(v, "language", task_opt(opts, cfg, "language"));
+	prompt_vars_set(v, "language", lang_name(task_opt(opts, cfg, "language")));
 	if (*task_opt(opts, cfg, "audience"))
 		prompt_vars_set(v, "audience", task_opt(opts, cfg, "audience"));
 	prompt_vars_set(v, "format", !strcmp(task_opt(opts, cfg, "format"), "markdown")

@@ -469,6 +469,65 @@ ident_len(const char *s)
 	return n;
 }
 
+/*
+ * Whether a word takes "an": it starts with a vowel sound.  Spelling is a
+ * fair guide; the exceptions are the common English words whose first
+ * letter does not sound as written ("a user", "a one-off", "an hour").
+ */
+static int
+takes_an(const char *w)
+{
+	static const char *const a_words[] = { "uni", "use", "usu", "uti", "eu", "one", "once" };
+	static const char *const an_words[] = { "hour", "honest", "honor", "honour", "heir" };
+	char c = (char)tolower((unsigned char)*w);
+
+	for (size_t i = 0; i < ARRAY_SIZE(a_words); i++)
+		if (!strncasecmp(w, a_words[i], strlen(a_words[i])))
+			return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(an_words); i++)
+		if (!strncasecmp(w, an_words[i], strlen(an_words[i])))
+			return 1;
+	return c && strchr("aeiou", c) != NULL;
+}
+
+/*
+ * Makes the article just written before a value agree with it: "in a
+ * {tone} tone" with "informative" reads "in an informative tone", and
+ * "an {x}" with "friendly" reads "a friendly".
+ */
+static void
+agree_article(struct buf *out, const char *val)
+{
+	char *s = out->data;
+	size_t n = out->len, at;
+	int an;
+
+	if (!s || !*val)
+		return;
+	if (n >= 3 && !strcasecmp(s + n - 3, "an ")) {
+		an = 1;
+		at = n - 3;
+	} else if (n >= 2 && !strcasecmp(s + n - 2, "a ")) {
+		an = 0;
+		at = n - 2;
+	} else {
+		return;
+	}
+	if (at > 0 && (isalnum((unsigned char)s[at - 1]) || s[at - 1] == '_'))
+		return;
+	if (an == takes_an(val))
+		return;
+	if (an) {	/* "an " -> "a " */
+		s[at + 1] = ' ';
+		out->len--;
+		s[out->len] = '\0';
+	} else {	/* "a " -> "an " */
+		out->len = at + 1;
+		s[out->len] = '\0';
+		buf_puts(out, "n ");
+	}
+}
+
 char *
 prompt_render(const char *text, const struct prompt_vars *v, struct ig_err *err)
 {
@@ -492,6 +551,7 @@ prompt_render(const char *text, const struct prompt_vars *v, struct ig_err *err)
 		} else if (*p == '{' && (n = ident_len(p + 1)) && p[n + 1] == '}') {
 			if (!(val = var_get(v, p + 1, n)))
 				goto unknown;
+			agree_article(&out, val);
 			buf_puts(&out, val);
 			p += n + 2;
 		} else if (!strncmp(p, "[IGNY8_", 7) && (n = ident_len(p + 7)) &&
@@ -500,6 +560,7 @@ prompt_render(const char *text, const struct prompt_vars *v, struct ig_err *err)
 				n += 6; /* name the whole "[IGNY8_X]" */
 				goto unknown;
 			}
+			agree_article(&out, val);
 			buf_puts(&out, val);
 			p += n + 8;
 		} else {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "lang.h"
 #include "prompt.h"
 #include "fixture.h"
 #include "tap.h"
@@ -163,6 +164,39 @@ test_render(void)
 	prompt_vars_free(v);
 }
 
+/* The article before a value agrees with it; language codes read as names. */
+static void
+test_articles(void)
+{
+	struct prompt_vars *v = prompt_vars_new();
+
+	prompt_vars_set(v, "tone", "informative");
+	prompt_vars_set(v, "mood", "friendly");
+	prompt_vars_set(v, "u", "user-first");
+	prompt_vars_set(v, "h", "honest");
+	prompt_vars_set(v, "empty", "");
+	is_str(render(v, "in a {tone} tone"), "in an informative tone", "a -> an before a vowel");
+	is_str(render(v, "in an {mood} tone"), "in a friendly tone", "an -> a before a consonant");
+	is_str(render(v, "in a {mood} tone"), "in a friendly tone", "a kept");
+	is_str(render(v, "in an [IGNY8_TONE] tone"), "in an informative tone", "an kept");
+	is_str(render(v, "A {tone} piece. An {mood} one."), "An informative piece. A friendly one.",
+	       "capitals kept");
+	is_str(render(v, "a {u} guide, an {h} one"), "a user-first guide, an honest one",
+	       "sound, not spelling, for the common exceptions");
+	is_str(render(v, "Persona {tone}, Gamma {tone}, a{tone}"),
+	       "Persona informative, Gamma informative, ainformative",
+	       "only the word a, not a word ending in a");
+	is_str(render(v, "a {empty}x"), "a x", "an empty value changes nothing");
+	prompt_vars_free(v);
+
+	is_str(lang_name("en"), "English", "en is English");
+	is_str(lang_name("pt-BR"), "Portuguese", "a region tag");
+	is_str(lang_name("DE_at"), "German", "case and underscore");
+	is_str(lang_name("German"), "German", "a name is kept");
+	is_str(lang_name("xx"), "xx", "an unknown code is kept");
+	is_str(lang_name("e"), "e", "one letter is kept");
+}
+
 /* Whether the schema printed with the prompt is the schema it has now. */
 static int
 printed_schema(const struct prompt *p)
@@ -311,6 +345,7 @@ main(void)
 	setenv("IGNY8_DATADIR", srcdir, 1);
 	test_parse();
 	test_render();
+	test_articles();
 	test_resolve();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
