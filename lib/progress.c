@@ -209,6 +209,21 @@ progress_record(struct progress *p, const char *ref, const char *outcome,
 }
 
 void
+progress_event(struct progress *p, const char *name, cJSON *fields)
+{
+	cJSON *ev = fields ? fields : cJSON_CreateObject();
+
+	pthread_mutex_lock(&p->lock);
+	if (p->mode == PROGRESS_JSON && ev) {
+		cJSON_AddStringToObject(ev, "event", name);
+		event(p, ev);
+	} else {
+		cJSON_Delete(ev);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
 progress_clear(struct progress *p)
 {
 	pthread_mutex_lock(&p->lock);
