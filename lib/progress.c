@@ -211,16 +211,20 @@ progress_record(struct progress *p, const char *ref, const char *outcome,
 void
 progress_event(struct progress *p, const char *name, cJSON *fields)
 {
-	cJSON *ev = fields ? fields : cJSON_CreateObject();
+	cJSON *ev, *f;
 
 	pthread_mutex_lock(&p->lock);
-	if (p->mode == PROGRESS_JSON && ev) {
+	if (p->mode == PROGRESS_JSON && (ev = cJSON_CreateObject())) {
+		/* "event" first, as in the other events */
 		cJSON_AddStringToObject(ev, "event", name);
+		while (fields && (f = fields->child)) {
+			cJSON_DetachItemViaPointer(fields, f);
+			cJSON_AddItemToObject(ev, f->string, f);
+		}
 		event(p, ev);
-	} else {
-		cJSON_Delete(ev);
 	}
 	pthread_mutex_unlock(&p->lock);
+	cJSON_Delete(fields);
 }
 
 void

@@ -211,6 +211,10 @@ retire_remember(struct ws *ws, const char *base_url, const cJSON *models,
 	sqlite3_stmt *st;
 	int rc = 0;
 
+	if (!ws) {
+		free(text);
+		return 0;
+	}
 	if (!text)
 		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	cache_name(key, sizeof key, base_url);

@@ -75,7 +75,7 @@ int retire_lookup(const struct config *cfg, const cJSON *models,
  * younger than RETIRE_CACHE_SECS; else NULL.  Caller frees.
  */
 cJSON *retire_cached(struct ws *ws, const char *base_url);
-/* Keeps a provider's model list (a GET /models answer) for base_url. */
+/* Keeps a provider's model list (a GET /models answer) for base_url; ws may be NULL. */
 int retire_remember(struct ws *ws, const char *base_url, const cJSON *models,
 		    struct ig_err *err);
 
