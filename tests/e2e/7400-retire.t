@@ -146,5 +146,28 @@ IGNY8_TODAY=2026-12-15 expect_status "on the run's first warning day" 0 \
 # A dry run sends nothing but checks the same way.
 like "the run warns as doctor reports" "model 'gpt-4.1-mini' shuts down on 2027-01-14, in 30 days" "$T/err"
 
+IGNY8_TODAY=2026-12-04 expect_status "ideas with the shipped default model" 0 \
+	igny8-ideas --more --count 1 clusters.jsonl
 validate_requests "every request body conforms to the OpenAI spec"
+
+# -- validate-requests knows what reasoning models reject ------------------------
+grep -c '"model": *"gpt-5.4-mini"' "$FAKE_LOG" >n.sent
+is "the run above sent the default model" 2 "$(cat n.sent)"
+post() {
+	curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $OPENAI_API_KEY" \
+		-H 'Content-Type: application/json' --data-binary @"$2" "$FAKE_URL$1"
+}
+printf '{"model": "gpt-5.4-mini", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 10, "temperature": 0.7}' >r.json
+post /v1/chat/completions r.json >/dev/null
+printf '{"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "o3-mini", "messages": [{"role": "user", "content": "hi"}], "temperature": 1, "max_tokens": 5}}\n' >r.jsonl
+curl -sS -o /dev/null -H "Authorization: Bearer $OPENAI_API_KEY" -F purpose=batch -F file=@r.jsonl "$FAKE_URL/v1/files"
+printf '{"model": "gpt-4.1-mini", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 10, "temperature": 0.7}' >ok.json
+post /v1/chat/completions ok.json >/dev/null
+expect_status "validate-requests rejects them" 1 "$TESTS/validate-requests" "$FAKE_LOG"
+like "max_tokens to a reasoning model" "^/v1/chat/completions request [0-9]+: reasoning model gpt-5.4-mini: max_tokens is rejected" "$T/out"
+like "a temperature other than 1" "reasoning model gpt-5.4-mini: temperature 0.7 is rejected" "$T/out"
+like "in batch input lines too" "input line 1 \(/v1/chat/completions\): reasoning model o3-mini: max_tokens" "$T/out"
+unlike "temperature 1 passes" "o3-mini: temperature" "$T/out"
+unlike "other models may send both" "gpt-4.1-mini" "$T/out"
+like "three problems" "3 problem\(s\)" "$T/out"
 done_testing
