@@ -129,6 +129,21 @@ is "reports seven settings" 7 "$(wc -l <"$T/out")"
 unlike "none retiring" 'retiring|shut' "$T/out"
 like "each with its model" '^functions.write.model +gpt-5.4-mini +ok$' "$T/out"
 
+m0=$(fake_count /v1/models)
+IGNY8_TODAY=2026-12-04 expect_status "doctor again" 0 igny8 doctor
+is "the first doctor asked for the list once, the second read it from the workspace" \
+	1 "$(($(fake_count /v1/models) - m0 + 1))"
+sqlite3 "$IGNY8_WORKSPACE" "DELETE FROM cache WHERE function = 'models'"
+printf 'providers: {openai: {base_url: "http://igny8.invalid/v1"}}\n' >igny8.yaml
+m0=$(fake_count /v1/models)
+key=$OPENAI_API_KEY url=$OPENAI_BASE_URL
+unset OPENAI_API_KEY OPENAI_BASE_URL
+IGNY8_TODAY=2026-12-04 expect_status "doctor without a key" 0 igny8 doctor
+OPENAI_API_KEY=$key OPENAI_BASE_URL=$url
+export OPENAI_API_KEY OPENAI_BASE_URL
+like "does not ask, and says so" '^# provider openai: no API key, list not asked for; dates from the shutdowns table$' "$T/out"
+is "no request" "$m0" "$(fake_count /v1/models)"
+
 printf 'functions: {write: {model: gpt-4.1-mini}}\nimage: {model: gpt-image-1.5}\n' >igny8.yaml
 IGNY8_TODAY=2026-12-04 expect_status "doctor: a shut-down model is exit 78" 78 igny8 doctor
 like "the retiring one" '^functions.write.model +gpt-4.1-mini +retiring 2027-01-14 \(in 41 days, OAI-dep via secondary write-ups\); use gpt-5.4-mini$' "$T/out"
