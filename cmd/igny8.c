@@ -661,19 +661,61 @@ cmd_prompts(int argc, char **argv, struct ctx *ctx)
 
 static const char models_usage[] =
 	"usage: igny8 models [--json] [PROVIDER]\n"
-	"Lists the models a provider offers (GET /models), with shutdown dates.\n";
+	"Lists the models a provider offers (GET /models), marking the ones that\n"
+	"retire, and keeps the list in the workspace for a day.\n";
+
+/* The workspace when there is one: the commands below work without. */
+static struct ws *
+maybe_ws(struct ctx *ctx)
+{
+	struct ig_err err = { 0 };
+
+	return access(ctx->workspace, F_OK) == 0 ? ws_open(ctx->workspace, WS_OPEN, &err)
+						 : NULL;
+}
 
 static int
 cmd_models(int argc, char **argv, struct ctx *ctx)
 {
 	struct ig_err err = { 0 };
+	struct ws *ws;
 	int json, rc;
 
 	if ((rc = json_args("models", argc, argv, 1, &json)) >= 0)
 		return rc;
-	if (admin_models(ctx->cfg, argv[optind], json, stdout, &err) < 0)
+	ws = maybe_ws(ctx);
+	if (admin_models(ctx->cfg, ws, argv[optind], json, stdout, &err) < 0) {
+		ws_close(ws);
 		return fail("models", &err);
-	return finish("models", NULL, 0, &err);
+	}
+	return finish("models", ws, 0, &err);
+}
+
+static const char doctor_usage[] =
+	"usage: igny8 doctor [--json]\n"
+	"Reports the status of every configured model: ok, retiring (date, days\n"
+	"left, replacement) or shut down; exits 78 when one has shut down.\n";
+
+static int
+cmd_doctor(int argc, char **argv, struct ctx *ctx)
+{
+	struct ig_err err = { 0 };
+	struct ws *ws;
+	int json, rc, gone;
+
+	if ((rc = json_args("doctor", argc, argv, 0, &json)) >= 0)
+		return rc;
+	ws = maybe_ws(ctx);
+	gone = admin_doctor(ctx->cfg, ws, json, stdout, &err);
+	if ((rc = finish("doctor", ws, gone < 0 ? -1 : 0, &err)) != IG_OK)
+		return rc;
+	if (gone > 0) {
+		ig_errorf("doctor: %d configured model%s shut down: change %s", gone,
+			  gone == 1 ? " has" : "s have",
+			  gone == 1 ? "its setting" : "their settings");
+		return IG_ECONFIG;
+	}
+	return IG_OK;
 }
 
 /* --- the table and main --------------------------------------------- */
@@ -683,6 +725,7 @@ static const struct subcmd subcmds[] = {
 	{ "batch", cmd_batch, batch_usage },
 	{ "config", cmd_config, config_usage },
 	{ "costs", cmd_costs, costs_usage },
+	{ "doctor", cmd_doctor, doctor_usage },
 	{ "export", cmd_export, export_usage },
 	{ "import", cmd_import, import_usage },
 	{ "init", cmd_init, init_usage },

@@ -111,7 +111,7 @@ _igny8_filter()
 _igny8()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev= i sub= opts
-	local cmds="batch config costs export import init log merge models prompts runs status cluster ideas write image"
+	local cmds="batch config costs doctor export import init log merge models prompts runs status cluster ideas write image"
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
 	# The subcommand is the first word that is neither an option nor the
 	# value of -w/-c.
@@ -139,7 +139,7 @@ _igny8()
 		COMP_CWORD=$((COMP_CWORD - i))
 		_igny8_filter "igny8-$sub"
 		return 0 ;;
-	config) opts="--json" ;;
+	config|doctor) opts="--json" ;;
 	models) opts="--json"
 		[ "$cur" = "${cur#-}" ] && { COMPREPLY=($(compgen -W "openai runware" -- "$cur")); return 0; } ;;
 	prompts)

@@ -96,7 +96,7 @@ complete -c igny8-image -l insert -d 'insert the images into the article'
 complete -c igny8-image -l batch -d 'queue the prompt extraction for the Batch API'
 
 # igny8: global options, then a subcommand.
-set -l __igny8_cmds batch config costs export import init log merge models prompts runs status cluster ideas write image
+set -l __igny8_cmds batch config costs doctor export import init log merge models prompts runs status cluster ideas write image
 set -l __igny8_nosub "not __fish_seen_subcommand_from $__igny8_cmds"
 complete -c igny8 -f
 complete -c igny8 -n $__igny8_nosub -s w -l workspace -r -F -d 'workspace database'
@@ -107,6 +107,7 @@ complete -c igny8 -n $__igny8_nosub -s V -l version -d 'print the version'
 complete -c igny8 -n $__igny8_nosub -s h -l help -d 'short usage'
 complete -c igny8 -n $__igny8_nosub -a config -d 'the resolved settings'
 complete -c igny8 -n $__igny8_nosub -a costs -d 'tokens and spend of the AI calls'
+complete -c igny8 -n $__igny8_nosub -a doctor -d 'the status of every configured model'
 complete -c igny8 -n $__igny8_nosub -a export -d 'a table as JSON lines'
 complete -c igny8 -n $__igny8_nosub -a import -d 'import keywords'
 complete -c igny8 -n $__igny8_nosub -a init -d 'create the workspace'
@@ -124,6 +125,7 @@ for s in $__igny8_cmds
 end
 set -l n '__fish_seen_subcommand_from config'
 complete -c igny8 -n $n -s j -l json -d 'as JSON lines'
+complete -c igny8 -n '__fish_seen_subcommand_from doctor' -s j -l json -d 'as JSON lines'
 set n '__fish_seen_subcommand_from models'
 complete -c igny8 -n $n -s j -l json -d 'as JSON lines'
 complete -c igny8 -n $n -a 'openai runware' -d 'provider'

@@ -25,8 +25,22 @@ int admin_prompt_show(struct ws *ws, const char *fn, FILE *out, struct ig_err *e
 int admin_prompt_set(struct ws *ws, const char *fn, const char *path,
 		     struct ig_err *err);
 
-/* The provider's models (GET /models), with shutdown dates where given. */
-int admin_models(const struct config *cfg, const char *provider, int json,
-		 FILE *out, struct ig_err *err);
+/*
+ * The provider's models (GET /models), each with its retirement status:
+ * the provider's shutdown_date, else the shutdowns table's (retire.h).
+ * The list is kept in ws (may be NULL) for the runs of the next day.
+ */
+int admin_models(const struct config *cfg, struct ws *ws, const char *provider,
+		 int json, FILE *out, struct ig_err *err);
+
+/*
+ * The status of every configured model (functions.*.model, image.model):
+ * ok, retiring (with date, days left, source, replacement) or shut down.
+ * Provider lists come from ws when kept within a day, else are fetched
+ * (and kept) from providers that have a key or are local.  Returns how
+ * many configured models have shut down, or -1.
+ */
+int admin_doctor(const struct config *cfg, struct ws *ws, int json, FILE *out,
+		 struct ig_err *err);
 
 #endif

@@ -1026,6 +1026,7 @@ config_resolve(const char *file, void (*warn)(const char *msg),
 	config_set_warn(cfg, warn);
 	if (load_data(cfg, "defaults.yaml", NULL, err) < 0 ||
 	    load_data(cfg, "prices.yaml", "prices", err) < 0 ||
+	    load_data(cfg, "shutdowns.yaml", "shutdowns", err) < 0 ||
 	    config_load_file(cfg, IG_SYSCONFDIR "/igny8/config.yaml", NULL, 0,
 			     err) < 0 ||
 	    load_user(cfg, err) < 0 ||

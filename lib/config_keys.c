@@ -230,6 +230,21 @@ static const struct config_key keys[] = {
 	{ "prices.image_tokens.*.source", CFG_STR, NULL, NULL, NULL,
 	  "where this model's token prices come from" },
 
+	/* Model shutdown dates; loaded from data/shutdowns.yaml under "shutdowns". */
+	{ "shutdowns.checked", CFG_STR, NULL, NULL, NULL,
+	  "date the shutdown table was last checked" },
+	{ "shutdowns.source", CFG_STR, NULL, NULL, NULL,
+	  "where the shutdown table comes from" },
+	{ "shutdowns.*.date", CFG_STR, NULL, NULL, NULL,
+	  "day the model stops answering (YYYY-MM-DD)" },
+	{ "shutdowns.*.replacement", CFG_STR, NULL, NULL, NULL,
+	  "model suggested in its place" },
+	{ "shutdowns.*.source", CFG_STR, NULL, NULL, NULL,
+	  "where the date comes from" },
+	{ "providers.*.reasoning_models", CFG_LIST, NULL, NULL, NULL,
+	  "model patterns (fnmatch) that take max_completion_tokens and no"
+	  " temperature" },
+
 	{ "batch.completion_window", CFG_STR, "24h", NULL, NULL,
 	  "Batch API completion window" },
 	{ "batch.poll_interval", CFG_INT, "30", NULL, NULL,

@@ -209,6 +209,25 @@ progress_record(struct progress *p, const char *ref, const char *outcome,
 }
 
 void
+progress_event(struct progress *p, const char *name, cJSON *fields)
+{
+	cJSON *ev, *f;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->mode == PROGRESS_JSON && (ev = cJSON_CreateObject())) {
+		/* "event" first, as in the other events */
+		cJSON_AddStringToObject(ev, "event", name);
+		while (fields && (f = fields->child)) {
+			cJSON_DetachItemViaPointer(fields, f);
+			cJSON_AddItemToObject(ev, f->string, f);
+		}
+		event(p, ev);
+	}
+	pthread_mutex_unlock(&p->lock);
+	cJSON_Delete(fields);
+}
+
+void
 progress_clear(struct progress *p)
 {
 	pthread_mutex_lock(&p->lock);

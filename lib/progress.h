@@ -10,6 +10,8 @@
 #ifndef IG_PROGRESS_H
 #define IG_PROGRESS_H
 
+#include <cjson/cJSON.h>
+
 #include "compat.h"
 
 enum progress_mode { PROGRESS_AUTO, PROGRESS_TTY, PROGRESS_JSON, PROGRESS_NONE };
@@ -36,6 +38,11 @@ void progress_usage(struct progress *p, long tokens_in, long tokens_out,
 /* A record ended: outcome "done", "failed", "skipped". */
 void progress_record(struct progress *p, const char *ref, const char *outcome,
 		     const char *error);
+/*
+ * Any other event: with --progress json, `fields` plus "event": name is
+ * written as one line.  Takes ownership of fields (may be NULL).
+ */
+void progress_event(struct progress *p, const char *name, cJSON *fields);
 /* Clears the status line (before other stderr output) and the end summary. */
 void progress_clear(struct progress *p);
 void progress_summary(struct progress *p, const char *line);

@@ -1,6 +1,7 @@
 /* provider.c: OpenAI-shaped API calls over the one HTTP path. */
 #include "compat.h"
 
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@ struct provider {
 	char *key;		/* NULL when none is configured */
 	int max_completion;	/* send max_completion_tokens, else max_tokens */
 	int send_temperature;
+	char *reasoning;	/* comma-separated fnmatch patterns, or NULL */
 	enum rf_mode rf;
 	char *org, *project;
 	struct http_opts opts;
@@ -61,6 +63,7 @@ load_profile(struct provider *p, const struct config *cfg, int jobs)
 	p->max_completion = !tp || !strcmp(tp, "max_completion_tokens");
 	p->send_temperature = !b || !strcmp(b, "true") || !strcmp(b, "1") ||
 			      !strcmp(b, "yes") || !strcmp(b, "on");
+	p->reasoning = dup_or_null(config_provider(cfg, p->name, "reasoning_models"));
 	p->rf = rf && !strcmp(rf, "json_object") ? RF_JSON_OBJECT
 		: rf && !strcmp(rf, "none")	  ? RF_NONE
 						  : RF_JSON_SCHEMA;
@@ -126,6 +129,7 @@ provider_free(struct provider *p)
 	free(p->key);
 	free(p->hdr_org);
 	free(p->hdr_project);
+	free(p->reasoning);
 	free(p);
 }
 
@@ -238,11 +242,36 @@ put_response_format(const struct provider *p, struct buf *b,
 	return buf_puts(b, ",\"strict\":true}}");
 }
 
+/*
+ * Is model one of the provider's reasoning models?  Those reject max_tokens
+ * and any temperature but the default (api-contracts.md 2.1), whatever the
+ * profile says for the provider's other models.
+ */
+static int
+is_reasoning(const struct provider *p, const char *model)
+{
+	char pat[128];
+
+	for (const char *s = p->reasoning; model && s && *s;) {
+		size_t n = strcspn(s, ",");
+
+		if (n < sizeof pat) {
+			memcpy(pat, s, n);
+			pat[n] = '\0';
+			if (fnmatch(pat, model, 0) == 0)
+				return 1;
+		}
+		s += n + (s[n] == ',');
+	}
+	return 0;
+}
+
 static int
 put_chat(const struct provider *p, struct buf *b, const struct chat_req *req)
 {
-	const char *tokens = p->max_completion ? "max_completion_tokens"
-					       : "max_tokens";
+	int reasoning = is_reasoning(p, req->model);
+	const char *tokens = p->max_completion || reasoning ? "max_completion_tokens"
+							    : "max_tokens";
 
 	if (buf_putc(b, '{') || put_str_member(b, "model", req->model) ||
 	    put_messages(b, req))
@@ -250,7 +279,7 @@ put_chat(const struct provider *p, struct buf *b, const struct chat_req *req)
 	if (req->max_tokens > 0 &&
 	    (put_key(b, tokens) || json_put_num(b, (double)req->max_tokens)))
 		return -1;
-	if (p->send_temperature && !isnan(req->temperature) &&
+	if (p->send_temperature && !reasoning && !isnan(req->temperature) &&
 	    (put_key(b, "temperature") || json_put_num(b, req->temperature)))
 		return -1;
 	return put_response_format(p, b, req) || buf_putc(b, '}');

@@ -26,6 +26,7 @@
 #include "msg.h"
 #include "prompt.h"
 #include "provider.h"
+#include "retire.h"
 
 static void
 on_signal(int sig)
@@ -165,7 +166,8 @@ run_setup(struct run *run, struct ig_err *err)
 	if (o->verbosity == MSG_QUIET)
 		pm = PROGRESS_NONE;
 	run->progress = progress_new(pm < 0 ? PROGRESS_AUTO : pm, o->program);
-	return open_workspace(run, err);
+	/* Before anything is sent: a model that has shut down stops the run. */
+	return open_workspace(run, err) < 0 ? -1 : retire_check_run(run, err);
 }
 
 struct input_ctx {

@@ -18,9 +18,14 @@ refused() {
 	is "$_d: nothing sent" 0 "$(fake_count)"
 }
 
+# gpt-image-1.5 shut down on 2026-12-01 (data/shutdowns.yaml): before that
+# day its size rules still apply.
+IGNY8_TODAY=2026-11-30
+export IGNY8_TODAY
 refused "fixed-size model" \
 	"^igny8-image: image\.sizes\.in_article\.mobile: size '1000x1000' is not accepted by model 'gpt-image-1\.5' \(image_models\.gpt-image-1\.5\.sizes: 1024x1024,1536x1024,1024x1536,auto\)$" \
 	--model gpt-image-1.5 --set image.sizes.in_article.mobile=1000x1000
+unset IGNY8_TODAY
 refused "side multiple" \
 	"image\.sizes\.featured\.desktop: 1000x1000 is not accepted by model 'gpt-image-2' \(sides must be multiples of multiple_of: image_models\.gpt-image-2\.multiple_of\)" \
 	--set image.sizes.featured.desktop=1000x1000

@@ -354,12 +354,14 @@ test_layers(void)
 	ok(cfg != NULL, "resolve: %s", err.msg);
 	if (!cfg)
 		return;
-	is_str(config_get(cfg, "functions.cluster.model"), "gpt-4.1-mini",
+	is_str(config_get(cfg, "functions.cluster.model"), "gpt-5.4-mini",
 	       "model from shipped defaults.yaml");
 	ok(strstr(config_origin(cfg, "functions.cluster.model"),
 		  "data/defaults.yaml:"), "origin names defaults.yaml");
 	is_str(config_get(cfg, "prices.text.gpt-4.1-mini.input"), "0.40",
 	       "prices.yaml under prices.");
+	is_str(config_get(cfg, "shutdowns.gpt-4.1-mini.date"), "2027-01-14",
+	       "shutdowns.yaml under shutdowns.");
 	is_str(config_get(cfg, "functions.write.model"), "user-model",
 	       "user file over defaults.yaml");
 	is_str(config_get(cfg, "write.tone"), "dry", "user file");

@@ -213,6 +213,67 @@ test_bodies(struct provider *const provs[])
 	prompt_free(pr);
 }
 
+/* The body for model has (1) or lacks (0) each member. */
+static void
+members(struct provider *p, const char *model, int mct, int mt, int temp,
+	const char *what)
+{
+	struct chat_req req = { .model = model, .user = "hi", .max_tokens = 900,
+				.temperature = 0.7 };
+	char *body = provider_chat_body(p, &req);
+	cJSON *b = body ? cJSON_Parse(body) : NULL;
+
+	ok(b && !!cJSON_GetObjectItem(b, "max_completion_tokens") == mct &&
+	   !!cJSON_GetObjectItem(b, "max_tokens") == mt &&
+	   !!cJSON_GetObjectItem(b, "temperature") == temp, "%s: %s", what,
+	   body ? body : "(null)");
+	cJSON_Delete(b);
+	free(body);
+}
+
+/*
+ * Reasoning models take max_completion_tokens and no temperature whatever
+ * the profile says (api-contracts.md 2.1); the shipped openai profile
+ * (data/defaults.yaml) sends that to the shipped default model.
+ */
+static void
+test_reasoning(const char *srcdir)
+{
+	static const char yaml[] =
+		"providers:\n  r: {base_url: 'http://127.0.0.1:1/v1', token_param: max_tokens,"
+		" reasoning_models: ['gpt-5*', 'o3*']}\n";
+	struct config *cfg = config_new();
+	struct ig_err err = { 0 };
+	struct provider *p;
+	char path[PATH_MAX + 32];
+
+	config_load_buffer(cfg, "r", yaml, strlen(yaml), NULL, &err);
+	p = provider_new(cfg, "r", 1, &err);
+	ok(p != NULL, "a provider with reasoning_models: %s", err.msg);
+	if (p) {
+		members(p, "gpt-5.4-mini", 1, 0, 0, "gpt-5.4-mini: no max_tokens, no temperature");
+		members(p, "o3-mini", 1, 0, 0, "o3-mini matches the second pattern");
+		members(p, "gpt-4.1-mini", 0, 1, 1, "gpt-4.1-mini: the profile's own choice");
+		members(p, "my-gpt-5", 0, 1, 1, "patterns match the whole name");
+	}
+	provider_free(p);
+	config_free(cfg);
+
+	cfg = config_new();
+	snprintf(path, sizeof path, "%s/data/defaults.yaml", srcdir);
+	ok(config_load_file(cfg, path, NULL, 1, &err) == 0, "shipped defaults: %s", err.msg);
+	config_set(cfg, "providers.openai.base_url", "http://127.0.0.1:1/v1", "t", &err);
+	config_set(cfg, "providers.openai.token_param", "max_tokens", "t", &err);
+	p = provider_new(cfg, "openai", 1, &err);
+	if (p)
+		members(p, config_get(cfg, "functions.write.model"), 1, 0, 0,
+			"the shipped default under the shipped openai profile");
+	else
+		ok(0, "openai provider: %s", err.msg);
+	provider_free(p);
+	config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -234,6 +295,7 @@ main(void)
 	}
 	if (loaded && provs[ARRAY_SIZE(profiles) - 1])
 		test_bodies(provs);
+	test_reasoning(srcdir);
 	for (size_t i = 0; i < ARRAY_SIZE(profiles); i++)
 		provider_free(provs[i]);
 	config_free(cfg);
