@@ -1003,6 +1003,37 @@ ratelimit_hint(const struct http_limits *l)
 	return w;
 }
 
+/*
+ * A 429 whose error code is insufficient_quota: out of credits or over the
+ * spend cap, which no wait cures (api-contracts.md 1.1, from OpenAI's
+ * error-code guide: "429 - You exceeded your current quota").
+ */
+static int
+quota_exhausted(const struct http_resp *r)
+{
+	cJSON *root, *e, *code;
+	int yes;
+
+	if (r->status != 429 || !r->body.len)
+		return 0;
+	root = cJSON_ParseWithLength(r->body.data, r->body.len);
+	e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	code = cJSON_GetObjectItemCaseSensitive(e, "code");
+	yes = cJSON_IsString(code) &&
+	      strcmp(code->valuestring, "insufficient_quota") == 0;
+	cJSON_Delete(root);
+	return yes;
+}
+
+/* An answer that refuses the key itself: no retry, no other request helps. */
+static int
+refusal(const struct http_resp *r)
+{
+	/* 402 is Runware's "insufficient balance": the key can't be used. */
+	return r->status == 401 || r->status == 402 || r->status == 403 ||
+	       quota_exhausted(r);
+}
+
 static void
 judge(struct http_client *c, const struct http_resp *r, struct attempt *a)
 {
@@ -1018,6 +1049,8 @@ judge(struct http_client *c, const struct http_resp *r, struct attempt *a)
 	a->retry = st == 408 || st == 409 || st == 429 || st >= 500;
 	if (r->should_retry >= 0)
 		a->retry = r->should_retry;
+	if (quota_exhausted(r))
+		a->retry = 0;
 	if (r->retry_after > 0)
 		a->server_wait = r->retry_after;
 	else if (st == 429)
@@ -1112,8 +1145,7 @@ fail_status(struct http_client *c, const struct http_req *req,
 		snprintf(msg, sizeof msg, "%s", reason(st));
 	sep = msg[0] ? ": " : "";
 	url_hostport(req->url, hp, sizeof hp);
-	/* 402 is Runware's "insufficient balance": the key can't be used. */
-	if (st == 401 || st == 402 || st == 403)
+	if (refusal(r))
 		return ig_err_set(err, IG_ENOPERM, "HTTP %ld%s%s", st, sep, msg);
 	if (st == 429 || st == 409)
 		return ig_err_set(err, IG_ETEMP,
@@ -1150,15 +1182,32 @@ cancelled(const struct http_client *c)
 	return c->o.cancel && *c->o.cancel;
 }
 
-/* One attempt under the limiter; returns -1 only when cancelled. */
+static int
+refused(const struct http_client *c)
+{
+	return c->o.refused && *c->o.refused;
+}
+
+/*
+ * One attempt under the limiter; returns -1 when cancelled, -2 when
+ * another request of the run was refused meanwhile (nothing sent).
+ */
 static int
 attempt_once(struct http_client *c, const struct http_req *req,
 	     struct http_resp *resp, struct attempt *a)
 {
 	if (c->o.rl && rl_acquire(c->o.rl, req->est_tokens, c->o.cancel) < 0)
 		return -1;
+	if (refused(c)) {
+		if (c->o.rl)
+			rl_release(c->o.rl, 0, &resp->limits);
+		return -2;
+	}
 	a->cc = perform(c, req, resp);
 	resp->attempts++;
+	/* Before the slot is given back, so no waiting sender goes ahead. */
+	if (a->cc == CURLE_OK && c->o.refused && refusal(resp))
+		*c->o.refused = 1;
 	if (c->o.rl) {
 		rl_release(c->o.rl, a->cc == CURLE_OK ? resp->status : 0,
 			   &resp->limits);
@@ -1197,13 +1246,20 @@ send_retrying(struct http_client *c, const struct http_req *req,
 {
 	double t0 = mono(), wait;
 	struct attempt a;
+	int rc;
 
 	if (req->bearer)
 		ig_secret_add(req->bearer);
 	resp->attempts = 0;
 	for (int n = 0;; n++) {
-		if (cancelled(c) || attempt_once(c, req, resp, &a) < 0)
+		if (cancelled(c))
 			break;
+		rc = attempt_once(c, req, resp, &a);
+		if (rc == -1)
+			break;
+		if (rc == -2)
+			return ig_err_set(err, IG_ENOPERM, "not sent: the API "
+					  "key or quota was refused");
 		resp->elapsed = mono() - t0;
 		if (a.cc == CURLE_OK && resp->status < 300)
 			return 0;

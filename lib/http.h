@@ -43,6 +43,12 @@ struct http_opts {
 	 * thread: a caller holding a lock other threads need lets go meanwhile.
 	 */
 	void (*on_idle)(void *ctx, int idle);
+	/*
+	 * Shared by the clients of one run, may be NULL: set here when an
+	 * answer refuses the key or the quota (IG_ENOPERM); once set, later
+	 * requests fail the same way without being sent.
+	 */
+	volatile sig_atomic_t *refused;
 	void *ctx;			/* passed to the hooks */
 };
 
@@ -107,7 +113,8 @@ void http_resp_release(struct http_resp *r);
  * Sends req, retrying as described above.  Returns 0 when a response with
  * status < 300 arrived (GET follows up to 3 redirects, POST none; an
  * unfollowed 3xx is IG_ECONFIG), else -1 with err set: IG_ENOPERM for 401/403,
- * IG_ETEMP for 429 after retries (or a wait longer than max_retry_wait),
+ * and at once for a 429 with error code insufficient_quota; IG_ETEMP for
+ * another 429 after retries (or a wait longer than max_retry_wait),
  * IG_EUNAVAIL for 5xx/network after retries, IG_EDATA for other 4xx,
  * IG_EINTR when cancelled, IG_EPROTO for a body over max_body, IG_EIO when
  * resp->sink cannot be written.  For 4xx the server's error message (OpenAI,

@@ -119,11 +119,16 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200, {"ok": True, "n": n})
 
     def p_429_always(self, n, body):
+        self.reply(429, {"error": {"message": "Rate limit reached",
+                                   "type": "requests", "param": None,
+                                   "code": "rate_limit_exceeded"}},
+                   [("retry-after", "500")])
+
+    def p_429_quota(self, n, body):
         self.reply(429, {"error": {"message": "You exceeded your current "
                                    "quota", "type": "insufficient_quota",
                                    "param": None,
-                                   "code": "insufficient_quota"}},
-                   [("retry-after", "500")])
+                                   "code": "insufficient_quota"}})
 
     def p_429_plain(self, n, body):
         self.reply(429, {"error": {"message": "busy"}})

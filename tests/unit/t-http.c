@@ -101,6 +101,8 @@ on_debug(void *ctx, const char *line)
 	snprintf(debug_log + n, sizeof debug_log - n, "%s\n", line);
 }
 
+static volatile sig_atomic_t refused_flag;
+
 static struct http_opts
 opts(void)
 {
@@ -396,8 +398,23 @@ test_retries(void)
 	ok(rc == -1 && e.code == IG_ETEMP, "retry-after 500 fails with 75");
 	ok(r.attempts == 1 && mono() - t0 < 1, "and fails at once");
 	is_str(e.msg, "HTTP 429: server asked to wait 500 s, more than the 60 s "
-	       "allowed: You exceeded your current quota (code "
-	       "'insufficient_quota')", "wait-too-long message");
+	       "allowed: Rate limit reached (code 'rate_limit_exceeded')",
+	       "wait-too-long message");
+
+	/* An exhausted quota is a refused key: at once, 77, and the run's
+	 * other requests are not sent. */
+	o.refused = &refused_flag;
+	rc = run(&o, "POST", "/429-quota", "{}", &r, &e);
+	ok(rc == -1 && e.code == IG_ENOPERM && r.attempts == 1,
+	   "429 insufficient_quota: 77 after one attempt");
+	is_str(e.msg, "HTTP 429: You exceeded your current quota (code "
+	       "'insufficient_quota')", "quota message");
+	ok(refused_flag == 1, "quota: the run's refused flag is set");
+	rc = run(&o, "GET", "/ok", NULL, &r, &e);
+	ok(rc == -1 && e.code == IG_ENOPERM && r.attempts == 0,
+	   "once refused, the next request is not sent");
+	refused_flag = 0;
+	o.refused = NULL;
 
 	rc = run(&o, "POST", "/429-plain", "{}", &r, &e);
 	ok(rc == -1 && e.code == IG_ETEMP && r.attempts == 3,
