@@ -24,12 +24,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
 #include "buf.h"
 #include "err.h"
 #include "http.h"
+#include "netaddr.h"
 #include "ratelimit.h"
 
 #ifndef IG_VERSION
@@ -52,6 +57,8 @@ struct http_client {
 	curl_mime *mime;		/* this attempt's multipart body */
 	struct http_resp *resp;		/* this attempt's, for on_body */
 	int sink_errno;			/* why resp->sink failed, 0 if it did not */
+	int dest;			/* this attempt's enum http_dest */
+	char blocked[96];		/* "10.0.0.1 (a private address)", or "" */
 };
 
 /* What one attempt ended with, for the retry decision and the message. */
@@ -825,6 +832,68 @@ set_method(struct http_client *c, const struct http_req *req)
 	return 0;
 }
 
+/* Refuses ip when the request's destination rule does; notes why. */
+static int
+dest_refused(struct http_client *c, const char *ip, const char *why)
+{
+	if (!why)
+		return 0;
+	snprintf(c->blocked, sizeof c->blocked, "%s (a %s address)", ip, why);
+	return 1;
+}
+
+/* Every new connection, redirects included: before any packet is sent. */
+static curl_socket_t
+on_opensocket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct http_client *c = ud;
+	char ip[INET6_ADDRSTRLEN] = "?";
+	const void *bin = a->family == AF_INET6
+		? (const void *)&((struct sockaddr_in6 *)&a->addr)->sin6_addr
+		: (const void *)&((struct sockaddr_in *)&a->addr)->sin_addr;
+
+	(void)purpose;
+	inet_ntop(a->family, bin, ip, sizeof ip);
+	if (dest_refused(c, ip, netaddr_refusal(&a->addr, a->addrlen,
+			 c->dest == HTTP_DEST_PUBLIC_LOOPBACK)))
+		return CURL_SOCKET_BAD;
+	return socket(a->family, a->socktype, a->protocol);
+}
+
+/*
+ * Before every request, on a reused connection too: a redirect may lead
+ * to a host whose connection an earlier (API) request left open.
+ */
+static int
+on_prereq(void *ud, char *ip, char *local_ip, int port, int local_port)
+{
+	struct http_client *c = ud;
+
+	(void)local_ip, (void)port, (void)local_port;
+	if (dest_refused(c, ip, netaddr_refusal_text(ip,
+			 c->dest == HTTP_DEST_PUBLIC_LOOPBACK)))
+		return CURL_PREREQFUNC_ABORT;
+	return CURL_PREREQFUNC_OK;
+}
+
+static void
+guard_dest(struct http_client *c, const struct http_req *req)
+{
+	CURL *h = c->curl;
+
+	c->dest = req->dest;
+	c->blocked[0] = '\0';
+	if (req->dest == HTTP_DEST_ANY)
+		return;
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, c);
+	curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(h, CURLOPT_PREREQDATA, c);
+	/* Its own connections only, and none left for others to reuse. */
+	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+}
+
 static int
 setup(struct http_client *c, const struct http_req *req, struct http_resp *resp)
 {
@@ -855,6 +924,7 @@ setup(struct http_client *c, const struct http_req *req, struct http_resp *resp)
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)c->o.cancel);
+	guard_dest(c, req);
 	if (build_headers(c, req) < 0 || set_method(c, req) < 0)
 		return -1;
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdrs);
@@ -941,6 +1011,10 @@ net_retryable(struct http_client *c, CURLcode cc, char *why, size_t n)
 	curl_off_t us = 0;
 	long oserr = 0;
 
+	if (c->blocked[0]) {
+		snprintf(why, n, "refused to connect to %s", c->blocked);
+		return 0;
+	}
 	switch (cc) {
 	case CURLE_OPERATION_TIMEDOUT:
 		/*
@@ -1104,6 +1178,9 @@ fail_network(struct http_client *c, const struct http_req *req,
 	char hp[300];
 
 	url_hostport(req->url, hp, sizeof hp);
+	if (c->blocked[0])
+		return ig_err_set(err, IG_EPROTO, "refused to connect to %s "
+				  "for %s, a URL from the answer", c->blocked, hp);
 	switch (a->cc) {
 	case CURLE_WRITE_ERROR:
 	case CURLE_FILESIZE_EXCEEDED:

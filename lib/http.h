@@ -61,6 +61,18 @@ struct http_part {
 	size_t len;
 };
 
+/*
+ * Where a request may connect.  The configured API may be anywhere; a URL
+ * taken from an answer (an image to download) only to public addresses,
+ * checked on the resolved address of every connection and again before
+ * every request, redirects included (see netaddr.h).
+ */
+enum http_dest {
+	HTTP_DEST_ANY,			/* a URL the user configured */
+	HTTP_DEST_PUBLIC,		/* a server's URL: public addresses only */
+	HTTP_DEST_PUBLIC_LOOPBACK	/* and loopback, for local servers */
+};
+
 struct http_req {
 	const char *method;		/* "GET", "POST" */
 	const char *url;
@@ -71,6 +83,7 @@ struct http_req {
 	const struct http_part *parts;	/* multipart instead of body, may be NULL */
 	size_t nparts;
 	long est_tokens;		/* for the token-per-minute limiter, 0 = unknown */
+	int dest;			/* enum http_dest, 0 = any */
 };
 
 /* What the rate-limit headers said; -1 where absent. */
@@ -116,7 +129,8 @@ void http_resp_release(struct http_resp *r);
  * and at once for a 429 with error code insufficient_quota; IG_ETEMP for
  * another 429 after retries (or a wait longer than max_retry_wait),
  * IG_EUNAVAIL for 5xx/network after retries, IG_EDATA for other 4xx,
- * IG_EINTR when cancelled, IG_EPROTO for a body over max_body, IG_EIO when
+ * IG_EINTR when cancelled, IG_EPROTO for a body over max_body or a
+ * destination req->dest refuses (not retried, nothing sent), IG_EIO when
  * resp->sink cannot be written.  For 4xx the server's error message (OpenAI,
  * llama.cpp and Runware shapes) is in err->msg, redacted.  resp holds the
  * last response either way.

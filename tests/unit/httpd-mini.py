@@ -227,6 +227,12 @@ class Handler(BaseHTTPRequestHandler):
     def p_redirect(self, n, body):
         self.reply(302, "", [("Location", "/ok?from=redirect")])
 
+    def p_redirect_metadata(self, n, body):
+        self.reply(302, "", [("Location", "http://169.254.169.254/latest/")])
+
+    def p_redirect_private(self, n, body):
+        self.reply(301, "", [("Location", "http://10.20.30.40:8080/")])
+
     def p_ratelimit_headers(self, n, body):
         self.reply(200, {"ok": True}, [
             ("x-ratelimit-limit-requests", "60"),
