@@ -853,6 +853,7 @@ main(int argc, char **argv)
 	static char subname[64];
 	int c, rc;
 
+	ig_core_dumps_off();	/* before any key is read: none in a core */
 	msg_init(argv[0]);
 	argv[0] = (char *)msg_prog();	/* getopt's messages name the program */
 	/* '+': options after the subcommand name are the subcommand's. */

@@ -709,6 +709,7 @@ worker_client(struct worker *w, struct provider *p)
 	if (w->nclients == ARRAY_SIZE(w->clients))
 		return NULL;
 	hooks.cancel = &engine_cancel;
+	hooks.refused = &w->run->refused;
 	hooks.on_retry = on_retry;
 	hooks.on_debug = msg_level() >= MSG_DEBUG ? on_debug : NULL;
 	hooks.on_idle = w->pooled ? worker_idle : NULL;
@@ -787,6 +788,9 @@ run_job(struct worker *w, struct job *job)
 	}
 	w->job = NULL;
 	pthread_mutex_lock(&run->lock);
+	/* A refused key or quota fails every other record the same way. */
+	if (rc < 0 && job->err.code == IG_ENOPERM)
+		run->stop = 1;
 	job->state = rc < 0 ? JOB_FAILED : JOB_DONE;
 	wake_writer(run);
 	pthread_mutex_unlock(&run->lock);
@@ -906,7 +910,11 @@ write_job(struct run *run, struct job *job)
 			progress_record(run->progress, job->ref, "skipped", "interrupted");
 			break;
 		}
-		ig_errorf("%s: %s", job->ref, job->err.msg);
+		/* Requests in flight meet the same refusal: say it once. */
+		if (job->err.code != IG_ENOPERM || !run->fatal)
+			ig_errorf("%s: %s", job->ref, job->err.msg);
+		if (job->err.code == IG_ENOPERM)
+			run->fatal = IG_ENOPERM;
 		run->t.failed++;
 		if (!run->first_fail)
 			run->first_fail = job->err.code ? job->err.code : IG_ESOFTWARE;

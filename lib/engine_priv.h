@@ -84,6 +84,8 @@ struct run {
 	long next_seq, unwritten;
 	int input_done;			/* no more jobs will be submitted */
 	int stop;			/* budget or failed output: start nothing new */
+	int fatal;			/* IG_ENOPERM reported (writer thread) */
+	volatile sig_atomic_t refused;	/* a key or quota refused: send no more */
 
 	/* Totals, under lock. */
 	struct ws_run_totals t;

@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "err.h"
 
@@ -164,4 +168,29 @@ ig_secrets_free(void)
 		free(secrets[i]);
 	nsecrets = 0;
 	pthread_mutex_unlock(&secrets_lock);
+}
+
+/*
+ * A core file holds the whole address space: the environment with its
+ * OPENAI_API_KEY, every request's Authorization header, the registered
+ * copies above.  RLIMIT_CORE alone is not enough when core_pattern pipes
+ * to a handler, which ignores the limit; a process that is not dumpable
+ * leaves no core either way.
+ */
+int
+ig_core_dumps_off(void)
+{
+	const char *keep = getenv("IGNY8_CORE_DUMPS");
+	struct rlimit none = { 0, 0 };
+	int rc = 0;
+
+	if (keep && strcmp(keep, "1") == 0)
+		return 0;
+	if (setrlimit(RLIMIT_CORE, &none) < 0)
+		rc = -1;
+#ifdef __linux__
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		rc = -1;
+#endif
+	return rc;
 }

@@ -58,4 +58,13 @@ void ig_secret_add(const char *secret);
 void ig_redact(char *s);
 void ig_secrets_free(void);
 
+/*
+ * Keeps secrets out of core files: sets RLIMIT_CORE to 0 and marks the
+ * process not dumpable (which also keeps other processes of the user from
+ * attaching a debugger), unless the environment variable IGNY8_CORE_DUMPS
+ * is 1, for debugging.  Call first thing in main, before any key is read.
+ * Returns 0, or -1 when the system refused (errno set).
+ */
+int ig_core_dumps_off(void);
+
 #endif

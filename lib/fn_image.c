@@ -52,6 +52,7 @@ struct image_cfg {
 	int ndevices;
 	long in_article;	/* in-article images wanted */
 	size_t max_bytes;
+	int allow_loopback;	/* image.allow_loopback */
 };
 
 /* One image to have: a prompt of the answer, for one device. */
@@ -115,6 +116,7 @@ read_cfg(struct run *run, struct image_cfg *ic, struct ig_err *err)
 	ic->provider = config_str(cfg, "image.provider");
 	ic->format = config_str(cfg, "image.format");
 	ic->max_bytes = (size_t)config_int(cfg, "image.max_bytes");
+	ic->allow_loopback = config_bool(cfg, "image.allow_loopback");
 	/* image.max_images counts the featured image. */
 	ic->in_article = config_int(cfg, "image.max_images") - 1;
 	if (image_model(run, ic, err) < 0)
@@ -522,6 +524,7 @@ gen_one(struct image_ctx *x, const struct slot *s, struct ig_err *err)
 	req.size = slot_size(&x->ic, s->kind, s->device);
 	req.quality = x->ic.quality;
 	req.format = x->ic.format;
+	req.allow_loopback = x->ic.allow_loopback;
 	image_res_init(&res);
 	row.s = s;
 	row.prompt = prompt;

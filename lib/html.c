@@ -154,6 +154,56 @@ too_big(size_t len, struct ig_err *err)
 			  HTML_MAX_INPUT);
 }
 
+/*
+ * HTML5's void elements, and the obsolete ones browsers also parse as void
+ * (HTML Living Standard, 13.1.2 "Elements", and 13.2.6.4.7 "in body").
+ */
+static const char *const void_tags[] = {
+	"area", "base", "basefont", "bgsound", "br", "col", "embed", "frame",
+	"hr", "img", "input", "keygen", "link", "meta", "param", "source",
+	"track", "wbr",
+};
+
+static int
+is_void(const xmlChar *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(void_tags); i++)
+		if (strcmp(void_tags[i], (const char *)name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * libxml2 2.9 does not know embed, source, track, wbr or keygen as void:
+ * it makes everything after "<embed>" its children, and dropping the embed
+ * then dropped the rest of the article.  A browser closes them at once, so
+ * move such children out, to follow the element as its siblings.
+ */
+static void
+hoist_void_children(xmlDoc *doc)
+{
+	xmlNode *n = doc->children, *c, *at;
+
+	/* Iterative: the nesting may be deep, the C stack is not. */
+	while (n) {
+		if (n->type == XML_ELEMENT_NODE && n->name && is_void(n->name))
+			for (at = n; n->children; at = xmlAddNextSibling(at, c)) {
+				c = n->children;
+				xmlUnlinkNode(c);
+			}
+		if (n->children) {
+			n = n->children;
+			continue;
+		}
+		while (n && !n->next)
+			n = n->parent == (xmlNode *)doc ? NULL : n->parent;
+		if (n)
+			n = n->next;
+	}
+}
+
 /* Parses s, which html_scrub made: it has nothing left to scrub. */
 static htmlDocPtr
 parse_scrubbed(const char *s, size_t len, struct ig_err *err)
@@ -163,6 +213,8 @@ parse_scrubbed(const char *s, size_t len, struct ig_err *err)
 	pthread_once(&parser_once, xmlInitParser);
 	doc = len ? htmlReadMemory(s, (int)len, NULL, "UTF-8", PARSE_OPTS)
 		  : NULL;
+	if (doc)
+		hoist_void_children(doc);
 	if (!doc)	/* empty input: libxml2 gives no document at all */
 		doc = htmlNewDocNoDtD(NULL, NULL);
 	if (!doc)

@@ -24,12 +24,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
 #include "buf.h"
 #include "err.h"
 #include "http.h"
+#include "netaddr.h"
 #include "ratelimit.h"
 
 #ifndef IG_VERSION
@@ -52,6 +57,8 @@ struct http_client {
 	curl_mime *mime;		/* this attempt's multipart body */
 	struct http_resp *resp;		/* this attempt's, for on_body */
 	int sink_errno;			/* why resp->sink failed, 0 if it did not */
+	int dest;			/* this attempt's enum http_dest */
+	char blocked[96];		/* "10.0.0.1 (a private address)", or "" */
 };
 
 /* What one attempt ended with, for the retry decision and the message. */
@@ -825,6 +832,68 @@ set_method(struct http_client *c, const struct http_req *req)
 	return 0;
 }
 
+/* Refuses ip when the request's destination rule does; notes why. */
+static int
+dest_refused(struct http_client *c, const char *ip, const char *why)
+{
+	if (!why)
+		return 0;
+	snprintf(c->blocked, sizeof c->blocked, "%s (a %s address)", ip, why);
+	return 1;
+}
+
+/* Every new connection, redirects included: before any packet is sent. */
+static curl_socket_t
+on_opensocket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct http_client *c = ud;
+	char ip[INET6_ADDRSTRLEN] = "?";
+	const void *bin = a->family == AF_INET6
+		? (const void *)&((struct sockaddr_in6 *)&a->addr)->sin6_addr
+		: (const void *)&((struct sockaddr_in *)&a->addr)->sin_addr;
+
+	(void)purpose;
+	inet_ntop(a->family, bin, ip, sizeof ip);
+	if (dest_refused(c, ip, netaddr_refusal(&a->addr, a->addrlen,
+			 c->dest == HTTP_DEST_PUBLIC_LOOPBACK)))
+		return CURL_SOCKET_BAD;
+	return socket(a->family, a->socktype, a->protocol);
+}
+
+/*
+ * Before every request, on a reused connection too: a redirect may lead
+ * to a host whose connection an earlier (API) request left open.
+ */
+static int
+on_prereq(void *ud, char *ip, char *local_ip, int port, int local_port)
+{
+	struct http_client *c = ud;
+
+	(void)local_ip, (void)port, (void)local_port;
+	if (dest_refused(c, ip, netaddr_refusal_text(ip,
+			 c->dest == HTTP_DEST_PUBLIC_LOOPBACK)))
+		return CURL_PREREQFUNC_ABORT;
+	return CURL_PREREQFUNC_OK;
+}
+
+static void
+guard_dest(struct http_client *c, const struct http_req *req)
+{
+	CURL *h = c->curl;
+
+	c->dest = req->dest;
+	c->blocked[0] = '\0';
+	if (req->dest == HTTP_DEST_ANY)
+		return;
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, c);
+	curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(h, CURLOPT_PREREQDATA, c);
+	/* Its own connections only, and none left for others to reuse. */
+	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+}
+
 static int
 setup(struct http_client *c, const struct http_req *req, struct http_resp *resp)
 {
@@ -855,6 +924,7 @@ setup(struct http_client *c, const struct http_req *req, struct http_resp *resp)
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)c->o.cancel);
+	guard_dest(c, req);
 	if (build_headers(c, req) < 0 || set_method(c, req) < 0)
 		return -1;
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdrs);
@@ -941,6 +1011,10 @@ net_retryable(struct http_client *c, CURLcode cc, char *why, size_t n)
 	curl_off_t us = 0;
 	long oserr = 0;
 
+	if (c->blocked[0]) {
+		snprintf(why, n, "refused to connect to %s", c->blocked);
+		return 0;
+	}
 	switch (cc) {
 	case CURLE_OPERATION_TIMEDOUT:
 		/*
@@ -1003,6 +1077,37 @@ ratelimit_hint(const struct http_limits *l)
 	return w;
 }
 
+/*
+ * A 429 whose error code is insufficient_quota: out of credits or over the
+ * spend cap, which no wait cures (api-contracts.md 1.1, from OpenAI's
+ * error-code guide: "429 - You exceeded your current quota").
+ */
+static int
+quota_exhausted(const struct http_resp *r)
+{
+	cJSON *root, *e, *code;
+	int yes;
+
+	if (r->status != 429 || !r->body.len)
+		return 0;
+	root = cJSON_ParseWithLength(r->body.data, r->body.len);
+	e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	code = cJSON_GetObjectItemCaseSensitive(e, "code");
+	yes = cJSON_IsString(code) &&
+	      strcmp(code->valuestring, "insufficient_quota") == 0;
+	cJSON_Delete(root);
+	return yes;
+}
+
+/* An answer that refuses the key itself: no retry, no other request helps. */
+static int
+refusal(const struct http_resp *r)
+{
+	/* 402 is Runware's "insufficient balance": the key can't be used. */
+	return r->status == 401 || r->status == 402 || r->status == 403 ||
+	       quota_exhausted(r);
+}
+
 static void
 judge(struct http_client *c, const struct http_resp *r, struct attempt *a)
 {
@@ -1018,6 +1123,8 @@ judge(struct http_client *c, const struct http_resp *r, struct attempt *a)
 	a->retry = st == 408 || st == 409 || st == 429 || st >= 500;
 	if (r->should_retry >= 0)
 		a->retry = r->should_retry;
+	if (quota_exhausted(r))
+		a->retry = 0;
 	if (r->retry_after > 0)
 		a->server_wait = r->retry_after;
 	else if (st == 429)
@@ -1071,6 +1178,9 @@ fail_network(struct http_client *c, const struct http_req *req,
 	char hp[300];
 
 	url_hostport(req->url, hp, sizeof hp);
+	if (c->blocked[0])
+		return ig_err_set(err, IG_EPROTO, "refused to connect to %s "
+				  "for %s, a URL from the answer", c->blocked, hp);
 	switch (a->cc) {
 	case CURLE_WRITE_ERROR:
 	case CURLE_FILESIZE_EXCEEDED:
@@ -1112,8 +1222,7 @@ fail_status(struct http_client *c, const struct http_req *req,
 		snprintf(msg, sizeof msg, "%s", reason(st));
 	sep = msg[0] ? ": " : "";
 	url_hostport(req->url, hp, sizeof hp);
-	/* 402 is Runware's "insufficient balance": the key can't be used. */
-	if (st == 401 || st == 402 || st == 403)
+	if (refusal(r))
 		return ig_err_set(err, IG_ENOPERM, "HTTP %ld%s%s", st, sep, msg);
 	if (st == 429 || st == 409)
 		return ig_err_set(err, IG_ETEMP,
@@ -1150,15 +1259,32 @@ cancelled(const struct http_client *c)
 	return c->o.cancel && *c->o.cancel;
 }
 
-/* One attempt under the limiter; returns -1 only when cancelled. */
+static int
+refused(const struct http_client *c)
+{
+	return c->o.refused && *c->o.refused;
+}
+
+/*
+ * One attempt under the limiter; returns -1 when cancelled, -2 when
+ * another request of the run was refused meanwhile (nothing sent).
+ */
 static int
 attempt_once(struct http_client *c, const struct http_req *req,
 	     struct http_resp *resp, struct attempt *a)
 {
 	if (c->o.rl && rl_acquire(c->o.rl, req->est_tokens, c->o.cancel) < 0)
 		return -1;
+	if (refused(c)) {
+		if (c->o.rl)
+			rl_release(c->o.rl, 0, &resp->limits);
+		return -2;
+	}
 	a->cc = perform(c, req, resp);
 	resp->attempts++;
+	/* Before the slot is given back, so no waiting sender goes ahead. */
+	if (a->cc == CURLE_OK && c->o.refused && refusal(resp))
+		*c->o.refused = 1;
 	if (c->o.rl) {
 		rl_release(c->o.rl, a->cc == CURLE_OK ? resp->status : 0,
 			   &resp->limits);
@@ -1197,13 +1323,20 @@ send_retrying(struct http_client *c, const struct http_req *req,
 {
 	double t0 = mono(), wait;
 	struct attempt a;
+	int rc;
 
 	if (req->bearer)
 		ig_secret_add(req->bearer);
 	resp->attempts = 0;
 	for (int n = 0;; n++) {
-		if (cancelled(c) || attempt_once(c, req, resp, &a) < 0)
+		if (cancelled(c))
 			break;
+		rc = attempt_once(c, req, resp, &a);
+		if (rc == -1)
+			break;
+		if (rc == -2)
+			return ig_err_set(err, IG_ENOPERM, "not sent: the API "
+					  "key or quota was refused");
 		resp->elapsed = mono() - t0;
 		if (a.cc == CURLE_OK && resp->status < 300)
 			return 0;

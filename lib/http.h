@@ -43,6 +43,12 @@ struct http_opts {
 	 * thread: a caller holding a lock other threads need lets go meanwhile.
 	 */
 	void (*on_idle)(void *ctx, int idle);
+	/*
+	 * Shared by the clients of one run, may be NULL: set here when an
+	 * answer refuses the key or the quota (IG_ENOPERM); once set, later
+	 * requests fail the same way without being sent.
+	 */
+	volatile sig_atomic_t *refused;
 	void *ctx;			/* passed to the hooks */
 };
 
@@ -55,6 +61,18 @@ struct http_part {
 	size_t len;
 };
 
+/*
+ * Where a request may connect.  The configured API may be anywhere; a URL
+ * taken from an answer (an image to download) only to public addresses,
+ * checked on the resolved address of every connection and again before
+ * every request, redirects included (see netaddr.h).
+ */
+enum http_dest {
+	HTTP_DEST_ANY,			/* a URL the user configured */
+	HTTP_DEST_PUBLIC,		/* a server's URL: public addresses only */
+	HTTP_DEST_PUBLIC_LOOPBACK	/* and loopback, for local servers */
+};
+
 struct http_req {
 	const char *method;		/* "GET", "POST" */
 	const char *url;
@@ -65,6 +83,7 @@ struct http_req {
 	const struct http_part *parts;	/* multipart instead of body, may be NULL */
 	size_t nparts;
 	long est_tokens;		/* for the token-per-minute limiter, 0 = unknown */
+	int dest;			/* enum http_dest, 0 = any */
 };
 
 /* What the rate-limit headers said; -1 where absent. */
@@ -107,9 +126,11 @@ void http_resp_release(struct http_resp *r);
  * Sends req, retrying as described above.  Returns 0 when a response with
  * status < 300 arrived (GET follows up to 3 redirects, POST none; an
  * unfollowed 3xx is IG_ECONFIG), else -1 with err set: IG_ENOPERM for 401/403,
- * IG_ETEMP for 429 after retries (or a wait longer than max_retry_wait),
+ * and at once for a 429 with error code insufficient_quota; IG_ETEMP for
+ * another 429 after retries (or a wait longer than max_retry_wait),
  * IG_EUNAVAIL for 5xx/network after retries, IG_EDATA for other 4xx,
- * IG_EINTR when cancelled, IG_EPROTO for a body over max_body, IG_EIO when
+ * IG_EINTR when cancelled, IG_EPROTO for a body over max_body or a
+ * destination req->dest refuses (not retried, nothing sent), IG_EIO when
  * resp->sink cannot be written.  For 4xx the server's error message (OpenAI,
  * llama.cpp and Runware shapes) is in err->msg, redacted.  resp holds the
  * last response either way.

@@ -405,7 +405,7 @@ image_runware_parse(const char *body, size_t len, const char *task_uuid,
 
 int
 image_download(struct http_client *c, const char *url, size_t max,
-	       struct image_res *res, struct ig_err *err)
+	       int allow_loopback, struct image_res *res, struct ig_err *err)
 {
 	struct http_req req = { 0 };
 	struct http_resp resp;
@@ -416,10 +416,19 @@ image_download(struct http_client *c, const char *url, size_t max,
 		return ig_err_set(err, IG_EPROTO, "image URL is not http(s)");
 	req.method = "GET";
 	req.url = url;
+	req.dest = allow_loopback ? HTTP_DEST_PUBLIC_LOOPBACK : HTTP_DEST_PUBLIC;
 	http_resp_init(&resp);
 	rc = http_send(c, &req, &resp, err);
 	if (rc < 0) {
 		ig_err_prefix(err, "downloading the image");
+		if (!allow_loopback && strstr(err->msg, "(a loopback address)")) {
+			char msg[IG_ERR_MSGLEN];
+
+			snprintf(msg, sizeof msg, "%s", err->msg);
+			ig_err_set(err, err->code, "%.900s (set "
+				   "image.allow_loopback: true for a local "
+				   "server)", msg);
+		}
 	} else if (max && resp.body.len > max) {
 		rc = ig_err_set(err, IG_EPROTO, "image of %zu bytes is over "
 				"image.max_bytes (%zu)", resp.body.len, max);
@@ -466,7 +475,8 @@ image_openai(struct provider *p, struct http_client *c,
 	if (res->claimed == IMG_UNKNOWN)
 		res->claimed = imgfile_format_parse(req->format);
 	if (rc == 0 && res->url && !res->data)
-		rc = image_download(c, res->url, max, res, err);
+		rc = image_download(c, res->url, max, req->allow_loopback, res,
+				    err);
 	return rc;
 }
 
@@ -491,6 +501,7 @@ image_runware(struct provider *p, struct http_client *c,
 	if (res->claimed == IMG_UNKNOWN)
 		res->claimed = imgfile_format_parse(req->format);
 	if (rc == 0 && res->url && !res->data)
-		rc = image_download(c, res->url, max, res, err);
+		rc = image_download(c, res->url, max, req->allow_loopback, res,
+				    err);
 	return rc;
 }

@@ -34,6 +34,7 @@ struct image_req {
 	const char *size;	/* "WxH" or "auto" */
 	const char *quality;	/* NULL = not sent */
 	const char *format;	/* png, jpeg or webp */
+	int allow_loopback;	/* an image URL may be on this host */
 };
 
 /* What came back. */
@@ -108,8 +109,14 @@ int image_openai_parse(const char *body, size_t len, size_t max,
 int image_runware_parse(const char *body, size_t len, const char *task_uuid,
 			size_t max, struct image_res *res, struct ig_err *err);
 
-/* GETs an http(s) URL without credentials into res->data. */
+/*
+ * GETs an http(s) URL without credentials into res->data.  The URL came
+ * from an answer: only public addresses are reached, and loopback too
+ * when allow_loopback is set (image.allow_loopback); anything else is
+ * IG_EPROTO without a connection.
+ */
 int image_download(struct http_client *c, const char *url, size_t max,
-		   struct image_res *res, struct ig_err *err);
+		   int allow_loopback, struct image_res *res,
+		   struct ig_err *err);
 
 #endif

@@ -230,6 +230,7 @@ opt_main(int argc, char **argv, const struct opt_cmd *cmd)
 	char shortopts[64];
 	int c, rc = 0;
 
+	ig_core_dumps_off();	/* before any key is read: none in a core */
 	msg_init(argv[0]);
 	argv[0] = (char *)msg_prog();	/* getopt's messages name the program */
 	opt_init(&o, msg_prog());

@@ -167,6 +167,7 @@ provider_client(struct provider *p, const struct http_opts *hooks)
 		o.on_retry = hooks->on_retry;
 		o.on_debug = hooks->on_debug;
 		o.on_idle = hooks->on_idle;
+		o.refused = hooks->refused;
 		o.ctx = hooks->ctx;
 	}
 	return http_client_new(&o);

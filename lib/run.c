@@ -409,6 +409,8 @@ exit_status(struct run *run, int input_rc, const struct ig_err *err)
 		return IG_EINTR;
 	if (input_rc < 0)
 		return err->code ? err->code : IG_ESOFTWARE;
+	if (run->fatal)
+		return run->fatal;
 	if (run->budget_hit)
 		return IG_EBUDGET;
 	if (run->t.failed && run->t.done)

@@ -517,6 +517,11 @@ place_elem(struct walk *w, struct frame *f, xmlNode *n, int idepth)
 		unwrap(w, f, n, t->flags & TF_BREAK, idepth);
 		return;
 	}
+	/* A <br> between blocks, list items or rows breaks nothing: it
+	 * would only come out as an empty "<p><br></p>". */
+	if (strcmp(t->out, "br") == 0 &&
+	    structural(f->ctx) && !f->wrap)
+		return;
 	if (!usable(w, t, n)) {
 		if (!(t->flags & TF_VOID))
 			unwrap(w, f, n, 0, idepth);

@@ -26,7 +26,7 @@ export PY
 
 # -- clean environment -------------------------------------------------------
 unset OPENAI_API_KEY RUNWARE_API_KEY OPENAI_BASE_URL RUNWARE_BASE_URL \
-	IGNY8_WORKSPACE IGNY8_CONFIG
+	IGNY8_WORKSPACE IGNY8_CONFIG IGNY8_IMAGE_ALLOW_LOOPBACK
 NO_COLOR=1
 LC_ALL=C.UTF-8
 # Make sanitizer reports abort (status > 128) so expect_status catches them.
@@ -287,8 +287,11 @@ fake_start() {
 	RUNWARE_BASE_URL=$FAKE_URL/runware/v1
 	OPENAI_API_KEY=sk-test-$(_randhex 12)
 	RUNWARE_API_KEY=rw-test-$(_randhex 12)
+	# The fake serves its image URLs on 127.0.0.1, which an answer may
+	# only name when this setting allows it.
+	IGNY8_IMAGE_ALLOW_LOOPBACK=true
 	export FAKE_PORT FAKE_URL FAKE_LOG OPENAI_BASE_URL RUNWARE_BASE_URL \
-		OPENAI_API_KEY RUNWARE_API_KEY
+		OPENAI_API_KEY RUNWARE_API_KEY IGNY8_IMAGE_ALLOW_LOOPBACK
 }
 
 # fake_stop: stop the fake server (SIGTERM, then SIGKILL after 5 s).

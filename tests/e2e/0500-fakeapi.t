@@ -165,7 +165,7 @@ ok "refusal: content null, refusal set" jq_py '(d["choices"][0]["message"]["cont
 
 # Faults: seeded, so the same script gives the same sequence.
 cat >faults.json <<'J'
-{"faults": {"rate": 1.0, "seed": 6, "kinds": ["wrong-shape", "missing-fields", "truncated", "429-noretry", "500"],
+{"faults": {"rate": 1.0, "seed": 6, "kinds": ["wrong-shape", "missing-fields", "truncated", "quota", "500"],
             "paths": ["/v1/chat/completions"]}}
 J
 fault_run() {
@@ -200,7 +200,7 @@ echo "$seq1$seq2" >seq.txt
 like "faults: wrong-shape seen" ':shape' seq.txt
 like "faults: missing-fields seen" ':nochoices' seq.txt
 like "faults: truncated content seen" ':cut' seq.txt
-ok "faults: 429-noretry has no retry-after; 500 is a server_error" sh -c '
+ok "faults: quota has no retry-after; 500 is a server_error" sh -c '
 	for w in $1; do case $w in 429:*+retry) exit 1 ;; esac; done
 	echo "$1" | grep -q "429:insufficient_quota" && echo "$1" | grep -q "500:server_error"' - "$seq1$(fault_run)$(fault_run)"
 printf '{"faults": {"rate": 1.0, "kinds": ["drop"], "paths": ["/v1/embeddings"]}}' >fdrop.json

@@ -79,6 +79,46 @@ OPENAI_API_KEY=sk-bad-$OPENAI_API_KEY expect_status "401 fails at once with 77" 
 is "one request" 1 "$(chats)"
 unlike "the rejected key is not shown" 'sk-bad-sk' "$T/err"
 
+# A refused key or an exhausted quota refuses every record alike: the run
+# stops at the first answer, with one message.
+fresh
+cluster_records 12 >all.jsonl
+fake_reset
+OPENAI_API_KEY=sk-bad-$OPENAI_API_KEY expect_status "401 on 12 records: 77" 77 igny8-ideas -j 1 all.jsonl
+is "one request, not one per record" 1 "$(chats)"
+is "one error line" 1 "$(grep -c 'HTTP 401' "$T/err")"
+like "the rest are not started" '0 done, 1 failed, 11 skipped' "$T/err"
+fake_reset
+OPENAI_API_KEY=sk-bad-$OPENAI_API_KEY expect_status "401 with -j 4: 77" 77 igny8-ideas -j 4 all.jsonl
+ok "at most the requests in flight" test "$(chats)" -le 4
+like "the rest are skipped" ' [0-9]+ skipped' "$T/err"
+is "still one error line" 1 "$(grep -c 'HTTP 401' "$T/err")"
+for st in 403 401; do
+	printf '{"rules": [{"path": "/v1/chat/completions", "reply": {"status": %s}}]}\n' $st >rst.json
+	rules rst.json
+	expect_status "$st from the server on 12 records: 77" 77 igny8-ideas -j 1 all.jsonl
+	is "one request for $st" 1 "$(chats)"
+done
+cat >rquota.json <<'J'
+{"faults": {"rate": 1.0, "seed": 1, "kinds": ["quota"], "paths": ["/v1/chat/completions"]}}
+J
+rules rquota.json
+t0=$(date +%s.%N)
+expect_status "429 insufficient_quota: 77, not 75" 77 igny8-ideas -j 1 all.jsonl
+t1=$(date +%s.%N)
+is "one request, not retried" 1 "$(chats)"
+is "one error line" 1 "$(grep -c 'exceeded your current quota' "$T/err")"
+unlike "no retry announced" 'retry 1 in' "$T/err"
+ok "at once (< 2 s)" "$PY" -c "import sys; sys.exit(0 if $t1 - $t0 < 2 else 1)"
+cat >r429nr.json <<'J'
+{"rules": [{"path": "/v1/chat/completions", "times": 1, "reply": {"status": 429, "body":
+ {"error": {"message": "Rate limit reached", "type": "requests", "param": null,
+            "code": "rate_limit_exceeded"}}}}]}
+J
+rules r429nr.json
+expect_status "an ordinary 429 is still retried" 0 igny8-ideas one.jsonl
+is "two requests" 2 "$(chats)"
+
 # -- answers that cannot be used as they are -------------------------------------
 fresh
 cat >rlen.json <<'J'

@@ -619,15 +619,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def fault(self, kind, path, body):
         if kind in ("429", "429-noretry"):
+            rep = Reply(429, api_error("Rate limit reached for requests. Please try again "
+                                       "in 1s.", None, "requests", "rate_limit_exceeded"))
             if kind == "429":
-                rep = Reply(429, api_error("Rate limit reached for requests. Please try again "
-                                           "in 1s.", None, "requests", "rate_limit_exceeded"))
                 rep.headers["retry-after"] = "1"
-            else:
-                rep = Reply(429, api_error("You exceeded your current quota, please check your "
-                                           "plan and billing details.", None,
-                                           "insufficient_quota", "insufficient_quota"))
             return rep
+        if kind == "quota":
+            return Reply(429, api_error("You exceeded your current quota, please check your "
+                                        "plan and billing details.", None,
+                                        "insufficient_quota", "insufficient_quota"))
         if kind == "500":
             return Reply(500, api_error("The server had an error while processing your request.",
                                         None, "server_error", None))

@@ -119,11 +119,16 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200, {"ok": True, "n": n})
 
     def p_429_always(self, n, body):
+        self.reply(429, {"error": {"message": "Rate limit reached",
+                                   "type": "requests", "param": None,
+                                   "code": "rate_limit_exceeded"}},
+                   [("retry-after", "500")])
+
+    def p_429_quota(self, n, body):
         self.reply(429, {"error": {"message": "You exceeded your current "
                                    "quota", "type": "insufficient_quota",
                                    "param": None,
-                                   "code": "insufficient_quota"}},
-                   [("retry-after", "500")])
+                                   "code": "insufficient_quota"}})
 
     def p_429_plain(self, n, body):
         self.reply(429, {"error": {"message": "busy"}})
@@ -221,6 +226,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def p_redirect(self, n, body):
         self.reply(302, "", [("Location", "/ok?from=redirect")])
+
+    def p_redirect_metadata(self, n, body):
+        self.reply(302, "", [("Location", "http://169.254.169.254/latest/")])
+
+    def p_redirect_private(self, n, body):
+        self.reply(301, "", [("Location", "http://10.20.30.40:8080/")])
 
     def p_ratelimit_headers(self, n, body):
         self.reply(200, {"ok": True}, [

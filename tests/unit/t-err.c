@@ -4,6 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "tap.h"
@@ -121,9 +125,48 @@ test_redact(void)
 	       "ig_secrets_free forgets them");
 }
 
+/* In a child: 1 when dumpable, 2 when RLIMIT_CORE is above 0, summed. */
+static int
+core_state_after(const char *env)
+{
+	struct rlimit rl;
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		if (env)
+			setenv("IGNY8_CORE_DUMPS", env, 1);
+		else
+			unsetenv("IGNY8_CORE_DUMPS");
+		getrlimit(RLIMIT_CORE, &rl);
+		rl.rlim_cur = rl.rlim_max;	/* as "ulimit -c unlimited" */
+		setrlimit(RLIMIT_CORE, &rl);
+		if (ig_core_dumps_off() < 0)
+			_exit(9);
+		getrlimit(RLIMIT_CORE, &rl);
+		_exit((prctl(PR_GET_DUMPABLE) == 1) + 2 * (rl.rlim_cur > 0));
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+static void
+test_core(void)
+{
+	struct rlimit rl;
+
+	is_int(core_state_after(NULL), 0, "no core: not dumpable, RLIMIT_CORE 0");
+	is_int(core_state_after("0"), 0, "IGNY8_CORE_DUMPS=0: the same");
+	getrlimit(RLIMIT_CORE, &rl);
+	is_int(core_state_after("1"), rl.rlim_max > 0 ? 3 : 1,
+	       "IGNY8_CORE_DUMPS=1 leaves core dumps on");
+}
+
 int
 main(void)
 {
+	test_core();
 	test_set();
 	test_names();
 	test_redact();

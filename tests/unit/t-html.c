@@ -1,6 +1,7 @@
 /* t-html.c: unit tests for the normalizer, sanitizer and HTML readers. */
 #include "compat.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,6 +222,67 @@ test_hostile(void)
 	       "<p>1 x 2</p>\n", "list inside a paragraph flattened");
 	is_str(san("<a href=/a>1<x-y><a href=/b>2</a></x-y></a>"),
 	       "<p><a href=\"/a\">12</a></p>\n", "nested links unwrapped");
+}
+
+/* HTML5's void elements, and names libxml2 and the allowlist never saw. */
+static const char *const voids[] = {
+	"area", "base", "basefont", "bgsound", "br", "col", "embed", "frame",
+	"hr", "img", "input", "keygen", "link", "meta", "param", "source",
+	"track", "wbr", "x-unknown", "foo", "blink", "my-widget",
+};
+
+/* Each %s is an element; every word around it must survive. */
+static const struct {
+	const char *fmt;
+	int words;
+} spots[] = {
+	{ "<%s>A B<p>C</p>", 3 },
+	{ "<h2>H</h2><p>A</p><%s src=x><p>B after</p><h2>End</h2><p>C</p>", 6 },
+	{ "<p>A <%s> B</p><p>C</p>", 3 },
+	{ "<p>A <%s/> B</p><p>C</p>", 3 },
+	{ "<p>A <%s></%s> B</p><p>C</p>", 3 },
+	{ "<ul><li>A <%s></li><li>B</li></ul><p>C</p>", 3 },
+	{ "<table><tr><td>A <%s> B</td></tr></table><p>C</p>", 3 },
+	{ "<p>A <b>B <%s></b> C</p>", 3 },
+	{ "<p>A</p><p>B</p>C<%s>", 3 },
+	{ "<p>A B C<%s>", 3 },
+};
+
+static void
+test_void_elements(void)
+{
+	char in[256];
+	size_t i, j;
+	int all = 1;
+
+	for (i = 0; i < ARRAY_SIZE(voids); i++)
+		for (j = 0; j < ARRAY_SIZE(spots); j++) {
+			const char *h;
+
+			snprintf(in, sizeof(in), spots[j].fmt, voids[i],
+				 voids[i]);
+			h = san(in);
+			if (sound(h) &&
+			    html_word_count(h) == (size_t)spots[j].words)
+				continue;
+			all = 0;
+			diag("lost words: %s -> %s", in, h ? h : "NULL");
+		}
+	ok(all, "%zu void and unknown elements in %zu places keep the rest",
+	   ARRAY_SIZE(voids), ARRAY_SIZE(spots));
+	is_str(san("<h2>H</h2><p>A</p><embed src=x><p>B after</p><h2>End</h2>"
+		   "<p>C</p>"),
+	       "<h2>H</h2>\n<p>A</p>\n<p>B after</p>\n<h2>End</h2>\n<p>C</p>\n",
+	       "embed: only the element goes");
+	is_str(san("<p>a<video src=v><track src=t>fallback</video>b</p>"),
+	       "<p>ab</p>\n", "video and its content dropped, not what follows");
+	is_str(san("<br>"), "", "a lone br gives nothing");
+	is_str(san("<p>a</p><br><br/><p>b</p><br>"), "<p>a</p>\n<p>b</p>\n",
+	       "br between blocks dropped, no <p><br></p>");
+	is_str(san("a<br>b<br>"), "<p>a<br>b<br></p>\n",
+	       "br inside text kept");
+	is_str(san("<ul><br><li>x</li></ul>"), "<ul>\n<li>x</li>\n</ul>\n",
+	       "br between list items dropped");
 }
 
 static void
@@ -501,6 +563,7 @@ main(void)
 	test_markdown();
 	test_input_forms();
 	test_hostile();
+	test_void_elements();
 	test_bytes();
 	test_is_safe();
 	test_figures();

@@ -101,6 +101,9 @@ on_debug(void *ctx, const char *line)
 	snprintf(debug_log + n, sizeof debug_log - n, "%s\n", line);
 }
 
+static volatile sig_atomic_t refused_flag;
+static int dest_next;		/* the next request's enum http_dest */
+
 static struct http_opts
 opts(void)
 {
@@ -132,6 +135,7 @@ run_sink(const struct http_opts *o, const char *method, const char *path,
 	q.bearer = KEY;
 	q.body = body;
 	q.body_len = body ? strlen(body) : 0;
+	q.dest = dest_next;
 	nretry = 0;
 	last_why[0] = '\0';
 	debug_log[0] = '\0';
@@ -396,8 +400,23 @@ test_retries(void)
 	ok(rc == -1 && e.code == IG_ETEMP, "retry-after 500 fails with 75");
 	ok(r.attempts == 1 && mono() - t0 < 1, "and fails at once");
 	is_str(e.msg, "HTTP 429: server asked to wait 500 s, more than the 60 s "
-	       "allowed: You exceeded your current quota (code "
-	       "'insufficient_quota')", "wait-too-long message");
+	       "allowed: Rate limit reached (code 'rate_limit_exceeded')",
+	       "wait-too-long message");
+
+	/* An exhausted quota is a refused key: at once, 77, and the run's
+	 * other requests are not sent. */
+	o.refused = &refused_flag;
+	rc = run(&o, "POST", "/429-quota", "{}", &r, &e);
+	ok(rc == -1 && e.code == IG_ENOPERM && r.attempts == 1,
+	   "429 insufficient_quota: 77 after one attempt");
+	is_str(e.msg, "HTTP 429: You exceeded your current quota (code "
+	       "'insufficient_quota')", "quota message");
+	ok(refused_flag == 1, "quota: the run's refused flag is set");
+	rc = run(&o, "GET", "/ok", NULL, &r, &e);
+	ok(rc == -1 && e.code == IG_ENOPERM && r.attempts == 0,
+	   "once refused, the next request is not sent");
+	refused_flag = 0;
+	o.refused = NULL;
 
 	rc = run(&o, "POST", "/429-plain", "{}", &r, &e);
 	ok(rc == -1 && e.code == IG_ETEMP && r.attempts == 3,
@@ -489,6 +508,28 @@ test_client_errors(void)
 	ok(rc == -1 && e.code == IG_ECONFIG &&
 	   strstr(e.msg, "/ok?from=redirect' not followed") != NULL,
 	   "POST does not follow a redirect");
+
+	/* A URL from an answer: public addresses only, on every hop. */
+	dest_next = HTTP_DEST_PUBLIC_LOOPBACK;
+	rc = run(&o, "GET", "/redirect", NULL, &r, &e);
+	ok(rc == 0, "loopback allowed: the redirect is followed");
+	rc = run(&o, "GET", "/redirect-metadata", NULL, &r, &e);
+	ok(rc == -1 && e.code == IG_EPROTO && r.attempts == 1,
+	   "redirect to 169.254.169.254: 76, not retried");
+	ok(strstr(e.msg, "refused to connect to 169.254.169.254 (a link-local "
+		  "address)") != NULL, "names the address");
+	ok(!strstr(debug_log, "169.254.169.254:80") &&
+	   !strstr(e.msg, "Failed to connect"), "no connection attempted");
+	rc = run(&o, "GET", "/redirect-private", NULL, &r, &e);
+	ok(rc == -1 && e.code == IG_EPROTO &&
+	   strstr(e.msg, "10.20.30.40 (a private address)") != NULL,
+	   "redirect to 10.x refused");
+	dest_next = HTTP_DEST_PUBLIC;
+	rc = run(&o, "GET", "/ok", NULL, &r, &e);
+	ok(rc == -1 && e.code == IG_EPROTO && r.status == 0 &&
+	   strstr(e.msg, "127.0.0.1 (a loopback address)") != NULL,
+	   "public only: loopback refused before connecting");
+	dest_next = HTTP_DEST_ANY;
 	http_resp_release(&r);
 }
 
