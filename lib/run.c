@@ -122,7 +122,9 @@ open_workspace(struct run *run, struct ig_err *err)
 	struct buf args = BUF_INIT(4096);
 
 	run->ws_path = strdup(config_str(run->cfg, "workspace"));
-	run->ws = ws_open(run->ws_path, WS_CREATE, err);
+	/* A dry run works on a copy: it sends nothing and saves nothing. */
+	run->ws = ws_open(run->ws_path, run->opts->dry_run ? WS_SCRATCH : WS_CREATE,
+			  err);
 	if (!run->ws)
 		return -1;
 	for (int i = 0; run->opts->inputs && i < run->opts->ninputs; i++)
