@@ -2,6 +2,7 @@
 #include "compat.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -213,6 +214,21 @@ int
 jsonl_broken_pipe(void)
 {
 	return broken_pipe;
+}
+
+int
+jsonl_out_gone(FILE *out)
+{
+	struct pollfd p = { fileno(out), 0, 0 };
+
+	if (write_failed)
+		return 1;
+	if (poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+		write_failed = 1;
+		broken_pipe = 1;
+		return 1;
+	}
+	return 0;
 }
 
 static int

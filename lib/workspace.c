@@ -456,7 +456,8 @@ ws_run_end(struct ws *ws, long run_id, int exit_code,
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, ig_exit_name(exit_code), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, t->status ? t->status : ig_exit_name(exit_code), -1,
+			  SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, exit_code);
 	sqlite3_bind_int64(st, 4, t->done);
 	sqlite3_bind_int64(st, 5, t->failed);

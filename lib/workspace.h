@@ -109,6 +109,7 @@ struct ws_run_totals {
 	long tokens_in, tokens_out, tokens_cached;
 	double cost;		/* known part of the spend */
 	long cost_unknown;	/* calls whose cost could not be priced */
+	const char *status;	/* NULL: named after the exit status */
 };
 int ws_run_end(struct ws *ws, long run_id, int exit_code,
 	       const struct ws_run_totals *t, struct ig_err *err);
