@@ -213,6 +213,28 @@ log_call(struct exchange *x, const struct chat_res *res, const char *outcome,
 	ai_log(x->w, x->job, &r);
 }
 
+/*
+ * The call just logged brought an answer that cannot be used: its row says
+ * so (outcome error, with why), so that 'igny8 log --outcome error' finds
+ * the paid call behind a failed record.
+ */
+static void
+log_unusable(struct exchange *x, const struct ig_err *err)
+{
+	sqlite3_stmt *st;
+
+	if (!x->job->nlog)
+		return;
+	st = ws_cached(x->w->ws, "UPDATE ai_log SET outcome = 'error', error = ?"
+				 " WHERE id = ?", NULL);
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, err->msg, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, x->job->log_ids[x->job->nlog - 1]);
+	sqlite3_step(st);
+	ws_done(st);
+}
+
 /* Turns an answer text into checked JSON, or sets err. */
 static cJSON *
 parse_answer(struct exchange *x, const char *text, struct ig_err *err)
@@ -280,11 +302,12 @@ take_reply(struct exchange *x, struct chat_res *res, double t0, struct ig_err *e
 		log_call(x, res, "truncated", err->msg, 0, engine_now() - t0);
 		return NULL;
 	}
-	log_call(x, res, "ok", NULL, 0, engine_now() - t0);
 	content = res->content;
 	res->content = NULL;
 	if (!content)
 		ig_err_set(err, IG_EPROTO, "answer has no content");
+	log_call(x, res, content ? "ok" : "error", content ? NULL : err->msg, 0,
+		 engine_now() - t0);
 	return content;
 }
 
@@ -377,8 +400,10 @@ repair(struct exchange *x, const char *bad, struct ig_err *err)
 	content = send_once(x, body, &res, err);
 	if (content)
 		v = parse_answer(x, content, err);
-	if (!v && content)
+	if (!v && content) {
 		ig_err_prefix(err, "malformed answer after a repair attempt");
+		log_unusable(x, err);
+	}
 	free(content);
 	free(body);
 	chat_res_release(&res);
@@ -548,7 +573,13 @@ ai_chat(struct worker *w, struct job *job, const char *fn, const struct prompt *
 				       &res, err)))
 		goto out;
 	job_phase(job, PH_PARSE);
-	if (!(v = parse_answer(&x, content, err)) && err->code == IG_EPROTO)
+	if (!(v = parse_answer(&x, content, err))) {
+		struct ig_err why = *err;
+
+		ig_err_prefix(&why, "malformed answer");
+		log_unusable(&x, &why);
+	}
+	if (!v && err->code == IG_EPROTO)
 		v = repair(&x, content, err);
 	if (!v)
 		goto out;

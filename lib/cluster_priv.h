@@ -58,6 +58,7 @@ struct cl_state {
 	struct cl_group *raw;	/* ai: groups as the batches answered them */
 	size_t nraw, capraw;
 	int nbatch;
+	int njobs, nok;		/* requests queued, and answered (under lock) */
 	long dropped, invented;	/* ai: keywords the model left out / made up */
 	size_t dim;		/* embed: vector length */
 	char *embed_model;

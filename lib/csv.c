@@ -104,6 +104,11 @@ read_field(struct csv *c, struct ig_err *err)
 	while (c->p < c->end) {
 		char ch = *c->p;
 
+		if (ch == '\0') {
+			/* C strings would end there: the rest of the field is lost. */
+			skip_record(c, quoted);
+			return ig_err_set(err, IG_EDATA, "NUL byte in a field");
+		}
 		if (quoted && ch == '"') {
 			if (c->p + 1 < c->end && c->p[1] == '"') {
 				c->p++;

@@ -833,6 +833,9 @@ take_job(struct run *run)
 
 	for (;;) {
 		job = pop_pending(run);
+		/* Nobody reads the output any more: pay for nothing else. */
+		if (job && !run->stop && jsonl_out_gone(stdout))
+			run->stop = 1;
 		if (job && (run->stop || engine_cancel)) {
 			/* Stopping: what has not started is skipped, not started. */
 			job->state = JOB_SKIPPED;

@@ -383,6 +383,7 @@ cl_submit(struct run *run, int no, const size_t *idx, size_t n, struct ig_err *e
 	}
 	cj->no = no;
 	cj->n = n;
+	state(run)->njobs++;
 	memcpy(cj->idx, idx, n * sizeof *idx);
 	job_set_data(job, cj);
 	return run_submit(run, job);
@@ -420,8 +421,30 @@ static int
 cluster_work(struct worker *w, struct job *job, struct ig_err *err)
 {
 	struct cl_state *st = run_data(worker_run(w));
+	int rc = st->method == CM_AI ? cl_ai_work(w, job, err)
+				     : cl_embed_work(w, job, err);
 
-	return st->method == CM_AI ? cl_ai_work(w, job, err) : cl_embed_work(w, job, err);
+	if (rc == 0) {
+		pthread_mutex_lock(&st->lock);
+		st->nok++;
+		pthread_mutex_unlock(&st->lock);
+	}
+	return rc;
+}
+
+/*
+ * A rebuild replaces the old clusters only with a whole new set: when a
+ * request failed, deleting them would leave keywords (and, with --force,
+ * ideas) with nothing in their place.
+ */
+static int
+rebuild_incomplete(struct run *run, const struct cl_state *st)
+{
+	if (!(run_opts(run)->flags & RUN_REBUILD) || st->nok >= st->njobs)
+		return 0;
+	ig_warnf("--rebuild kept the existing clusters: %d of %d requests failed",
+		 st->njobs - st->nok, st->njobs);
+	return 1;
 }
 
 /* ---- groups ---- */
@@ -756,7 +779,7 @@ cluster_finish(struct run *run, struct worker *w, struct ig_err *err)
 {
 	struct cl_state *st = state(run);
 	struct ws *ws = worker_ws(w);
-	int dry = run_opts(run)->dry_run, rc, cache;
+	int dry = run_opts(run)->dry_run, rc, cache, keep;
 	struct cl_group *g = NULL;
 	size_t ng = 0, unclustered = 0;
 	cJSON *recs = NULL, *r;
@@ -766,14 +789,15 @@ cluster_finish(struct run *run, struct worker *w, struct ig_err *err)
 	/* A dry run of ai or embed has no answers: its output is the requests. */
 	if (dry && st->method != CM_LOCAL && st->nwork)
 		return 0;
-	rc = build_groups(run, st, &g, &ng, err);
+	keep = rebuild_incomplete(run, st);
+	rc = keep ? 0 : build_groups(run, st, &g, &ng, err);
 	/* Every input keyword is updated in this one transaction. */
 	cache = ws_cache_size(ws, WS_BIG_CACHE);
 	if (rc == 0 && (rc = ws_begin(ws, err)) == 0) {
-		rc = save_groups(ws, run, st, g, ng, err);
+		rc = keep ? 0 : save_groups(ws, run, st, g, ng, err);
 		if (rc == 0)
 			recs = records(ws, run, st, &unclustered);
-		if (rc < 0 || dry)
+		if (rc < 0 || dry || keep)
 			ws_rollback(ws);
 		else
 			rc = ws_commit(ws, err);

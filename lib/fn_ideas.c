@@ -61,10 +61,12 @@ ideas_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *er
 	struct ws *ws = run_ws(run);
 	struct ideas_job *ij;
 	long id = rec_id(rec, "cluster", err);
+	int dup;
 
 	if (id < 0 || rec_exists(ws, "cluster", id, err) < 0)
 		return -1;
-	job_set_ref(job, "cluster:%ld", id);
+	if ((dup = fn_take_ref(run, job, err, "cluster:%ld", id)) != 0)
+		return dup < 0 ? -1 : INIT_DONE;
 	if (ideas_round(ws, id) > 0 && !(run_opts(run)->flags & RUN_MORE)) {
 		emit_ideas(ws, job, id, 0);
 		return 1;

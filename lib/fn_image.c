@@ -267,12 +267,14 @@ image_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *er
 	struct image_cfg ic;
 	struct image_job *ij;
 	long task;
+	int dup;
 
 	if (read_cfg(run, &ic, err) < 0 || validate_cfg(&ic, err) < 0)
 		return -1;
 	if ((task = input_task(ws, rec, err)) < 0)
 		return -1;
-	job_set_ref(job, "task:%ld", task);
+	if ((dup = fn_take_ref(run, job, err, "task:%ld", task)) != 0)
+		return dup < 0 ? -1 : INIT_DONE;
 	if (all_done(ws, task, &ic) && !(run_opts(run)->flags & RUN_INSERT)) {
 		emit_all(ws, job, task);
 		return 1;

@@ -63,6 +63,7 @@ write_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *er
 	const char *type = json_str(rec, "type");
 	struct write_job *wj;
 	long task_id;
+	int dup;
 
 	if (type && !strcmp(type, "idea"))
 		task_id = task_from_idea(ws, rec_id(rec, "idea", err), run_id(run), err);
@@ -70,7 +71,8 @@ write_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *er
 		task_id = task_from_record(ws, rec, err);
 	if (task_id < 0)
 		return -1;
-	job_set_ref(job, "task:%ld", task_id);
+	if ((dup = fn_take_ref(run, job, err, "task:%ld", task_id)) != 0)
+		return dup < 0 ? -1 : INIT_DONE;
 	switch (task_claimable(ws, task_id, err)) {
 	case TASK_DONE:
 		emit_content(ws, job, task_id, config_str(run_config(run), "write.format"));

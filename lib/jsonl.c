@@ -2,6 +2,7 @@
 #include "compat.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -48,6 +49,25 @@ utf8_valid(const char *str, size_t len)
 	return 1;
 }
 
+/*
+ * Whether a string of the line holds an escaped NUL: cJSON would decode it
+ * into the string and every C consumer would then see the text cut there.
+ * Escapes are read pairwise so that "\\u0000" (a backslash, then text)
+ * does not count.
+ */
+static int
+has_nul_escape(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (s[i + 1] == 'u' && i + 6 <= len && !memcmp(s + i + 2, "0000", 4))
+			return 1;
+		i++;
+	}
+	return 0;
+}
+
 cJSON *
 jsonl_parse_line(const char *line, size_t len, struct ig_err *err)
 {
@@ -60,6 +80,10 @@ jsonl_parse_line(const char *line, size_t len, struct ig_err *err)
 	}
 	if (memchr(line, '\0', len)) {
 		ig_err_set(err, IG_EDATA, "NUL byte in line");
+		return NULL;
+	}
+	if (has_nul_escape(line, len)) {
+		ig_err_set(err, IG_EDATA, "NUL character (\\u0000) in a string");
 		return NULL;
 	}
 	rec = cJSON_ParseWithLengthOpts(line, len, &end, 0);
@@ -190,6 +214,21 @@ int
 jsonl_broken_pipe(void)
 {
 	return broken_pipe;
+}
+
+int
+jsonl_out_gone(FILE *out)
+{
+	struct pollfd p = { fileno(out), 0, 0 };
+
+	if (write_failed)
+		return 1;
+	if (poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+		write_failed = 1;
+		broken_pipe = 1;
+		return 1;
+	}
+	return 0;
 }
 
 static int

@@ -77,4 +77,12 @@ int jsonl_finish(FILE *out, struct ig_err *err);
 /* Was the last failure a broken pipe (downstream closed)? */
 int jsonl_broken_pipe(void);
 
+/*
+ * Whether out can no longer be written: a write failed, or (without
+ * writing) the reader of its pipe has gone, which poll() reports as an
+ * error on the write end.  The second counts as a broken pipe.  Lets a
+ * run stop before paying for records nobody will read.
+ */
+int jsonl_out_gone(FILE *out);
+
 #endif

@@ -123,7 +123,9 @@ open_workspace(struct run *run, struct ig_err *err)
 	struct buf args = BUF_INIT(4096);
 
 	run->ws_path = strdup(config_str(run->cfg, "workspace"));
-	run->ws = ws_open(run->ws_path, WS_CREATE, err);
+	/* A dry run works on a copy: it sends nothing and saves nothing. */
+	run->ws = ws_open(run->ws_path, run->opts->dry_run ? WS_SCRATCH : WS_CREATE,
+			  err);
 	if (!run->ws)
 		return -1;
 	for (int i = 0; run->opts->inputs && i < run->opts->ninputs; i++)
@@ -403,8 +405,9 @@ run_emit(struct run *run, cJSON *rec, struct ig_err *err)
 static int
 exit_status(struct run *run, int input_rc, const struct ig_err *err)
 {
-	if (run->write_failed)
-		return jsonl_broken_pipe() ? IG_OK : IG_EIO;
+	/* Records were lost on the way out, closed pipe or not: not a success. */
+	if (run->write_failed || jsonl_broken_pipe())
+		return IG_EIO;
 	if (engine_cancel)
 		return IG_EINTR;
 	if (input_rc < 0)
@@ -569,6 +572,12 @@ engine_main(const struct fn_ops *fn, struct run_opts *o)
 	if (rc < 0 && err.code == IG_OK)
 		ig_err_set(&err, IG_ESOFTWARE, "out of memory");
 	status = exit_status(&run, rc, &err);
+	if (jsonl_broken_pipe()) {
+		/* Quietly, as a filter should, but the run did not finish. */
+		run.t.status = "interrupted";
+		ig_notef("standard output was closed: no more requests started;"
+			 " the run is recorded as interrupted");
+	}
 	if (rc < 0 && !run.write_failed)
 		ig_errorf("%s", err.msg);
 	if (jsonl_finish(stdout, &err) < 0 && !jsonl_broken_pipe() && status == IG_OK) {

@@ -78,6 +78,45 @@ ws_setup(struct ws *ws, struct ig_err *err)
 	return ws_migrate(ws, err);
 }
 
+/*
+ * Copies the workspace at path into ws's (scratch) database with SQLite's
+ * online backup, in one step: a consistent snapshot even while another
+ * stage writes.  No file there: the scratch stays empty, to be created.
+ */
+static int
+copy_in(struct ws *ws, const char *path, struct ig_err *err)
+{
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	sqlite3_backup *b;
+	sqlite3 *src = NULL;
+	struct stat sb;
+	int rc;
+
+	if (stat(path, &sb) < 0)
+		return 0;
+	if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		ig_err_set(err, IG_EIO, "%s: cannot open workspace: %s", path,
+			   src ? sqlite3_errmsg(src) : "out of memory");
+		sqlite3_close_v2(src);
+		return -1;
+	}
+	sqlite3_busy_timeout(src, WS_BUSY_MS);
+	b = sqlite3_backup_init(ws->db, "main", src, "main");
+	rc = b ? SQLITE_BUSY : sqlite3_errcode(ws->db);
+	for (int i = 0; b && i < WS_BUSY_MS / 10; i++) {
+		rc = sqlite3_backup_step(b, -1);
+		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			break;
+		nanosleep(&nap, NULL);
+	}
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE)
+		ig_err_set(err, IG_EIO, "%s: copying the workspace for a dry run: %s",
+			   path, sqlite3_errstr(rc));
+	sqlite3_close_v2(src);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 struct ws *
 ws_open(const char *path, enum ws_mode mode, struct ig_err *err)
 {
@@ -85,7 +124,7 @@ ws_open(const char *path, enum ws_mode mode, struct ig_err *err)
 	struct stat st;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
 
-	if (mode == WS_CREATE)
+	if (mode != WS_OPEN)
 		flags |= SQLITE_OPEN_CREATE;
 	else if (stat(path, &st) < 0) {
 		ig_err_set(err, IG_ENOINPUT,
@@ -99,12 +138,15 @@ ws_open(const char *path, enum ws_mode mode, struct ig_err *err)
 		ig_err_set(err, IG_ESOFTWARE, "out of memory");
 		return NULL;
 	}
-	if (sqlite3_open_v2(path, &ws->db, flags, NULL) != SQLITE_OK) {
+	/* "" is a private temporary database (see WS_SCRATCH). */
+	if (sqlite3_open_v2(mode == WS_SCRATCH ? "" : path, &ws->db, flags,
+			    NULL) != SQLITE_OK) {
 		ws_fail(ws, err, "cannot open workspace");
 		ws_close(ws);
 		return NULL;
 	}
-	if (ws_setup(ws, err) < 0) {
+	if ((mode == WS_SCRATCH && copy_in(ws, path, err) < 0) ||
+	    ws_setup(ws, err) < 0) {
 		ws_close(ws);
 		return NULL;
 	}
@@ -414,7 +456,8 @@ ws_run_end(struct ws *ws, long run_id, int exit_code,
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, ig_exit_name(exit_code), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, t->status ? t->status : ig_exit_name(exit_code), -1,
+			  SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, exit_code);
 	sqlite3_bind_int64(st, 4, t->done);
 	sqlite3_bind_int64(st, 5, t->failed);

@@ -22,7 +22,14 @@
 
 struct ws;
 
-enum ws_mode { WS_OPEN = 0, WS_CREATE = 1 };
+/*
+ * WS_SCRATCH opens a private copy of the workspace at path (an empty one
+ * when there is none), for a dry run: it reads what the workspace holds and
+ * may write as a real run does, yet nothing reaches the file, not even the
+ * run's own row.  The copy is a temporary database that SQLite deletes
+ * when it is closed.
+ */
+enum ws_mode { WS_OPEN = 0, WS_CREATE = 1, WS_SCRATCH = 2 };
 
 /* Opens (and with WS_CREATE, creates) the workspace at path, migrating it. */
 struct ws *ws_open(const char *path, enum ws_mode mode, struct ig_err *err);
@@ -102,6 +109,7 @@ struct ws_run_totals {
 	long tokens_in, tokens_out, tokens_cached;
 	double cost;		/* known part of the spend */
 	long cost_unknown;	/* calls whose cost could not be priced */
+	const char *status;	/* NULL: named after the exit status */
 };
 int ws_run_end(struct ws *ws, long run_id, int exit_code,
 	       const struct ws_run_totals *t, struct ig_err *err);

@@ -134,13 +134,29 @@ reset_ideas
 	echo $? >"$T/st"
 } | head -n 1 >first.jsonl
 st=$(cat "$T/st")
-is "igny8-ideas | head -n 1: exit 0" 0 "$st"
+is "igny8-ideas | head -n 1: 74, records were not read" 74 "$st"
 ok "no crash" eval '! _crashed "$st" "$T/err"'
 is "head got one record" 1 "$(wc -l <first.jsonl)"
-is "nothing on stderr but the summary" "" "$(not_summary "$T/err")"
+is "no error on stderr, a note and the summary" \
+	"igny8-ideas: standard output was closed: no more requests started; the run is recorded as interrupted" \
+	"$(not_summary "$T/err")"
 sent=$(chats)
 ok "it stopped starting work ($sent of $N sent)" test "$sent" -lt "$N"
 is "every request it sent was saved" "$sent" "$(count_rows ideas)"
+is "the run is recorded as interrupted" "interrupted|74" \
+	"$(sqlite3 "$IGNY8_WORKSPACE" 'SELECT status, exit_code FROM runs ORDER BY id DESC LIMIT 1')"
+
+# The reader goes away while every request is slow: the closed pipe is
+# noticed before the next request starts, not at the next record written.
+echo '{"latency_ms": 600}' >slower.json
+fake_script slower.json
+reset_ideas
+{
+	igny8-ideas --count 1 -j 1 clusters.jsonl 2>"$T/err"
+	echo $? >"$T/st"
+} | { head -n 1 >first.jsonl; exec 0<&-; sleep 2; }
+is "-j 1 into a reader that left: 74" 74 "$(cat "$T/st")"
+is "one request after the reader left, at most" 2 "$(chats)"
 
 no_key_leak "no key anywhere" "$T/out" "$T/err" ideas.jsonl
 done_testing

@@ -82,9 +82,29 @@ test_misc(void)
 	is_int(csv_sniff("abc\n", 4), ',', "sniff default comma");
 }
 
+/* A NUL would end the C string: the row is rejected, the next one read. */
+static void
+test_nul(void)
+{
+	static const char text[] = "kw,1\nab\0cd,10\n\"q\0\",2\nok,3\n";
+	struct csv *c = csv_new(text, sizeof text - 1, ',', 0);
+	struct ig_err err = { 0 };
+
+	is_int(csv_next(c, &err), 1, "row before the NUL");
+	is_int(csv_next(c, &err), -1, "a raw NUL in a field is an error");
+	is_str(err.msg, "NUL byte in a field", "which says so");
+	ig_err_clear(&err);
+	is_int(csv_next(c, &err), -1, "a NUL inside quotes too");
+	is_int(csv_next(c, &err), 1, "the next row is read");
+	is_str(csv_field(c, 0), "ok", "whole");
+	is_int(csv_line(c), 4, "on line 4");
+	csv_free(c);
+}
+
 int
 main(void)
 {
+	test_nul();
 	test_basic();
 	test_quotes();
 	test_errors();

@@ -75,6 +75,14 @@ test_parse_line(void)
 	       "two objects");
 	is_str(PE("{\"a\":\0 1}"), "NUL byte in line", "NUL byte");
 	is_str(PE("{\"a\":\"\xff\"}"), "invalid UTF-8", "invalid UTF-8");
+	is_str(PE("{\"k\":\"esc\\u0000nul\"}"), "NUL character (\\u0000) in a string",
+	       "an escaped NUL would cut the string");
+	is_str(PE("{\"k\":\"\\u0000\"}"), "NUL character (\\u0000) in a string",
+	       "an escaped NUL alone");
+	is_str(PE("{\"k\":\"a\\\\u0000b\"}"), "", "an escaped backslash, then u0000");
+	is_str(PE("{\"k\":\"\\u00001\\u0001\"}"), "NUL character (\\u0000) in a string",
+	       "NUL before more digits");
+	is_str(PE("{\"k\":\"\\u0001\"}"), "", "other control escapes are kept");
 	ok(!strncmp(PE("{\"a\":"), "not valid JSON (near column", 27),
 	   "truncated object: %s", PE("{\"a\":"));
 	/* Regression (fuzz-jsonl): 1e999 read as infinity, written as null. */
