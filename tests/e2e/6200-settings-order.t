@@ -11,8 +11,10 @@ new_workspace
 mkdir -p share/prompts
 cp "$TOP"/prompts/*.md share/prompts/
 cp "$IGNY8_BUILD"/share/igny8/prices.yaml share/
-sed 's/max_tokens: 8000/max_tokens: 7777/' "$IGNY8_BUILD"/share/igny8/defaults.yaml \
-	>share/defaults.yaml
+# The shipped text model is a reasoning model, which is sent no temperature;
+# a plain model in its place lets the temperature's source be seen too.
+sed -e 's/max_tokens: 8000/max_tokens: 7777/' -e 's/model: gpt-5\.4-mini/model: shipped-model/' \
+	"$IGNY8_BUILD"/share/igny8/defaults.yaml >share/defaults.yaml
 IGNY8_DATADIR=$T/share
 export IGNY8_DATADIR
 grep -q 'max_tokens: 7777' share/defaults.yaml || fail "the shipped defaults.yaml changed shape"
@@ -29,7 +31,7 @@ b = json.loads(open(sys.argv[1]).readline())["body"]
 print(b.get("max_completion_tokens", b.get("max_tokens")), b.get("temperature"), b["model"])' "$T/out")"
 }
 
-sent "the shipped prompt beats the shipped defaults.yaml" "8000 0.7 gpt-4.1-mini"
+sent "the shipped prompt beats the shipped defaults.yaml" "8000 0.7 shipped-model"
 cat >igny8.yaml <<'Y'
 functions:
   write: {max_tokens: 3000, model: my-writer}
@@ -49,9 +51,9 @@ sent "-m beats them all" "500 0.7 flag-model" -m flag-model
 sed '1,/^---$/d' "$TOP/prompts/write.md" >"$XDG_CONFIG_HOME/igny8/prompts/write.md"
 sent "a prompt file without front matter: the configuration" "3000 0.7 my-writer"
 rm igny8.yaml
-sent "and without configuration: the shipped prompt" "8000 0.7 gpt-4.1-mini"
+sent "and without configuration: the shipped prompt" "8000 0.7 shipped-model"
 printf -- '---\ntemperature: 0.1\n---\n' >p.md
 sed '1,/^---$/d' "$TOP/prompts/write.md" >>p.md
-sent "--prompt FILE is the user's prompt file" "8000 0.1 gpt-4.1-mini" --prompt p.md \
+sent "--prompt FILE is the user's prompt file" "8000 0.1 shipped-model" --prompt p.md \
 	--set functions.write.temperature=1.9
 done_testing
