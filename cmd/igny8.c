@@ -31,6 +31,7 @@
 #include "opt.h"
 #include "report.h"
 #include "suggest.h"
+#include "task_admin.h"
 #include "workspace.h"
 
 struct ctx {
@@ -416,6 +417,69 @@ cmd_log(int argc, char **argv, struct ctx *ctx)
 	return finish("log", ws, report_log(ws, stdout, &q, &err), &err);
 }
 
+/* --- tasks ---------------------------------------------------------- */
+
+static const char tasks_usage[] =
+	"usage: igny8 tasks [--status S]\n"
+	"       igny8 tasks requeue ID... | --status S\n"
+	"       igny8 tasks delete ID... | --status S\n"
+	"Lists the tasks with their status, attempts, article and last error;\n"
+	"requeue puts tasks back in the queue for the next 'igny8-write -a' (error\n"
+	"cleared); delete removes tasks that should never run.  All or nothing:\n"
+	"a task a live run is writing is refused, and delete refuses a task that\n"
+	"has an article.\n"
+	"  -s, --status S   the tasks with this status (queued running done failed flagged)\n";
+
+static int
+cmd_tasks(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "status", required_argument, NULL, 's' },
+		{ 0 } };
+	const char *verb = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL, *status = NULL;
+	struct ig_err err = { 0 };
+	struct ws *ws;
+	long *ids = NULL, n;
+	int c, k = 0;
+
+	if (verb && strcmp(verb, "requeue") && strcmp(verb, "delete")) {
+		ig_errorf("tasks: unknown action '%s' (requeue or delete)", verb);
+		return usage("tasks", IG_EUSAGE);
+	}
+	optind = verb ? 2 : 0;
+	while ((c = getopt_long(argc, argv, "hs:", opts, NULL)) != -1) {
+		if (c != 's')
+			return usage("tasks", c == 'h' ? IG_OK : IG_EUSAGE);
+		status = optarg;
+	}
+	if ((!verb && optind != argc) || (verb && (optind == argc) == !status))
+		return usage("tasks", IG_EUSAGE);
+	if (verb && !(ids = calloc((size_t)(argc - optind) + 1, sizeof *ids)))
+		return IG_ESOFTWARE;
+	for (int i = optind; verb && i < argc; i++)
+		if (parse_long(argv[i], 1, &ids[k++]) < 0) {
+			ig_errorf("tasks: '%s' is not a task id", argv[i]);
+			free(ids);
+			return IG_EUSAGE;
+		}
+	if (open_ws(ctx, &ws, &err) < 0) {
+		free(ids);
+		return fail("tasks", &err);
+	}
+	if (!verb)
+		return finish("tasks", ws, task_admin_list(ws, status, stdout, &err), &err);
+	n = !strcmp(verb, "requeue") ? task_admin_requeue(ws, ids, (size_t)k, status, &err)
+				     : task_admin_delete(ws, ids, (size_t)k, status, &err);
+	free(ids);
+	ws_close(ws);
+	if (n < 0)
+		return fail("tasks", &err);
+	ig_notef("tasks: %s %ld task%s", !strcmp(verb, "requeue") ? "requeued" : "deleted", n,
+		 n == 1 ? "" : "s");
+	return IG_OK;
+}
+
 /* --- merge ---------------------------------------------------------- */
 
 static const char merge_usage[] =
@@ -735,6 +799,7 @@ static const struct subcmd subcmds[] = {
 	{ "prompts", cmd_prompts, prompts_usage },
 	{ "runs", cmd_runs, runs_usage },
 	{ "status", cmd_status, status_usage },
+	{ "tasks", cmd_tasks, tasks_usage },
 };
 
 static const struct subcmd *

@@ -111,7 +111,7 @@ _igny8_filter()
 _igny8()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev= i sub= opts
-	local cmds="batch config costs doctor export import init log merge models prompts runs status cluster ideas write image"
+	local cmds="batch config costs doctor export import init log merge models prompts runs status tasks cluster ideas write image"
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
 	# The subcommand is the first word that is neither an option nor the
 	# value of -w/-c.
@@ -159,10 +159,17 @@ _igny8()
 	log) opts="--run --last --function --outcome --steps --json" ;;
 	runs) opts="--number --json" ;;
 	status) opts="--json" ;;
+	tasks) opts="--status"
+		[ "$COMP_CWORD" -eq $((i + 1)) ] && opts="requeue delete --status"
+		case ${COMP_WORDS[i+1]} in
+		requeue|delete) [ "$cur" = "${cur#-}" ] && [ "$prev" != --status ] &&
+			[ "$prev" != -s ] && { COMPREPLY=($(compgen -W "$(_igny8_ids tasks)" -- "$cur")); return 0; } ;;
+		esac ;;
 	esac
 	opts="$opts --help"
 	# Short options whose meaning depends on the subcommand.
 	case $sub:$prev in
+	tasks:-s) COMPREPLY=($(compgen -W "queued running done failed flagged" -- "$cur")); return 0 ;;
 	import:-f|import:--format)
 		COMPREPLY=($(compgen -W "auto jsonl text csv" -- "$cur")); return 0 ;;
 	export:-f|log:-f)

@@ -96,7 +96,7 @@ complete -c igny8-image -l insert -d 'insert the images into the article'
 complete -c igny8-image -l batch -d 'queue the prompt extraction for the Batch API'
 
 # igny8: global options, then a subcommand.
-set -l __igny8_cmds batch config costs doctor export import init log merge models prompts runs status cluster ideas write image
+set -l __igny8_cmds batch config costs doctor export import init log merge models prompts runs status tasks cluster ideas write image
 set -l __igny8_nosub "not __fish_seen_subcommand_from $__igny8_cmds"
 complete -c igny8 -f
 complete -c igny8 -n $__igny8_nosub -s w -l workspace -r -F -d 'workspace database'
@@ -118,6 +118,7 @@ complete -c igny8 -n $__igny8_nosub -a prompts -d 'list, show, set or reset prom
 complete -c igny8 -n $__igny8_nosub -a batch -d 'Batch API batches: status, collect'
 complete -c igny8 -n $__igny8_nosub -a runs -d 'the last runs'
 complete -c igny8 -n $__igny8_nosub -a status -d 'row counts by status'
+complete -c igny8 -n $__igny8_nosub -a tasks -d 'list, requeue or delete tasks'
 complete -c igny8 -n $__igny8_nosub -a 'cluster ideas write image' -d 'run igny8-COMMAND'
 
 for s in $__igny8_cmds
@@ -155,6 +156,10 @@ complete -c igny8 -n $n -s o -l outcome -x -a 'ok cached error refused truncated
 complete -c igny8 -n $n -s s -l steps -d 'each call\'s steps'
 complete -c igny8 -n $n -s j -l json -d 'one call per line'
 complete -c igny8 -n '__fish_seen_subcommand_from merge' -F
+set n '__fish_seen_subcommand_from tasks'
+complete -c igny8 -n "$n; and not __fish_seen_subcommand_from requeue delete" -a 'requeue delete'
+complete -c igny8 -n "$n; and __fish_seen_subcommand_from requeue delete" -a '(__igny8_ids tasks)'
+complete -c igny8 -n $n -s s -l status -x -a 'queued running done failed flagged' -d 'tasks with this status'
 set n '__fish_seen_subcommand_from runs'
 complete -c igny8 -n $n -s n -l number -x -d 'how many runs'
 complete -c igny8 -n $n -s j -l json -d 'as JSON'

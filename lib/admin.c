@@ -65,20 +65,61 @@ admin_prompts_list(struct ws *ws, FILE *out, struct ig_err *err)
 	return 0;
 }
 
+/*
+ * One front-matter value as YAML: a string with newlines as a literal
+ * block, anything else as JSON (which YAML reads as it is).
+ */
+static void
+yaml_value(FILE *out, const cJSON *v)
+{
+	const char *s = cJSON_IsString(v) ? v->valuestring : NULL, *end;
+	size_t n;
+	char *json;
+
+	if (s && strchr(s, '\n') && s[0] != ' ' && s[0] != '\n' && !strchr(s, '\r')) {
+		n = strlen(s);
+		/* chomping: "|-" none, "|" one, "|+" more final newlines */
+		fputs(s[n - 1] != '\n' ? "|-\n" : n > 1 && s[n - 2] == '\n' ? "|+\n" : "|\n",
+		      out);
+		for (; *s; s = *end ? end + 1 : end) {
+			end = s + strcspn(s, "\n");
+			fprintf(out, "%s%.*s\n", end > s ? "  " : "", (int)(end - s), s);
+			if (!*end)
+				break;
+		}
+		return;
+	}
+	json = cJSON_PrintUnformatted(v);
+	fprintf(out, "%s\n", json ? json : "null");
+	free(json);
+}
+
 int
 admin_prompt_show(struct ws *ws, const char *fn, FILE *out, struct ig_err *err)
 {
+	static const char *const settings[] = { "model", "max_tokens", "temperature" };
 	struct prompt *p;
-	char *meta;
 
 	if (!prompt_function_known(fn))
 		return ig_err_set(err, IG_EUSAGE, "unknown prompt '%s'", fn);
 	if (!(p = prompt_resolve(ws, fn, NULL, NULL, err)))
 		return -1;
-	meta = cJSON_Print(prompt_meta(p));
-	fprintf(out, "# source: %s\n# front matter: %s\n%s", prompt_source(p),
-		meta ? meta : "{}", prompt_body(p));
-	free(meta);
+	fprintf(out, "---\n# The %s prompt (%s%s); 'igny8 prompts set %s FILE' takes\n"
+		"# it back.  The model settings commented out are the shipped prompt's:\n"
+		"# functions.%s.* in the configuration wins over them.\n", fn,
+		strcmp(prompt_source(p), "default") ? "from " : "",
+		strcmp(prompt_source(p), "default") ? prompt_source(p) : "shipped with igny8",
+		fn, fn);
+	for (const cJSON *m = prompt_meta(p)->child; m; m = m->next) {
+		int shipped = 0;
+
+		for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
+			shipped |= !strcmp(m->string, settings[i]) &&
+				   !prompt_own_setting(p, m->string);
+		fprintf(out, "%s%s: ", shipped ? "# " : "", m->string);
+		yaml_value(out, m);
+	}
+	fprintf(out, "---\n%s", prompt_body(p));
 	prompt_free(p);
 	return 0;
 }
@@ -90,7 +131,6 @@ admin_prompt_set(struct ws *ws, const char *fn, const char *path,
 	struct buf text = BUF_INIT(1024 * 1024);
 	char chunk[8192];
 	FILE *fp = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	struct prompt *p;
 	size_t n;
 	int rc;
 
@@ -106,9 +146,9 @@ admin_prompt_set(struct ws *ws, const char *fn, const char *path,
 				  path);
 	}
 	/* Refuse what would only fail later, at every record of a run. */
-	p = prompt_parse(fn, buf_str(&text), path, err);
-	rc = p ? prompt_ws_set(ws, fn, buf_str(&text), err) : -1;
-	prompt_free(p);
+	rc = prompt_validate(fn, buf_str(&text), path, err);
+	if (rc == 0)
+		rc = prompt_ws_set(ws, fn, buf_str(&text), err);
 	buf_release(&text);
 	return rc;
 }

@@ -51,6 +51,7 @@ struct run_opts {
 	double max_cost;		/* < 0 = config run.max_cost */
 	int progress;			/* enum progress_mode, -1 = config */
 	int verbosity;			/* enum msg_level */
+	const char *cmdline;		/* the arguments as typed, secrets masked; for runs.args */
 	char **inputs;			/* files ("-" = stdin); NULL = stdin */
 	int ninputs;
 	long *ids;			/* records to take from the workspace */

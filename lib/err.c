@@ -52,25 +52,35 @@ ig_err_clear(struct ig_err *err)
 	err->msg[0] = '\0';
 }
 
+/* The name stored in runs.status, and the words reports show for it. */
 static const struct {
 	int code;
-	const char *name;
+	const char *name, *words;
 } exit_names[] = {
-	{ IG_OK, "ok" },
-	{ IG_EPARTIAL, "partial" },
-	{ IG_EBUDGET, "budget" },
-	{ IG_EUSAGE, "usage" },
-	{ IG_EDATA, "data" },
-	{ IG_ENOINPUT, "noinput" },
-	{ IG_EUNAVAIL, "unavailable" },
-	{ IG_ESOFTWARE, "software" },
-	{ IG_EIO, "ioerr" },
-	{ IG_ETEMP, "tempfail" },
-	{ IG_EPROTO, "protocol" },
-	{ IG_ENOPERM, "noperm" },
-	{ IG_ECONFIG, "config" },
-	{ IG_EINTR, "interrupted" },
+	{ IG_OK, "ok", "ok" },
+	{ IG_EPARTIAL, "partial", "some failed" },
+	{ IG_EBUDGET, "budget", "budget reached" },
+	{ IG_EUSAGE, "usage", "bad usage" },
+	{ IG_EDATA, "data", "bad input" },
+	{ IG_ENOINPUT, "noinput", "input missing" },
+	{ IG_EUNAVAIL, "unavailable", "API unavailable" },
+	{ IG_ESOFTWARE, "software", "internal error" },
+	{ IG_EIO, "ioerr", "write failed" },
+	{ IG_ETEMP, "tempfail", "try later" },
+	{ IG_EPROTO, "protocol", "bad answer" },
+	{ IG_ENOPERM, "noperm", "key rejected" },
+	{ IG_ECONFIG, "config", "bad config" },
+	{ IG_EINTR, "interrupted", "interrupted" },
 };
+
+const char *
+ig_status_words(const char *name)
+{
+	for (size_t i = 0; name && i < ARRAY_SIZE(exit_names); i++)
+		if (!strcmp(exit_names[i].name, name))
+			return exit_names[i].words;
+	return name ? name : "-";
+}
 
 const char *
 ig_exit_name(int code)

@@ -49,6 +49,9 @@ void ig_err_clear(struct ig_err *err);
 
 /* Name of an exit status ("usage", "data", ...), for docs and tests. */
 const char *ig_exit_name(int code);
+/* The words a user knows for a stored status name ("noperm": "key
+ * rejected", "tempfail": "try later"); other text is returned as it is. */
+const char *ig_status_words(const char *name);
 
 /*
  * Registers a secret (an API key) that must never be shown, and masks every

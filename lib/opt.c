@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "config.h"
 #include "msg.h"
 #include "opt.h"
@@ -203,6 +204,45 @@ opt_usage_error(const char *usage, const struct ig_err *err)
 	return IG_EUSAGE;
 }
 
+/*
+ * The arguments after the program name as one line, for runs.args: words
+ * with spaces or quotes single-quoted, and the value of a secret setting
+ * given with --set masked (run.c masks the known keys anywhere else).
+ */
+static char *
+cmdline(int argc, char **argv)
+{
+	struct buf b = BUF_INIT(8192);
+	char key[256];
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *kv = NULL, *eq;
+
+		if (!strncmp(a, "--set=", 6))
+			kv = a + 6;
+		else if (i > 1 && !strcmp(argv[i - 1], "--set"))
+			kv = a;
+		if (b.len)
+			buf_putc(&b, ' ');
+		if (kv && (eq = strchr(kv, '=')) && (size_t)(eq - kv) < sizeof key) {
+			snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
+			if (config_is_secret(key)) {
+				buf_printf(&b, "%.*s[REDACTED]", (int)(eq + 1 - a), a);
+				continue;
+			}
+		}
+		if (*a && !a[strcspn(a, " \t\n'\"\\$`")]) {
+			buf_puts(&b, a);
+			continue;
+		}
+		buf_putc(&b, '\'');
+		for (; *a; a++)
+			buf_puts(&b, *a == '\'' ? "'\\''" : (char[]){ *a, 0 });
+		buf_putc(&b, '\'');
+	}
+	return buf_detach(&b);
+}
+
 /* One option: the program's own first, then the shared ones.  Returns 0 to
  * go on, else the exit status to end with (> 0), or -1 for "ok, exit 0". */
 static int
@@ -227,7 +267,7 @@ opt_main(int argc, char **argv, const struct opt_cmd *cmd)
 {
 	struct run_opts o;
 	struct ig_err err = { 0 };
-	char shortopts[64];
+	char shortopts[64], *line = cmdline(argc, argv);	/* before getopt reorders argv */
 	int c, rc = 0;
 
 	ig_core_dumps_off();	/* before any key is read: none in a core */
@@ -241,10 +281,12 @@ opt_main(int argc, char **argv, const struct opt_cmd *cmd)
 		rc = one_option(&o, cmd, c, &err);
 	if (rc == 0) {
 		opt_inputs(&o, argc, argv, optind);
+		o.cmdline = line;
 		rc = engine_main(cmd->fn, &o);
 	} else if (rc < 0) {
 		rc = IG_OK;
 	}
 	opt_release(&o);
+	free(line);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "json.h"
 #include "prompt.h"
+#include "suggest.h"
 #include "yamljson.h"
 
 const char *const prompt_functions[] = {
@@ -573,4 +574,135 @@ unknown:
 		return NULL;
 	}
 	return buf_detach(&out);
+}
+
+/* ---- checking a user's prompt file (igny8 prompts set) ---- */
+
+/*
+ * The placeholders each function fills: fn_common_vars() for the first
+ * five, then the function's own (cluster_ai.c, fn_ideas.c, fn_write.c,
+ * fn_image.c), as igny8-prompts(5) lists them.  `negative` is sent as it
+ * is, so nothing in it is a placeholder.
+ */
+#define COMMON_VARS "site_name audience context language sector "
+static const struct {
+	const char *fn, *vars;
+} fn_vars[] = {
+	{ "cluster", COMMON_VARS "keywords existing" },
+	{ "ideas", COMMON_VARS "cluster description keywords existing count" },
+	{ "write", COMMON_VARS "title description content_type structure primary_keyword "
+		   "keywords outline words tone format" },
+	{ "image_prompts", COMMON_VARS "title headings article count" },
+	{ "image", "prompt style" },
+};
+
+/* The front-matter keys a prompt file may give (description: a note). */
+static const char *const meta_keys[] = {
+	"model", "max_tokens", "temperature", "system", "schema_name", "schema", "style",
+	"description"
+};
+
+static int
+check_meta(const cJSON *meta, const char *name, struct ig_err *err)
+{
+	const char *near;
+	const cJSON *sn;
+	double t;
+
+	for (const cJSON *m = meta->child; m; m = m->next) {
+		size_t i = 0;
+
+		while (i < ARRAY_SIZE(meta_keys) && strcmp(meta_keys[i], m->string))
+			i++;
+		if (i < ARRAY_SIZE(meta_keys))
+			continue;
+		near = suggest_nearest(m->string, meta_keys, ARRAY_SIZE(meta_keys));
+		return ig_err_set(err, IG_EDATA, "%s: front matter: unknown key '%s'%s%s%s",
+				  name, m->string, near ? "; did you mean '" : "",
+				  near ? near : "", near ? "'?" : "");
+	}
+	if (cJSON_HasObjectItem(meta, "max_tokens") && json_long(meta, "max_tokens", 0) < 1)
+		return ig_err_set(err, IG_EDATA, "%s: front matter: max_tokens must be a "
+				  "whole number of 1 or more", name);
+	t = json_num(meta, "temperature", 0);
+	if (cJSON_HasObjectItem(meta, "temperature") &&
+	    (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(meta, "temperature")) ||
+	     t < 0 || t > 2))
+		return ig_err_set(err, IG_EDATA, "%s: front matter: temperature must be a "
+				  "number from 0 to 2", name);
+	for (size_t i = 0; i < ARRAY_SIZE(meta_keys); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(meta, meta_keys[i]);
+
+		if (!v || !strcmp(meta_keys[i], "max_tokens") ||
+		    !strcmp(meta_keys[i], "temperature"))
+			continue;
+		if (!strcmp(meta_keys[i], "schema") ? !cJSON_IsObject(v) ||
+		    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(v, "type")) :
+		    !cJSON_IsString(v) || !*v->valuestring)
+			return ig_err_set(err, IG_EDATA, "%s: front matter: %s must be %s", name,
+					  meta_keys[i], !strcmp(meta_keys[i], "schema") ?
+					  "a JSON schema (a mapping with a 'type')" :
+					  "a non-empty string");
+	}
+	/* OpenAI's json_schema name: letters, digits, '_' and '-', 64 at most. */
+	sn = cJSON_GetObjectItemCaseSensitive(meta, "schema_name");
+	if (sn && (strlen(sn->valuestring) > 64 ||
+		   sn->valuestring[strspn(sn->valuestring, "abcdefghijklmnopqrstuvwxyz"
+					  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")]))
+		return ig_err_set(err, IG_EDATA, "%s: front matter: schema_name '%s' may hold "
+				  "only letters, digits, '_' and '-' (64 at most)", name,
+				  sn->valuestring);
+	return 0;
+}
+
+/* Renders text with every known placeholder set: an unknown one fails. */
+static int
+check_placeholders(const char *fn, const char *text, const char *what, const char *name,
+		   struct ig_err *err)
+{
+	struct prompt_vars *v;
+	const char *vars = NULL;
+	char *out;
+
+	for (size_t i = 0; i < ARRAY_SIZE(fn_vars); i++)
+		if (!strcmp(fn_vars[i].fn, fn))
+			vars = fn_vars[i].vars;
+	if (!vars || !text)
+		return 0;
+	if (!(v = prompt_vars_new()))
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	for (const char *p = vars; *p;) {
+		size_t n = strcspn(p, " ");
+		char nm[32];
+
+		snprintf(nm, sizeof nm, "%.*s", (int)n, p);
+		prompt_vars_set(v, nm, "x");
+		p += n + (p[n] == ' ');
+	}
+	out = prompt_render(text, v, err);
+	prompt_vars_free(v);
+	free(out);
+	return out ? 0 : ig_err_prefix(err, "%s: %s", name, what);
+}
+
+int
+prompt_validate(const char *fn, const char *text, const char *name, struct ig_err *err)
+{
+	struct prompt *p;
+	int rc;
+
+	/* What `igny8 prompts show` printed before it printed prompt files. */
+	if (!strncmp(text, "# source: ", 10) && strstr(text, "\n# front matter: "))
+		return ig_err_set(err, IG_EDATA, "%s: not a prompt file but the listing of an "
+				  "older 'igny8 prompts show' (its front matter is a comment); "
+				  "run 'igny8 prompts show %s' again", name, fn);
+	if (!(p = prompt_parse(fn, text, name, err)))
+		return -1;
+	rc = check_meta(p->meta, name, err);
+	if (rc == 0)
+		rc = check_placeholders(fn, p->body, "text", name, err);
+	if (rc == 0)
+		rc = check_placeholders(fn, prompt_system(p), "system", name, err);
+	prompt_free(p);
+	return rc;
 }

@@ -80,6 +80,15 @@ int prompt_vars_setf(struct prompt_vars *v, const char *name, const char *fmt, .
 char *prompt_render(const char *text, const struct prompt_vars *v,
 		    struct ig_err *err);
 
+/*
+ * Checks a user's prompt file for `fn` before it is saved: its front
+ * matter (known keys, their types, a schema that is one), and that its
+ * text and system message use only the function's placeholders.  Returns
+ * 0, or -1 with err (IG_EDATA) naming `name` and what is wrong.
+ */
+int prompt_validate(const char *fn, const char *text, const char *name,
+		    struct ig_err *err);
+
 /* The shipped default text of a function's prompt (malloc'd), or NULL. */
 char *prompt_default_text(const char *fn, struct ig_err *err);
 

@@ -96,7 +96,8 @@ print_counts(FILE *out, const char *label, const cJSON *o)
 
 	fprintf(out, "%-12s %ld", label, json_long(o, "total", 0));
 	cJSON_ArrayForEach(e, by) {
-		fprintf(out, "%s%s %ld", sep, e->string, (long)e->valuedouble);
+		fprintf(out, "%s%s %ld", sep, strcmp(label, "runs") ? e->string :
+			ig_status_words(e->string), (long)e->valuedouble);
 		sep = ", ";
 	}
 	fputs(*sep == ',' ? ")\n" : "\n", out);
@@ -306,11 +307,11 @@ run_text(FILE *out, sqlite3_stmt *st)
 
 	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
 		snprintf(ex, sizeof ex, "%d", sqlite3_column_int(st, 4));
-	fprintf(out, "%5lld %-14s %-20s %-11s %4s %6lld %6lld %6lld %10lld %10lld %12s %7lld\n",
+	fprintf(out, "%5lld %-14s %-20s %-15s %4s %6lld %6lld %6lld %10lld %10lld %12s %7lld\n",
 		(long long)sqlite3_column_int64(st, 0),
 		(const char *)sqlite3_column_text(st, 1),
 		(const char *)sqlite3_column_text(st, 2),
-		(const char *)sqlite3_column_text(st, 3), ex,
+		ig_status_words((const char *)sqlite3_column_text(st, 3)), ex,
 		(long long)sqlite3_column_int64(st, 5),
 		(long long)sqlite3_column_int64(st, 6),
 		(long long)sqlite3_column_int64(st, 7),
@@ -372,7 +373,7 @@ report_runs(struct ws *ws, FILE *out, long n, enum report_fmt fmt,
 	}
 	sqlite3_bind_int64(st, 1, n);
 	if (fmt == REPORT_TEXT)
-		fprintf(out, "%5s %-14s %-20s %-11s %4s %6s %6s %6s %10s %10s %12s %7s\n",
+		fprintf(out, "%5s %-14s %-20s %-15s %4s %6s %6s %6s %10s %10s %12s %7s\n",
 			"ID", "PROGRAM", "STARTED", "STATUS", "EXIT", "DONE", "FAILED",
 			"SKIP", "TOKENS_IN", "TOKENS_OUT", "COST", "UNKNOWN");
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -415,7 +416,7 @@ pick_run(struct ws *ws, long run, FILE *out, enum report_fmt fmt,
 			fprintf(out, "run %ld: %s, started %s, %s\n", id,
 				(const char *)sqlite3_column_text(st, 1),
 				(const char *)sqlite3_column_text(st, 2),
-				(const char *)sqlite3_column_text(st, 3));
+				ig_status_words((const char *)sqlite3_column_text(st, 3)));
 	} else if (run < 0) {
 		ig_err_set(err, IG_ENOINPUT, "no runs in %s yet", ws_path(ws));
 	} else {

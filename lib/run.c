@@ -128,8 +128,12 @@ open_workspace(struct run *run, struct ig_err *err)
 			  err);
 	if (!run->ws)
 		return -1;
-	for (int i = 0; run->opts->inputs && i < run->opts->ninputs; i++)
+	if (run->opts->cmdline)
+		buf_puts(&args, run->opts->cmdline);
+	for (int i = 0; !run->opts->cmdline && run->opts->inputs && i < run->opts->ninputs; i++)
 		buf_printf(&args, "%s%s", i ? " " : "", run->opts->inputs[i]);
+	if (args.data)
+		ig_redact(args.data);	/* a key pasted anywhere on the line */
 	run->run_id = ws_run_start(run->ws, run->opts->program, buf_str(&args), err);
 	buf_release(&args);
 	if (run->run_id < 0)

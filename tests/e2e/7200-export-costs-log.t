@@ -67,14 +67,14 @@ like 'every call in the last 11 years' '^total +3 ' "$T/out"
 expect_status 'costs --since yesterday' 0 igny8 costs --since yesterday
 
 expect_status 'runs' 0 igny8 runs
-like 'run 2 line' '^ +2 igny8-write +2026-01-02T10:00:00Z +partial +1 ' "$T/out"
+like 'run 2 line: its status in words' '^ +2 igny8-write +2026-01-02T10:00:00Z +some failed +1 ' "$T/out"
 like 'totals' '^total +4 +0 +0 +2300 +960 +\$0\.0230 +1$' "$T/out"
 expect_status 'runs -n 1' 0 igny8 runs -n 1
 unlike 'only the last' 'igny8-cluster' "$T/out"
 expect_status 'runs -n 0 is 64' 64 igny8 runs -n 0
 
 expect_status 'log defaults to the last run' 0 igny8 log
-like 'run header' '^run 2: igny8-write, started 2026-01-02T10:00:00Z, partial$' "$T/out"
+like 'run header' '^run 2: igny8-write, started 2026-01-02T10:00:00Z, some failed$' "$T/out"
 like 'failed call with http status, attempts, unknown cost, error' \
 	'idea:2 +mystery-model +error +500 +3 +500 +100 +unknown +300 server error \(500\)$' "$T/out"
 expect_status 'log --outcome ok' 0 igny8 log --outcome ok
@@ -85,4 +85,19 @@ expect_status 'log --json' 0 igny8 log --json --function write
 is 'call records' 2 "$(grep -c '"type":"call"' "$T/out")"
 expect_status 'log of a missing run is 66' 66 igny8 log --run 9
 like 'names it' '^igny8: log: run 9: no such run$' "$T/err"
+
+# Statuses in words a user knows; the stored names stay for scripts.
+sqlite3 "$T/ws.db" "INSERT INTO runs (program, started_at, status, exit_code)
+  VALUES ('igny8-ideas', '2026-01-03T10:00:00Z', 'noperm', 77),
+         ('igny8-ideas', '2026-01-03T11:00:00Z', 'tempfail', 75)"
+expect_status 'runs' 0 igny8 runs
+like 'noperm reads key rejected' '^ +3 igny8-ideas +2026-01-03T10:00:00Z +key rejected +77 ' "$T/out"
+like 'tempfail reads try later' '^ +4 igny8-ideas +2026-01-03T11:00:00Z +try later +75 ' "$T/out"
+unlike 'no stored names' 'noperm|tempfail' "$T/out"
+expect_status 'log of that run' 0 igny8 log --run 3
+like 'its header in words' '^run 3: igny8-ideas, started 2026-01-03T10:00:00Z, key rejected$' "$T/out"
+expect_status 'status' 0 igny8 status
+like 'the runs line in words' '^runs +4 \(.*key rejected 1.*\)$' "$T/out"
+expect_status 'runs --json keeps the stored names' 0 igny8 runs --json
+like 'for scripts' '"status":"noperm"' "$T/out"
 done_testing

@@ -197,6 +197,29 @@ test_articles(void)
 	is_str(lang_name("e"), "e", "one letter is kept");
 }
 
+/* Every shipped prompt passes the checks `igny8 prompts set` makes. */
+static void
+test_validate(void)
+{
+	struct ig_err err = { 0 };
+
+	for (const char *const *f = prompt_functions; *f; f++) {
+		char *text = prompt_default_text(*f, &err);
+		int rc = text ? prompt_validate(*f, text, *f, &err) : -1;
+
+		ok(rc == 0, "shipped %s prompt validates%s%s", *f, err.msg[0] ? ": " : "", err.msg);
+		free(text);
+		ig_err_clear(&err);
+	}
+	is_int(prompt_validate("write", "Write {title} for {sector} in {format}.", "t", &err), 0,
+	       "no front matter, known placeholders");
+	is_int(prompt_validate("negative", "blurry, {not a placeholder}", "t", &err), 0,
+	       "negative has no placeholders to check");
+	is_int(prompt_validate("image", "{prompt} {title}", "t", &err), -1,
+	       "image knows only prompt and style");
+	is_str(err.msg, "t: text: unknown placeholder '{title}' (known: prompt, style)", "named");
+}
+
 /* Whether the schema printed with the prompt is the schema it has now. */
 static int
 printed_schema(const struct prompt *p)
@@ -346,6 +369,7 @@ main(void)
 	test_parse();
 	test_render();
 	test_articles();
+	test_validate();
 	test_resolve();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
