@@ -177,6 +177,10 @@ IGNY8_TODAY=2026-12-04 expect_status "ideas with the shipped default model" 0 \
 	igny8-ideas --more --count 1 clusters.jsonl
 validate_requests "every request body conforms to the OpenAI spec"
 
+IGNY8_WORKSPACE=$T/none.db IGNY8_TODAY=2026-12-20 expect_status "igny8 models without a workspace" 0 igny8 models
+like "still marks the retiring" '^test-chat-2 .* retiring 2027-01-14' "$T/out"
+ok "and creates none" test ! -e "$T/none.db"
+
 # -- validate-requests knows what reasoning models reject ------------------------
 grep -c '"model": *"gpt-5.4-mini"' "$FAKE_LOG" >n.sent
 is "the run above sent the default model" 2 "$(cat n.sent)"
