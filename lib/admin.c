@@ -351,13 +351,15 @@ admin_doctor(const struct config *cfg, struct ws *ws, int json, FILE *out,
 	     struct ig_err *err)
 {
 	struct retire_use uses[16];
-	size_t n = retire_configured(cfg, uses, ARRAY_SIZE(uses)), nl = 0;
+	size_t n = retire_configured(cfg, ws, uses, ARRAY_SIZE(uses)), nl = 0;
 	struct doc_list lists[8];
 	char today[11];
 	int gone = 0, rc = 0;
 
-	if (retire_today(today, err) < 0)
+	if (retire_today(today, err) < 0) {
+		retire_uses_release(uses, n);
 		return -1;
+	}
 	http_global_init();
 	for (size_t i = 0; i < n && rc >= 0; i++) {
 		struct doc_list *d = uses[i].provider
@@ -374,5 +376,6 @@ admin_doctor(const struct config *cfg, struct ws *ws, int json, FILE *out,
 				lists[i].provider, lists[i].note);
 		cJSON_Delete(lists[i].list);
 	}
+	retire_uses_release(uses, n);
 	return rc < 0 ? -1 : gone;
 }

@@ -247,6 +247,9 @@ static const struct config_key keys[] = {
 	{ "providers.*.reasoning_models", CFG_LIST, NULL, NULL, NULL,
 	  "model patterns (fnmatch) that take max_completion_tokens and no"
 	  " temperature" },
+	{ "providers.*.reasoning_effort", CFG_ENUM, NULL, NULL,
+	  "none|minimal|low|medium|high|xhigh|max",
+	  "reasoning_effort sent to reasoning models, unset = not sent" },
 
 	{ "batch.completion_window", CFG_STR, "24h", NULL, NULL,
 	  "Batch API completion window" },

@@ -17,6 +17,7 @@ struct provider {
 	int max_completion;	/* send max_completion_tokens, else max_tokens */
 	int send_temperature;
 	char *reasoning;	/* comma-separated fnmatch patterns, or NULL */
+	char *effort;		/* reasoning_effort sent to those, or NULL */
 	enum rf_mode rf;
 	char *org, *project;
 	struct http_opts opts;
@@ -64,6 +65,7 @@ load_profile(struct provider *p, const struct config *cfg, int jobs)
 	p->send_temperature = !b || !strcmp(b, "true") || !strcmp(b, "1") ||
 			      !strcmp(b, "yes") || !strcmp(b, "on");
 	p->reasoning = dup_or_null(config_provider(cfg, p->name, "reasoning_models"));
+	p->effort = dup_or_null(config_provider(cfg, p->name, "reasoning_effort"));
 	p->rf = rf && !strcmp(rf, "json_object") ? RF_JSON_OBJECT
 		: rf && !strcmp(rf, "none")	  ? RF_NONE
 						  : RF_JSON_SCHEMA;
@@ -130,6 +132,7 @@ provider_free(struct provider *p)
 	free(p->hdr_org);
 	free(p->hdr_project);
 	free(p->reasoning);
+	free(p->effort);
 	free(p);
 }
 
@@ -282,6 +285,10 @@ put_chat(const struct provider *p, struct buf *b, const struct chat_req *req)
 		return -1;
 	if (p->send_temperature && !reasoning && !isnan(req->temperature) &&
 	    (put_key(b, "temperature") || json_put_num(b, req->temperature)))
+		return -1;
+	/* Reasoning tokens count against the cap: a lower effort leaves the
+	 * answer room (max_completion_tokens, api-contracts.md 2.1). */
+	if (reasoning && put_str_member(b, "reasoning_effort", p->effort))
 		return -1;
 	return put_response_format(p, b, req) || buf_putc(b, '}');
 }

@@ -13,6 +13,7 @@
 #include "json.h"
 #include "msg.h"
 #include "progress.h"
+#include "prompt.h"
 #include "retire.h"
 
 const char *
@@ -272,6 +273,37 @@ add_fn(const struct config *cfg, const char *fn, const char *flag,
 	(*n)++;
 }
 
+/*
+ * Adds chat function FN's model: --model, else its prompt's front matter
+ * (as ai_model() picks it), else functions.FN.model.  A prompt that does
+ * not resolve is left to the run to report.
+ */
+static void
+add_chat(const struct config *cfg, struct ws *ws, const char *fn,
+	 const char *flag, const char *run_file, struct retire_use *out,
+	 size_t max, size_t *n)
+{
+	struct ig_err e = { 0 };
+	struct prompt *p;
+	const char *m;
+
+	if (!flag && *n < max && (p = prompt_resolve(ws, fn, NULL, run_file, &e))) {
+		if ((m = prompt_model(p)) && *m) {
+			struct retire_use *u = &out[(*n)++];
+
+			snprintf(u->label, sizeof u->label, "model: in prompt '%s' (%s)", fn,
+				 prompt_source(p));
+			u->setting = u->label;
+			u->model = m;
+			u->provider = fn_provider(cfg, fn);
+			u->prompt = p;
+			return;
+		}
+		prompt_free(p);
+	}
+	add_fn(cfg, fn, flag, out, max, n);
+}
+
 /* Adds image.model (or --model), served by OpenAI or Runware. */
 static void
 add_image(const struct config *cfg, const char *flag, struct retire_use *out,
@@ -289,16 +321,28 @@ add_image(const struct config *cfg, const char *flag, struct retire_use *out,
 }
 
 size_t
-retire_configured(const struct config *cfg, struct retire_use *out, size_t max)
+retire_configured(const struct config *cfg, struct ws *ws,
+		  struct retire_use *out, size_t max)
 {
-	static const char *const fns[] = { "cluster", "ideas", "write",
-					   "image_prompts", "embed", "moderation" };
+	static const char *const chat[] = { "cluster", "ideas", "write", "image_prompts" };
 	size_t n = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(fns); i++)
-		add_fn(cfg, fns[i], NULL, out, max, &n);
+	memset(out, 0, max * sizeof *out);
+	for (size_t i = 0; i < ARRAY_SIZE(chat); i++)
+		add_chat(cfg, ws, chat[i], NULL, NULL, out, max, &n);
+	add_fn(cfg, "embed", NULL, out, max, &n);
+	add_fn(cfg, "moderation", NULL, out, max, &n);
 	add_image(cfg, NULL, out, max, &n);
 	return n;
+}
+
+void
+retire_uses_release(struct retire_use *uses, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		prompt_free(uses[i].prompt);
+		uses[i].prompt = NULL;
+	}
 }
 
 /* Whether igny8-cluster's "auto" method will call the model (see fn_cluster.c). */
@@ -325,18 +369,21 @@ run_uses(struct run *run, struct retire_use *out, size_t max)
 	const struct run_opts *o = run_opts(run);
 	const char *fn = run_function(run);
 	const char *flag = o->model && *o->model ? o->model : NULL;
+	const char *file = o->prompt_file;	/* --prompt: the function's main prompt */
+	struct ws *ws = run_ws(run);
 	size_t n = 0;
 
+	memset(out, 0, max * sizeof *out);
 	if (!strcmp(fn, "cluster")) {
 		if (!strcmp(config_str(cfg, "cluster.method"), "embed"))
 			add_fn(cfg, "embed", NULL, out, max, &n);
 		else if (cluster_calls_ai(cfg))
-			add_fn(cfg, "cluster", flag, out, max, &n);
+			add_chat(cfg, ws, "cluster", flag, file, out, max, &n);
 	} else if (!strcmp(fn, "image")) {
-		add_fn(cfg, "image_prompts", NULL, out, max, &n);
+		add_chat(cfg, ws, "image_prompts", NULL, file, out, max, &n);
 		add_image(cfg, flag, out, max, &n);
 	} else {
-		add_fn(cfg, fn, flag, out, max, &n);
+		add_chat(cfg, ws, fn, flag, file, out, max, &n);
 		if (!strcmp(fn, "write") && ((o->flags & RUN_MODERATE) ||
 					     config_bool(cfg, "moderation.enabled")))
 			add_fn(cfg, "moderation", NULL, out, max, &n);
@@ -373,8 +420,10 @@ retire_check_run(struct run *run, struct ig_err *err)
 
 	if (n == 0)
 		return 0;
-	if (retire_today(today, err) < 0)
+	if (retire_today(today, err) < 0) {
+		retire_uses_release(uses, n);
 		return -1;
+	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct retire_use *u = &uses[i];
 		const char *url = u->provider ? config_provider(cfg, u->provider, "base_url")
@@ -383,11 +432,10 @@ retire_check_run(struct run *run, struct ig_err *err)
 		struct retire_info ri;
 		char repl[300] = "";
 
-		if (retire_lookup(cfg, models, u->model, today, &ri, err) < 0) {
-			cJSON_Delete(models);
-			return -1;
-		}
+		rc = retire_lookup(cfg, models, u->model, today, &ri, err);
 		cJSON_Delete(models);
+		if (rc < 0)
+			break;
 		if (ri.state != RETIRE_SOON && ri.state != RETIRE_GONE)
 			continue;
 		if (ri.replacement)
@@ -404,5 +452,6 @@ retire_check_run(struct run *run, struct ig_err *err)
 				 ri.days == 1 ? "" : "s", ri.source, u->setting, repl);
 		}
 	}
+	retire_uses_release(uses, n);
 	return rc;
 }

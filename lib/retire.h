@@ -79,20 +79,27 @@ cJSON *retire_cached(struct ws *ws, const char *base_url);
 int retire_remember(struct ws *ws, const char *base_url, const cJSON *models,
 		    struct ig_err *err);
 
+struct prompt;
+
 /* One model setting of the configuration and the provider serving it. */
 struct retire_use {
-	const char *setting;	/* "functions.write.model", "--model", ... */
-	const char *model;	/* config-owned */
+	const char *setting;	/* "functions.write.model", "--model", label */
+	const char *model;	/* owned by the config or by prompt */
 	const char *provider;	/* providers.NAME, or NULL for Runware */
+	struct prompt *prompt;	/* held when its front matter names the model */
+	char label[200];	/* "model: in prompt 'write' (workspace)" */
 };
 
 /*
- * The model settings of every AI function (as `igny8 doctor` reports
- * them); up to max rows in out, returns how many.  Unset models are left
- * out.
+ * The model of every AI function (as `igny8 doctor` reports them): a
+ * prompt's front matter "model:" (workspace or user prompt, ws may be
+ * NULL) wins over functions.FN.model, as in a run.  Up to max rows in
+ * out, returns how many; unset models are left out.  Release the rows
+ * with retire_uses_release().
  */
-size_t retire_configured(const struct config *cfg, struct retire_use *out,
-			 size_t max);
+size_t retire_configured(const struct config *cfg, struct ws *ws,
+			 struct retire_use *out, size_t max);
+void retire_uses_release(struct retire_use *uses, size_t n);
 
 /*
  * The run's check, before anything is sent: warns about each model this

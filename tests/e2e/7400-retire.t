@@ -161,9 +161,25 @@ IGNY8_TODAY=2026-12-15 expect_status "on the run's first warning day" 0 \
 # A dry run sends nothing but checks the same way.
 like "the run warns as doctor reports" "model 'gpt-4.1-mini' shuts down on 2027-01-14, in 30 days" "$T/err"
 
+# A prompt's front matter names the model before functions.*.model does.
+rm igny8.yaml
+sed '0,/^---$/s//---\nmodel: gpt-4.1-mini/' "$TOP/prompts/ideas.md" >ideas-pinned.md
+expect_status "a workspace prompt that names a model" 0 igny8 prompts set ideas ideas-pinned.md
+IGNY8_TODAY=2027-01-14 expect_status "is checked too" 78 igny8-ideas --refresh clusters.jsonl
+like "naming the prompt" "model 'gpt-4.1-mini' shut down on 2027-01-14 .*: set model: in prompt 'ideas' \(workspace\) to another model" "$T/err"
+IGNY8_TODAY=2027-01-14 expect_status "doctor reports it" 78 igny8 doctor
+like "in place of functions.ideas.model" "^model: in prompt 'ideas' \(workspace\) +gpt-4.1-mini +shut down 2027-01-14" "$T/out"
+IGNY8_TODAY=2027-01-14 expect_status "--model still wins" 0 \
+	igny8-ideas --refresh --model gpt-5.4-mini clusters.jsonl
+expect_status "reset the prompt" 0 igny8 prompts reset ideas
+
 IGNY8_TODAY=2026-12-04 expect_status "ideas with the shipped default model" 0 \
 	igny8-ideas --more --count 1 clusters.jsonl
 validate_requests "every request body conforms to the OpenAI spec"
+
+IGNY8_WORKSPACE=$T/none.db IGNY8_TODAY=2026-12-20 expect_status "igny8 models without a workspace" 0 igny8 models
+like "still marks the retiring" '^test-chat-2 .* retiring 2027-01-14' "$T/out"
+ok "and creates none" test ! -e "$T/none.db"
 
 # -- validate-requests knows what reasoning models reject ------------------------
 grep -c '"model": *"gpt-5.4-mini"' "$FAKE_LOG" >n.sent

@@ -213,7 +213,8 @@ test_bodies(struct provider *const provs[])
 	prompt_free(pr);
 }
 
-/* The body for model has (1) or lacks (0) each member. */
+/* The body for model has (1) or lacks (0) each member; reasoning_effort
+ * comes with max_completion_tokens in these profiles. */
 static void
 members(struct provider *p, const char *model, int mct, int mt, int temp,
 	const char *what)
@@ -224,6 +225,7 @@ members(struct provider *p, const char *model, int mct, int mt, int temp,
 	cJSON *b = body ? cJSON_Parse(body) : NULL;
 
 	ok(b && !!cJSON_GetObjectItem(b, "max_completion_tokens") == mct &&
+	   !!cJSON_GetObjectItem(b, "reasoning_effort") == mct &&
 	   !!cJSON_GetObjectItem(b, "max_tokens") == mt &&
 	   !!cJSON_GetObjectItem(b, "temperature") == temp, "%s: %s", what,
 	   body ? body : "(null)");
@@ -241,7 +243,8 @@ test_reasoning(const char *srcdir)
 {
 	static const char yaml[] =
 		"providers:\n  r: {base_url: 'http://127.0.0.1:1/v1', token_param: max_tokens,"
-		" reasoning_models: ['gpt-5*', 'o3*']}\n";
+		" reasoning_models: ['gpt-5*', 'o3*'], reasoning_effort: low}\n"
+		"  r2: {base_url: 'http://127.0.0.1:1/v1', reasoning_models: ['gpt-5*']}\n";
 	struct config *cfg = config_new();
 	struct ig_err err = { 0 };
 	struct provider *p;
@@ -255,6 +258,16 @@ test_reasoning(const char *srcdir)
 		members(p, "o3-mini", 1, 0, 0, "o3-mini matches the second pattern");
 		members(p, "gpt-4.1-mini", 0, 1, 1, "gpt-4.1-mini: the profile's own choice");
 		members(p, "my-gpt-5", 0, 1, 1, "patterns match the whole name");
+	}
+	provider_free(p);
+	if ((p = provider_new(cfg, "r2", 1, &err))) {
+		struct chat_req req = { .model = "gpt-5.4-mini", .user = "hi",
+					.temperature = NAN };
+		char *body = provider_chat_body(p, &req);
+
+		ok(body && !strstr(body, "reasoning_effort"),
+		   "no reasoning_effort when none is set: %s", body ? body : "(null)");
+		free(body);
 	}
 	provider_free(p);
 	config_free(cfg);

@@ -235,7 +235,7 @@ test_shipped(void)
 		return;
 	checked = config_str(cfg, "shutdowns.checked");
 	is_str(checked, "2026-12-04", "the table's check date");
-	n = retire_configured(cfg, uses, ARRAY_SIZE(uses));
+	n = retire_configured(cfg, NULL, uses, ARRAY_SIZE(uses));
 	is_int((long)n, 7, "seven configured models");
 	for (size_t i = 0; i < n; i++) {
 		struct retire_info ri;
@@ -250,6 +250,7 @@ test_shipped(void)
 			ok(config_get(cfg, pk) && *config_get(cfg, pk), "%s is priced (%s)",
 			   uses[i].model, pk);
 	}
+	retire_uses_release(uses, n);
 	config_each(cfg, "shutdowns.", each_row, cfg);
 	config_free(cfg);
 }
