@@ -608,6 +608,30 @@ http_error_message(const struct http_resp *r, char *out, size_t outsz)
 	free(raw);
 }
 
+char *
+http_path_segment(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *out = malloc(strlen(s) * 3 + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		/* By hand: isalnum() follows the locale. */
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		    *p == '~') {
+			*o++ = (char)*p;
+		} else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 /* ---- backoff --------------------------------------------------------------- */
 
 /* xorshift64*, one state per thread, so jitter needs no lock. */
