@@ -884,6 +884,7 @@ on_opensocket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 	return socket(a->family, a->socktype, a->protocol);
 }
 
+#if LIBCURL_VERSION_NUM >= 0x075000	/* 7.80.0 */
 /*
  * Before every request, on a reused connection too: a redirect may lead
  * to a host whose connection an earlier (API) request left open.
@@ -899,6 +900,7 @@ on_prereq(void *ud, char *ip, char *local_ip, int port, int local_port)
 		return CURL_PREREQFUNC_ABORT;
 	return CURL_PREREQFUNC_OK;
 }
+#endif
 
 static void
 guard_dest(struct http_client *c, const struct http_req *req)
@@ -911,8 +913,10 @@ guard_dest(struct http_client *c, const struct http_req *req)
 		return;
 	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
 	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, c);
+#if LIBCURL_VERSION_NUM >= 0x075000	/* 7.80.0 */
 	curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
 	curl_easy_setopt(h, CURLOPT_PREREQDATA, c);
+#endif
 	/* Its own connections only, and none left for others to reuse. */
 	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
