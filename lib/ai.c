@@ -71,6 +71,12 @@ ai_budget_reserve(struct run *run, double usd, struct ig_err *err)
 	return 0;
 }
 
+int
+ai_budget_active(const struct run *run)
+{
+	return run->max_cost > 0 && !run->opts->dry_run;	/* set once, at start */
+}
+
 void
 ai_budget_settle(struct run *run, double reserved, double actual)
 {

@@ -55,5 +55,7 @@ long ai_log(struct worker *w, struct job *job, const struct ai_logrec *r);
 /* Budget for --max-cost: reserve before a call, settle after. */
 int ai_budget_reserve(struct run *run, double usd, struct ig_err *err);
 void ai_budget_settle(struct run *run, double reserved, double actual);
+/* 1 when --max-cost (or run.max_cost) bounds this run's spending. */
+int ai_budget_active(const struct run *run);
 
 #endif

@@ -13,6 +13,7 @@
 #include "batch.h"
 #include "buf.h"
 #include "engine.h"
+#include "http.h"
 #include "json.h"
 #include "jsonl.h"
 #include "msg.h"
@@ -162,7 +163,12 @@ batch_add(struct ws *ws, long run_id, const char *stage, unsigned flags,
 	local_id(run_id, local);
 	snprintf(run, sizeof run, "%ld", run_id);
 	snprintf(fl, sizeof fl, "%u", flags);
-	snprintf(cid, sizeof cid, "%s:%s:%.12s", function, ref, key);
+	/*
+	 * The run's id makes the custom_id unique to this submission: an
+	 * earlier batch's row for the same request stays where it is, so a
+	 * submission that fails (and drops its placeholder) cannot take it.
+	 */
+	snprintf(cid, sizeof cid, "%s:%s:%.12s:%ld", function, ref, key, run_id);
 	ws_now(now);
 	/* Check and insert in one write transaction: no other process slips in. */
 	if (ws_begin(ws, err) < 0)
@@ -176,13 +182,8 @@ batch_add(struct ws *ws, long run_id, const char *stage, unsigned flags,
 		 " 'preparing', 0, ?4, ?4, ?5, ?6)", local, stage, provider, now, run,
 		 fl) < 0 ||
 	    EXEC(ws, err, "INSERT INTO batch_items (custom_id, batch_id, function, ref,"
-		 " request, status, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'submitted', ?6)"
-		 " ON CONFLICT (custom_id) DO UPDATE SET batch_id = ?2, request = ?5,"
-		 " status = 'submitted', response = NULL, request_id = NULL, error = NULL,"
-		 " updated_at = ?6", cid, local, function, ref, body, now) < 0 ||
-	    EXEC(ws, err, "UPDATE batch_items SET status = 'resubmitted', updated_at = ?1"
-		 " WHERE function = ?2 AND ref = ?3 AND status = 'error'",
-		 now, function, ref) < 0 ||
+		 " request, status, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'submitted', ?6)",
+		 cid, local, function, ref, body, now) < 0 ||
 	    EXEC(ws, err, "UPDATE batches SET items = items + 1 WHERE id = ?", local) < 0) {
 		ws_rollback(ws);
 		return -1;
@@ -240,6 +241,20 @@ batch_reap(struct ws *ws)
 	}
 }
 
+static int
+known_batch(struct ws *ws, const char *id)
+{
+	sqlite3_stmt *st = ws_prepare(ws, "SELECT 1 FROM batches WHERE id = ?", NULL);
+	int found;
+
+	if (!st)
+		return 1;	/* cannot tell: do not take it */
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
 /*
  * Moves n items (all when n < 0) of a placeholder to the batch the
  * provider created, in one transaction.
@@ -257,6 +272,12 @@ adopt(struct ws *ws, const char *local, const cJSON *b, long n, struct ig_err *e
 	snprintf(lim, sizeof lim, "%ld", n);
 	if (ws_begin(ws, err) < 0)
 		return -1;
+	/* Another batch's id: taking it would mix two batches' items. */
+	if (known_batch(ws, id)) {
+		ws_rollback(ws);
+		return ig_err_set(err, IG_EPROTO, "the server gave the new batch "
+				  "the id '%s' of an earlier batch", id);
+	}
 	rc = EXEC(ws, err, "INSERT INTO batches (id, function, provider, input_file_id,"
 		  " status, items, created_at, updated_at, run_id, flags) SELECT ?1,"
 		  " function, provider, ?2, ?3, 0, ?4, ?4, run_id, flags FROM batches"
@@ -267,6 +288,13 @@ adopt(struct ws *ws, const char *local, const cJSON *b, long n, struct ig_err *e
 		rc = EXEC(ws, err, "UPDATE batch_items SET batch_id = ?1, updated_at = ?2"
 			  " WHERE custom_id IN (SELECT custom_id FROM batch_items"
 			  " WHERE batch_id = ?3 ORDER BY custom_id LIMIT ?4)", id, now, local, lim);
+	/* Their records' failed items are now resubmitted, not before. */
+	if (rc == 0)
+		rc = EXEC(ws, err, "UPDATE batch_items SET status = 'resubmitted',"
+			  " updated_at = ?2 WHERE status = 'error' AND batch_id <> ?1"
+			  " AND EXISTS (SELECT 1 FROM batch_items n WHERE n.batch_id = ?1"
+			  " AND n.function = batch_items.function AND n.ref = batch_items.ref)",
+			  id, now);
 	if (rc == 0)
 		rc = EXEC(ws, err, "UPDATE batches SET items = (SELECT count(*) FROM"
 			  " batch_items WHERE batch_id = batches.id) WHERE id IN (?1, ?2)",
@@ -655,12 +683,36 @@ temp_file(struct ig_err *err)
 	return f;
 }
 
+/* Longest id from a server put in a URL, and the room the path needs. */
+#define ID_MAX 128
+#define ID_PATH_MAX (3 * ID_MAX + 32)
+
+/*
+ * prefix, the id as one escaped path segment, suffix: the server chose the
+ * id, so it never adds a path, query or fragment of its own.
+ */
+static int
+id_path(char *out, size_t outsz, const char *prefix, const char *id,
+	const char *suffix, struct ig_err *err)
+{
+	char *seg;
+
+	if (strlen(id) > ID_MAX)
+		return ig_err_set(err, IG_EPROTO, "id '%.40s...' from the server "
+				  "is longer than %d bytes", id, ID_MAX);
+	if (!(seg = http_path_segment(id)))
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	snprintf(out, outsz, "%s%s%s", prefix, seg, suffix);
+	free(seg);
+	return 0;
+}
+
 /* Stores one downloaded file's lines into the batch's submitted items. */
 static int
 store_file(struct poller *pl, struct provider *p, struct http_client *c,
 	   const char *batch, const char *file_id, struct ig_err *err)
 {
-	char path[256];
+	char path[ID_PATH_MAX];
 	FILE *f;
 	int rc;
 
@@ -668,8 +720,8 @@ store_file(struct poller *pl, struct provider *p, struct http_client *c,
 		return 0;
 	if (!(f = temp_file(err)))
 		return ig_err_prefix(err, "batch %s: downloading %s", batch, file_id);
-	snprintf(path, sizeof path, "/files/%s/content", file_id);
-	if (provider_get_file(p, c, path, f, err) < 0)
+	if (id_path(path, sizeof path, "/files/", file_id, "/content", err) < 0 ||
+	    provider_get_file(p, c, path, f, err) < 0)
 		rc = ig_err_prefix(err, "batch %s: downloading %s", batch, file_id);
 	else
 		rc = store_lines(pl, f, batch, file_id, err);
@@ -680,9 +732,9 @@ store_file(struct poller *pl, struct provider *p, struct http_client *c,
 /* A batch that ended: its files into the items, in one transaction. */
 static int
 store_results(struct poller *pl, struct provider *p, struct http_client *c,
-	      const cJSON *b, struct ig_err *err)
+	      const char *id, const cJSON *b, struct ig_err *err)
 {
-	const char *id = json_str(b, "id"), *status = json_str(b, "status");
+	const char *status = json_str(b, "status");
 	const cJSON *e0 = cJSON_GetArrayItem(json_arr(json_obj(b, "errors"), "data"), 0);
 	char why[512], now[32];
 
@@ -708,8 +760,9 @@ store_results(struct poller *pl, struct provider *p, struct http_client *c,
 	return ws_commit(pl->ws, err);
 }
 
+/* Saved under the id asked for: the answer's own "id" may differ. */
 static int
-update_row(struct ws *ws, const cJSON *b, struct ig_err *err)
+update_row(struct ws *ws, const char *id, const cJSON *b, struct ig_err *err)
 {
 	char now[32];
 
@@ -717,7 +770,7 @@ update_row(struct ws *ws, const cJSON *b, struct ig_err *err)
 	return EXEC(ws, err, "UPDATE batches SET status = ?1, output_file_id = ?2,"
 		    " error_file_id = ?3, updated_at = ?4 WHERE id = ?5",
 		    json_str(b, "status"), json_str(b, "output_file_id"),
-		    json_str(b, "error_file_id"), now, json_str(b, "id"));
+		    json_str(b, "error_file_id"), now, id);
 }
 
 static long
@@ -741,7 +794,7 @@ poll_one(struct poller *pl, const char *id, const char *prov, struct ig_err *err
 {
 	struct provider *p;
 	struct http_client *c;
-	char path[256];
+	char path[ID_PATH_MAX];
 	const cJSON *rc_;
 	cJSON *b;
 	int rc = 0;
@@ -752,10 +805,11 @@ poll_one(struct poller *pl, const char *id, const char *prov, struct ig_err *err
 	}
 	if (client_for(pl, prov, &p, &c, err) < 0)
 		return -1;
-	snprintf(path, sizeof path, "/batches/%s", id);
+	if (id_path(path, sizeof path, "/batches/", id, "", err) < 0)
+		return ig_err_prefix(err, "batch %s", id);
 	if (!(b = provider_json(p, c, "GET", path, NULL, err)))
 		return ig_err_prefix(err, "batch %s", id);
-	if (update_row(pl->ws, b, err) < 0) {
+	if (update_row(pl->ws, id, b, err) < 0) {
 		cJSON_Delete(b);
 		return -1;
 	}
@@ -764,7 +818,7 @@ poll_one(struct poller *pl, const char *id, const char *prov, struct ig_err *err
 		pl->st->pending++;
 		pnote(pl, "batch %s: %s (%ld of %ld done)", id, json_str(b, "status"),
 		      json_long(rc_, "completed", 0), json_long(rc_, "total", 0));
-	} else if ((rc = store_results(pl, p, c, b, err)) == 0) {
+	} else if ((rc = store_results(pl, p, c, id, b, err)) == 0) {
 		pl->st->ended++;
 		pnote(pl, "batch %s: %s (%ld answered, %ld failed)", id,
 		      json_str(b, "status"), json_long(rc_, "completed", 0),

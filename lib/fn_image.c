@@ -53,6 +53,7 @@ struct image_cfg {
 	long in_article;	/* in-article images wanted */
 	size_t max_bytes;
 	int allow_loopback;	/* image.allow_loopback */
+	int need_price;		/* --max-cost: every image must be priced */
 };
 
 /* One image to have: a prompt of the answer, for one device. */
@@ -117,6 +118,7 @@ read_cfg(struct run *run, struct image_cfg *ic, struct ig_err *err)
 	ic->format = config_str(cfg, "image.format");
 	ic->max_bytes = (size_t)config_int(cfg, "image.max_bytes");
 	ic->allow_loopback = config_bool(cfg, "image.allow_loopback");
+	ic->need_price = ai_budget_active(run);
 	/* image.max_images counts the featured image. */
 	ic->in_article = config_int(cfg, "image.max_images") - 1;
 	if (image_model(run, ic, err) < 0)
@@ -147,6 +149,25 @@ slot_size(const struct image_cfg *ic, const char *kind, const char *device)
 	return s && *s ? s : NULL;
 }
 
+/*
+ * Under --max-cost an image of unknown price could spend without bound:
+ * refuse to start, naming the price to set.
+ */
+static int
+priced(const struct image_cfg *ic, const char *size, struct ig_err *err)
+{
+	const char *q = ic->quality && strcmp(ic->quality, "auto") ? ic->quality : NULL;
+	double usd;
+
+	if (!ic->need_price ||
+	    cost_estimate_image(ic->cfg, ic->model, q ? q : "auto", size, &usd) == 0)
+		return 0;
+	return ig_err_set(err, IG_ECONFIG, "--max-cost: no price for a %s image "
+			  "of model '%s'; set prices.image.%s.%s.%s (USD per image)",
+			  size, ic->model, ic->model, q ? q : !strcmp(ic->provider,
+			  "runware") ? "standard" : "high", size);
+}
+
 /* Every size, quality and format against the model's rules, before any call. */
 static int
 validate_cfg(const struct image_cfg *ic, struct ig_err *err)
@@ -164,7 +185,7 @@ validate_cfg(const struct image_cfg *ic, struct ig_err *err)
 				return ig_err_set(err, IG_ECONFIG, "image.devices: no size "
 						  "for device '%s' (%s)", ic->devices[d], setting);
 			if (image_validate(ic->cfg, ic->provider, ic->model, setting, size,
-					   err) < 0)
+					   err) < 0 || priced(ic, size, err) < 0)
 				return -1;
 		}
 	return 0;

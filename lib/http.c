@@ -608,6 +608,30 @@ http_error_message(const struct http_resp *r, char *out, size_t outsz)
 	free(raw);
 }
 
+char *
+http_path_segment(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *out = malloc(strlen(s) * 3 + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		/* By hand: isalnum() follows the locale. */
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		    *p == '~') {
+			*o++ = (char)*p;
+		} else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 /* ---- backoff --------------------------------------------------------------- */
 
 /* xorshift64*, one state per thread, so jitter needs no lock. */
@@ -860,6 +884,7 @@ on_opensocket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 	return socket(a->family, a->socktype, a->protocol);
 }
 
+#if LIBCURL_VERSION_NUM >= 0x075000	/* 7.80.0 */
 /*
  * Before every request, on a reused connection too: a redirect may lead
  * to a host whose connection an earlier (API) request left open.
@@ -875,6 +900,7 @@ on_prereq(void *ud, char *ip, char *local_ip, int port, int local_port)
 		return CURL_PREREQFUNC_ABORT;
 	return CURL_PREREQFUNC_OK;
 }
+#endif
 
 static void
 guard_dest(struct http_client *c, const struct http_req *req)
@@ -887,8 +913,10 @@ guard_dest(struct http_client *c, const struct http_req *req)
 		return;
 	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
 	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, c);
+#if LIBCURL_VERSION_NUM >= 0x075000	/* 7.80.0 */
 	curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
 	curl_easy_setopt(h, CURLOPT_PREREQDATA, c);
+#endif
 	/* Its own connections only, and none left for others to reuse. */
 	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);

@@ -149,6 +149,14 @@ int http_send(struct http_client *c, const struct http_req *req,
  */
 void http_error_message(const struct http_resp *r, char *out, size_t outsz);
 
+/*
+ * s as one URL path segment: every byte but ASCII letters, digits, '-',
+ * '_' and '~' percent-encoded ('.' too, so that "." and ".." stay names),
+ * for ids a server chose.  Returns a malloc'd string, NULL when out of
+ * memory.
+ */
+char *http_path_segment(const char *s);
+
 /* Header parsing, exposed for the unit tests and the fuzzer. */
 double http_parse_retry_after(const char *value, long now);	/* -1 if invalid */
 double http_parse_duration(const char *value);	/* "1s", "6m0s", "12ms"; -1 if invalid */

@@ -7,13 +7,6 @@
 command -v sqlite3 >/dev/null || skip_all "sqlite3 is not installed"
 fake_start || exit 1
 new_workspace
-cat >igny8.yaml <<'Y'
-prices:
-  image:
-    gpt-image-2:
-      low: {1536x1024: 0.01, 1024x1536: 0.01, 1024x1024: 0.01}
-      high: {1536x1024: 0.2, 1024x1536: 0.2, 1024x1024: 0.1}
-Y
 article 1 "Camping basics"
 
 expect_status "--dry-run" 0 igny8-image --dry-run --task 1
@@ -30,12 +23,25 @@ is "image requests name kind, device and size" \
 import json, sys
 rs = [json.loads(l) for l in open(sys.argv[1])][1:]
 print("|".join("%s %s %s" % (r["kind"], r["device"], r["size"]) for r in rs))' out)"
-is "quality auto is estimated at the dearest listed price" "1.0" \
+# The shipped prices (data/prices.yaml): high is the dearest, 0.317 for
+# 1536x1024 and 1024x1536, 0.211 for 1024x1024.
+is "quality auto is estimated at the dearest shipped price" "1.69" \
 	"$("$PY" -c '
 import json, sys
 print(round(sum(json.loads(l).get("est_cost") or 0 for l in open(sys.argv[1]) if "kind" in l), 4))' out)"
 like "the body is what would be sent" '"body":\{"model":"gpt-image-2","prompt":"\(featured prompt' out
-like "the summary shows the estimate" 'estimated \$1\.0' err
+like "the summary counts the images" 'estimated \$1\.69' err
+cat >igny8.yaml <<'Y'
+prices:
+  image:
+    gpt-image-2:
+      low: {1536x1024: 0.01, 1024x1536: 0.01, 1024x1024: 0.01}
+Y
+expect_status "--dry-run at low quality" 0 igny8-image --dry-run --task 1 --set image.quality=low
+is "your own prices win" "0.06" "$("$PY" -c '
+import json, sys
+print(round(sum(json.loads(l).get("est_cost") or 0 for l in open(sys.argv[1]) if "kind" in l), 4))' out)"
+rm igny8.yaml
 
 # --pending: tasks with content whose images are missing, failed or partial.
 article 2 "Winter hiking"

@@ -48,8 +48,8 @@ sent = {l["custom_id"].split(":")[2]: l["body"] for l in map(json.loads, up.spli
 dry = {d["record"].split(":")[1]: d["body"] for d in map(json.loads, open(sys.argv[2]))}
 sys.exit(0 if sent == dry else 1)' "$FAKE_LOG" "$T/out"
 sqlite3 "$IGNY8_WORKSPACE" "SELECT custom_id FROM batch_items ORDER BY custom_id" >ids
-like "custom_id ties the line to function, record and request" \
-	'^ideas:cluster:1:[0-9a-f]{12}$' ids
+like "custom_id ties the line to function, record, request and run" \
+	'^ideas:cluster:1:[0-9a-f]{12}:[0-9]+$' ids
 
 expect_status "submitting the same records again" 0 igny8-ideas --batch --count 2 three.jsonl
 is "uploads nothing new" 1 "$(count /v1/files)"
@@ -215,6 +215,73 @@ like "and submitted" 'submitted 1 request to the Batch API' "$T/err"
 expect_status "a budget for all: the other two" 0 \
 	igny8-ideas --batch --count 1 --max-cost 100 three.jsonl
 is "three queued in all" 3 "$(count_rows batch_items)"
+IGNY8_WORKSPACE=$main_ws
+
+# -- ids from the server ---------------------------------------------------------------------
+main_ws=$IGNY8_WORKSPACE
+IGNY8_WORKSPACE=$T/ids.db
+seed_clusters 4 || exit 1
+cluster_records 2 >two.jsonl
+cluster_records 4 | tail -n 1 >four.jsonl
+fake_reset
+script '{"batch": {"polls_to_complete": 5}}'
+expect_status "two records queued" 0 igny8-ideas --batch --count 1 two.jsonl
+first=$(sqlite3 "$IGNY8_WORKSPACE" "SELECT id FROM batches")
+# batch_rows ID: "items rows statuses" of batch ID.
+batch_rows() {
+	sqlite3 "$IGNY8_WORKSPACE" "SELECT b.items || ' ' || count(i.custom_id) || ' '
+	 || coalesce(group_concat(DISTINCT i.status), '-') FROM batches b
+	 LEFT JOIN batch_items i ON i.batch_id = b.id WHERE b.id = '$1'"
+}
+is "its rows" "2 2 submitted" "$(batch_rows "$first")"
+
+# A poll answered under another id: the status is the asked batch's.
+script '{"batch": {"polls_to_complete": 5}, "rules": [{"path": "/v1/batches/*",
+ "method": "GET", "reply": {"body": {"id": "batch_someone_else", "object": "batch",
+ "status": "in_progress", "request_counts": {"total": 2, "completed": 1, "failed": 0}}}}]}'
+expect_status "a poll answered under another id" 75 igny8 batch collect
+is "the status is saved under the id asked for" "in_progress" \
+	"$(sqlite3 "$IGNY8_WORKSPACE" "SELECT status FROM batches WHERE id = '$first'")"
+is "and under no other" 0 "$(count_rows batches "id = 'batch_someone_else'")"
+
+# An id with URL syntax in it stays one path segment.
+script '{"batch": {"polls_to_complete": 5}, "rules": [
+ {"path": "/v1/batches", "method": "POST", "reply": {"body": {"id": "batch x/../y?z#w",
+  "object": "batch", "status": "validating", "input_file_id": "file-1"}}},
+ {"path": "/v1/batches/*", "method": "GET", "reply": {"body": {"id": "batch x/../y?z#w",
+  "object": "batch", "status": "in_progress"}}}]}'
+expect_status "a batch with an odd id is queued" 0 igny8-ideas --batch --count 1 four.jsonl
+: >"$FAKE_LOG"
+expect_status "and polled, not refused as a bad URL (78)" 75 igny8 batch collect
+ok "its id escaped in the URL" "$PY" -c '
+import json, sys
+paths = [json.loads(l)["path"] for l in open(sys.argv[1])]
+sys.exit(0 if "/v1/batches/batch%20x%2F%2E%2E%2Fy%3Fz%23w" in paths else 1)' "$FAKE_LOG"
+is "saved under its own id" in_progress \
+	"$(sqlite3 "$IGNY8_WORKSPACE" "SELECT status FROM batches WHERE id = 'batch x/../y?z#w'")"
+
+# The first batch failed; resubmitting its records must never cost its rows.
+sqlite3 "$IGNY8_WORKSPACE" "UPDATE batches SET status = 'failed' WHERE id = '$first';
+ UPDATE batch_items SET status = 'error', error = 'batch failed' WHERE batch_id = '$first'"
+script "{\"rules\": [{\"path\": \"/v1/batches\", \"method\": \"POST\", \"reply\":
+ {\"body\": {\"id\": \"$first\", \"object\": \"batch\", \"status\": \"validating\",
+  \"input_file_id\": \"file-1\"}}}]}"
+expect_status "the server gives the new batch the first one's id: 76" 76 \
+	igny8-ideas --batch --count 1 two.jsonl
+like "saying so" "the server gave the new batch the id '$first' of an earlier batch" "$T/err"
+is "the first batch keeps its rows, as they were" "2 2 error" "$(batch_rows "$first")"
+is "no placeholder is left" 0 "$(count_rows batches "id LIKE 'local:%'")"
+script '{"rules": [{"path": "/v1/batches", "method": "POST", "reply": {"status": 400}}]}'
+expect_status "a refused submission" 65 igny8-ideas --batch --count 1 two.jsonl
+is "the first batch still keeps its rows" "2 2 error" "$(batch_rows "$first")"
+is "no placeholder is left either" 0 "$(count_rows batches "id LIKE 'local:%'")"
+script '{"batch": {"polls_to_complete": 5}}'
+expect_status "a submission that works" 0 igny8-ideas --batch --count 1 two.jsonl
+is "the first batch's rows are now resubmitted, not moved" "2 2 resubmitted" \
+	"$(batch_rows "$first")"
+is "the new batch has its own" "2 2 submitted" \
+	"$(batch_rows "$(sqlite3 "$IGNY8_WORKSPACE" "SELECT batch_id FROM batch_items
+	   WHERE status = 'submitted' AND ref = 'cluster:1'")")"
 IGNY8_WORKSPACE=$main_ws
 
 # -- usage -----------------------------------------------------------------------------------

@@ -1,10 +1,24 @@
-/* t-batch.c: finding a batch output line's custom_id without parsing it. */
+/*
+ * t-batch.c: finding a batch output line's custom_id without parsing it,
+ * and the server's ids as URL path segments.
+ */
 #include "compat.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "batch.h"
+#include "http.h"
 #include "tap.h"
+
+static void
+segment(const char *id, const char *want, const char *what)
+{
+	char *got = http_path_segment(id);
+
+	is_str(got, want, "path segment: %s", what);
+	free(got);
+}
 
 /* Scans s (its first len bytes, or all when len is 0) for want (NULL = none). */
 static void
@@ -26,6 +40,12 @@ main(void)
 	const char *line = "{\"id\": \"batch_req_1\", \"custom_id\": \"ideas:cluster:2:ab12\","
 			   " \"response\": {\"status_code\": 200, \"body\": {}}}";
 
+	segment("batch_abc-123~", "batch_abc-123~", "an ordinary id as it is");
+	segment("b x/../y?z#w&%", "b%20x%2F%2E%2E%2Fy%3Fz%23w%26%25",
+		"space, slash, dots, query, fragment, percent");
+	segment("..", "%2E%2E", "dots never a dot segment");
+	segment("\xc3\xa9\n", "%C3%A9%0A", "UTF-8 and controls");
+	segment("", "", "empty");
 	check(line, 0, "ideas:cluster:2:ab12", "an output line");
 	check("{\"custom_id\":\"x\"}", 0, "x", "no spaces");
 	check("{ \"custom_id\" :\t\"x\" }", 0, "x", "spaces around the colon");
