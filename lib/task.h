@@ -14,6 +14,17 @@
 
 enum task_claim { TASK_ERROR = -1, TASK_READY, TASK_DONE, TASK_BUSY };
 
+/* Article length asked for, by --words or a task's "words" option. */
+#define TASK_WORDS_MIN 50
+#define TASK_WORDS_MAX 50000
+
+/*
+ * Checks a task record's "options" (NULL = none) by the rules of the
+ * igny8-write flags they stand for (--words, --tone, --language,
+ * --audience, --format): 0, or -1 with IG_EDATA naming the option.
+ */
+int task_check_options(const cJSON *opts, struct ig_err *err);
+
 /* The task of an idea, created (queued) when it has none.  -1 on error. */
 long task_from_idea(struct ws *ws, long idea_id, long run_id, struct ig_err *err);
 /* The task a task record names, or a new one from its title, options and
