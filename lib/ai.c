@@ -225,6 +225,9 @@ parse_answer(struct exchange *x, const char *text, struct ig_err *err)
 						!schema ? JSON_ANY : JSON_OBJECT,
 				err);
 
+	if (v && schema && json_cut_items(v, schema) > 0)
+		job_note(x->job, "the answer had more items than the schema allows;"
+			 " kept the first");
 	if (v && json_check(v, schema, err) < 0) {
 		cJSON_Delete(v);
 		v = NULL;
