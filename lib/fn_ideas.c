@@ -68,6 +68,8 @@ ideas_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *er
 	if ((dup = fn_take_ref(run, job, err, "cluster:%ld", id)) != 0)
 		return dup < 0 ? -1 : INIT_DONE;
 	if (ideas_round(ws, id) > 0 && !(run_opts(run)->flags & RUN_MORE)) {
+		job_note(job, "has ideas already: they are written out again, nothing"
+			 " is sent (--more asks for another round)");
 		emit_ideas(ws, job, id, 0);
 		return 1;
 	}

@@ -238,6 +238,26 @@ task_requeue(struct ws *ws, long task_id)
 	set_status(ws, task_id, "queued", NULL);
 }
 
+void
+task_restore_done(struct ws *ws, long task_id, const char *error)
+{
+	sqlite3_stmt *st;
+	char now[32];
+
+	ws_now(now);
+	st = ws_cached(ws, "UPDATE tasks SET status = coalesce((SELECT CASE c.status"
+			    " WHEN 'flagged' THEN 'flagged' ELSE 'done' END FROM content c"
+			    " WHERE c.task_id = tasks.id), 'failed'), error = ?,"
+			    " updated_at = ? WHERE id = ?", NULL);
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, error, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, task_id);
+	sqlite3_step(st);
+	ws_done(st);
+}
+
 static void
 bind_json(sqlite3_stmt *st, int i, const cJSON *v)
 {

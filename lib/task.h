@@ -34,6 +34,11 @@ enum task_claim task_claimable(struct ws *ws, long task_id, struct ig_err *err);
 int task_start(struct ws *ws, long task_id, long run_id, struct ig_err *err);
 void task_fail(struct ws *ws, long task_id, const char *error);
 void task_requeue(struct ws *ws, long task_id);
+/*
+ * After a failed rewrite of a finished task: 'done' again ('flagged' when
+ * its article was), with the error kept, since the article it had stays.
+ */
+void task_restore_done(struct ws *ws, long task_id, const char *error);
 
 struct task_content {
 	const char *title, *meta_title, *meta_description, *slug, *html, *format;
