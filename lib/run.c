@@ -109,6 +109,7 @@ reap_runs(struct ws *ws, long self)
 		sqlite3_bind_int64(st, 2, dead[i]);
 		sqlite3_step(st);
 		sqlite3_finalize(st);
+		ws_run_release_tasks(ws, dead[i], NULL);
 	}
 }
 
