@@ -3,6 +3,7 @@
 
 #include "fn.h"
 #include "opt.h"
+#include "task.h"
 
 static const char usage[] =
 	"usage: igny8-write [options] [FILE...]\n"
@@ -35,7 +36,7 @@ option(struct run_opts *o, int c, const char *arg, struct ig_err *err)
 	case OPT_BATCH: o->batch = 1; return 0;
 	case OPT_TASK: return opt_add_id(o, arg, "task", err);
 	case OPT_WORDS:
-		if (opt_long(arg, "words", 50, 50000, &n, err) < 0)
+		if (opt_long(arg, "words", TASK_WORDS_MIN, TASK_WORDS_MAX, &n, err) < 0)
 			return -1;
 		return opt_setting(o, "--words", "write.words", arg, err);
 	case OPT_TONE: return opt_setting(o, "--tone", "write.tone", arg, err);

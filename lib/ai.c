@@ -88,13 +88,51 @@ ai_budget_settle(struct run *run, double reserved, double actual)
 	pthread_mutex_unlock(&run->lock);
 }
 
+/*
+ * No single call reads or writes this many tokens, nor costs this much: a
+ * server saying so is wrong, not busy (context windows are a few million
+ * tokens at most).
+ */
+#define AI_MAX_TOKENS 100000000L
+#define AI_MAX_COST 1000.0
+
+/*
+ * Whether the figures a server sent for a call can be logged and summed:
+ * counts whole and in range, no more cached tokens than were read, a cost
+ * finite and in range.  A cost of exactly -1 is ours: "unknown".
+ */
+static int
+believable(const struct ai_logrec *r)
+{
+	const long t[] = { r->tokens_in, r->tokens_out, r->tokens_cached };
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
+		if (t[i] < 0 || t[i] > AI_MAX_TOKENS)
+			return 0;
+	if (r->tokens_cached > r->tokens_in)
+		return 0;
+	return r->cost == -1 || (isfinite(r->cost) && r->cost >= 0 &&
+				 r->cost <= AI_MAX_COST);
+}
+
 long
-ai_log(struct worker *w, struct job *job, const struct ai_logrec *r)
+ai_log(struct worker *w, struct job *job, const struct ai_logrec *given)
 {
 	struct run *run = w->run;
+	struct ai_logrec fixed = *given, *r = &fixed;
 	sqlite3_stmt *st;
 	char now[32];
 	long id = -1;
+
+	if (!believable(r)) {
+		progress_clear(run->progress);
+		ig_warnf("%s: the server's figures for this call are not believable "
+			 "(tokens %ld in, %ld out, %ld cached; cost %g): logged as unknown",
+			 job ? job->ref : r->function, r->tokens_in, r->tokens_out,
+			 r->tokens_cached, r->cost);
+		r->tokens_in = r->tokens_out = r->tokens_cached = 0;
+		r->cost = -1;
+	}
 
 	pthread_mutex_lock(&run->lock);
 	run->t.tokens_in += r->tokens_in;
@@ -251,6 +289,9 @@ parse_answer(struct exchange *x, const char *text, struct ig_err *err)
 						!schema ? JSON_ANY : JSON_OBJECT,
 				err);
 
+	if (v && schema && json_cut_items(v, schema) > 0)
+		job_note(x->job, "the answer had more items than the schema allows;"
+			 " kept the first");
 	if (v && json_check(v, schema, err) < 0) {
 		cJSON_Delete(v);
 		v = NULL;

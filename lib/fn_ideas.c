@@ -68,6 +68,8 @@ ideas_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *er
 	if ((dup = fn_take_ref(run, job, err, "cluster:%ld", id)) != 0)
 		return dup < 0 ? -1 : INIT_DONE;
 	if (ideas_round(ws, id) > 0 && !(run_opts(run)->flags & RUN_MORE)) {
+		job_note(job, "has ideas already: they are written out again, nothing"
+			 " is sent (--more asks for another round)");
 		emit_ideas(ws, job, id, 0);
 		return 1;
 	}
@@ -168,6 +170,7 @@ ideas_save(struct worker *w, struct job *job, long cluster_id, const cJSON *answ
 	   struct ig_err *err)
 {
 	struct ws *ws = worker_ws(w);
+	long count = config_int(run_config(worker_run(w)), "ideas.count"), n = 0;
 	const cJSON *idea;
 	int round;
 	long id;
@@ -181,11 +184,16 @@ ideas_save(struct worker *w, struct job *job, long cluster_id, const cJSON *answ
 		emit_ideas(ws, job, cluster_id, 0);
 		return 0;
 	}
-	cJSON_ArrayForEach(idea, json_arr(answer, "ideas"))
+	cJSON_ArrayForEach(idea, json_arr(answer, "ideas")) {
+		/* ai_chat() cut the answer to the schema; this guards a prompt
+		 * override whose schema has no 'ideas' array to bound. */
+		if (++n > count)
+			break;
 		if (save_idea(ws, worker_run(w), cluster_id, round + 1, idea, &id, err) < 0) {
 			ws_rollback(ws);
 			return -1;
 		}
+	}
 	if (ws_commit(ws, err) < 0)
 		return -1;
 	emit_ideas(ws, job, cluster_id, round + 1);
@@ -197,7 +205,7 @@ ideas_work(struct worker *w, struct job *job, struct ig_err *err)
 {
 	struct ideas_job *ij = job_data(job);
 	struct prompt_vars *v;
-	struct prompt *p;
+	struct prompt *p, *bounded;
 	cJSON *answer = NULL;
 	int rc = -1;
 
@@ -205,6 +213,17 @@ ideas_work(struct worker *w, struct job *job, struct ig_err *err)
 	p = worker_prompt(w, "ideas", NULL, err);
 	if (!p)
 		return -1;
+	/*
+	 * At most --count ideas: OpenAI's structured outputs honour maxItems
+	 * on arrays (platform.openai.com/docs/guides/structured-outputs,
+	 * "Supported properties"); an answer from a model not held to the
+	 * schema is cut to it (json_cut_items) rather than repaired.
+	 */
+	bounded = prompt_bound_items(p, "ideas",
+				     config_int(run_config(worker_run(w)), "ideas.count"));
+	prompt_free(p);
+	if (!(p = bounded))
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	if ((v = ideas_vars(w, ij->cluster_id, err))) {
 		rc = ai_chat(w, job, "ideas", p, v, &answer, err);
 		if (rc == AI_OK)

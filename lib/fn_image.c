@@ -296,14 +296,17 @@ image_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *er
 		return -1;
 	if ((dup = fn_take_ref(run, job, err, "task:%ld", task)) != 0)
 		return dup < 0 ? -1 : INIT_DONE;
-	if (all_done(ws, task, &ic) && !(run_opts(run)->flags & RUN_INSERT)) {
+	if (all_done(ws, task, &ic) && !(run_opts(run)->flags & RUN_INSERT) &&
+	    !run_opts(run)->refresh) {
+		job_note(job, "images done already: written out again, nothing is"
+			 " sent (--refresh makes them anew)");
 		emit_all(ws, job, task);
 		return 1;
 	}
 	if (!(ij = calloc(1, sizeof *ij)))
 		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	ij->task_id = task;
-	ij->only_insert = all_done(ws, task, &ic);
+	ij->only_insert = all_done(ws, task, &ic) && !run_opts(run)->refresh;
 	job_set_data(job, ij);
 	return 0;
 }
@@ -672,7 +675,8 @@ do_prompt(struct image_ctx *x, struct slot *s, int dry, struct ig_err *err)
 		long id;
 
 		s->device = x->ic.devices[d];
-		if ((id = done_id(x, s)) > 0)
+		/* --refresh makes a done image anew (its row is replaced). */
+		if (!run_opts(worker_run(x->w))->refresh && (id = done_id(x, s)) > 0)
 			emit_row(x, id);
 		else if ((dry ? dry_one(x, s, err) : gen_one(x, s, err)) < 0)
 			return -1;

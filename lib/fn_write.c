@@ -31,6 +31,7 @@
 
 struct write_job {
 	long task_id;
+	int redo;		/* a finished task written anew (--refresh) */
 };
 
 static void
@@ -63,7 +64,7 @@ write_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *er
 	const char *type = json_str(rec, "type");
 	struct write_job *wj;
 	long task_id;
-	int dup;
+	int dup, redo = 0;
 
 	if (type && !strcmp(type, "idea"))
 		task_id = task_from_idea(ws, rec_id(rec, "idea", err), run_id(run), err);
@@ -75,6 +76,13 @@ write_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *er
 		return dup < 0 ? -1 : INIT_DONE;
 	switch (task_claimable(ws, task_id, err)) {
 	case TASK_DONE:
+		if (run_opts(run)->refresh) {
+			job_note(job, "done already: written anew (--refresh)");
+			redo = 1;
+			break;
+		}
+		job_note(job, "done already: its article is written out again, nothing"
+			 " is sent (--refresh writes it anew)");
 		emit_content(ws, job, task_id, config_str(run_config(run), "write.format"));
 		return 1;
 	case TASK_BUSY:
@@ -88,6 +96,7 @@ write_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *er
 	if (!(wj = calloc(1, sizeof *wj)))
 		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	wj->task_id = task_id;
+	wj->redo = redo;
 	job_set_data(job, wj);
 	return 0;
 }
@@ -372,8 +381,11 @@ write_failed(struct worker *w, struct job *job, const struct ig_err *err)
 {
 	struct write_job *wj = job_data(job);
 
+	/* A rewrite that failed keeps the article it had, and its status. */
+	if (wj && wj->redo && !run_opts(worker_run(w))->dry_run)
+		task_restore_done(worker_ws(w), wj->task_id, err->msg);
 	/* Not started for want of budget, or interrupted: still to do. */
-	if (wj && err->code != IG_EBUDGET && err->code != IG_EINTR &&
+	else if (wj && err->code != IG_EBUDGET && err->code != IG_EINTR &&
 	    !run_opts(worker_run(w))->dry_run)
 		task_fail(worker_ws(w), wj->task_id, err->msg);
 	else if (wj)

@@ -397,6 +397,32 @@ check_at(const cJSON *v, const cJSON *schema, const struct jpath *p,
 	return 0;
 }
 
+long
+json_cut_items(cJSON *value, const cJSON *schema)
+{
+	const cJSON *max = cJSON_GetObjectItemCaseSensitive(schema, "maxItems");
+	const cJSON *props = cJSON_GetObjectItemCaseSensitive(schema, "properties");
+	const cJSON *items = cJSON_GetObjectItemCaseSensitive(schema, "items");
+	long cut = 0;
+	cJSON *v;
+
+	if (cJSON_IsArray(value)) {
+		while (cJSON_IsNumber(max) && max->valuedouble >= 0 &&
+		       cJSON_GetArraySize(value) > max->valuedouble) {
+			cJSON_DeleteItemFromArray(value, cJSON_GetArraySize(value) - 1);
+			cut++;
+		}
+		if (cJSON_IsObject(items))
+			cJSON_ArrayForEach(v, value)
+				cut += json_cut_items(v, items);
+	} else if (cJSON_IsObject(value) && cJSON_IsObject(props)) {
+		cJSON_ArrayForEach(v, value)
+			cut += json_cut_items(v, cJSON_GetObjectItemCaseSensitive(props,
+										    v->string));
+	}
+	return cut;
+}
+
 int
 json_check(const cJSON *value, const cJSON *schema, struct ig_err *err)
 {

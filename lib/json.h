@@ -40,6 +40,13 @@ int json_finite(const cJSON *v);
 /* 0 when value matches schema, else -1 with err naming the path ("$.a[2].b"). */
 int json_check(const cJSON *value, const cJSON *schema, struct ig_err *err);
 
+/*
+ * Cuts every array of value (through object properties and array items)
+ * to the schema's maxItems, keeping the first ones: more than was asked is
+ * not a malformed answer, only more.  Returns the number of items dropped.
+ */
+long json_cut_items(cJSON *value, const cJSON *schema);
+
 /* Borrowed string member, or NULL when absent or not a string. */
 const char *json_str(const cJSON *obj, const char *key);
 /* Number member, or def when absent or not a number. */

@@ -51,7 +51,15 @@ kw_from_record(const cJSON *rec, struct kw_fields *f, struct ig_err *err)
 {
 	const cJSON *v;
 	const char *type = json_str(rec, "type");
+	static const char *const strings[] = { "type", "intent", "sector" };
 
+	/* A value of the wrong kind is an error, not a member left out. */
+	for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
+		v = cJSON_GetObjectItemCaseSensitive(rec, strings[i]);
+		if (v && !cJSON_IsNull(v) && !cJSON_IsString(v))
+			return ig_err_set(err, IG_EDATA, "'%s' must be a string",
+					  strings[i]);
+	}
 	if (type && strcmp(type, "keyword") != 0)
 		return ig_err_set(err, IG_EDATA, "expected a keyword record, got type '%s'", type);
 	f->keyword = json_str(rec, "keyword");

@@ -137,7 +137,12 @@ opt_common(struct run_opts *o, int c, const char *arg, const char *usage,
 	switch (c) {
 	case 'w': o->workspace = arg; return 1;
 	case 'c': o->config_file = arg; return 1;
-	case 'm': o->model = arg; return 1;
+	case 'm':
+		/* As --set functions.<fn>.model= would: a name is needed. */
+		if (!*arg)
+			return ig_err_set(err, IG_EUSAGE, "--model: the name is empty");
+		o->model = arg;
+		return 1;
 	case 'j':
 		if (opt_long(arg, "jobs", 1, 256, &n, err) < 0)
 			return -1;

@@ -140,6 +140,35 @@ prompt_parse(const char *fn, const char *text, const char *name,
 }
 
 struct prompt *
+prompt_bound_items(struct prompt *p, const char *member, long max)
+{
+	const cJSON *arr = json_obj(json_obj(prompt_schema(p), "properties"), member);
+	const cJSON *had = cJSON_GetObjectItemCaseSensitive(arr, "maxItems");
+	struct prompt *b;
+	cJSON *target;
+
+	if (!arr || (cJSON_IsNumber(had) && had->valuedouble <= (double)max))
+		return prompt_ref(p);
+	if (!(b = calloc(1, sizeof *b)))
+		return NULL;
+	atomic_init(&b->refs, 1);
+	b->source = strdup(p->source);
+	b->body = strdup(p->body);
+	b->meta = cJSON_Duplicate(p->meta, 1);
+	target = b->meta ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(b->meta, "schema"), "properties"), member)
+			 : NULL;
+	if (!b->source || !b->body || !target) {
+		prompt_free(b);
+		return NULL;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(target, "maxItems");
+	cJSON_AddNumberToObject(target, "maxItems", (double)max);
+	print_schema(b);
+	return b;
+}
+
+struct prompt *
 prompt_ref(struct prompt *p)
 {
 	if (p)

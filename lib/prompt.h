@@ -51,6 +51,14 @@ const cJSON *prompt_schema(const struct prompt *p);	/* may be NULL */
 /* The schema as json_dump() prints it (chat_req.schema_json); may be NULL. */
 const char *prompt_schema_json(const struct prompt *p);
 const char *prompt_schema_name(const struct prompt *p);
+/*
+ * A prompt like p whose schema lets the array at properties.<member> hold
+ * at most max items (maxItems, kept when already lower), so that a model
+ * held to the schema cannot answer more than was asked.  Returns a new
+ * prompt (or another reference to p when its schema has no such array);
+ * NULL on out of memory.
+ */
+struct prompt *prompt_bound_items(struct prompt *p, const char *member, long max);
 /* Settings from front matter: NULL / -1 / NAN when not given. */
 const char *prompt_model(const struct prompt *p);
 long prompt_max_tokens(const struct prompt *p);

@@ -110,6 +110,7 @@ reap_runs(struct ws *ws, long self)
 		sqlite3_bind_int64(st, 2, dead[i]);
 		sqlite3_step(st);
 		sqlite3_finalize(st);
+		ws_run_release_tasks(ws, dead[i], NULL);
 	}
 }
 
@@ -226,7 +227,10 @@ take_record(cJSON *rec, const char *where, void *ctx, struct ig_err *err)
 		return 1;
 	job = run_new_job(run, where);
 	job_phase(job, PH_INIT);
-	if (type && !accepts(run->fn, type))
+	if (!type && cJSON_GetObjectItemCaseSensitive(rec, "type") &&
+	    !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(rec, "type")))
+		rc = ig_err_set(err, IG_EDATA, "'type' must be a string");
+	else if (type && !accepts(run->fn, type))
 		rc = ig_err_set(err, IG_EDATA, "a '%s' record cannot be taken here "
 				"(expected %s)", type, run->fn->accepts[0]);
 	else {

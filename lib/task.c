@@ -1,9 +1,12 @@
 /* task.c: task rows: creation, claiming, completion. */
 #include "compat.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "json.h"
 #include "records.h"
 #include "task.h"
@@ -55,6 +58,63 @@ task_from_idea(struct ws *ws, long idea_id, long run_id, struct ig_err *err)
 	return one_id(ws, "SELECT id FROM tasks WHERE idea_id = ?", idea_id);
 }
 
+static const char *const task_options[] = {
+	"words", "tone", "language", "audience", "format", NULL
+};
+
+static int
+check_words(const char *v, struct ig_err *err)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < TASK_WORDS_MIN || n > TASK_WORDS_MAX)
+		return ig_err_set(err, IG_EDATA, "task option 'words': '%s' is not a "
+				  "number from %d to %d", v, TASK_WORDS_MIN, TASK_WORDS_MAX);
+	return 0;
+}
+
+int
+task_check_options(const cJSON *opts, struct ig_err *err)
+{
+	const cJSON *o;
+	char key[64], num[40];
+	const char *v;
+	size_t i;
+
+	if (!opts)
+		return 0;
+	if (!cJSON_IsObject(opts))
+		return ig_err_set(err, IG_EDATA, "task 'options' must be an object");
+	cJSON_ArrayForEach(o, opts) {
+		for (i = 0; task_options[i] && strcmp(task_options[i], o->string); i++)
+			;
+		if (!task_options[i])
+			return ig_err_set(err, IG_EDATA, "unknown task option '%.60s' (known: "
+					  "words, tone, language, audience, format)", o->string);
+		if (cJSON_IsString(o)) {
+			v = o->valuestring;
+		} else if (cJSON_IsNumber(o) && i == 0) {
+			snprintf(num, sizeof num, "%.17g", o->valuedouble);
+			v = num;
+		} else {
+			return ig_err_set(err, IG_EDATA, "task option '%s' must be a %s",
+					  o->string, i == 0 ? "number" : "string");
+		}
+		if (i == 0 && check_words(v, err) < 0)
+			return -1;
+		/* The rest follow their settings' rules, as the flags do. */
+		snprintf(key, sizeof key, "write.%s", o->string);
+		if (config_check_value(key, v, "task option", err) < 0) {
+			err->code = IG_EDATA;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static long
 task_new(struct ws *ws, const cJSON *rec, struct ig_err *err)
 {
@@ -67,8 +127,8 @@ task_new(struct ws *ws, const cJSON *rec, struct ig_err *err)
 
 	if (!title || !*title)
 		return ig_err_set(err, IG_EDATA, "task record needs an 'id' or a 'title'");
-	if (cJSON_GetObjectItemCaseSensitive(rec, "options") && !opts)
-		return ig_err_set(err, IG_EDATA, "task 'options' must be an object");
+	if (task_check_options(cJSON_GetObjectItemCaseSensitive(rec, "options"), err) < 0)
+		return -1;
 	ws_now(now);
 	st = ws_cached(ws, "INSERT INTO tasks (title, status, options, prompt_override,"
 			   " created_at, updated_at) VALUES (?, 'queued', ?, ?, ?, ?)", err);
@@ -176,6 +236,26 @@ void
 task_requeue(struct ws *ws, long task_id)
 {
 	set_status(ws, task_id, "queued", NULL);
+}
+
+void
+task_restore_done(struct ws *ws, long task_id, const char *error)
+{
+	sqlite3_stmt *st;
+	char now[32];
+
+	ws_now(now);
+	st = ws_cached(ws, "UPDATE tasks SET status = coalesce((SELECT CASE c.status"
+			    " WHEN 'flagged' THEN 'flagged' ELSE 'done' END FROM content c"
+			    " WHERE c.task_id = tasks.id), 'failed'), error = ?,"
+			    " updated_at = ? WHERE id = ?", NULL);
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, error, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, task_id);
+	sqlite3_step(st);
+	ws_done(st);
 }
 
 static void

@@ -14,6 +14,17 @@
 
 enum task_claim { TASK_ERROR = -1, TASK_READY, TASK_DONE, TASK_BUSY };
 
+/* Article length asked for, by --words or a task's "words" option. */
+#define TASK_WORDS_MIN 50
+#define TASK_WORDS_MAX 50000
+
+/*
+ * Checks a task record's "options" (NULL = none) by the rules of the
+ * igny8-write flags they stand for (--words, --tone, --language,
+ * --audience, --format): 0, or -1 with IG_EDATA naming the option.
+ */
+int task_check_options(const cJSON *opts, struct ig_err *err);
+
 /* The task of an idea, created (queued) when it has none.  -1 on error. */
 long task_from_idea(struct ws *ws, long idea_id, long run_id, struct ig_err *err);
 /* The task a task record names, or a new one from its title, options and
@@ -23,6 +34,11 @@ enum task_claim task_claimable(struct ws *ws, long task_id, struct ig_err *err);
 int task_start(struct ws *ws, long task_id, long run_id, struct ig_err *err);
 void task_fail(struct ws *ws, long task_id, const char *error);
 void task_requeue(struct ws *ws, long task_id);
+/*
+ * After a failed rewrite of a finished task: 'done' again ('flagged' when
+ * its article was), with the error kept, since the article it had stays.
+ */
+void task_restore_done(struct ws *ws, long task_id, const char *error);
 
 struct task_content {
 	const char *title, *meta_title, *meta_description, *slug, *html, *format;

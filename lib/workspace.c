@@ -440,6 +440,29 @@ ws_run_start(struct ws *ws, const char *program, const char *args,
 	return id;
 }
 
+/*
+ * A task its run left 'running' (a save the full disk refused, then a
+ * failed attempt to mark it failed) goes back to the queue with a word
+ * why, so that no task looks busy once its run is over.
+ */
+int
+ws_run_release_tasks(struct ws *ws, long run_id, struct ig_err *err)
+{
+	sqlite3_stmt *st = ws_prepare(ws, "UPDATE tasks SET status = 'queued',"
+				      " error = coalesce(error, 'left unfinished by run '"
+				      " || run_id) WHERE run_id = ? AND status = 'running'",
+				      err);
+	int rc = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = ws_fail(ws, err, "releasing the run's tasks");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int
 ws_run_end(struct ws *ws, long run_id, int exit_code,
 	   const struct ws_run_totals *t, struct ig_err *err)
@@ -471,6 +494,8 @@ ws_run_end(struct ws *ws, long run_id, int exit_code,
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = ws_fail(ws, err, "closing the run");
 	sqlite3_finalize(st);
+	if (rc == 0)
+		rc = ws_run_release_tasks(ws, run_id, err);
 	return rc;
 }
 

@@ -113,6 +113,8 @@ struct ws_run_totals {
 };
 int ws_run_end(struct ws *ws, long run_id, int exit_code,
 	       const struct ws_run_totals *t, struct ig_err *err);
+/* Puts the run's tasks still 'running' back in the queue (ws_run_end does). */
+int ws_run_release_tasks(struct ws *ws, long run_id, struct ig_err *err);
 /* True when the run's process is gone (same host, pid no longer alive). */
 int ws_run_dead(struct ws *ws, long run_id);
 

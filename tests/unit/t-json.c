@@ -289,9 +289,34 @@ test_put_trees(void)
 	cJSON_Delete(v);
 }
 
+/* Arrays longer than maxItems lose their last items, at any depth. */
+static void
+test_cut_items(void)
+{
+	cJSON *sch = cJSON_Parse("{\"type\":\"object\",\"properties\":{"
+		"\"ideas\":{\"type\":\"array\",\"maxItems\":2,\"items\":{\"type\":\"object\","
+		"\"properties\":{\"tags\":{\"type\":\"array\",\"maxItems\":1}}}},"
+		"\"free\":{\"type\":\"array\"}}}");
+	cJSON *v = cJSON_Parse("{\"ideas\":[{\"tags\":[1,2,3]},{\"tags\":[4]},{\"tags\":[]}],"
+			       "\"free\":[1,2,3,4]}");
+	char *out;
+
+	is_int(json_cut_items(v, sch), 3, "one idea and two tags dropped");
+	out = cJSON_PrintUnformatted(v);
+	is_str(out, "{\"ideas\":[{\"tags\":[1]},{\"tags\":[4]}],\"free\":[1,2,3,4]}",
+	       "the first ones kept; an unbounded array untouched");
+	free(out);
+	is_int(json_check(v, sch, NULL), 0, "and it then matches the sch");
+	is_int(json_cut_items(v, sch), 0, "nothing more to cut");
+	is_int(json_cut_items(v, NULL), 0, "no sch, no cut");
+	cJSON_Delete(v);
+	cJSON_Delete(sch);
+}
+
 int
 main(void)
 {
+	test_cut_items();
 	test_extract();
 	test_check();
 	test_getters();

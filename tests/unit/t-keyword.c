@@ -87,8 +87,15 @@ test_from_record(void)
 	       "difficulty 100");
 	is_str(fields("{\"keyword\":\"k\",\"volume\":12.9}"), "k|12|-1|-|-",
 	       "volume truncated");
-	is_str(fields("{\"keyword\":\"k\",\"intent\":3,\"sector\":[]}"), "k|-1|-1|-|-",
-	       "non-string intent and sector ignored");
+	/* Issue 15: a sector of 5 was stored as NULL with exit 0. */
+	is_str(fields("{\"keyword\":\"k\",\"intent\":3}"),
+	       "ERR 65 'intent' must be a string", "a non-string intent is an error");
+	is_str(fields("{\"keyword\":\"k\",\"sector\":5}"),
+	       "ERR 65 'sector' must be a string", "a non-string sector is an error");
+	is_str(fields("{\"keyword\":\"k\",\"intent\":null,\"sector\":null}"),
+	       "k|-1|-1|-|-", "null intent and sector are unknown");
+	is_str(fields("{\"type\":7,\"keyword\":\"k\"}"),
+	       "ERR 65 'type' must be a string", "a non-string type is an error");
 	is_str(fields("{\"type\":\"cluster\",\"keyword\":\"k\"}"),
 	       "ERR 65 expected a keyword record, got type 'cluster'", "wrong type");
 	is_str(fields("{\"kw\":\"k\"}"), "ERR 65 missing string member 'keyword'",
