@@ -88,7 +88,7 @@ $(O)/share/igny8/prompts/%: prompts/%
 
 $(T)/ioerr.so: tests/inject/ioerr.c
 	@mkdir -p $(@D)
-	$(CC) -std=c11 -O2 -Wall -shared -fPIC -o $@ $< -ldl
+	$(CC) -std=c11 -O2 -Wall -shared -fPIC -o $@ $< -ldl -lsqlite3 -pthread
 
 # The test suite: C unit tests, then the shell end-to-end tests, all TAP,
 # all run by prove, ending in its summary line.

@@ -130,6 +130,6 @@ int run_db_durable(struct run *run, struct job *job, struct ig_err *err);
  * transaction is younger than a handover may be; else it should unlock.
  */
 int run_db_keep(struct run *run, struct job *job);
-extern volatile sig_atomic_t engine_cancel;
+extern atomic_int engine_cancel;
 
 #endif

@@ -717,7 +717,7 @@ static int
 on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	    curl_off_t un)
 {
-	volatile sig_atomic_t *cancel = ud;
+	atomic_int *cancel = ud;
 
 	(void)dt, (void)dn, (void)ut, (void)un;
 	return cancel && *cancel;
@@ -1026,7 +1026,7 @@ judge(struct http_client *c, const struct http_resp *r, struct attempt *a)
 
 /* Sleeps in slices so that a signal's cancel flag ends the wait quickly. */
 static int
-sleep_cancellable(double s, volatile sig_atomic_t *cancel)
+sleep_cancellable(double s, atomic_int *cancel)
 {
 	double end = mono() + s, left;
 	struct timespec ts;

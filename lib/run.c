@@ -31,7 +31,8 @@ static void
 on_signal(int sig)
 {
 	(void)sig;
-	engine_cancel = 1;
+	/* A lock-free atomic: safe in a handler and read by every thread. */
+	atomic_store(&engine_cancel, 1);
 }
 
 static void
@@ -275,6 +276,9 @@ read_stream(struct run *run, FILE *fp, const char *name, struct ig_err *err)
 	r.policy = run->opts->keep_going ? JSONL_KEEP_GOING : JSONL_STOP;
 	r.on_bad = on_bad;
 	rc = jsonl_each(&r, take_record, &ic, err);
+	/* A signal cut a blocked read short (EINTR): an interrupt, not an I/O error. */
+	if (rc < 0 && engine_cancel && err->code == IG_EIO)
+		ig_err_set(err, IG_EINTR, "%s: interrupted", name);
 	if (input_release(&ic, rc < 0 ? NULL : err) < 0)
 		rc = -1;
 	if (rc >= 0 && ic.bad && !run->first_fail)
@@ -556,6 +560,7 @@ engine_main(const struct fn_ops *fn, struct run_opts *o)
 	mallopt(M_TRIM_THRESHOLD, 32 << 20);
 #endif
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	ws_set_cancel(&engine_cancel);
 	http_global_init();
 	rc = run_setup(&run, &err);
 	if (rc == 0) {
@@ -565,7 +570,7 @@ engine_main(const struct fn_ops *fn, struct run_opts *o)
 	if (rc < 0 && err.code == IG_OK)
 		ig_err_set(&err, IG_ESOFTWARE, "out of memory");
 	status = exit_status(&run, rc, &err);
-	if (rc < 0 && !run.write_failed)
+	if (rc < 0 && !run.write_failed && err.code != IG_EINTR)
 		ig_errorf("%s", err.msg);
 	if (jsonl_finish(stdout, &err) < 0 && !jsonl_broken_pipe() && status == IG_OK) {
 		ig_errorf("%s", err.msg);
