@@ -616,10 +616,16 @@ run_provider_named(struct run *run, const char *name, struct ig_err *err)
 		if (!strcmp(run->providers[i].name, name))
 			p = run->providers[i].p;
 	if (!p && run->nproviders < ARRAY_SIZE(run->providers)) {
-		p = provider_new(run->cfg, name, run->jobs, err);
+		char *copy = strdup(name);
+
+		p = copy ? provider_new(run->cfg, name, run->jobs, err) : NULL;
 		if (p) {
-			run->providers[run->nproviders].name = strdup(name);
+			run->providers[run->nproviders].name = copy;
 			run->providers[run->nproviders++].p = p;
+		} else {
+			if (!copy)
+				ig_err_set(err, IG_ESOFTWARE, "out of memory");
+			free(copy);
 		}
 	}
 	pthread_mutex_unlock(&run->lock);
@@ -745,6 +751,7 @@ struct http_client *
 worker_client(struct worker *w, struct provider *p)
 {
 	struct http_opts hooks = { 0 };
+	struct http_client *c;
 
 	for (size_t i = 0; i < w->nclients; i++)
 		if (w->clients[i].p == p)
@@ -756,9 +763,13 @@ worker_client(struct worker *w, struct provider *p)
 	hooks.on_debug = msg_level() >= MSG_DEBUG ? on_debug : NULL;
 	hooks.on_idle = w->pooled ? worker_idle : NULL;
 	hooks.ctx = w;
+	/* NULL (out of memory) is kept nowhere: http_send() fails on it. */
+	if (!(c = provider_client(p, &hooks)))
+		return NULL;
 	w->clients[w->nclients].p = p;
-	w->clients[w->nclients].c = provider_client(p, &hooks);
-	return w->clients[w->nclients++].c;
+	w->clients[w->nclients].c = c;
+	w->nclients++;
+	return c;
 }
 
 void
@@ -929,9 +940,7 @@ write_job(struct run *run, struct job *job)
 				 */
 				run->write_failed = 1;
 				run->write_err = err;
-				pthread_mutex_lock(&run->lock);
-				run->stop = 1;
-				pthread_mutex_unlock(&run->lock);
+				atomic_store(&run->stop, 1);
 			} else {
 				run->written++;
 			}
@@ -958,7 +967,7 @@ write_job(struct run *run, struct job *job)
 		if (!run->first_fail)
 			run->first_fail = job->err.code ? job->err.code : IG_ESOFTWARE;
 		if (job->err.code == IG_EBUDGET)
-			run->budget_hit = 1;
+			atomic_store(&run->budget_hit, 1);
 		progress_record(run->progress, job->ref, "failed", job->err.msg);
 		break;
 	default:

@@ -92,6 +92,7 @@ reap_runs(struct ws *ws, long self)
 	long dead[64];
 	size_t n = 0;
 	char now[32];
+	int rc;
 
 	if (!st)
 		return;
@@ -108,8 +109,11 @@ reap_runs(struct ws *ws, long self)
 			return;
 		sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, dead[i]);
-		sqlite3_step(st);
+		rc = sqlite3_step(st);
 		sqlite3_finalize(st);
+		/* Busy or failing: the next run reaps it; stop trying now. */
+		if (rc != SQLITE_DONE)
+			return;
 	}
 }
 
@@ -123,6 +127,8 @@ open_workspace(struct run *run, struct ig_err *err)
 	struct buf args = BUF_INIT(4096);
 
 	run->ws_path = strdup(config_str(run->cfg, "workspace"));
+	if (!run->ws_path)
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	run->ws = ws_open(run->ws_path, WS_CREATE, err);
 	if (!run->ws)
 		return -1;
@@ -281,8 +287,8 @@ read_stream(struct run *run, FILE *fp, const char *name, struct ig_err *err)
 		ig_err_set(err, IG_EINTR, "%s: interrupted", name);
 	if (input_release(&ic, rc < 0 ? NULL : err) < 0)
 		rc = -1;
-	if (rc >= 0 && ic.bad && !run->first_fail)
-		run->first_fail = IG_EDATA;
+	if (rc >= 0 && ic.bad)
+		run->input_bad = 1;
 	return rc < 0 ? -1 : 0;
 }
 
@@ -417,6 +423,8 @@ exit_status(struct run *run, int input_rc, const struct ig_err *err)
 		return IG_EPARTIAL;
 	if (run->first_fail)
 		return run->first_fail;
+	if (run->input_bad)
+		return IG_EDATA;
 	return IG_OK;
 }
 
