@@ -37,6 +37,10 @@ O ?= build/san
 override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 override LDFLAGS += -fsanitize=address,undefined
+else ifeq ($(TSAN),1)
+O ?= build/tsan
+override CFLAGS += -fsanitize=thread -fno-omit-frame-pointer
+override LDFLAGS += -fsanitize=thread
 else
 O ?= .
 endif
@@ -94,7 +98,7 @@ $(O)/share/igny8/prompts/%: prompts/%
 
 $(T)/ioerr.so: tests/inject/ioerr.c | deps
 	@mkdir -p $(@D)
-	$(CC) -std=c11 -O2 -Wall -shared -fPIC -o $@ $< -ldl
+	$(CC) -std=c11 -O2 -Wall -shared -fPIC -o $@ $< -ldl -lsqlite3 -pthread
 
 # The test suite: C unit tests, then the shell end-to-end tests, all TAP,
 # all run by prove, ending in its summary line.
@@ -107,6 +111,16 @@ check: all $(UNITS) $(HELPERS) | deps
 
 check-sanitize:
 	$(MAKE) SANITIZE=1 WERROR=$(WERROR) check
+
+# The suite under ThreadSanitizer: every report is kept in build/tsan/log
+# and any report at all fails the target, whatever the tests said.
+TSAN_LOG = $(abspath build/tsan/log)
+check-tsan:
+	rm -rf $(TSAN_LOG) && mkdir -p $(TSAN_LOG)
+	TSAN_OPTIONS="log_path=$(TSAN_LOG)/tsan second_deadlock_stack=1 $(TSAN_OPTIONS)" \
+		$(MAKE) TSAN=1 WERROR=$(WERROR) check
+	@if [ -n "$$(ls $(TSAN_LOG))" ]; then cat $(TSAN_LOG)/* >&2; \
+		echo "check-tsan: ThreadSanitizer reports above" >&2; exit 1; fi
 
 # The end-to-end runs of every stage, under valgrind (leaks are errors).
 VALGRIND_TESTS = $(wildcard tests/e2e/2000-*.t tests/e2e/3000-*.t tests/e2e/5*.t tests/e2e/61*.t \
@@ -198,6 +212,6 @@ uninstall:
 clean:
 	rm -rf lib/*.o lib/libigny8.a bin build share igny8.pc demo
 
-.PHONY: all deps check check-sanitize check-valgrind bench demo \
+.PHONY: all deps check check-tsan check-sanitize check-valgrind bench demo \
 	fuzz fuzz-replay lint format install uninstall clean FORCE
 FORCE:

@@ -52,23 +52,22 @@ ai_model(struct run *run, const char *fn, const struct prompt *p)
 int
 ai_budget_reserve(struct run *run, double usd, struct ig_err *err)
 {
+	double spent;
 	int ok;
 
 	pthread_mutex_lock(&run->lock);
-	ok = run->max_cost <= 0 || run->t.cost + run->reserved + usd <= run->max_cost;
+	spent = run->t.cost;
+	ok = run->max_cost <= 0 || spent + run->reserved + usd <= run->max_cost;
 	if (ok)
 		run->reserved += usd;
-	else {
-		run->stop = 1;
-		run->budget_hit = 1;
-	}
 	pthread_mutex_unlock(&run->lock);
-	if (!ok)
-		return ig_err_set(err, IG_EBUDGET,
-				  "not started: spend $%.4f plus what is in flight or queued could pass"
-				  " --max-cost $%.4f",
-				  run->t.cost, run->max_cost);
-	return 0;
+	if (ok)
+		return 0;
+	atomic_store(&run->budget_hit, 1);
+	atomic_store(&run->stop, 1);
+	return ig_err_set(err, IG_EBUDGET,
+			  "not started: spend $%.4f plus what is in flight or queued could pass"
+			  " --max-cost $%.4f", spent, run->max_cost);
 }
 
 int
@@ -84,7 +83,10 @@ ai_budget_settle(struct run *run, double reserved, double actual)
 	run->reserved -= reserved;
 	if (run->reserved < 0)
 		run->reserved = 0;
-	(void)actual;
+	if (actual >= 0)
+		run->t.cost += actual;
+	else
+		run->t.cost_unknown++;
 	pthread_mutex_unlock(&run->lock);
 }
 
@@ -138,7 +140,9 @@ ai_log(struct worker *w, struct job *job, const struct ai_logrec *given)
 	run->t.tokens_in += r->tokens_in;
 	run->t.tokens_out += r->tokens_out;
 	run->t.tokens_cached += r->tokens_cached;
-	if (r->cost >= 0)
+	if (r->settled)
+		;	/* counted by ai_budget_settle() with the reservation */
+	else if (r->cost >= 0)
 		run->t.cost += r->cost;
 	else if (!r->cached)
 		run->t.cost_unknown++;
@@ -191,6 +195,7 @@ struct exchange {
 	char *user, *system;
 	const struct prompt *p;
 	int batch;		/* the reply at hand came from a batch */
+	int settled;		/* its cost was counted by ai_budget_settle() */
 };
 
 static void
@@ -253,6 +258,7 @@ log_call(struct exchange *x, const struct chat_res *res, const char *outcome,
 	r.cached = cached;
 	r.batch = x->batch;
 	r.cost = cached ? 0 : call_cost(x, res);
+	r.settled = x->settled;
 	r.seconds = seconds;
 	ai_log(x->w, x->job, &r);
 }
@@ -365,19 +371,30 @@ send_once(struct exchange *x, const char *body, struct chat_res *res,
 {
 	struct http_client *c = worker_client(x->w, x->prov);
 	double t0 = engine_now(), reserve = 0;
+	char *content = NULL;
+	int rc;
 
+	if (!c) {
+		ig_err_set(err, IG_ESOFTWARE, "no HTTP client for provider '%s'",
+			   provider_name(x->prov));
+		return NULL;
+	}
 	cost_estimate_text(x->run->cfg, x->req.model, body, x->req.max_tokens, &reserve);
 	if (ai_budget_reserve(x->run, reserve, err) < 0)
 		return NULL;
-	if (provider_chat_send(x->prov, c, body, cost_estimate_tokens(body) + x->req.max_tokens,
-			       res, err) < 0) {
-		ai_budget_settle(x->run, reserve, 0);
+	rc = provider_chat_send(x->prov, c, body,
+				cost_estimate_tokens(body) + x->req.max_tokens, res, err);
+	/* The reservation becomes the actual cost in one step. */
+	ai_budget_settle(x->run, reserve, call_cost(x, res));
+	x->settled = 1;
+	if (rc < 0) {
 		add_setting_hint(x, err);
 		log_call(x, res, "error", err->msg, 0, engine_now() - t0);
-		return NULL;
+	} else {
+		content = take_reply(x, res, t0, err);
 	}
-	ai_budget_settle(x->run, reserve, 0);
-	return take_reply(x, res, t0, err);
+	x->settled = 0;
+	return content;
 }
 
 /* The reply a batch brought for this record, taken as if just received. */

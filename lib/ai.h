@@ -49,10 +49,16 @@ struct ai_logrec {
 	long http_status, tokens_in, tokens_out, tokens_cached;
 	int attempts, cached, batch;
 	double cost, seconds;
+	int settled;	/* cost already counted by ai_budget_settle() */
 };
 long ai_log(struct worker *w, struct job *job, const struct ai_logrec *r);
 
-/* Budget for --max-cost: reserve before a call, settle after. */
+/*
+ * Budget for --max-cost: reserve an estimate before a call; settle after
+ * it, which in one step releases the reservation and counts the actual
+ * cost (< 0: unknown), so that the budget never sees neither.  Log the
+ * call with settled set, so that its cost is not counted twice.
+ */
 int ai_budget_reserve(struct run *run, double usd, struct ig_err *err);
 void ai_budget_settle(struct run *run, double reserved, double actual);
 /* 1 when --max-cost (or run.max_cost) bounds this run's spending. */

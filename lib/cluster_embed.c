@@ -152,7 +152,11 @@ embed_call(struct worker *w, struct job *job, struct provider *p,
 		return -1;
 	rc = provider_embed(p, worker_client(w, p), model, in, n, vecs, dim,
 			    &tokens, err);
-	ai_budget_settle(run, reserve, 0);
+	if (cost_embed(run_config(run), model, tokens, 0, &r.cost) < 0)
+		r.cost = -1;
+	/* The reservation becomes the actual cost in one step. */
+	ai_budget_settle(run, reserve, r.cost);
+	r.settled = 1;
 	r.function = "embed";
 	r.provider = provider_name(p);
 	r.model = model;
@@ -162,8 +166,6 @@ embed_call(struct worker *w, struct job *job, struct provider *p,
 	r.tokens_in = tokens;
 	r.attempts = 1;
 	r.seconds = engine_now() - t0;
-	if (cost_embed(run_config(run), r.model, tokens, 0, &r.cost) < 0)
-		r.cost = -1;
 	ai_log(w, job, &r);
 	return rc;
 }

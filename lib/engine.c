@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 #include "prompt.h"
 #include "provider.h"
 
-volatile sig_atomic_t engine_cancel;
+atomic_int engine_cancel;
 
 static const char *const phase_names[] = {
 	"INIT", "PREP", "AI_CALL", "PARSE", "SAVE", "DONE"
@@ -51,6 +52,28 @@ static void run_wait(struct run *run, pthread_cond_t *cv);
 static _Thread_local int db_held;
 static _Thread_local long held_changes;
 
+static int finished(struct run *run, struct job *j);
+static void ended(struct run *run, long gen, int ok, const struct ig_err *e);
+
+/*
+ * SQLite rolled the open transaction back by itself (SQLITE_FULL, IOERR,
+ * NOMEM): it failed like a failed commit, and what follows runs in
+ * autocommit until the next session begins one.  Caller holds db_lock.
+ */
+static void
+check_lost(struct run *run)
+{
+	struct ig_err e = { 0 };
+
+	if (!ws_session_lost(run->ws))
+		return;
+	ig_err_set(&e, IG_EIO, "%s: a write failed and SQLite rolled back the"
+		   " transaction: nothing in it was saved", ws_path(run->ws));
+	if (run->txn_gen)
+		ended(run, run->txn_gen, 0, &e);
+	run->txn_gen = 0;
+}
+
 int
 run_db_lock(struct run *run, struct ig_err *err)
 {
@@ -60,10 +83,14 @@ run_db_lock(struct run *run, struct ig_err *err)
 	pthread_mutex_lock(&run->db_lock);
 	__atomic_sub_fetch(&run->db_waiting, 1, __ATOMIC_SEQ_CST);
 	db_held = 1;
+	check_lost(run);
 	rc = ws_session_begin(run->ws, err);
 	if (rc == 1) {
 		run->txn_gen = ++run->gen_seq;
 		run->txn_start = engine_now();
+	} else if (rc < 0) {
+		/* No transaction: what the holder writes commits by itself. */
+		run->txn_gen = 0;
 	}
 	held_changes = ws_total_changes(run->ws);
 	return rc < 0 ? -1 : 0;
@@ -75,12 +102,11 @@ note_writes(struct run *run, struct job *job)
 {
 	long n = ws_total_changes(run->ws);
 
-	if (n != held_changes && job)
+	if (n != held_changes && job && run->txn_gen)
 		job->dirty_gen = run->txn_gen;
 	held_changes = n;
+	check_lost(run);
 }
-
-static int finished(struct run *run, struct job *j);
 
 /*
  * Wakes the writer when output can go on: in order, only the first job
@@ -209,8 +235,18 @@ run_db_durable(struct run *run, struct job *job, struct ig_err *err)
 	}
 	rc = ws_session_commit(run->ws, &e);
 	ended(run, gen, rc == 0, &e);
-	run->txn_gen = ++run->gen_seq;
-	run->txn_start = engine_now();
+	run->txn_gen = 0;
+	/*
+	 * The next transaction may not begin (another process kept the write
+	 * lock past the busy wait): that is a failed BEGIN, reported as such,
+	 * and no generation is numbered for a transaction never opened.
+	 */
+	if (ws_session_reopen(run->ws, rc < 0 ? NULL : &e) == 0) {
+		run->txn_gen = ++run->gen_seq;
+		run->txn_start = engine_now();
+	} else if (rc == 0) {
+		rc = -1;
+	}
 	held_changes = ws_total_changes(run->ws);
 	if (rc < 0 && err)
 		*err = e;
@@ -343,8 +379,15 @@ job_enter(struct job *job, enum phase ph, struct ig_err *err)
 	/*
 	 * Another process sees the claim while the request is out, and a
 	 * crash while saving never costs a second request.  The crash test
-	 * hook fires after this, in job_phase().
+	 * hook fires after this, in job_phase().  A commit or BEGIN that
+	 * failed while the job waited on the network (worker_idle) stops it
+	 * here, before it saves anything outside a transaction.
 	 */
+	if (job->db_err.code) {
+		*err = job->db_err;
+		start_step(job, ph);
+		return -1;
+	}
 	if (db_held && run_db_durable(job->run, job, err) < 0) {
 		start_step(job, ph);	/* to be ended as the failed one */
 		return -1;
@@ -526,7 +569,7 @@ run_data(struct run *run)
 	return run->data;
 }
 
-volatile sig_atomic_t *
+atomic_int *
 run_cancel(struct run *run)
 {
 	(void)run;
@@ -573,10 +616,16 @@ run_provider_named(struct run *run, const char *name, struct ig_err *err)
 		if (!strcmp(run->providers[i].name, name))
 			p = run->providers[i].p;
 	if (!p && run->nproviders < ARRAY_SIZE(run->providers)) {
-		p = provider_new(run->cfg, name, run->jobs, err);
+		char *copy = strdup(name);
+
+		p = copy ? provider_new(run->cfg, name, run->jobs, err) : NULL;
 		if (p) {
-			run->providers[run->nproviders].name = strdup(name);
+			run->providers[run->nproviders].name = copy;
 			run->providers[run->nproviders++].p = p;
+		} else {
+			if (!copy)
+				ig_err_set(err, IG_ESOFTWARE, "out of memory");
+			free(copy);
 		}
 	}
 	pthread_mutex_unlock(&run->lock);
@@ -702,6 +751,7 @@ struct http_client *
 worker_client(struct worker *w, struct provider *p)
 {
 	struct http_opts hooks = { 0 };
+	struct http_client *c;
 
 	for (size_t i = 0; i < w->nclients; i++)
 		if (w->clients[i].p == p)
@@ -714,9 +764,13 @@ worker_client(struct worker *w, struct provider *p)
 	hooks.on_debug = msg_level() >= MSG_DEBUG ? on_debug : NULL;
 	hooks.on_idle = w->pooled ? worker_idle : NULL;
 	hooks.ctx = w;
+	/* NULL (out of memory) is kept nowhere: http_send() fails on it. */
+	if (!(c = provider_client(p, &hooks)))
+		return NULL;
 	w->clients[w->nclients].p = p;
-	w->clients[w->nclients].c = provider_client(p, &hooks);
-	return w->clients[w->nclients++].c;
+	w->clients[w->nclients].c = c;
+	w->nclients++;
+	return c;
 }
 
 void
@@ -750,7 +804,11 @@ log_steps(struct worker *w, struct job *job, const char *error)
 		else
 			sqlite3_bind_null(st, 2);
 		sqlite3_bind_int64(st, 3, job->log_ids[i]);
-		sqlite3_step(st);
+		/* A rollback by SQLite itself fails the job with the rest of
+		 * its transaction, and says so (check_lost). */
+		if (sqlite3_step(st) != SQLITE_DONE && !job->db_err.code &&
+		    !(w->ws == w->run->ws && w->run->txn_gen && !ws_in_txn(w->ws)))
+			ws_fail(w->ws, &job->db_err, "saving the steps of the call log");
 	}
 	ws_done(st);
 	free(steps);
@@ -889,9 +947,7 @@ write_job(struct run *run, struct job *job)
 				 */
 				run->write_failed = 1;
 				run->write_err = err;
-				pthread_mutex_lock(&run->lock);
-				run->stop = 1;
-				pthread_mutex_unlock(&run->lock);
+				atomic_store(&run->stop, 1);
 			} else {
 				run->written++;
 			}
@@ -922,7 +978,7 @@ write_job(struct run *run, struct job *job)
 		if (!run->first_fail)
 			run->first_fail = job->err.code ? job->err.code : IG_ESOFTWARE;
 		if (job->err.code == IG_EBUDGET)
-			run->budget_hit = 1;
+			atomic_store(&run->budget_hit, 1);
 		progress_record(run->progress, job->ref, "failed", job->err.msg);
 		break;
 	default:

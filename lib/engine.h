@@ -20,7 +20,7 @@
 #ifndef IG_ENGINE_H
 #define IG_ENGINE_H
 
-#include <signal.h>
+#include <stdatomic.h>
 
 #include <cjson/cJSON.h>
 
@@ -118,7 +118,7 @@ struct ws *run_ws(struct run *run);
 long run_id(const struct run *run);
 const struct run_opts *run_opts(const struct run *run);
 const char *run_function(const struct run *run);
-volatile sig_atomic_t *run_cancel(struct run *run);
+atomic_int *run_cancel(struct run *run);
 struct progress *run_progress(struct run *run);
 /* Function state for the whole run (freed by the function's finish). */
 void run_set_data(struct run *run, void *data);

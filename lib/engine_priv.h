@@ -3,6 +3,7 @@
 #define IG_ENGINE_PRIV_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "engine.h"
 #include "workspace.h"
@@ -83,19 +84,25 @@ struct run {
 	struct job *pending;		/* the first job not yet taken, or NULL */
 	long next_seq, unwritten;
 	int input_done;			/* no more jobs will be submitted */
-	int stop;			/* budget or failed output: start nothing new */
+	atomic_int stop;		/* budget or failed output: start nothing new */
+	atomic_int budget_hit;		/* a call was refused for --max-cost */
 	int fatal;			/* IG_ENOPERM reported (writer thread) */
-	volatile sig_atomic_t refused;	/* a key or quota refused: send no more */
+	atomic_int refused;		/* a key or quota refused: send no more */
 
-	/* Totals, under lock. */
+	/*
+	 * Totals.  One owner each: t.done, t.failed, t.skipped, submitted,
+	 * written, first_fail and the write_* fields belong to the writer
+	 * thread (then to the main thread once it has joined the writer);
+	 * spend, tokens, reserved and est_cost are shared under lock.
+	 */
 	struct ws_run_totals t;
 	long submitted;			/* jobs whose request is in a batch */
 	double reserved, max_cost, est_cost;
-	int budget_hit;
-	int first_fail;			/* exit class of the first failure */
+	int first_fail;			/* exit class of the first failed job */
 	long written;			/* records written to stdout */
 	int write_failed;
 	struct ig_err write_err;
+	int input_bad;			/* main thread: a bad record was skipped */
 };
 
 struct worker {
@@ -132,6 +139,6 @@ int run_db_durable(struct run *run, struct job *job, struct ig_err *err);
  * transaction is younger than a handover may be; else it should unlock.
  */
 int run_db_keep(struct run *run, struct job *job);
-extern volatile sig_atomic_t engine_cancel;
+extern atomic_int engine_cancel;
 
 #endif

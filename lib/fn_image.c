@@ -456,6 +456,7 @@ log_image(struct image_ctx *x, const struct image_res *res, double cost,
 	r.tokens_in = res->tokens_in;
 	r.tokens_out = res->tokens_out;
 	r.cost = cost;
+	r.settled = 1;	/* by call()'s ai_budget_settle() */
 	r.seconds = secs;
 	ai_log(x->w, x->job, &r);
 }

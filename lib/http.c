@@ -79,15 +79,66 @@ mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * One share handle for the process: every worker's client uses the same
+ * DNS cache and TLS session cache, so a run against the HTTPS API
+ * resolves the host once and resumes one TLS session instead of paying a
+ * full handshake per thread.  Connections stay with each client: libcurl
+ * (7.88, CURLSHOPT_SHARE(3)) does not support sharing the connection
+ * cache between concurrent threads, and each worker keeps its own
+ * connection alive across its requests anyway.
+ */
+static CURLSH *share;
+static pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
+static int share_users;		/* http_global_init() calls not yet cleaned up */
+
+static void
+share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *ud)
+{
+	(void)h, (void)access, (void)ud;
+	pthread_mutex_lock(&share_mu[data]);
+}
+
+static void
+share_unlock(CURL *h, curl_lock_data data, void *ud)
+{
+	(void)h, (void)ud;
+	pthread_mutex_unlock(&share_mu[data]);
+}
+
 void
 http_global_init(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (share_users++ > 0)
+		return;
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&share_mu[i], NULL);
+	/* Without it every client keeps its own caches, as before: no error. */
+	share = curl_share_init();
+	if (share &&
+	    (curl_share_setopt(share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+	     curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+	     curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+	     curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) !=
+		     CURLSHE_OK)) {
+		curl_share_cleanup(share);
+		share = NULL;
+	}
 }
 
 void
 http_global_cleanup(void)
 {
+	if (share_users == 0 || --share_users > 0) {
+		curl_global_cleanup();
+		return;
+	}
+	if (share)
+		curl_share_cleanup(share);
+	share = NULL;
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&share_mu[i]);
 	curl_global_cleanup();
 }
 
@@ -748,7 +799,7 @@ static int
 on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	    curl_off_t un)
 {
-	volatile sig_atomic_t *cancel = ud;
+	atomic_int *cancel = ud;
 
 	(void)dt, (void)dn, (void)ut, (void)un;
 	return cancel && *cancel;
@@ -793,7 +844,8 @@ build_headers(struct http_client *c, const struct http_req *req)
 		snprintf(auth, sizeof auth, "Authorization: Bearer %s",
 			 req->bearer);
 		r |= add_header(c, auth);
-		memset(auth, 0, sizeof auth);
+		/* A store the compiler may not drop; the list's copy: teardown(). */
+		explicit_bzero(auth, sizeof auth);
 	}
 	if (req->body && !req->parts)
 		r |= add_header(c, "Content-Type: application/json");
@@ -827,33 +879,41 @@ build_mime(struct http_client *c, const struct http_req *req)
 	return curl_easy_setopt(c->curl, CURLOPT_MIMEPOST, c->mime) ? -1 : 0;
 }
 
+/*
+ * Sets an option unless an earlier one failed: a request goes out with
+ * every option it was meant to have (its limits, its protocols) or not at
+ * all.  cc holds the first failure.
+ */
+#define SETOPT(cc, h, opt, val) \
+	((cc) == CURLE_OK ? ((cc) = curl_easy_setopt((h), (opt), (val))) : (cc))
+
 static int
 set_method(struct http_client *c, const struct http_req *req)
 {
 	CURL *h = c->curl;
 	const char *m = req->method ? req->method : "GET";
+	CURLcode cc = CURLE_OK;
 
 	if (strcmp(m, "GET") == 0) {
 		/* Downloads (image URLs) may sit behind a redirect or two. */
-		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-		curl_easy_setopt(h, CURLOPT_MAXREDIRS, GET_MAX_REDIRS);
+		SETOPT(cc, h, CURLOPT_HTTPGET, 1L);
+		SETOPT(cc, h, CURLOPT_FOLLOWLOCATION, 1L);
+		SETOPT(cc, h, CURLOPT_MAXREDIRS, GET_MAX_REDIRS);
 #if LIBCURL_VERSION_NUM >= 0x075500
-		curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+		SETOPT(cc, h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 #endif
-		return 0;
+		return cc == CURLE_OK ? 0 : -1;
 	}
 	if (strcmp(m, "POST") != 0)
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
-	if (req->parts)
+		SETOPT(cc, h, CURLOPT_CUSTOMREQUEST, m);
+	if (cc == CURLE_OK && req->parts)
 		return build_mime(c, req);
 	if (req->body || strcmp(m, "POST") == 0) {
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)(req->body ? req->body_len : 0));
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS,
-				 req->body ? req->body : "");
+		SETOPT(cc, h, CURLOPT_POSTFIELDSIZE_LARGE,
+		       (curl_off_t)(req->body ? req->body_len : 0));
+		SETOPT(cc, h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
 	}
-	return 0;
+	return cc == CURLE_OK ? 0 : -1;
 }
 
 /* Refuses ip when the request's destination rule does; notes why. */
@@ -926,42 +986,49 @@ static int
 setup(struct http_client *c, const struct http_req *req, struct http_resp *resp)
 {
 	CURL *h = c->curl;
+	CURLcode cc = CURLE_OK;
 
 	/* curl_easy_reset keeps the connection cache: reuse survives. */
 	curl_easy_reset(h);
 	c->errbuf[0] = '\0';
-	curl_easy_setopt(h, CURLOPT_URL, req->url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "igny8/" IG_VERSION);
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	SETOPT(cc, h, CURLOPT_URL, req->url);
+	SETOPT(cc, h, CURLOPT_NOSIGNAL, 1L);
+	SETOPT(cc, h, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
+	SETOPT(cc, h, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
+	SETOPT(cc, h, CURLOPT_USERAGENT, "igny8/" IG_VERSION);
+	SETOPT(cc, h, CURLOPT_ERRORBUFFER, c->errbuf);
 #if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	SETOPT(cc, h, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
+	SETOPT(cc, h, CURLOPT_WRITEFUNCTION, on_body);
+	SETOPT(cc, h, CURLOPT_WRITEDATA, c);
+	SETOPT(cc, h, CURLOPT_HEADERFUNCTION, on_header);
+	SETOPT(cc, h, CURLOPT_HEADERDATA, resp);
 	/* A file takes what the disk takes; error bodies hit the buffer's cap. */
 	if (!resp->sink)
-		curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
-				 (curl_off_t)c->o.max_body);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)c->o.cancel);
+		SETOPT(cc, h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->o.max_body);
+	SETOPT(cc, h, CURLOPT_NOPROGRESS, 0L);
+	SETOPT(cc, h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	SETOPT(cc, h, CURLOPT_XFERINFODATA, (void *)c->o.cancel);
+	if (share)
+		SETOPT(cc, h, CURLOPT_SHARE, share);
+	if (cc != CURLE_OK)
+		return -1;
 	guard_dest(c, req);
+	/* Niceties a build of libcurl may lack (zlib, keepalive): no failure. */
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (build_headers(c, req) < 0 || set_method(c, req) < 0)
 		return -1;
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdrs);
-	return 0;
+	return curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdrs) == CURLE_OK ? 0 : -1;
 }
 
 static void
 teardown(struct http_client *c)
 {
+	/* The Authorization header holds the key: wipe it before it is freed. */
+	for (struct curl_slist *l = c->hdrs; l; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
 	curl_slist_free_all(c->hdrs);
 	c->hdrs = NULL;
 	curl_mime_free(c->mime);
@@ -1161,7 +1228,7 @@ judge(struct http_client *c, const struct http_resp *r, struct attempt *a)
 
 /* Sleeps in slices so that a signal's cancel flag ends the wait quickly. */
 static int
-sleep_cancellable(double s, volatile sig_atomic_t *cancel)
+sleep_cancellable(double s, atomic_int *cancel)
 {
 	double end = mono() + s, left;
 	struct timespec ts;
@@ -1391,6 +1458,9 @@ http_send(struct http_client *c, const struct http_req *req,
 {
 	int rc;
 
+	/* worker_client() found no room or memory for a client. */
+	if (!c)
+		return ig_err_set(err, IG_ESOFTWARE, "no HTTP client for this request");
 	if (c->o.on_idle)
 		c->o.on_idle(c->o.ctx, 1);
 	rc = send_retrying(c, req, resp, err);

@@ -15,7 +15,7 @@
 #ifndef IG_HTTP_H
 #define IG_HTTP_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "buf.h"
@@ -31,7 +31,7 @@ struct http_opts {
 	int max_retries;		/* retries after the first attempt, >= 0 */
 	double max_retry_wait;		/* seconds, 0 = 120; longer server waits fail (75) */
 	size_t max_body;		/* response cap in bytes, 0 = 64 MiB */
-	volatile sig_atomic_t *cancel;	/* set by a signal: stop waiting, fail */
+	atomic_int *cancel;	/* set by a signal: stop waiting, fail */
 	struct ratelimit *rl;		/* shared limiter, may be NULL */
 	/* Called before each retry wait, from the sending thread. */
 	void (*on_retry)(void *ctx, int attempt, double wait_s, const char *why);
@@ -48,7 +48,7 @@ struct http_opts {
 	 * answer refuses the key or the quota (IG_ENOPERM); once set, later
 	 * requests fail the same way without being sent.
 	 */
-	volatile sig_atomic_t *refused;
+	atomic_int *refused;
 	void *ctx;			/* passed to the hooks */
 };
 

@@ -147,7 +147,7 @@ timed_wait(struct ratelimit *rl, double s)
 }
 
 int
-rl_acquire(struct ratelimit *rl, long est_tokens, volatile sig_atomic_t *cancel)
+rl_acquire(struct ratelimit *rl, long est_tokens, atomic_int *cancel)
 {
 	double w;
 

@@ -11,7 +11,7 @@
 #ifndef IG_RATELIMIT_H
 #define IG_RATELIMIT_H
 
-#include <signal.h>
+#include <stdatomic.h>
 
 #include "compat.h"
 #include "http.h"
@@ -24,7 +24,7 @@ void rl_free(struct ratelimit *rl);
 
 /* Blocks until a slot is free; returns -1 only if *cancel became set. */
 int rl_acquire(struct ratelimit *rl, long est_tokens,
-	       volatile sig_atomic_t *cancel);
+	       atomic_int *cancel);
 /* Gives the slot back, with what the response said (status, headers). */
 void rl_release(struct ratelimit *rl, long status,
 		const struct http_limits *limits);

@@ -32,7 +32,8 @@ static void
 on_signal(int sig)
 {
 	(void)sig;
-	engine_cancel = 1;
+	/* A lock-free atomic: safe in a handler and read by every thread. */
+	atomic_store(&engine_cancel, 1);
 }
 
 static void
@@ -92,6 +93,7 @@ reap_runs(struct ws *ws, long self)
 	long dead[64];
 	size_t n = 0;
 	char now[32];
+	int rc;
 
 	if (!st)
 		return;
@@ -108,8 +110,10 @@ reap_runs(struct ws *ws, long self)
 			return;
 		sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, dead[i]);
-		sqlite3_step(st);
+		rc = sqlite3_step(st);
 		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return;
 		ws_run_release_tasks(ws, dead[i], NULL);
 	}
 }
@@ -124,6 +128,8 @@ open_workspace(struct run *run, struct ig_err *err)
 	struct buf args = BUF_INIT(4096);
 
 	run->ws_path = strdup(config_str(run->cfg, "workspace"));
+	if (!run->ws_path)
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	/* A dry run works on a copy: it sends nothing and saves nothing. */
 	run->ws = ws_open(run->ws_path, run->opts->dry_run ? WS_SCRATCH : WS_CREATE,
 			  err);
@@ -287,10 +293,13 @@ read_stream(struct run *run, FILE *fp, const char *name, struct ig_err *err)
 	r.policy = run->opts->keep_going ? JSONL_KEEP_GOING : JSONL_STOP;
 	r.on_bad = on_bad;
 	rc = jsonl_each(&r, take_record, &ic, err);
+	/* A signal cut a blocked read short (EINTR): an interrupt, not an I/O error. */
+	if (rc < 0 && engine_cancel && err->code == IG_EIO)
+		ig_err_set(err, IG_EINTR, "%s: interrupted", name);
 	if (input_release(&ic, rc < 0 ? NULL : err) < 0)
 		rc = -1;
-	if (rc >= 0 && ic.bad && !run->first_fail)
-		run->first_fail = IG_EDATA;
+	if (rc >= 0 && ic.bad)
+		run->input_bad = 1;
 	return rc < 0 ? -1 : 0;
 }
 
@@ -428,6 +437,8 @@ exit_status(struct run *run, int input_rc, const struct ig_err *err)
 		return IG_EPARTIAL;
 	if (run->first_fail)
 		return run->first_fail;
+	if (run->input_bad)
+		return IG_EDATA;
 	return IG_OK;
 }
 
@@ -571,6 +582,7 @@ engine_main(const struct fn_ops *fn, struct run_opts *o)
 	mallopt(M_TRIM_THRESHOLD, 32 << 20);
 #endif
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	ws_set_cancel(&engine_cancel);
 	http_global_init();
 	rc = run_setup(&run, &err);
 	if (rc == 0) {
@@ -586,7 +598,7 @@ engine_main(const struct fn_ops *fn, struct run_opts *o)
 		ig_notef("standard output was closed: no more requests started;"
 			 " the run is recorded as interrupted");
 	}
-	if (rc < 0 && !run.write_failed)
+	if (rc < 0 && !run.write_failed && err.code != IG_EINTR)
 		ig_errorf("%s", err.msg);
 	if (jsonl_finish(stdout, &err) < 0 && !jsonl_broken_pipe() && status == IG_OK) {
 		ig_errorf("%s", err.msg);

@@ -29,14 +29,64 @@ struct ws {
 	size_t ncache;
 	int session;		/* in ws_session_begin() .. ws_session_end() */
 	int units;		/* savepoints open in the session */
+	int txn;		/* a session began the transaction that is open */
+	double busy_start;	/* when the current wait for a lock began */
 };
 
 /* Long enough to ride out another stage's transaction, short enough to tell. */
 #define WS_BUSY_MS 60000
 
+static const atomic_int *ws_cancel;
+
+void
+ws_set_cancel(const atomic_int *flag)
+{
+	ws_cancel = flag;
+}
+
+static int
+cancelled(void)
+{
+	return ws_cancel && atomic_load(ws_cancel);
+}
+
+/*
+ * A busy wait gives up when the run is interrupted, so that Ctrl-C is
+ * answered at once even while another process holds the write lock.
+ */
+static int
+busy_wait(void *arg, int count)
+{
+	struct ws *ws = arg;
+	struct timespec now, nap = { 0, 0 };
+	double t;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t = (double)now.tv_sec + now.tv_nsec / 1e9;
+	if (count == 0)
+		ws->busy_start = t;
+	if (cancelled() || t - ws->busy_start >= WS_BUSY_MS / 1000.0)
+		return 0;
+	/* Short naps first (most waits are a commit), then 20 ms. */
+	nap.tv_nsec = (count < 19 ? count + 1 : 20) * 1000000L;
+	nanosleep(&nap, NULL);
+	return 1;
+}
+
+/* IG_EINTR for a wait cut short by an interrupt, else IG_EIO. */
+static int
+fail_code(struct ws *ws)
+{
+	return (sqlite3_errcode(ws->db) & 0xff) == SQLITE_BUSY && cancelled() ? IG_EINTR
+									      : IG_EIO;
+}
+
 int
 ws_fail(struct ws *ws, struct ig_err *err, const char *what)
 {
+	if (fail_code(ws) == IG_EINTR)
+		return ig_err_set(err, IG_EINTR, "%s: %s: interrupted while waiting for"
+				  " the workspace", ws->path, what);
 	return ig_err_set(err, IG_EIO, "%s: %s: %s", ws->path, what,
 			  sqlite3_errmsg(ws->db));
 }
@@ -69,7 +119,7 @@ setup_wal(struct ws *ws, struct ig_err *err)
 static int
 ws_setup(struct ws *ws, struct ig_err *err)
 {
-	sqlite3_busy_timeout(ws->db, WS_BUSY_MS);
+	sqlite3_busy_handler(ws->db, busy_wait, ws);
 	sqlite3_extended_result_codes(ws->db, 1);
 	if (setup_wal(ws, err) < 0 ||
 	    ws_exec(ws, "PRAGMA foreign_keys = ON;", err) < 0 ||
@@ -266,7 +316,9 @@ ws_run(struct ws *ws, const char *sql, struct ig_err *err)
 	rc = sqlite3_step(st);
 	ws_done(st);
 	if (rc != SQLITE_DONE)
-		return ig_err_set(err, IG_EIO, "%s: %s", ws->path, sqlite3_errmsg(ws->db));
+		return ig_err_set(err, fail_code(ws), "%s: %s", ws->path,
+				  fail_code(ws) == IG_EINTR ? "interrupted while waiting for"
+				  " the workspace" : sqlite3_errmsg(ws->db));
 	return 0;
 }
 
@@ -335,7 +387,12 @@ ws_session_begin(struct ws *ws, struct ig_err *err)
 	ws->units = 0;
 	if (!sqlite3_get_autocommit(ws->db))
 		return 0;
-	return ws_run(ws, sql_begin, err) < 0 ? -1 : 1;
+	if (ws_run(ws, sql_begin, err) < 0) {
+		ig_err_prefix(err, "cannot begin a transaction");
+		return -1;
+	}
+	ws->txn = 1;
+	return 1;
 }
 
 int
@@ -346,6 +403,7 @@ ws_session_end(struct ws *ws, int commit, struct ig_err *err)
 	ws->session = 0;
 	if (!commit || sqlite3_get_autocommit(ws->db))
 		return 0;
+	ws->txn = 0;
 	return commit_or_rollback(ws, err);
 }
 
@@ -356,13 +414,38 @@ ws_session_commit(struct ws *ws, struct ig_err *err)
 
 	if (!sqlite3_get_autocommit(ws->db))
 		rc = commit_or_rollback(ws, err);
-	if (ws_run(ws, sql_begin, rc < 0 ? NULL : err) < 0)
-		return -1;
-	/* An open unit goes on; it can roll back to here, no further. */
-	for (int i = 0; i < ws->units; i++)
-		if (ws_run(ws, sql_savepoint, rc < 0 ? NULL : err) < 0)
-			rc = -1;
+	ws->txn = 0;
+	/* COMMIT released the savepoints: ws_session_reopen() makes them again. */
 	return rc;
+}
+
+int
+ws_session_reopen(struct ws *ws, struct ig_err *err)
+{
+	if (ws_run(ws, sql_begin, err) < 0) {
+		ig_err_prefix(err, "cannot begin a transaction");
+		ws->units = 0;
+		return -1;
+	}
+	ws->txn = 1;
+	/* An open unit goes on; it can roll back to here, no further. */
+	for (int i = 0; i < ws->units; i++) {
+		if (ws_run(ws, sql_savepoint, err) < 0) {
+			ws->units = i;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+ws_session_lost(struct ws *ws)
+{
+	if (!ws->txn || !sqlite3_get_autocommit(ws->db))
+		return 0;
+	ws->txn = 0;
+	ws->units = 0;
+	return 1;
 }
 
 int

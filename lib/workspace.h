@@ -3,7 +3,7 @@
  *
  * One file holds keywords, clusters, ideas, tasks, content, images,
  * prompts, the response cache, batches, runs and the log of every AI call.
- * It is opened in WAL mode with foreign keys and a busy timeout, and every
+ * It is opened in WAL mode with foreign keys and a busy handler, and every
  * write transaction starts IMMEDIATE, so the four stages of one pipeline
  * (each a process whose threads share one connection, see sessions below)
  * can write to it at the same time without "database is locked".  The schema is versioned
@@ -16,6 +16,7 @@
 #define IG_WORKSPACE_H
 
 #include <sqlite3.h>
+#include <stdatomic.h>
 
 #include "compat.h"
 #include "err.h"
@@ -53,15 +54,29 @@ void ws_rollback(struct ws *ws);
  * ws_begin()/ws_commit()/ws_rollback() are a savepoint, so a unit still
  * rolls back alone.  ws_session_end() commits when commit is set, else
  * leaves the transaction open for the next session; ws_session_commit()
- * commits at once and begins the next transaction.  A failed commit rolls
- * back and returns -1 with err set.  The caller (the engine) decides when to
- * commit: see run_db_durable() in lib/engine.c.
+ * commits at once, and ws_session_reopen() then begins the next
+ * transaction (a failure there is a failed BEGIN, never a failed COMMIT).
+ * A failed commit rolls back and returns -1 with err set.  The caller (the
+ * engine) decides when to commit: see run_db_durable() in lib/engine.c.
+ *
+ * SQLite rolls the whole transaction back by itself after some errors
+ * (SQLITE_FULL, IOERR, NOMEM); ws_session_lost() returns 1 once when the
+ * transaction a session began is gone that way, so that the caller fails
+ * what it held instead of counting it committed.
  */
 int ws_session_begin(struct ws *ws, struct ig_err *err);
 int ws_session_end(struct ws *ws, int commit, struct ig_err *err);
 int ws_session_commit(struct ws *ws, struct ig_err *err);
+int ws_session_reopen(struct ws *ws, struct ig_err *err);
+int ws_session_lost(struct ws *ws);
 int ws_in_txn(struct ws *ws);
 long ws_total_changes(struct ws *ws);
+
+/*
+ * The process's cancel flag (set by a signal handler): a wait for another
+ * connection's lock gives up when it is set, failing with IG_EINTR.
+ */
+void ws_set_cancel(const atomic_int *flag);
 
 /* Runs SQL without results. */
 int ws_exec(struct ws *ws, const char *sql, struct ig_err *err);

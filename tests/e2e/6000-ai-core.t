@@ -224,6 +224,23 @@ import sqlite3, sys
 c = sqlite3.connect(sys.argv[1]).execute('SELECT sum(cost) FROM ai_log WHERE run_id = (SELECT max(run_id) FROM ai_log)').fetchone()[0]
 sys.exit(0 if c and c <= 0.034 else 1)" "$IGNY8_WORKSPACE"
 
+# Many at once: a reservation turns into the actual cost in one step, so
+# requests finishing together never let others start past the limit.
+# (A request reserves about $0.0066 here and costs about $0.0008.)
+echo '{"latency_ms": 150}' >overlap.json
+for budget in 0.004 0.008 0.014 0.021; do
+	fresh
+	rules overlap.json
+	run igny8-ideas -j 8 --max-cost $budget twelve.jsonl >"$T/out" 2>"$T/err"
+	st=$?
+	ok "--max-cost $budget with -j 8: done or stopped for the budget (status $st)" \
+		test "$st" -eq 0 -o "$st" -eq 2
+	ok "... and the spend stays under it" "$PY" -c "
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1]).execute('SELECT coalesce(sum(cost), 0) FROM ai_log WHERE run_id = (SELECT max(id) FROM runs)').fetchone()[0]
+sys.exit(0 if c <= float(sys.argv[2]) else 1)" "$IGNY8_WORKSPACE" $budget
+done
+
 # -- concurrency: one at a time, twelve requests would span 3.3 s ---------------
 fresh
 echo '{"latency_ms": 300}' >slow.json

@@ -36,8 +36,8 @@ fail_fd(void)
 {
 	const char *s = getenv("IGNY8_FAIL_FD");
 
-	if (!s && getenv("IGNY8_FAIL_PATH"))
-		return -1;	/* watching a file by name instead */
+	if (!s && (getenv("IGNY8_FAIL_PATH") || getenv("IGNY8_SQL_MATCH")))
+		return -1;	/* watching a file or a statement instead */
 	return s ? (int)strtol(s, NULL, 10) : 1;
 }
 
@@ -296,4 +296,136 @@ pwrite64(int fd, const void *buf, size_t n, off64_t off)
 		(ssize_t (*)(int, const void *, size_t, off64_t))real("pwrite64");
 
 	return path_allows(fd, n) < 0 ? -1 : rp(fd, buf, n, off);
+}
+
+/* ---- one SQL statement: IGNY8_SQL_MATCH ------------------------------------- */
+
+/*
+ * With IGNY8_SQL_MATCH=PREFIX the shim wraps sqlite3_step() and acts on
+ * the IGNY8_SQL_NTH'th (default first) step of a statement whose SQL
+ * starts with PREFIX; with IGNY8_SQL_AFTER=PREFIX2 only steps that follow
+ * a successful step of a PREFIX2 statement on the same connection count
+ * (say BEGIN IMMEDIATE right after COMMIT).  IGNY8_SQL_ACT says what
+ * happens, imitating another process or a failing disk at that moment:
+ *
+ *   busy      the step answers SQLITE_BUSY at once, as when another
+ *             connection held the write lock past the busy timeout;
+ *   full      the connection's transaction is rolled back and the step
+ *             answers SQLITE_FULL, as SQLite's automatic rollback does;
+ *   hold:MS   a second connection takes the write lock and keeps it MS
+ *             milliseconds, then the step runs for real and waits; the
+ *             file IGNY8_SQL_HOLD_FILE (if set) is created once it holds.
+ */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <time.h>
+
+static pthread_mutex_t sql_mu = PTHREAD_MUTEX_INITIALIZER;
+static long sql_seen;
+static int sql_done;
+static _Thread_local int sql_inside;
+static struct {
+	sqlite3 *db;
+	int after;	/* the last step on db was a successful IGNY8_SQL_AFTER */
+} sql_conns[16];
+
+static int
+starts(const char *s, const char *prefix)
+{
+	return s && prefix && !strncmp(s, prefix, strlen(prefix));
+}
+
+static int *
+after_flag(sqlite3 *db)
+{
+	for (size_t i = 0; i < sizeof sql_conns / sizeof *sql_conns; i++) {
+		if (sql_conns[i].db == db || !sql_conns[i].db) {
+			sql_conns[i].db = db;
+			return &sql_conns[i].after;
+		}
+	}
+	return &sql_conns[0].after;
+}
+
+struct holder {
+	sqlite3 *db;
+	long ms;
+};
+
+static void *
+hold_main(void *arg)
+{
+	struct holder *h = arg;
+	struct timespec ts = { h->ms / 1000, (h->ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+	sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(h->db);
+	free(h);
+	return NULL;
+}
+
+/* A second connection takes the write lock of db's file for ms. */
+static void
+hold_lock(sqlite3 *db, long ms)
+{
+	struct holder *h = calloc(1, sizeof *h);
+	const char *file = getenv("IGNY8_SQL_HOLD_FILE");
+	pthread_t t;
+	FILE *f;
+
+	if (!h || sqlite3_open_v2(sqlite3_db_filename(db, "main"), &h->db,
+				  SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		abort();
+	sqlite3_busy_timeout(h->db, 10000);
+	if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		abort();
+	h->ms = ms;
+	if (pthread_create(&t, NULL, hold_main, h) != 0)
+		abort();
+	pthread_detach(t);
+	if (file && (f = fopen(file, "w")))
+		fclose(f);
+}
+
+int
+sqlite3_step(sqlite3_stmt *st)
+{
+	int (*rs)(sqlite3_stmt *) = (int (*)(sqlite3_stmt *))real("sqlite3_step");
+	const char *match = getenv("IGNY8_SQL_MATCH"), *after = getenv("IGNY8_SQL_AFTER");
+	const char *act = getenv("IGNY8_SQL_ACT"), *nth = getenv("IGNY8_SQL_NTH");
+	const char *sql = sqlite3_sql(st);
+	sqlite3 *db = sqlite3_db_handle(st);
+	int fire = 0, rc, *af;
+
+	if (!match || sql_inside)
+		return rs(st);
+	pthread_mutex_lock(&sql_mu);
+	af = after_flag(db);
+	if (!sql_done && starts(sql, match) && (!after || *af) &&
+	    ++sql_seen == (nth ? strtol(nth, NULL, 10) : 1)) {
+		fire = 1;
+		sql_done = 1;
+	}
+	pthread_mutex_unlock(&sql_mu);
+	if (fire && act && !strcmp(act, "busy")) {
+		rc = SQLITE_BUSY;
+	} else if (fire && act && !strcmp(act, "full")) {
+		sql_inside = 1;
+		if (!sqlite3_get_autocommit(db))
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		sql_inside = 0;
+		rc = SQLITE_FULL;
+	} else {
+		if (fire && starts(act, "hold:")) {
+			sql_inside = 1;
+			hold_lock(db, strtol(act + 5, NULL, 10));
+			sql_inside = 0;
+		}
+		rc = rs(st);
+	}
+	pthread_mutex_lock(&sql_mu);
+	*after_flag(db) = after && starts(sql, after) && (rc == SQLITE_DONE || rc == SQLITE_ROW);
+	pthread_mutex_unlock(&sql_mu);
+	return rc;
 }

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -76,7 +77,7 @@ stop_server(void)
 static int nretry;
 static double last_wait;
 static char last_why[128];
-static volatile sig_atomic_t cancel_flag;
+static atomic_int cancel_flag;
 static int cancel_on_retry;
 
 static void

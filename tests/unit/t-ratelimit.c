@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,7 +34,7 @@ struct worker {
 	struct ratelimit *rl;
 	int n;			/* acquisitions to make */
 	long tokens;
-	volatile sig_atomic_t *cancel;
+	atomic_int *cancel;
 	volatile int got;	/* acquisitions made */
 	int rc;			/* last rl_acquire result */
 	double hold;		/* seconds to keep each slot */
@@ -134,7 +135,7 @@ static void
 test_cancel(void)
 {
 	struct ratelimit *rl = rl_new(0, 0, 1);
-	volatile sig_atomic_t cancel = 0;
+	atomic_int cancel = 0;
 	struct worker w = { 0 };
 	pthread_t t;
 	double t0;

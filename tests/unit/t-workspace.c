@@ -186,7 +186,9 @@ test_sessions(const char *path)
 	add_run(ws, "open");
 	is_int(ws_session_commit(ws, &err), 0, "ws_session_commit");
 	is_str(committed(path), "s1,u2,s2,open", "commits what the sessions did");
-	ok(ws_in_txn(ws), "and begins the next transaction");
+	ok(!ws_session_lost(ws), "a transaction committed is not one lost");
+	is_int(ws_session_reopen(ws, &err), 0, "ws_session_reopen");
+	ok(ws_in_txn(ws), "begins the next transaction");
 	add_run(ws, "after");
 	ws_rollback(ws);
 	is_str(query(ws, "SELECT group_concat(program) FROM runs"), "s1,u2,s2,open",
@@ -200,6 +202,16 @@ test_sessions(const char *path)
 	is_int(ws_begin(ws, &err), 0, "outside a session, ws_begin is BEGIN again");
 	is_int(ws_begin(ws, &err), -1, "not nestable there");
 	ws_rollback(ws);
+
+	/* SQLite's own rollback after SQLITE_FULL, imitated by a bare ROLLBACK. */
+	is_int(ws_session_begin(ws, &err), 1, "a session begins again");
+	add_run(ws, "lost");
+	ok(!ws_session_lost(ws), "its transaction is there");
+	sqlite3_exec(ws_db(ws), "ROLLBACK", NULL, NULL, NULL);
+	ok(ws_session_lost(ws), "rolled back behind the session's back: lost");
+	ok(!ws_session_lost(ws), "said once");
+	is_int(ws_session_end(ws, 1, &err), 0, "the session ends");
+	is_str(committed(path), "s1,u2,s2,open", "nothing of it was saved");
 	ws_close(ws);
 }
 
