@@ -507,14 +507,22 @@ out:
 
 /* ---- saving ---- */
 
-/* The sector of a new cluster: the first member's that has one. */
+/*
+ * The sector of a new cluster: that of its highest-volume member with one,
+ * ties to the keyword first in byte order, so input order does not matter.
+ */
 static const char *
 group_sector(const struct cl_state *st, const struct cl_group *g)
 {
-	for (size_t i = 0; i < g->n; i++)
-		if (st->item[g->member[i]].sector)
-			return st->item[g->member[i]].sector;
-	return NULL;
+	const struct cl_item *best = NULL, *it;
+
+	for (size_t i = 0; i < g->n; i++) {
+		it = &st->item[g->member[i]];
+		if (it->sector && (!best || it->volume > best->volume ||
+		    (it->volume == best->volume && strcmp(it->keyword, best->keyword) < 0)))
+			best = it;
+	}
+	return best ? best->sector : NULL;
 }
 
 /* Creates the cluster of a new group, or finds the one with its name. */
@@ -691,35 +699,97 @@ cmp_long(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The records to write: the clusters of the input keywords, or the keywords. */
+/* Highest volume first (unknown last), then by keyword, as cluster records. */
+static int
+cmp_left(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+	double vx = json_num(x, "volume", -1), vy = json_num(y, "volume", -1);
+
+	if (vx != vy)
+		return vx < vy ? 1 : -1;
+	return strcmp(json_str(x, "keyword"), json_str(y, "keyword"));
+}
+
+/*
+ * The record of the input keywords no cluster took, so that the output
+ * accounts for every keyword: a cluster record with no id, marked
+ * "unclustered", that igny8-ideas skips.  left holds their keyword records.
+ */
+static cJSON *
+unclustered_record(const struct cl_state *st, cJSON **left, size_t n)
+{
+	static const char *const method[] = { "local", "ai", "embed" };
+	cJSON *rec = cJSON_CreateObject(), *kws;
+	double total = 0;
+	int any = 0;
+
+	qsort(left, n, sizeof *left, cmp_left);
+	cJSON_AddStringToObject(rec, "type", "cluster");
+	cJSON_AddNullToObject(rec, "id");
+	cJSON_AddTrueToObject(rec, "unclustered");
+	cJSON_AddNullToObject(rec, "name");
+	cJSON_AddNullToObject(rec, "description");
+	cJSON_AddNullToObject(rec, "sector");
+	cJSON_AddStringToObject(rec, "method", method[st->method]);
+	kws = cJSON_AddArrayToObject(rec, "keywords");
+	for (size_t i = 0; i < n; i++) {
+		cJSON_AddItemToArray(kws, cJSON_CreateString(json_str(left[i], "keyword")));
+		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(left[i], "volume"))) {
+			total += json_num(left[i], "volume", 0);
+			any = 1;
+		}
+	}
+	cJSON_AddNumberToObject(rec, "keyword_count", (double)n);
+	if (any)
+		cJSON_AddNumberToObject(rec, "total_volume", total);
+	else
+		cJSON_AddNullToObject(rec, "total_volume");
+	cJSON_AddNullToObject(rec, "intent");
+	return rec;
+}
+
+/*
+ * The records to write: the clusters of the input keywords, then the
+ * unclustered record if any keyword is left; or the keywords.
+ */
 static cJSON *
 records(struct ws *ws, struct run *run, const struct cl_state *st, size_t *unclustered)
 {
+	int emit_kw = run_opts(run)->flags & RUN_EMIT_KEYWORDS;
 	cJSON *out = cJSON_CreateArray(), *rec;
 	long *ids = calloc(st->nin + 1, sizeof *ids);
+	cJSON **left = calloc(st->nin + 1, sizeof *left);
 	size_t n = 0;
 
 	*unclustered = 0;
-	for (size_t i = 0; i < st->nin && ids; i++) {
+	for (size_t i = 0; i < st->nin && ids && left; i++) {
 		if (!(rec = rec_get(ws, "keyword", st->in[i].id, NULL)))
 			continue;
-		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(rec, "cluster_id")))
-			ids[n++] = json_long(rec, "cluster_id", 0);
-		else
-			(*unclustered)++;
-		if (run_opts(run)->flags & RUN_EMIT_KEYWORDS)
+		if (emit_kw) {
+			if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(rec, "cluster_id")))
+				(*unclustered)++;
 			cJSON_AddItemToArray(out, rec);
-		else
+		} else if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(rec, "cluster_id"))) {
+			ids[n++] = json_long(rec, "cluster_id", 0);
 			cJSON_Delete(rec);
+		} else {
+			left[(*unclustered)++] = rec;
+		}
 	}
-	if (!(run_opts(run)->flags & RUN_EMIT_KEYWORDS) && ids) {
+	if (!emit_kw && ids && left) {
 		qsort(ids, n, sizeof *ids, cmp_long);
 		for (size_t i = 0; i < n; i++)
 			if ((i == 0 || ids[i] != ids[i - 1]) &&
 			    (rec = rec_get(ws, "cluster", ids[i], NULL)))
 				cJSON_AddItemToArray(out, rec);
+		if (*unclustered)
+			cJSON_AddItemToArray(out, unclustered_record(st, left, *unclustered));
+		for (size_t i = 0; i < *unclustered; i++)
+			cJSON_Delete(left[i]);
 	}
 	free(ids);
+	free(left);
 	return out;
 }
 
