@@ -401,7 +401,8 @@ fill_result(struct res_ctx *c)
 	r->cluster = malloc((w->n + 1) * sizeof *r->cluster);
 	r->rep = malloc((r->nclusters + 1) * sizeof *r->rep);
 	r->size = calloc(r->nclusters + 1, sizeof *r->size);
-	if (!r->cluster || !r->rep || !r->size)
+	r->cent = malloc((w->n + 1) * sizeof *r->cent);
+	if (!r->cluster || !r->rep || !r->size || !r->cent)
 		return -1;
 	for (l = 0; (size_t)l < r->nclusters; l++)
 		r->rep[l] = (size_t)-1;
@@ -411,6 +412,7 @@ fill_result(struct res_ctx *c)
 		for (i = w->nstart[k]; i < w->nstart[k + 1]; i++) {
 			x = w->order[i];
 			r->cluster[x] = l;
+			r->cent[x] = c->cent[k];
 			if (l < 0)
 				continue;
 			r->size[l]++;

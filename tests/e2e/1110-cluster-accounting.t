@@ -1,7 +1,8 @@
 #!/bin/sh
 # igny8-cluster accounts for every keyword: the unclustered record (and
-# igny8-ideas skipping it), the same records whatever the input order or
-# --jobs, and a generated list of 100,000 keywords.
+# igny8-ideas skipping it), names with and without volumes, the same
+# records whatever the input order or --jobs, and a generated list of
+# 100,000 keywords.
 . "$(dirname "$0")/../lib.sh"
 new_workspace
 EX=$T/keywords.jsonl
@@ -21,7 +22,7 @@ u = [x for x in r if x.get("unclustered")]
 print(len(u), u and u[0]["id"], u and r[-1] is u[0], u and u[0]["keywords"])' "$1"
 }
 
-plan 16
+plan 22
 
 expect_status "clusters the sample" 0 igny8-cluster --method local <"$EX"
 cp "$T/out" first
@@ -43,6 +44,31 @@ is "one request per real cluster" "$(($(wc -l <first) - 1))" \
 is "one idea per real cluster" "$(($(wc -l <first) - 1))" "$(wc -l <"$T/out" | tr -d ' ')"
 unlike "no idea for the unclustered keywords" 'medieval|zeppelin' "$T/out"
 fake_stop
+
+# Names: the highest-volume member; without volumes, the head term.
+cname() { # FILE KEYWORD: the name of the cluster holding KEYWORD
+	"$PY" -c 'import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if sys.argv[2] in r["keywords"]: print(r["name"])' "$1" "$2"
+}
+is "with volumes the highest-volume member names it" "best running shoes" \
+	"$(cname first 'running shoes for women')"
+like "members by volume" '"keywords":\["best running shoes","running shoes for women","running shoes for men"' first
+"$PY" -c 'import json, sys
+for l in open(sys.argv[1]):
+    o = json.loads(l); o.pop("volume", None); print(json.dumps(o))' "$EX" >novol.jsonl
+IGNY8_WORKSPACE=$T/novol.db expect_status "clusters the sample without volumes" 0 \
+	igny8-cluster --method local <novol.jsonl
+cp "$T/out" novol
+is "without volumes the shared phrase names it" "running shoes" \
+	"$(cname novol 'best running shoes')"
+is "words in order with a gap count (iphone 15 case)" "iphone case" \
+	"$(cname novol 'clear iphone 15 case')"
+is "no two clusters share a name" "" \
+	"$("$PY" -c 'import json, sys
+n = [json.loads(l)["name"] for l in open(sys.argv[1])]
+print(" ".join(x for x in set(n) if x and n.count(x) > 1))' novol)"
 
 # Input order and --jobs do not change the records.
 "$PY" -c 'import random, sys
