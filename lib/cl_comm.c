@@ -366,42 +366,67 @@ out:
 	return rc;
 }
 
-int
-cl_comm(struct cl_work *w)
+/*
+ * Louvain over g (left as it is): com[i] gets node i's community, numbered
+ * 0.. in order of first node.  Returns the number of communities, or -1.
+ */
+static long
+louvain(const struct graph *g0, double gamma, size_t nfixed, uint32_t *com)
 {
 	struct graph g, h;
-	size_t k, nn = w->nnodes;
-	uint32_t *node = NULL, *map = NULL, *first = NULL;
+	const struct graph *cur = g0;
+	uint32_t *map = malloc(((size_t)g0->n + 1) * sizeof *map);
 	double m2 = 0;
-	long nc;
-	int rc = -1;
+	long nc = g0->n;
+	size_t k;
 
 	memset(&g, 0, sizeof g);
 	memset(&h, 0, sizeof h);
-	node = malloc((nn + 1) * sizeof *node);
-	map = malloc((nn + 1) * sizeof *map);
-	first = malloc((nn + 1) * sizeof *first);
-	if (!node || !map || !first || graph_from_knn(w, &g) < 0)
-		goto out;
-	graph_fold(&g, 1);
-	for (k = 0; k < nn; k++) {
-		node[k] = (uint32_t)k;
-		m2 += g.deg[k];
+	if (!map)
+		return -1;
+	for (k = 0; k < g0->n; k++) {
+		com[k] = (uint32_t)k;
+		m2 += g0->deg[k];
 	}
 	while (m2 > 0) {
-		nc = louvain_level(&g, w->tune.gamma, m2, w->nfixed, map);
+		nc = louvain_level(cur, gamma, m2, nfixed, map);
 		if (nc < 0)
-			goto out;
-		for (k = 0; k < nn; k++)
-			node[k] = map[node[k]];
-		if ((uint32_t)nc == g.n)
 			break;
-		if (aggregate(&g, map, (uint32_t)nc, &h) < 0)
-			goto out;
+		for (k = 0; k < g0->n; k++)
+			com[k] = map[com[k]];
+		if ((uint32_t)nc == cur->n)
+			break;
+		if (aggregate(cur, map, (uint32_t)nc, &h) < 0) {
+			nc = -1;
+			break;
+		}
 		graph_free(&g);
 		g = h;
 		memset(&h, 0, sizeof h);
+		cur = &g;
 	}
+	graph_free(&g);
+	graph_free(&h);
+	free(map);
+	return nc;
+}
+
+int
+cl_comm(struct cl_work *w)
+{
+	struct graph g;
+	size_t k, nn = w->nnodes;
+	uint32_t *node = NULL, *first = NULL;
+	int rc = -1;
+
+	memset(&g, 0, sizeof g);
+	node = malloc((nn + 1) * sizeof *node);
+	first = malloc((nn + 1) * sizeof *first);
+	if (!node || !first || graph_from_knn(w, &g) < 0)
+		goto out;
+	graph_fold(&g, 1);
+	if (louvain(&g, w->tune.gamma, w->nfixed, node) < 0)
+		goto out;
 	/* each cluster is named by its lowest node, as cl_merge() does */
 	for (k = 0; k < nn; k++)
 		first[k] = CL_NONE;
@@ -413,9 +438,7 @@ cl_comm(struct cl_work *w)
 	rc = 0;
 out:
 	graph_free(&g);
-	graph_free(&h);
 	free(node);
-	free(map);
 	free(first);
 	return rc;
 }
