@@ -80,8 +80,6 @@ set_knob(struct cl_tune *t, const char *arg)
 	KNOB("linkage", linkage, int)
 	KNOB("gamma", gamma, double)
 	KNOB("wpow", wpow, double)
-	KNOB("cap", cap, double)
-	KNOB("rel", rel, double)
 	KNOB("small", small, size_t)
 #undef KNOB
 	return -1;

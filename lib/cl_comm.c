@@ -82,8 +82,6 @@ graph_from_knn(const struct cl_work *w, struct graph *g)
 		return -1;
 	for (k = 0; k < nn; k++)
 		for (i = 0; i < kn && (j = w->nbr[k * kn + i]) != CL_NONE; i++) {
-			if (w->nsim[k * kn + i] < w->tune.rel * w->nsim[k * kn])
-				break;
 			cnt[k]++;
 			cnt[j]++;
 			ne += 2;
@@ -100,8 +98,6 @@ graph_from_knn(const struct cl_work *w, struct graph *g)
 	}
 	for (k = 0; k < nn; k++)
 		for (i = 0; i < kn && (j = w->nbr[k * kn + i]) != CL_NONE; i++) {
-			if (w->nsim[k * kn + i] < w->tune.rel * w->nsim[k * kn])
-				break;
 			double x = edge_weight(w, w->nsim[k * kn + i]);
 
 			g->adj[fill[k]] = j;

@@ -222,23 +222,6 @@ update_row(struct merge *m, struct scratch *sc, uint32_t c)
 	return 0;
 }
 
-/*
- * The pairs of clusters a and b the graph can be expected to have measured:
- * all of them while small, but at most cap * |a||b| / (|a|+|b|), the
- * neighbour edges that would fall between two halves of one homogeneous
- * cluster, so a big true cluster's average does not fall as knn / size.
- */
-static double
-pairs_measured(const struct merge *m, uint32_t a, uint32_t b)
-{
-	double sa = m->size[a], sb = m->size[b], all = sa * sb, cap;
-
-	if (m->w->tune.cap <= 0)
-		return all;
-	cap = m->w->tune.cap * all / (sa + sb);
-	return cap < all ? cap : all;
-}
-
 /* Updates row c, then finds its best neighbour by average similarity. */
 static void
 refresh(struct merge *m, struct scratch *sc, uint32_t c)
@@ -254,7 +237,7 @@ refresh(struct merge *m, struct scratch *sc, uint32_t c)
 	}
 	for (i = 0; i < r->len; i++) {
 		to = r->e[i].to;
-		v = (double)r->e[i].s / pairs_measured(m, c, to) / SIM_ONE;
+		v = (double)r->e[i].s / (m->size[c] * m->size[to]) / SIM_ONE;
 		if (best != CL_NONE && v < bv)
 			continue;
 		p = pair_prio(c, to);

@@ -71,8 +71,6 @@ cl_tune_default(struct cl_tune *t)
 	 */
 	t->gamma = 2.5;
 	t->wpow = 2;
-	t->cap = 0;
-	t->rel = 0;
 	t->times = NULL;
 	t->linkage = CL_LOUVAIN;
 }

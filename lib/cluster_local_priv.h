@@ -37,7 +37,6 @@ struct cl_tune {
 	double rec_q;		/* Louvain: split a community whose own modularity > rec_q */
 	double rec_gamma;	/* Louvain: resolution inside a community */
 	unsigned rec_min;	/* Louvain: smallest community tried */		/* Louvain: modularity resolution */
-	double cap;		/* average link: pairs counted, cap*|a||b|/(|a|+|b|) at most; 0 = all */
 	double wpow;
 	double rel;		/* Louvain: keep a's edges >= rel * a's best */		/* Louvain: edge weight = similarity ^ wpow */
 	double *times;		/* NULL, or CL_NPHASE seconds filled per phase */
