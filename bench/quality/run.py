@@ -142,7 +142,7 @@ def write(path, rows):
         "# Local clustering quality (measured)",
         "",
         "Written by `bench/quality/run.py` (rerun: `make -f Makefile -f bench/bench.mk",
-        "bench-cluster-build && /usr/bin/python3 bench/quality/run.py`).  ARI and",
+        "bench-quality`, after `scripts/deps bench`).  ARI and",
         "B-cubed F1 from the data folder's `score.py`; unclustered keywords count as",
         "singletons.  `local` is the default of `igny8-cluster --method local`;",
         "`local-link` is the same neighbour graph merged by average link at the",
@@ -164,13 +164,23 @@ def write(path, rows):
             loc[2], fmt(lnk[0]), fmt(lnk[1]),
             (b[0] + " (" + b[3] + ")") if b else "-",
             (fmt(b[1]) + " / " + fmt(b[2])) if b else "-"))
+    wins = [r["set"] for r in rows if r.get("base") and
+            r["local"][0] > r["base"][1] and r["local"][1] > r["base"][2]]
+    lose = [r["set"] for r in rows if r.get("base") and r["set"] not in wins]
     lines += [
+        "",
+        "The default beats the baseline on both measures on %d of %d sets; not on %s."
+        % (len(wins), len(wins) + len(lose), ", ".join(lose) or "none"),
+        "Inputs under 1,000 distinct keywords use average link (`local` equals",
+        "`local-link` there).  Why these defaults, and the sweeps that chose them:",
+        "`CHOICE.md`.",
         "",
         "Own sets: `seo-a` (331 keywords, 40 SERP parent topics), `seo-b` (236 / 30),",
         "`intents` (184 short banking/assistant utterances / 28 intents), hand-written;",
-        "`syn-3k` and `syn-20k`: `bench/gen-keywords.py 3000 --topics 40 --labels",
-        "--seed 5` and `20000 --topics 400 --labels --seed 7` (made-up head terms with",
-        "modifier, question and brand long tails, typos).",
+        "`syn-3k`, `syn-3k-fine` and `syn-20k`: `bench/gen-keywords.py 3000 --topics 40",
+        "--labels --seed 5`, `3000 --topics 300 --labels --seed 11` and `20000 --topics",
+        "400 --labels --seed 7` (made-up head terms with modifier, question and brand",
+        "long tails, typos; `syn-3k-fine` has SEO-sized topics, median 8 keywords).",
         "",
     ]
     with open(path, "w", encoding="utf-8") as f:
