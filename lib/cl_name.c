@@ -1,6 +1,8 @@
 /*
  * cl_name.c: the head term of a cluster without volumes (see cl_name.h).
  *
+ * Also the order of a cluster's members when volumes do not decide it.
+ *
  * Why an n-gram and not a member: the most central member of a cluster is
  * often a long-tail phrase ("leather running shoes womens uk") or, for
  * question-like keywords, a whole sentence; people search the shorter
@@ -11,6 +13,7 @@
  */
 #include "compat.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -286,5 +289,87 @@ out:
 		free(g[i].text);
 	}
 	free(g);
+	return rc;
+}
+
+/* ---- member order ---- */
+
+struct word_of {
+	uint64_t h;		/* hash of a stemmed content word */
+	size_t member;
+};
+
+static int
+cmp_word_of(const void *a, const void *b)
+{
+	const struct word_of *x = a, *y = b;
+
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	return (x->member > y->member) - (x->member < y->member);
+}
+
+static uint64_t
+fnv(const char *s, size_t len)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	while (len--)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+int
+cl_name_centrality(const char *const *kw, size_t n, double *score_out)
+{
+	struct word_of *v = NULL, *t;
+	size_t nv = 0, cap = 0, i, j, k, *nw = calloc(n + 1, sizeof *nw);
+	struct buf b;
+	const char *p;
+	int rc = -1;
+
+	buf_init(&b, 1 << 16);
+	if (!nw)
+		goto out;
+	for (i = 0; i < n; i++) {
+		score_out[i] = 0;
+		buf_reset(&b);
+		if (tok_words(kw[i], &b) < 0)
+			continue;
+		for (p = b.data; p && p < b.data + b.len; p += strlen(p) + 1) {
+			if (tok_is_stopword(p, strlen(p)))
+				continue;
+			if (nv == cap) {
+				cap = cap ? cap * 2 : 256;
+				if (!(t = realloc(v, cap * sizeof *t)))
+					goto out;
+				v = t;
+			}
+			v[nv++] = (struct word_of){ fnv(p, strlen(p)), i };
+		}
+	}
+	if (nv > 1)
+		qsort(v, nv, sizeof *v, cmp_word_of);
+	/* a word repeated in one member counts once for it */
+	for (i = 0, k = 0; i < nv; i++)
+		if (k == 0 || v[i].h != v[k - 1].h || v[i].member != v[k - 1].member)
+			v[k++] = v[i];
+	nv = k;
+	for (i = 0; i < nv; i = j) {
+		for (j = i; j < nv && v[j].h == v[i].h; j++)
+			;
+		for (k = i; k < j; k++) {
+			score_out[v[k].member] += (double)(j - i - 1);
+			nw[v[k].member]++;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (nw[i])
+			score_out[i] /= (double)nw[i];
+	rc = 0;
+out:
+	buf_release(&b);
+	free(v);
+	free(nw);
 	return rc;
 }

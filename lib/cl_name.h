@@ -26,4 +26,13 @@
  */
 int cl_name_head(const char *const *kw, size_t n, char **name_out);
 
+/*
+ * How central each of kw[0..n) is among the others, into score_out[0..n):
+ * the average, over its content words (stemmed, stopwords left out), of
+ * how many other members share the word.  "running shoes" scores above
+ * "leather running shoes womens uk" in a cluster about running shoes.
+ * Returns 0, or -1 on out of memory.
+ */
+int cl_name_centrality(const char *const *kw, size_t n, double *score_out);
+
 #endif

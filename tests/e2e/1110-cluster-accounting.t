@@ -22,7 +22,7 @@ u = [x for x in r if x.get("unclustered")]
 print(len(u), u and u[0]["id"], u and r[-1] is u[0], u and u[0]["keywords"])' "$1"
 }
 
-plan 22
+plan 23
 
 expect_status "clusters the sample" 0 igny8-cluster --method local <"$EX"
 cp "$T/out" first
@@ -65,6 +65,12 @@ is "without volumes the shared phrase names it" "running shoes" \
 	"$(cname novol 'best running shoes')"
 is "words in order with a gap count (iphone 15 case)" "iphone case" \
 	"$(cname novol 'clear iphone 15 case')"
+is "without volumes members go most central first, the odd one last" \
+	"iphone 15 case ... waterproof running shoes" \
+	"$("$PY" -c 'import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["name"] == "iphone case": print(r["keywords"][0], "...", r["keywords"][-1])' novol)"
 is "no two clusters share a name" "" \
 	"$("$PY" -c 'import json, sys
 n = [json.loads(l)["name"] for l in open(sys.argv[1])]

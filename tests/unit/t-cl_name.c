@@ -75,5 +75,20 @@ main(void)
 	check(longp, ARRAY_SIZE(longp), "alpha beta gamma delta",
 	    "at most four words, unbroken phrases first");
 	check(shoes, 1, "(none)", "one member is not a shared phrase");
+
+	{
+		double c[ARRAY_SIZE(shoes)];
+		size_t i, best = 0;
+
+		ok(cl_name_centrality(shoes, ARRAY_SIZE(shoes), c) == 0, "centrality");
+		for (i = 1; i < ARRAY_SIZE(shoes); i++)
+			if (c[i] > c[best])
+				best = i;
+		/* running, shoes and women(s) each recur; "best" does not */
+		is_str(shoes[best], "running shoes for women",
+		    "the member whose words the others share most is most central");
+		ok(c[0] < c[1] && c[0] < c[4],
+		    "a long tail of rare words is less central");
+	}
 	return done_testing();
 }
