@@ -25,7 +25,11 @@ bench-fastfake-build: $(BENCH_FASTFAKE)
 bench-cluster: $(BENCH_CLUSTER)
 	bench/cluster.sh
 
-.PHONY: bench-cluster-build bench-cluster bench-fastfake-build
+# Quality of every offline method on the labelled sets (scripts/deps bench).
+bench-quality: $(BENCH_CLUSTER)
+	/usr/bin/python3 bench/quality/run.py
+
+.PHONY: bench-cluster-build bench-cluster bench-quality bench-fastfake-build
 
 # bench/floor: the least work a record must cost, the CPU baseline.
 BENCH_FLOOR := $(O)/build/bench/floor

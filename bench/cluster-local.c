@@ -77,6 +77,10 @@ set_knob(struct cl_tune *t, const char *arg)
 	KNOB("pairs", pairs, unsigned)
 	KNOB("floor", floor, double)
 	KNOB("single", linkage, int)
+	KNOB("linkage", linkage, int)
+	KNOB("gamma", gamma, double)
+	KNOB("wpow", wpow, double)
+	KNOB("small", small, size_t)
 #undef KNOB
 	return -1;
 }

@@ -595,7 +595,9 @@ cl_merge(struct cl_work *w)
 	w->root = malloc((w->nnodes + 1) * sizeof *w->root);
 	if (!w->root)
 		return -1;
-	rc = w->tune.linkage == CL_SINGLE ? single_link(w) : average_link(w);
+	rc = w->tune.linkage == CL_LOUVAIN && w->nnodes >= w->tune.small ?
+	    cl_comm(w) :
+	    w->tune.linkage == CL_SINGLE ? single_link(w) : average_link(w);
 	for (k = 0; rc == 0 && k < w->nnodes; k++)
 		find(w->root, (uint32_t)k);
 	return rc;

@@ -23,6 +23,12 @@ cl_result_representative(const struct cl_result *r, size_t c)
 	return c < r->nclusters ? r->rep[c] : (size_t)-1;
 }
 
+double
+cl_result_centrality(const struct cl_result *r, size_t i)
+{
+	return r->cent && i < r->n ? r->cent[i] : 0;
+}
+
 size_t
 cl_result_size(const struct cl_result *r, size_t c)
 {
@@ -37,5 +43,6 @@ cl_result_free(struct cl_result *r)
 	free(r->cluster);
 	free(r->rep);
 	free(r->size);
+	free(r->cent);
 	free(r);
 }

@@ -20,6 +20,12 @@ long cl_result_cluster_of(const struct cl_result *r, size_t i);
  * chooses), or (size_t)-1 for an existing cluster left without a member.
  */
 size_t cl_result_representative(const struct cl_result *r, size_t c);
+/*
+ * How central keyword i is in its cluster (higher is more central; the
+ * scale is the method's), or 0 when the method does not say.
+ */
+double cl_result_centrality(const struct cl_result *r, size_t i);
+
 /* Keywords in cluster c. */
 size_t cl_result_size(const struct cl_result *r, size_t c);
 void cl_result_free(struct cl_result *r);

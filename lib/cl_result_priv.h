@@ -10,6 +10,7 @@ struct cl_result {
 	long *cluster;		/* per keyword, -1 = unclustered */
 	size_t *rep;		/* per cluster, (size_t)-1 when empty */
 	size_t *size;		/* per cluster */
+	double *cent;		/* per keyword, or NULL: centrality in its cluster */
 };
 
 #endif

@@ -290,7 +290,7 @@ merge_similar(const struct cl_state *st, struct cl_group *f, size_t nf,
 {
 	char **names = calloc(nf + 1, sizeof *names);
 	long *fixed = calloc(nf + 1, sizeof *fixed), *lead = NULL;
-	struct cl_local_opts o = { CL_NAME_THRESHOLD, 1, 2 };
+	struct cl_local_opts o = { CL_NAME_THRESHOLD, 1, 2, CL_LINK_AVERAGE };
 	struct cl_result *r = NULL;
 	int rc = -1;
 

@@ -266,7 +266,7 @@ cl_embed_groups(struct run *run, struct cl_state *st, struct cl_group **out,
 		of[map[j]] = cl_result_cluster_of(r, j);
 	for (size_t c = st->nex; c < nc; c++)
 		rep[c] = map[cl_result_representative(r, c)];
-	rc = cl_groups_from(st, of, rep, nc, out, n_out, err);
+	rc = cl_groups_from(st, of, rep, NULL, nc, out, n_out, err);
 out:
 	cl_result_free(r);
 	free(map), free(kw), free(v), free(vol), free(fixed), free(of), free(rep);

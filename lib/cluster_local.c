@@ -5,7 +5,9 @@
  * stemmed words (tokenize.c); fold keywords with the same bag into one node
  * (so duplicates and reorderings cluster together for free and cost
  * nothing); vectorise the nodes and find each one's nearest neighbours
- * (cl_feat.c); merge by average link while clusters are at least
+ * (cl_feat.c), keeping edges of at least `threshold` similarity; find
+ * the graph's communities by modularity (cl_comm.c), or for the ai
+ * method's name matching merge by average link while clusters are at least
  * `threshold` similar (cl_merge.c); dissolve new clusters smaller than
  * min_size; name and number what is left (here).
  *
@@ -31,12 +33,20 @@
 #include "tokenize.h"
 
 /*
- * Average similarity needed to merge.  Tuned on bench/quality/seo-a.tsv with
- * the knobs below, then checked on the intent set and on synthetic sets with
- * large clusters, where 0.15 holds up better than seo-a's own optimum (0.2);
- * see bench/quality/RESULTS.md.
+ * The threshold: average link merges clusters at least this similar, and
+ * the neighbour graph of both ways keeps edges of at least half of it.
+ * 0.15 was measured on the small sets (bench/quality/RESULTS.md).
  */
 #define CL_DEFAULT_THRESHOLD 0.15
+/*
+ * Graphs of fewer nodes are merged by average link, larger ones by
+ * communities.  With resolution gamma a community cannot hold much more
+ * than 1/gamma of the graph's edge weight, which splits a small input that
+ * is mostly one topic; average link has no such limit but caps cluster size
+ * at about knn / threshold.  Measured: average link wins on the sets of a
+ * few hundred keywords, communities on every set of 10,000 and more.
+ */
+#define CL_SMALL_NODES 1000
 #define CL_DEFAULT_MIN_SIZE 2
 #define CL_MAX_WORDS 256	/* words of one keyword that are used */
 #define CL_MAX_BYTES 65536	/* bytes of normalised words per keyword */
@@ -52,8 +62,17 @@ cl_tune_default(struct cl_tune *t)
 	t->window = 64;
 	t->pairs = 5;
 	t->floor = 0.5;
+	t->small = CL_SMALL_NODES;
+	/*
+	 * Resolution 2.5 and weights squared: chosen across all the sets of
+	 * bench/quality/RESULTS.md (labelled public sets of 7 to 1,009 groups
+	 * and our own); higher splits the large intent groups, lower merges
+	 * the small SEO topics.
+	 */
+	t->gamma = 2.5;
+	t->wpow = 2;
 	t->times = NULL;
-	t->linkage = CL_AVERAGE;
+	t->linkage = CL_LOUVAIN;
 }
 
 double
@@ -380,7 +399,8 @@ fill_result(struct res_ctx *c)
 	r->cluster = malloc((w->n + 1) * sizeof *r->cluster);
 	r->rep = malloc((r->nclusters + 1) * sizeof *r->rep);
 	r->size = calloc(r->nclusters + 1, sizeof *r->size);
-	if (!r->cluster || !r->rep || !r->size)
+	r->cent = malloc((w->n + 1) * sizeof *r->cent);
+	if (!r->cluster || !r->rep || !r->size || !r->cent)
 		return -1;
 	for (l = 0; (size_t)l < r->nclusters; l++)
 		r->rep[l] = (size_t)-1;
@@ -390,6 +410,7 @@ fill_result(struct res_ctx *c)
 		for (i = w->nstart[k]; i < w->nstart[k + 1]; i++) {
 			x = w->order[i];
 			r->cluster[x] = l;
+			r->cent[x] = c->cent[k];
 			if (l < 0)
 				continue;
 			r->size[l]++;
@@ -556,9 +577,11 @@ cl_local_run_tuned(const char *const *keywords, const double *volumes,
 	struct cl_result *r;
 	size_t min_size = opts && opts->min_size ? opts->min_size :
 	    CL_DEFAULT_MIN_SIZE;
+	int link;
 
 	*out = NULL;
 	memset(&w, 0, sizeof w);
+	link = opts && opts->link == CL_LINK_AVERAGE;
 	w.t = opts && opts->threshold != 0 ? opts->threshold : CL_DEFAULT_THRESHOLD;
 	if (check_args(keywords, fixed, nfixed_clusters, n, w.t, err) < 0)
 		return -1;
@@ -574,6 +597,8 @@ cl_local_run_tuned(const char *const *keywords, const double *volumes,
 		w.tune = *tune;
 	else
 		cl_tune_default(&w.tune);
+	if (link)
+		w.tune.linkage = CL_AVERAGE;
 	if (w.tune.window < 2)
 		w.tune.window = 2;
 	if (w.tune.knn < 1)

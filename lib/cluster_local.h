@@ -5,10 +5,11 @@
  * Keywords become TF-IDF vectors over stemmed words and character trigrams;
  * similarity is a blend of word and trigram cosine.  Candidate neighbours
  * come from an inverted index over words and word pairs, scanning a bounded
- * window of each posting list so the cost stays near-linear; average-link
- * agglomeration over that sparse neighbour graph then merges clusters while
- * their average similarity is at least the threshold.  See cluster_local.c
- * for the design note and bench/quality/RESULTS.md for the measurements.
+ * window of each posting list so the cost stays near-linear; clusters are
+ * the communities of that neighbour graph by modularity (Louvain), or, on
+ * request, average-link merges while at least the threshold.  See
+ * cluster_local.c for the design note and bench/quality/RESULTS.md for the
+ * measurements.
  *
  * Ownership: cl_local_run() copies nothing it keeps from its inputs; the
  * result belongs to the caller and is released with cl_result_free().
@@ -23,11 +24,19 @@
 #include "err.h"
 #include "cl_result.h"
 
+enum cl_local_link {
+	CL_LINK_COMMUNITY,	/* default: communities of graphs of 1,000 nodes
+				   and more, average link below */
+	CL_LINK_AVERAGE		/* average link: merge while >= threshold */
+};
+
 struct cl_local_opts {
-	double threshold;	/* average similarity in (0,1]; 0 = default */
+	double threshold;	/* in (0,1]; 0 = default.  Average link merges
+				   at it; the graph keeps edges >= half of it */
 	unsigned threads;	/* 0 = number of CPUs, capped at 8 */
 	size_t min_size;	/* new clusters smaller than this are dissolved to
 				   unclustered; 0 = default (2) */
+	int link;		/* enum cl_local_link */
 };
 
 /*

@@ -18,7 +18,8 @@
 
 enum cl_linkage {
 	CL_AVERAGE,		/* average link over the sparse graph */
-	CL_SINGLE		/* connected components of edges >= threshold */
+	CL_SINGLE,		/* connected components of edges >= threshold */
+	CL_LOUVAIN		/* modularity communities (cl_comm.c) */
 };
 
 struct cl_tune {
@@ -31,6 +32,13 @@ struct cl_tune {
 	unsigned pairs;		/* rarest words combined pairwise into keys */
 	double floor;		/* edges below floor * threshold are dropped */
 	int linkage;		/* enum cl_linkage */
+	size_t small;		/* Louvain: fewer nodes use average link */
+	double gamma;
+	double rec_q;		/* Louvain: split a community whose own modularity > rec_q */
+	double rec_gamma;	/* Louvain: resolution inside a community */
+	unsigned rec_min;	/* Louvain: smallest community tried */		/* Louvain: modularity resolution */
+	double wpow;
+	double rel;		/* Louvain: keep a's edges >= rel * a's best */		/* Louvain: edge weight = similarity ^ wpow */
 	double *times;		/* NULL, or CL_NPHASE seconds filled per phase */
 };
 
@@ -95,6 +103,9 @@ int cl_feat_graph(struct cl_work *w);
 
 /* cl_merge.c: fills w->root from the neighbour graph. */
 int cl_merge(struct cl_work *w);
+
+/* cl_comm.c: fills w->root by Louvain communities of the graph. */
+int cl_comm(struct cl_work *w);
 
 /* 64-bit hash of len bytes, seeded so feature kinds don't collide. */
 uint64_t cl_hash(const void *p, size_t len, uint64_t seed);

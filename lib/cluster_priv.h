@@ -80,10 +80,17 @@ int cl_embed_groups(struct run *run, struct cl_state *st, struct cl_group **out,
 		    size_t *n_out, struct ig_err *err);
 int cl_embed_work(struct worker *w, struct job *job, struct ig_err *err);
 
-/* Groups from a partition: cluster c of nclusters (c < nex = existing). */
+/*
+ * Groups from a partition: cluster c of nclusters (c < nex = existing).
+ * A new group is named after rep[c] (the member with the highest volume)
+ * when any member has a volume, else by its head term (cl_name.h) over its
+ * members ordered by cent (per item, NULL = item order), falling back to
+ * rep[c] when no phrase qualifies or another cluster has that name.
+ * Members are ordered by volume, then centrality, then keyword.
+ */
 int cl_groups_from(struct cl_state *st, const long *cluster_of,
-		   const size_t *rep, size_t nclusters, struct cl_group **out,
-		   size_t *n_out, struct ig_err *err);
+		   const size_t *rep, const double *cent, size_t nclusters,
+		   struct cl_group **out, size_t *n_out, struct ig_err *err);
 
 /* Job data of both methods: some items; one malloc, freed with free(). */
 struct cl_job {

@@ -19,11 +19,20 @@
 #include <string.h>
 
 #include "cl_result_priv.h"
+#include "cluster_local_priv.h"
 #include "cluster_vec.h"
 
 #define CV_DEFAULT_THRESHOLD 0.5
 #define CV_PASSES 5
 #define CV_MERGE_MAX 4000
+/*
+ * From this many keywords on, clusters are the communities of the exact
+ * CV_KNN-nearest-neighbour graph (edges of at least half the threshold),
+ * found as for the local method (cl_comm.c), because average link caps
+ * cluster size there too; see cluster_local.c's CL_SMALL_NODES.
+ */
+#define CV_COMMUNITY_MIN 1000
+#define CV_KNN 20
 
 /* Working state of one run. */
 struct cv_work {
@@ -443,6 +452,100 @@ setup(struct cv_work *w, const float *const *vecs, const long *fixed,
 	return 0;
 }
 
+static const struct cv_work *sort_w;
+
+static int
+cmp_kw(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	int c = strcmp(sort_w->kw[a], sort_w->kw[b]);
+
+	return c ? c : (a > b) - (a < b);
+}
+
+/* Node k's CV_KNN most similar others, at least floor, best first. */
+static void
+knn_of(const struct cv_work *w, const size_t *node, size_t k, double floor,
+       uint32_t *nbr, float *nsim)
+{
+	const double *u = w->u + node[k] * w->dim;
+	size_t j, m, len = 0;
+	double s;
+
+	for (j = 0; j < w->n; j++) {
+		if (j == k || (s = dot(u, w->u + node[j] * w->dim, w->dim)) < floor)
+			continue;
+		if (len == CV_KNN && s <= nsim[len - 1])
+			continue;	/* ties keep the lower node */
+		m = len < CV_KNN ? len++ : len - 1;
+		for (; m > 0 && nsim[m - 1] < s; m--) {
+			nbr[m] = nbr[m - 1];
+			nsim[m] = nsim[m - 1];
+		}
+		nbr[m] = (uint32_t)j;
+		nsim[m] = (float)s;
+	}
+	for (; len < CV_KNN; len++)
+		nbr[len] = CL_NONE;
+}
+
+/*
+ * Communities of the neighbour graph.  Nodes are the keywords in byte
+ * order, so neither input order nor anything else changes the result.
+ */
+static int
+community_pass(struct cv_work *w)
+{
+	struct cl_work cw;
+	size_t *node = malloc((w->n + 1) * sizeof *node), k;
+	long *cid = malloc((w->n + 1) * sizeof *cid), c;
+	int rc = -1;
+
+	memset(&cw, 0, sizeof cw);
+	cl_tune_default(&cw.tune);
+	cw.tune.knn = CV_KNN;
+	cw.nnodes = w->n;
+	cw.nfixed = w->nfixed;
+	cw.nbr = malloc((w->n * CV_KNN + 1) * sizeof *cw.nbr);
+	cw.nsim = malloc((w->n * CV_KNN + 1) * sizeof *cw.nsim);
+	cw.nlabel = malloc((w->n + 1) * sizeof *cw.nlabel);
+	cw.root = malloc((w->n + 1) * sizeof *cw.root);
+	if (!node || !cid || !cw.nbr || !cw.nsim || !cw.nlabel || !cw.root)
+		goto out;
+	for (k = 0; k < w->n; k++)
+		node[k] = k;
+	sort_w = w;
+	qsort(node, w->n, sizeof *node, cmp_kw);
+	for (k = 0; k < w->n; k++) {
+		cw.nlabel[k] = w->of[node[k]];	/* fixed ones are placed */
+		knn_of(w, node, k, w->t / 2, cw.nbr + k * CV_KNN, cw.nsim + k * CV_KNN);
+	}
+	if (cl_comm(&cw) < 0)
+		goto out;
+	/* a community takes its existing cluster's number, or a new one */
+	for (k = 0; k < w->n; k++)
+		cid[k] = -1;
+	for (k = 0; k < w->n; k++)
+		if (cw.nlabel[k] >= 0)
+			cid[cw.root[k]] = cw.nlabel[k];
+	for (k = 0; k < w->n; k++) {
+		if (cw.nlabel[k] >= 0)
+			continue;
+		if ((c = cid[cw.root[k]]) < 0 && (c = cid[cw.root[k]] = new_cluster(w)) < 0)
+			goto out;
+		add_to(w, node[k], (size_t)c, 1);
+	}
+	rc = 0;
+out:
+	free(node);
+	free(cid);
+	free(cw.nbr);
+	free(cw.nsim);
+	free(cw.nlabel);
+	free(cw.root);
+	return rc;
+}
+
 static void
 work_release(struct cv_work *w)
 {
@@ -474,11 +577,18 @@ cl_vec_run(const char *const *keywords, const float *const *vecs, size_t dim,
 		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	if (setup(&w, vecs, fixed, err) < 0)
 		goto out;
-	if (leader_pass(&w) < 0)
-		goto oom;
-	while (pass++ < CV_PASSES && reassign_pass(&w))
-		;
-	if (merge_pass(&w) < 0 || finish(&w, min_size, r) < 0)
+	if (n >= CV_COMMUNITY_MIN) {
+		if (community_pass(&w) < 0)
+			goto oom;
+	} else {
+		if (leader_pass(&w) < 0)
+			goto oom;
+		while (pass++ < CV_PASSES && reassign_pass(&w))
+			;
+		if (merge_pass(&w) < 0)
+			goto oom;
+	}
+	if (finish(&w, min_size, r) < 0)
 		goto oom;
 	*out = r;
 	r = NULL;

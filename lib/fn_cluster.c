@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl_name.h"
 #include "cluster_local.h"
 #include "cluster_priv.h"
 #include "config.h"
@@ -460,10 +461,113 @@ local_description(const char *rep)
 	return strdup(buf);
 }
 
+/* Orders a group's members: volume, then centrality, then keyword. */
+static const struct cl_state *sort_st;
+static const double *sort_cent;
+
+static int
+by_rank(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	const struct cl_item *p = &sort_st->item[x], *q = &sort_st->item[y];
+	double cx = sort_cent ? sort_cent[x] : 0, cy = sort_cent ? sort_cent[y] : 0;
+	int s;
+
+	if (p->volume != q->volume)
+		return p->volume < q->volume ? 1 : -1;
+	if (cx != cy)
+		return cx < cy ? 1 : -1;
+	if ((s = strcmp(p->keyword, q->keyword)))
+		return s;
+	return (x > y) - (x < y);
+}
+
+/* Head term of a group without volumes, or NULL (then rep names it). */
+static int
+head_term(const struct cl_state *st, const struct cl_group *g, char **out)
+{
+	const char **kw;
+	int rc;
+
+	*out = NULL;
+	for (size_t i = 0; i < g->n; i++)
+		if (st->item[g->member[i]].volume >= 0)
+			return 0;
+	if (!(kw = malloc((g->n + 1) * sizeof *kw)))
+		return -1;
+	for (size_t i = 0; i < g->n; i++)
+		kw[i] = st->item[g->member[i]].keyword;
+	rc = cl_name_head(kw, g->n, out);
+	free(kw);
+	return rc;
+}
+
+struct name_ix {
+	const char *norm;
+	long group;		/* -1 = an existing cluster */
+};
+
+static int
+by_norm(const void *a, const void *b)
+{
+	const struct name_ix *x = a, *y = b;
+	int s = strcmp(x->norm, y->norm);
+
+	return s ? s : (x->group > y->group) - (x->group < y->group);
+}
+
+/*
+ * A head term another cluster already has (an existing one, or a larger
+ * new one) would merge the two when saved: those groups take their
+ * representative's keyword instead, which no other cluster can hold.
+ */
+static int
+unique_names(struct cl_state *st, struct cl_group *g, size_t ng,
+	     const size_t *rep, struct ig_err *err)
+{
+	struct name_ix *ix = calloc(st->nex + ng + 1, sizeof *ix);
+	size_t n = 0;
+	int rc = -1;
+
+	if (!ix)
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	for (size_t i = 0; i < st->nex; i++)
+		ix[n++] = (struct name_ix){ st->ex[i].norm, -1 };
+	for (size_t c = st->nex; c < ng; c++)
+		if (!(g[c].norm = kw_normalize(g[c].name, err)))
+			goto out;
+		else
+			ix[n++] = (struct name_ix){ g[c].norm, (long)c };
+	qsort(ix, n, sizeof *ix, by_norm);
+	for (size_t i = 1; i < n; i++) {
+		struct cl_group *d;
+
+		if (ix[i].group < 0 || strcmp(ix[i].norm, ix[i - 1].norm))
+			continue;
+		d = &g[ix[i].group];
+		if (!strcmp(d->name, st->item[rep[ix[i].group]].keyword))
+			continue;
+		free(d->name);
+		if (!(d->name = strdup(st->item[rep[ix[i].group]].keyword)))
+			goto oom;
+	}
+	rc = 0;
+out:
+	for (size_t c = st->nex; c < ng; c++) {
+		free(g[c].norm);
+		g[c].norm = NULL;
+	}
+	free(ix);
+	return rc;
+oom:
+	ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	goto out;
+}
+
 int
 cl_groups_from(struct cl_state *st, const long *cluster_of, const size_t *rep,
-	       size_t nclusters, struct cl_group **out, size_t *n_out,
-	       struct ig_err *err)
+	       const double *cent, size_t nclusters, struct cl_group **out,
+	       size_t *n_out, struct ig_err *err)
 {
 	struct cl_group *g = calloc(nclusters + 1, sizeof *g);
 
@@ -476,13 +580,22 @@ cl_groups_from(struct cl_state *st, const long *cluster_of, const size_t *rep,
 	for (size_t i = 0; i < st->nwork; i++)
 		if (cluster_of[i] >= 0 && cl_group_add(&g[cluster_of[i]], i) < 0)
 			return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	sort_st = st;
+	sort_cent = cent;
+	for (size_t c = 0; c < nclusters; c++)
+		if (g[c].n > 1)
+			qsort(g[c].member, g[c].n, sizeof *g[c].member, by_rank);
 	for (size_t c = st->nex; c < nclusters; c++) {
-		const char *name = st->item[rep[c]].keyword;
-		g[c].name = strdup(name);
-		g[c].description = local_description(name);
-		if (!g[c].name || !g[c].description)
+		if (head_term(st, &g[c], &g[c].name) < 0)
+			return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+		if (!g[c].name && !(g[c].name = strdup(st->item[rep[c]].keyword)))
 			return ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	}
+	if (unique_names(st, g, nclusters, rep, err) < 0)
+		return -1;
+	for (size_t c = st->nex; c < nclusters; c++)
+		if (!(g[c].description = local_description(g[c].name)))
+			return ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	return 0;
 }
 
@@ -494,6 +607,7 @@ local_groups(struct run *run, struct cl_state *st, struct cl_group **out,
 	double *vol = calloc(st->nitem + 1, sizeof *vol);
 	long *fixed = calloc(st->nitem + 1, sizeof *fixed), *of = NULL;
 	size_t *rep = NULL, nc = 0;
+	double *cent = NULL;
 	struct cl_local_opts o = { 0 };
 	struct cl_result *r = NULL;
 	int rc = -1;
@@ -513,7 +627,8 @@ local_groups(struct run *run, struct cl_state *st, struct cl_group **out,
 	nc = cl_result_nclusters(r);
 	of = calloc(st->nitem + 1, sizeof *of);
 	rep = calloc(nc + 1, sizeof *rep);
-	if (!of || !rep) {
+	cent = calloc(st->nitem + 1, sizeof *cent);
+	if (!of || !rep || !cent) {
 		ig_err_set(err, IG_ESOFTWARE, "out of memory");
 		goto out;
 	}
@@ -521,23 +636,33 @@ local_groups(struct run *run, struct cl_state *st, struct cl_group **out,
 		of[i] = cl_result_cluster_of(r, i);
 	for (size_t c = 0; c < nc; c++)
 		rep[c] = cl_result_representative(r, c);
-	rc = cl_groups_from(st, of, rep, nc, out, n_out, err);
+	for (size_t i = 0; i < st->nitem; i++)
+		cent[i] = cl_result_centrality(r, i);
+	rc = cl_groups_from(st, of, rep, cent, nc, out, n_out, err);
 out:
 	cl_result_free(r);
-	free(kw), free(vol), free(fixed), free(of), free(rep);
+	free(kw), free(vol), free(fixed), free(of), free(rep), free(cent);
 	return rc;
 }
 
 /* ---- saving ---- */
 
-/* The sector of a new cluster: the first member's that has one. */
+/*
+ * The sector of a new cluster: that of its highest-volume member with one,
+ * ties to the keyword first in byte order, so input order does not matter.
+ */
 static const char *
 group_sector(const struct cl_state *st, const struct cl_group *g)
 {
-	for (size_t i = 0; i < g->n; i++)
-		if (st->item[g->member[i]].sector)
-			return st->item[g->member[i]].sector;
-	return NULL;
+	const struct cl_item *best = NULL, *it;
+
+	for (size_t i = 0; i < g->n; i++) {
+		it = &st->item[g->member[i]];
+		if (it->sector && (!best || it->volume > best->volume ||
+		    (it->volume == best->volume && strcmp(it->keyword, best->keyword) < 0)))
+			best = it;
+	}
+	return best ? best->sector : NULL;
 }
 
 /* Creates the cluster of a new group, or finds the one with its name. */
@@ -714,35 +839,97 @@ cmp_long(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The records to write: the clusters of the input keywords, or the keywords. */
+/* Highest volume first (unknown last), then by keyword, as cluster records. */
+static int
+cmp_left(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+	double vx = json_num(x, "volume", -1), vy = json_num(y, "volume", -1);
+
+	if (vx != vy)
+		return vx < vy ? 1 : -1;
+	return strcmp(json_str(x, "keyword"), json_str(y, "keyword"));
+}
+
+/*
+ * The record of the input keywords no cluster took, so that the output
+ * accounts for every keyword: a cluster record with no id, marked
+ * "unclustered", that igny8-ideas skips.  left holds their keyword records.
+ */
+static cJSON *
+unclustered_record(const struct cl_state *st, cJSON **left, size_t n)
+{
+	static const char *const method[] = { "local", "ai", "embed" };
+	cJSON *rec = cJSON_CreateObject(), *kws;
+	double total = 0;
+	int any = 0;
+
+	qsort(left, n, sizeof *left, cmp_left);
+	cJSON_AddStringToObject(rec, "type", "cluster");
+	cJSON_AddNullToObject(rec, "id");
+	cJSON_AddTrueToObject(rec, "unclustered");
+	cJSON_AddNullToObject(rec, "name");
+	cJSON_AddNullToObject(rec, "description");
+	cJSON_AddNullToObject(rec, "sector");
+	cJSON_AddStringToObject(rec, "method", method[st->method]);
+	kws = cJSON_AddArrayToObject(rec, "keywords");
+	for (size_t i = 0; i < n; i++) {
+		cJSON_AddItemToArray(kws, cJSON_CreateString(json_str(left[i], "keyword")));
+		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(left[i], "volume"))) {
+			total += json_num(left[i], "volume", 0);
+			any = 1;
+		}
+	}
+	cJSON_AddNumberToObject(rec, "keyword_count", (double)n);
+	if (any)
+		cJSON_AddNumberToObject(rec, "total_volume", total);
+	else
+		cJSON_AddNullToObject(rec, "total_volume");
+	cJSON_AddNullToObject(rec, "intent");
+	return rec;
+}
+
+/*
+ * The records to write: the clusters of the input keywords, then the
+ * unclustered record if any keyword is left; or the keywords.
+ */
 static cJSON *
 records(struct ws *ws, struct run *run, const struct cl_state *st, size_t *unclustered)
 {
+	int emit_kw = run_opts(run)->flags & RUN_EMIT_KEYWORDS;
 	cJSON *out = cJSON_CreateArray(), *rec;
 	long *ids = calloc(st->nin + 1, sizeof *ids);
+	cJSON **left = calloc(st->nin + 1, sizeof *left);
 	size_t n = 0;
 
 	*unclustered = 0;
-	for (size_t i = 0; i < st->nin && ids; i++) {
+	for (size_t i = 0; i < st->nin && ids && left; i++) {
 		if (!(rec = rec_get(ws, "keyword", st->in[i].id, NULL)))
 			continue;
-		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(rec, "cluster_id")))
-			ids[n++] = json_long(rec, "cluster_id", 0);
-		else
-			(*unclustered)++;
-		if (run_opts(run)->flags & RUN_EMIT_KEYWORDS)
+		if (emit_kw) {
+			if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(rec, "cluster_id")))
+				(*unclustered)++;
 			cJSON_AddItemToArray(out, rec);
-		else
+		} else if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(rec, "cluster_id"))) {
+			ids[n++] = json_long(rec, "cluster_id", 0);
 			cJSON_Delete(rec);
+		} else {
+			left[(*unclustered)++] = rec;
+		}
 	}
-	if (!(run_opts(run)->flags & RUN_EMIT_KEYWORDS) && ids) {
+	if (!emit_kw && ids && left) {
 		qsort(ids, n, sizeof *ids, cmp_long);
 		for (size_t i = 0; i < n; i++)
 			if ((i == 0 || ids[i] != ids[i - 1]) &&
 			    (rec = rec_get(ws, "cluster", ids[i], NULL)))
 				cJSON_AddItemToArray(out, rec);
+		if (*unclustered)
+			cJSON_AddItemToArray(out, unclustered_record(st, left, *unclustered));
+		for (size_t i = 0; i < *unclustered; i++)
+			cJSON_Delete(left[i]);
 	}
 	free(ids);
+	free(left);
 	return out;
 }
 

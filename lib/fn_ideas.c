@@ -60,10 +60,13 @@ ideas_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *er
 {
 	struct ws *ws = run_ws(run);
 	struct ideas_job *ij;
-	long id = rec_id(rec, "cluster", err);
+	long id;
 	int dup;
 
-	if (id < 0 || rec_exists(ws, "cluster", id, err) < 0)
+	/* igny8-cluster's record of what it left unclustered: no topic */
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "unclustered")))
+		return 1;
+	if ((id = rec_id(rec, "cluster", err)) < 0 || rec_exists(ws, "cluster", id, err) < 0)
 		return -1;
 	if ((dup = fn_take_ref(run, job, err, "cluster:%ld", id)) != 0)
 		return dup < 0 ? -1 : INIT_DONE;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl_name.h"
 #include "json.h"
 #include "records.h"
 
@@ -101,9 +102,10 @@ struct member {
 	char *keyword, *intent;
 	double volume;		/* -1 when unknown */
 	int has_volume;
+	double cent;		/* cl_name_centrality() */
 };
 
-/* Highest volume first (unknown last), then by keyword. */
+/* Highest volume first (unknown last), then most central, then by keyword. */
 static int
 by_volume(const void *a, const void *b)
 {
@@ -111,7 +113,29 @@ by_volume(const void *a, const void *b)
 
 	if (x->volume != y->volume)
 		return x->volume < y->volume ? 1 : -1;
+	if (x->cent != y->cent)
+		return x->cent < y->cent ? 1 : -1;
 	return strcmp(x->keyword, y->keyword);
+}
+
+/* Fills each member's centrality among the others; -1 on out of memory. */
+static int
+rank_members(struct member *m, size_t n)
+{
+	const char **kw = malloc((n + 1) * sizeof *kw);
+	double *c = malloc((n + 1) * sizeof *c);
+	int rc = -1;
+
+	if (kw && c) {
+		for (size_t i = 0; i < n; i++)
+			kw[i] = m[i].keyword;
+		if ((rc = cl_name_centrality(kw, n, c)) == 0)
+			for (size_t i = 0; i < n; i++)
+				m[i].cent = c[i];
+	}
+	free(kw);
+	free(c);
+	return rc;
 }
 
 /* The intent most members share; ties go to more volume, then the name. */
@@ -169,6 +193,7 @@ read_members(struct ws *ws, long id, struct member **out, size_t *n_out)
 		}
 		m[n].has_volume = sqlite3_column_type(st, 1) != SQLITE_NULL;
 		m[n].volume = m[n].has_volume ? sqlite3_column_double(st, 1) : -1;
+		m[n].cent = 0;
 		m[n].keyword = strdup(kw ? kw : "");
 		m[n].intent = in ? strdup(in) : NULL;
 		n++;
@@ -194,8 +219,11 @@ add_members(struct ws *ws, cJSON *rec, long id)
 	cJSON *kws = cJSON_AddArrayToObject(rec, "keywords");
 	const char *intent;
 
-	if (n > 1)
+	if (n > 1) {
+		if (rank_members(m, n) < 0)
+			rc = -1;
 		qsort(m, n, sizeof *m, by_volume);
+	}
 	for (size_t i = 0; i < n; i++) {
 		cJSON_AddItemToArray(kws, cJSON_CreateString(m[i].keyword));
 		if (m[i].has_volume) {

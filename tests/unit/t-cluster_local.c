@@ -1,6 +1,7 @@
 /* t-cluster_local.c: the offline keyword clustering engine. */
 #include "compat.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,6 +217,56 @@ test_threshold(void)
 	cl_result_free(b);
 }
 
+/*
+ * 3,000 generated keywords (past the size where communities take over from
+ * average link): 1 and 4 threads and reversed input give one partition,
+ * and each made-up topic mostly stays in one cluster.
+ */
+#define NBIG 3000
+
+static void
+test_big(void)
+{
+	static char buf[NBIG][48];
+	static const char *const mod[] = { "best", "cheap", "for kids", "review",
+		"near me", "how to clean", "price", "used", "mini", "pro" };
+	const char *kw[NBIG], *rev[NBIG];
+	struct cl_local_opts o1 = { 0, 1, 0, 0 }, o4 = { 0, 4, 0, 0 };
+	struct ig_err err = { 0, "" };
+	struct cl_result *a = NULL, *b = NULL, *c = NULL;
+	size_t i, j, diff = 0, split = 0;
+
+	for (i = 0; i < NBIG; i++) {
+		/* topic t: two made-up words; modifiers shared by all topics */
+		unsigned t = (unsigned)(i % 60);
+
+		snprintf(buf[i], sizeof buf[i], "%s zo%ck%c ba%cu%c %s %zu",
+		    mod[(i / 60) % 10], 'a' + t % 26, 'a' + t / 26, 'a' + t % 7,
+		    'a' + t / 7, mod[(i / 600) % 10], i / 6000);
+		kw[i] = buf[i];
+		rev[NBIG - 1 - i] = buf[i];
+	}
+	ok(cl_local_run(kw, NULL, NULL, 0, NBIG, &o1, &a, &err) == 0 &&
+	    cl_local_run(kw, NULL, NULL, 0, NBIG, &o4, &b, &err) == 0 &&
+	    cl_local_run(rev, NULL, NULL, 0, NBIG, &o4, &c, &err) == 0,
+	    "clusters %d keywords three times", NBIG);
+	if (!a || !b || !c)
+		goto out;
+	for (i = 0; i < NBIG; i++) {
+		diff += cl_result_cluster_of(a, i) != cl_result_cluster_of(b, i);
+		diff += cl_result_cluster_of(a, i) != cl_result_cluster_of(c, NBIG - 1 - i);
+	}
+	is_int((long)diff, 0, "same clusters, numbers too, for any threads or order");
+	for (i = 0; i < 60; i++)
+		for (j = i + 60; j < NBIG; j += 60)
+			split += cl_result_cluster_of(a, j) != cl_result_cluster_of(a, i);
+	ok(split < NBIG / 10, "topics stay together (%zu of %d apart)", split, NBIG);
+out:
+	cl_result_free(a);
+	cl_result_free(b);
+	cl_result_free(c);
+}
+
 int
 main(void)
 {
@@ -226,5 +277,6 @@ main(void)
 	test_fixed();
 	test_edges();
 	test_threshold();
+	test_big();
 	return done_testing();
 }

@@ -1,6 +1,7 @@
 /* t-cluster_vec.c: average-link clustering of embedding vectors. */
 #include "compat.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,63 @@ together(const struct cl_result *r, size_t i, size_t j)
 	       cl_result_cluster_of(r, i) == cl_result_cluster_of(r, j);
 }
 
+/*
+ * Past 1,000 keywords the vectors are clustered as communities of their
+ * neighbour graph: six groups of 250 noisy vectors around six directions,
+ * one of them started by an existing cluster that must keep its number.
+ * The same partition comes out in reverse input order.
+ */
+#define BIG 1500
+#define BDIM 16
+
+static void
+test_big(void)
+{
+	static float vec[BIG][BDIM];
+	static char name[BIG][32];
+	const float *v[BIG], *rv[BIG];
+	const char *kw[BIG], *rkw[BIG];
+	long fixed[BIG];
+	struct ig_err err = { 0, "" };
+	struct cl_result *a = NULL, *b = NULL;
+	unsigned long x = 12345;
+	size_t i, d, bad = 0, moved = 0;
+
+	for (i = 0; i < BIG; i++) {
+		for (d = 0; d < BDIM; d++) {
+			x = x * 6364136223846793005UL + 1442695040888963407UL;
+			vec[i][d] = (float)((double)(x >> 40) / (double)(1UL << 24) - 0.5) * 0.9f;
+		}
+		vec[i][i % 6] += 2.0f;
+		snprintf(name[i], sizeof name[i], "topic %zu item %zu", i % 6, i);
+		v[i] = vec[i];
+		kw[i] = name[i];
+		rv[BIG - 1 - i] = vec[i];
+		rkw[BIG - 1 - i] = name[i];
+		fixed[i] = i < 6 ? 0 : -1;	/* items 0..5: one per topic */
+	}
+	fixed[1] = fixed[2] = fixed[3] = fixed[4] = fixed[5] = -1;
+	ok(cl_vec_run(kw, v, BDIM, NULL, fixed, 1, BIG,
+		      &(struct cl_vec_opts){ 0.6, 0 }, &a, &err) == 0, "clusters %d vectors", BIG);
+	ok(cl_vec_run(rkw, rv, BDIM, NULL, NULL, 0, BIG,
+		      &(struct cl_vec_opts){ 0.6, 0 }, &b, &err) == 0, "and in reverse order");
+	if (!a || !b)
+		return;
+	for (i = 6; i < BIG; i++)
+		bad += cl_result_cluster_of(a, i) != cl_result_cluster_of(a, i % 6);
+	is_int((long)bad, 0, "each topic is one cluster");
+	is_int((long)cl_result_nclusters(a), 6, "six clusters, the existing one included");
+	is_int(cl_result_cluster_of(a, 0), 0, "the existing cluster keeps topic 0");
+	for (i = 0; i < BIG; i++)
+		for (d = 0; d < 6; d++)
+			moved += (cl_result_cluster_of(a, i) == cl_result_cluster_of(a, d)) !=
+				 (cl_result_cluster_of(b, BIG - 1 - i) ==
+				  cl_result_cluster_of(b, BIG - 1 - d));
+	is_int((long)moved, 0, "input order does not change the partition");
+	cl_result_free(a);
+	cl_result_free(b);
+}
+
 int
 main(void)
 {
@@ -109,5 +167,6 @@ main(void)
 	ok(cl_vec_run(one, zero, DIM, NULL, NULL, 0, 0,
 		      &(struct cl_vec_opts){ 1.5, 0 }, &r, &err) < 0,
 	   "threshold above 1 is refused");
+	test_big();
 	return done_testing();
 }

@@ -1,0 +1,440 @@
+/*
+ * cl_comm.c: community detection (Louvain, modularity) over the neighbour
+ * graph, the default way local clustering turns the graph into clusters.
+ *
+ * Why not a threshold on linkage: average link over a k-nearest-neighbour
+ * graph counts every unmeasured pair as zero, so a cluster's best reachable
+ * average falls as knn / size and a fixed threshold caps cluster size.
+ * Modularity instead compares a group's internal edge weight with what its
+ * members' degrees would give at random, a rule that holds for groups of 5
+ * and of 5,000 alike and needs no threshold (bench/quality/RESULTS.md).
+ *
+ * The graph is the neighbour lists made undirected (an edge kept by either
+ * end counts once, weighted by its similarity).  Louvain: every node in
+ * turn moves to the neighbouring community with the highest modularity
+ * gain, passes repeat until no node moves, then each community becomes one
+ * node of a smaller graph and the whole repeats until nothing merges.
+ * Nodes are visited in node-number order (the sorted bag order, independent
+ * of input order) and ties go to the lower community number, so the result
+ * depends only on the graph, never on threads or input order.
+ *
+ * Existing clusters (labels): their nodes start together in one community;
+ * a labelled community never moves and never takes in another label, so
+ * existing clusters keep their members, gain free ones, and never merge.
+ */
+#include "compat.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster_local_priv.h"
+
+/* One level's graph in compressed rows; self loops carry inner weight. */
+struct graph {
+	uint32_t n;
+	size_t *off;		/* row i: adj/wt[off[i]..off[i+1]) */
+	uint32_t *adj;
+	double *wt;
+	double *deg;		/* weighted degree, self loop included */
+	long *label;		/* existing cluster of the node, or -1 */
+};
+
+static void
+graph_free(struct graph *g)
+{
+	free(g->off);
+	free(g->adj);
+	free(g->wt);
+	free(g->deg);
+	free(g->label);
+	memset(g, 0, sizeof *g);
+}
+
+static int
+graph_alloc(struct graph *g, uint32_t n, size_t ne)
+{
+	g->n = n;
+	g->off = calloc((size_t)n + 1, sizeof *g->off);
+	g->adj = malloc((ne + 1) * sizeof *g->adj);
+	g->wt = malloc((ne + 1) * sizeof *g->wt);
+	g->deg = calloc((size_t)n + 1, sizeof *g->deg);
+	g->label = malloc(((size_t)n + 1) * sizeof *g->label);
+	return g->off && g->adj && g->wt && g->deg && g->label ? 0 : -1;
+}
+
+static double
+edge_weight(const struct cl_work *w, float s)
+{
+	return w->tune.wpow == 1 ? (double)s : pow((double)s, w->tune.wpow);
+}
+
+/* Undirected level-0 graph from the directed neighbour lists. */
+static int
+graph_from_knn(const struct cl_work *w, struct graph *g)
+{
+	size_t k, i, kn = w->tune.knn, nn = w->nnodes, ne = 0, *fill = NULL;
+	uint32_t j, *cnt;
+	int rc = -1;
+
+	cnt = calloc(nn + 1, sizeof *cnt);
+	if (!cnt)
+		return -1;
+	for (k = 0; k < nn; k++)
+		for (i = 0; i < kn && (j = w->nbr[k * kn + i]) != CL_NONE; i++) {
+			cnt[k]++;
+			cnt[j]++;
+			ne += 2;
+		}
+	if (graph_alloc(g, (uint32_t)nn, ne) < 0)
+		goto out;
+	fill = malloc((nn + 1) * sizeof *fill);
+	if (!fill)
+		goto out;
+	for (k = 0; k < nn; k++) {
+		g->off[k + 1] = g->off[k] + cnt[k];
+		fill[k] = g->off[k];
+		g->label[k] = w->nlabel[k];
+	}
+	for (k = 0; k < nn; k++)
+		for (i = 0; i < kn && (j = w->nbr[k * kn + i]) != CL_NONE; i++) {
+			double x = edge_weight(w, w->nsim[k * kn + i]);
+
+			g->adj[fill[k]] = j;
+			g->wt[fill[k]++] = x;
+			g->adj[fill[j]] = (uint32_t)k;
+			g->wt[fill[j]++] = x;
+		}
+	rc = 0;
+out:
+	free(cnt);
+	free(fill);
+	return rc;
+}
+
+/*
+ * Sorts each row by target and folds duplicates: a pair kept by both ends
+ * has the same similarity both ways, so a duplicate is dropped, not added
+ * (dedup), while an aggregated graph adds parallel edges (!dedup).  Edges
+ * between two different labels are dropped: they can never be inside one
+ * community.  Fills deg.
+ */
+static void sort_row(uint32_t *a, double *x, size_t n);
+
+static void
+graph_fold(struct graph *g, int dedup)
+{
+	size_t i, e, o = 0, start = 0, end;
+	uint32_t j, last;
+
+	for (i = 0; i < g->n; i++) {
+		end = g->off[i + 1];
+		sort_row(g->adj + start, g->wt + start, end - start);
+		g->off[i] = o;
+		g->deg[i] = 0;
+		last = CL_NONE;
+		for (e = start; e < end; e++) {
+			j = g->adj[e];
+			if (g->label[i] >= 0 && g->label[j] >= 0 &&
+			    g->label[i] != g->label[j])
+				continue;
+			if (j == last) {
+				if (!dedup) {
+					g->wt[o - 1] += g->wt[e];
+					g->deg[i] += g->wt[e];
+				}
+				continue;
+			}
+			g->adj[o] = j;
+			g->wt[o++] = g->wt[e];
+			g->deg[i] += g->wt[e];
+			last = j;
+		}
+		start = end;
+	}
+	g->off[g->n] = o;
+}
+
+/* Insertion sort for short rows, else heap sort; in place, no allocation. */
+static void
+sift(uint32_t *a, double *x, size_t root, size_t n)
+{
+	size_t c;
+	uint32_t ta;
+	double tx;
+
+	while ((c = 2 * root + 1) < n) {
+		if (c + 1 < n && a[c + 1] > a[c])
+			c++;
+		if (a[root] >= a[c])
+			return;
+		ta = a[root]; a[root] = a[c]; a[c] = ta;
+		tx = x[root]; x[root] = x[c]; x[c] = tx;
+		root = c;
+	}
+}
+
+static void
+sort_row(uint32_t *a, double *x, size_t n)
+{
+	size_t i, j;
+	uint32_t ta;
+	double tx;
+
+	if (n <= 32) {
+		for (i = 1; i < n; i++) {
+			ta = a[i];
+			tx = x[i];
+			for (j = i; j > 0 && a[j - 1] > ta; j--) {
+				a[j] = a[j - 1];
+				x[j] = x[j - 1];
+			}
+			a[j] = ta;
+			x[j] = tx;
+		}
+		return;
+	}
+	for (i = n / 2; i-- > 0;)
+		sift(a, x, i, n);
+	for (i = n; i-- > 1;) {
+		ta = a[0]; a[0] = a[i]; a[i] = ta;
+		tx = x[0]; x[0] = x[i]; x[i] = tx;
+		sift(a, x, 0, i);
+	}
+}
+
+/* Scratch of one level's node moves. */
+struct level {
+	uint32_t *com;		/* community of each node */
+	double *tot;		/* summed degree per community */
+	double *nbw;		/* weight from the moving node, per community */
+	uint32_t *stamp;	/* nbw[c] is valid when stamp[c] == the node + 1 */
+	uint32_t *touched;
+};
+
+/* Local moving until a pass moves nothing; returns the number of passes
+ * that moved a node. */
+static size_t
+move_nodes(const struct graph *g, struct level *lv, double gamma, double m2)
+{
+	uint32_t i, j, c, c0, best, nt;
+	size_t e, moved, passes = 0;
+	double ki, gain, bestgain;
+
+	do {
+		moved = 0;
+		for (i = 0; i < g->n; i++) {
+			if (g->label[i] >= 0)
+				continue;	/* existing clusters hold still */
+			c0 = lv->com[i];
+			ki = g->deg[i];
+			nt = 0;
+			for (e = g->off[i]; e < g->off[i + 1]; e++) {
+				j = g->adj[e];
+				if (j == i)
+					continue;
+				c = lv->com[j];
+				if (lv->stamp[c] != i + 1) {
+					lv->stamp[c] = i + 1;
+					lv->nbw[c] = 0;
+					lv->touched[nt++] = c;
+				}
+				lv->nbw[c] += g->wt[e];
+			}
+			lv->tot[c0] -= ki;
+			best = c0;
+			bestgain = (lv->stamp[c0] == i + 1 ? lv->nbw[c0] : 0) -
+			    gamma * ki * lv->tot[c0] / m2;
+			for (e = 0; e < nt; e++) {
+				c = lv->touched[e];
+				gain = lv->nbw[c] - gamma * ki * lv->tot[c] / m2;
+				if (gain > bestgain || (gain == bestgain &&
+				    best != c0 && c < best)) {
+					best = c;
+					bestgain = gain;
+				}
+			}
+			lv->tot[best] += ki;
+			if (best != c0) {
+				lv->com[i] = best;
+				moved++;
+			}
+		}
+		passes += moved > 0;
+		/* reset stamps: node numbers repeat in the next pass */
+		memset(lv->stamp, 0, g->n * sizeof *lv->stamp);
+	} while (moved > 0 && passes < 64);
+	return passes;
+}
+
+/* The graph of communities: node c of out is community c of g (com holds
+ * community numbers 0..nc-1). */
+static int
+aggregate(const struct graph *g, const uint32_t *com, uint32_t nc,
+    struct graph *out)
+{
+	size_t i, e, *fill;
+	uint32_t c;
+
+	if (graph_alloc(out, nc, g->off[g->n]) < 0)
+		return -1;
+	fill = malloc(((size_t)nc + 1) * sizeof *fill);
+	if (!fill)
+		return -1;
+	for (i = 0; i < nc; i++)
+		out->label[i] = -1;
+	for (i = 0; i < g->n; i++) {
+		c = com[i];
+		out->off[c + 1] += g->off[i + 1] - g->off[i];
+		if (g->label[i] >= 0)
+			out->label[c] = g->label[i];
+	}
+	for (i = 0; i < nc; i++) {
+		out->off[i + 1] += out->off[i];
+		fill[i] = out->off[i];
+	}
+	for (i = 0; i < g->n; i++)
+		for (e = g->off[i]; e < g->off[i + 1]; e++) {
+			c = com[i];
+			out->adj[fill[c]] = com[g->adj[e]];
+			out->wt[fill[c]++] = g->wt[e];
+		}
+	free(fill);
+	graph_fold(out, 0);
+	return 0;
+}
+
+static void
+level_free(struct level *lv)
+{
+	free(lv->com);
+	free(lv->tot);
+	free(lv->nbw);
+	free(lv->stamp);
+	free(lv->touched);
+}
+
+/* One Louvain level over g: fills map (community per node, numbered in
+ * order of first node) and returns the community count, or -1. */
+static long
+louvain_level(const struct graph *g, double gamma, double m2, size_t nfixed,
+    uint32_t *map)
+{
+	struct level lv;
+	size_t i, n = g->n;
+	uint32_t *lfirst = NULL, nc = 0;
+	long rc = -1;
+
+	memset(&lv, 0, sizeof lv);
+	lv.com = malloc((n + 1) * sizeof *lv.com);
+	lv.tot = calloc(n + 1, sizeof *lv.tot);
+	lv.nbw = malloc((n + 1) * sizeof *lv.nbw);
+	lv.stamp = calloc(n + 1, sizeof *lv.stamp);
+	lv.touched = malloc((n + 1) * sizeof *lv.touched);
+	lfirst = malloc((nfixed + 1) * sizeof *lfirst);
+	if (!lv.com || !lv.tot || !lv.nbw || !lv.stamp ||
+	    !lv.touched || !lfirst)
+		goto out;
+	for (i = 0; i < nfixed; i++)
+		lfirst[i] = CL_NONE;
+	for (i = 0; i < n; i++) {
+		lv.com[i] = (uint32_t)i;
+		if (g->label[i] >= 0) {
+			if (lfirst[g->label[i]] == CL_NONE)
+				lfirst[g->label[i]] = (uint32_t)i;
+			lv.com[i] = lfirst[g->label[i]];
+		}
+		lv.tot[lv.com[i]] += g->deg[i];
+	}
+	move_nodes(g, &lv, gamma, m2);
+	/* renumber by first node, reusing stamp as the new numbers */
+	for (i = 0; i < n; i++)
+		lv.stamp[i] = CL_NONE;
+	for (i = 0; i < n; i++) {
+		if (lv.stamp[lv.com[i]] == CL_NONE)
+			lv.stamp[lv.com[i]] = nc++;
+		map[i] = lv.stamp[lv.com[i]];
+	}
+	rc = nc;
+out:
+	level_free(&lv);
+	free(lfirst);
+	return rc;
+}
+
+/*
+ * Louvain over g (left as it is): com[i] gets node i's community, numbered
+ * 0.. in order of first node.  Returns the number of communities, or -1.
+ */
+static long
+louvain(const struct graph *g0, double gamma, size_t nfixed, uint32_t *com)
+{
+	struct graph g, h;
+	const struct graph *cur = g0;
+	uint32_t *map = malloc(((size_t)g0->n + 1) * sizeof *map);
+	double m2 = 0;
+	long nc = g0->n;
+	size_t k;
+
+	memset(&g, 0, sizeof g);
+	memset(&h, 0, sizeof h);
+	if (!map)
+		return -1;
+	for (k = 0; k < g0->n; k++) {
+		com[k] = (uint32_t)k;
+		m2 += g0->deg[k];
+	}
+	while (m2 > 0) {
+		nc = louvain_level(cur, gamma, m2, nfixed, map);
+		if (nc < 0)
+			break;
+		for (k = 0; k < g0->n; k++)
+			com[k] = map[com[k]];
+		if ((uint32_t)nc == cur->n)
+			break;
+		if (aggregate(cur, map, (uint32_t)nc, &h) < 0) {
+			nc = -1;
+			break;
+		}
+		graph_free(&g);
+		g = h;
+		memset(&h, 0, sizeof h);
+		cur = &g;
+	}
+	graph_free(&g);
+	graph_free(&h);
+	free(map);
+	return nc;
+}
+
+int
+cl_comm(struct cl_work *w)
+{
+	struct graph g;
+	size_t k, nn = w->nnodes;
+	uint32_t *node = NULL, *first = NULL;
+	int rc = -1;
+
+	memset(&g, 0, sizeof g);
+	node = malloc((nn + 1) * sizeof *node);
+	first = malloc((nn + 1) * sizeof *first);
+	if (!node || !first || graph_from_knn(w, &g) < 0)
+		goto out;
+	graph_fold(&g, 1);
+	if (louvain(&g, w->tune.gamma, w->nfixed, node) < 0)
+		goto out;
+	/* each cluster is named by its lowest node, as cl_merge() does */
+	for (k = 0; k < nn; k++)
+		first[k] = CL_NONE;
+	for (k = 0; k < nn; k++) {
+		if (first[node[k]] == CL_NONE)
+			first[node[k]] = (uint32_t)k;
+		w->root[k] = first[node[k]];
+	}
+	rc = 0;
+out:
+	graph_free(&g);
+	free(node);
+	free(first);
+	return rc;
+}
