@@ -1,0 +1,935 @@
+/*
+ * cl_reconcile.c: reconcile the groups of many model requests.
+ *
+ * Design.  Groups are nodes of a union-find; each root keeps the set of
+ * requests ("batches") its groups came from, and two roots merge only when
+ * those sets are disjoint.  That one check keeps every request's partition
+ * whatever merged before: groups one request separated can never meet,
+ * not even through a chain of merges.  (The earlier pass kept only the
+ * first batch's number after a merge and so let a request's own groups
+ * meet again; see issue 22.)  Existing clusters are batch 0, so they never
+ * merge with each other either.
+ *
+ * Joining, in two passes:
+ *  1. By name.  Groups whose name keys (cl_rec_key: case, plural, word
+ *     order, generic words) are equal join.  When one request returned two
+ *     groups with one key ("Womens X", "X women"), each is a slot; the
+ *     other requests' groups go to the compatible slot whose keywords are
+ *     most alike (cosine below), then the one with more groups.
+ *  2. By keywords, for names the key cannot see (a synonym).  Each cluster
+ *     is a TF-IDF vector of its keywords' and names' stemmed words; pairs
+ *     sharing a word that fewer than REC_POSTING_CAP groups use are scored
+ *     by cosine and merged best first, while compatible, if at least
+ *     REC_ONE_SIM and one side is a single group (a name one request used),
+ *     or at least REC_BOTH_SIM when both are names several requests agreed
+ *     on.  The asymmetry is measured: when the model names topics
+ *     consistently, two established names are two topics, and merging them
+ *     on keyword likeness alone cost 0.3 ARI (issue 22).
+ *
+ * Naming: a cluster with an existing cluster keeps its name; otherwise the
+ * name key with most weight wins, then the spelling of that key with most
+ * weight, where a group weighs its keywords' summed volume when any volume
+ * of the cluster is known, else 1 (one request, one vote); ties go to the
+ * earlier group.  So a name twenty requests agreed on beats a one-keyword
+ * group's narrower name.
+ */
+#include "compat.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cl_reconcile.h"
+#include "keyword.h"
+#include "tokenize.h"
+
+/* Keyword cosine at which a one-request name joins another cluster. */
+#define REC_ONE_SIM 0.5
+/* ... and at which two clusters with established names merge. */
+#define REC_BOTH_SIM 0.9
+/* Words used by more groups than this are too common to pair on. */
+#define REC_POSTING_CAP 256
+
+/*
+ * Words that do not change a group's topic, as models add them to names
+ * ("Running Shoes Guide", "Best Running Shoes", "All About Running Shoes",
+ * "Running Shoe Options").  Stemmed like the names before comparing.
+ */
+static const char generic_words[] =
+	"all about basics beginner beginners best complete everything guide "
+	"guides idea ideas info information intro introduction option options "
+	"overview tip tips top ultimate";
+
+struct vec {
+	uint32_t *t;		/* term ids, ascending */
+	double *w;		/* TF-IDF weights */
+	size_t n;
+	double norm;		/* Euclidean length of w */
+};
+
+struct grp {
+	int batch;		/* request number; 0 = existing cluster */
+	char *name, *key;
+	long volume;		/* summed volume, < 0 unknown */
+	uint32_t *tf;		/* term ids of its words, repeats kept */
+	size_t ntf, captf;
+};
+
+/* What a union-find root knows about its cluster. */
+struct root {
+	int *batch;		/* its groups' requests, ascending, distinct */
+	size_t nbatch;
+	size_t ngroups;
+	struct vec v;		/* summed vectors of its groups */
+};
+
+struct cl_rec {
+	struct grp *g;
+	size_t n, cap;
+	char **term;		/* interned words */
+	uint32_t *df;		/* groups using each word */
+	size_t nterm, capterm;
+	uint32_t *tab;		/* open addressing: term id + 1, 0 = empty */
+	size_t captab;
+	size_t *parent;
+	struct root *root;	/* by group index; meaningful at roots */
+	size_t *cluster;	/* per group, after run */
+	size_t ncl;
+	size_t *namer;		/* per cluster */
+	char **name;		/* per cluster */
+};
+
+struct cl_rec *
+cl_rec_new(void)
+{
+	return calloc(1, sizeof(struct cl_rec));
+}
+
+void
+cl_rec_free(struct cl_rec *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->g[i].name);
+		free(r->g[i].key);
+		free(r->g[i].tf);
+		if (r->root) {
+			free(r->root[i].batch);
+			free(r->root[i].v.t);
+			free(r->root[i].v.w);
+		}
+	}
+	for (size_t i = 0; i < r->nterm; i++)
+		free(r->term[i]);
+	for (size_t i = 0; r->name && i < r->ncl; i++)
+		free(r->name[i]);
+	free(r->g), free(r->term), free(r->df), free(r->tab);
+	free(r->parent), free(r->root), free(r->cluster);
+	free(r->namer), free(r->name);
+	free(r);
+}
+
+/* ---- words ---- */
+
+static uint64_t
+hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static int
+grow_tab(struct cl_rec *r)
+{
+	size_t cap = r->captab ? r->captab * 2 : 1024;
+	uint32_t *t = calloc(cap, sizeof *t);
+
+	if (!t)
+		return -1;
+	for (size_t i = 0; i < r->nterm; i++) {
+		size_t h = hash_str(r->term[i]) & (cap - 1);
+		while (t[h])
+			h = (h + 1) & (cap - 1);
+		t[h] = (uint32_t)i + 1;
+	}
+	free(r->tab);
+	r->tab = t;
+	r->captab = cap;
+	return 0;
+}
+
+/* The id of word w, added if new; -1 when out of memory. */
+static long
+intern(struct cl_rec *r, const char *w)
+{
+	size_t h;
+
+	if ((r->nterm + 1) * 2 > r->captab && grow_tab(r) < 0)
+		return -1;
+	for (h = hash_str(w) & (r->captab - 1); r->tab[h];
+	     h = (h + 1) & (r->captab - 1))
+		if (!strcmp(r->term[r->tab[h] - 1], w))
+			return r->tab[h] - 1;
+	if (r->nterm == r->capterm) {
+		size_t cap = r->capterm ? r->capterm * 2 : 256;
+		char **t = realloc(r->term, cap * sizeof *t);
+		uint32_t *d = t ? realloc(r->df, cap * sizeof *d) : NULL;
+
+		if (t)
+			r->term = t;
+		if (!d)
+			return -1;
+		r->df = d;
+		r->capterm = cap;
+	}
+	if (!(r->term[r->nterm] = strdup(w)))
+		return -1;
+	r->df[r->nterm] = 0;
+	r->tab[h] = (uint32_t)r->nterm + 1;
+	return (long)r->nterm++;
+}
+
+/* Adds the content words of text to group g's terms. */
+static int
+add_words(struct cl_rec *r, struct grp *g, const char *text)
+{
+	struct buf b = BUF_INIT(0);
+	long nw = tok_words(text, &b);
+	const char *w = buf_str(&b);
+	int rc = nw < 0 ? -1 : 0;
+
+	for (long i = 0; rc == 0 && i < nw; i++, w += strlen(w) + 1) {
+		long id;
+
+		if (tok_is_stopword(w, strlen(w)))
+			continue;
+		if ((id = intern(r, w)) < 0)
+			rc = -1;
+		else if (g->ntf == g->captf) {
+			size_t cap = g->captf ? g->captf * 2 : 16;
+			uint32_t *t = realloc(g->tf, cap * sizeof *t);
+
+			if (!t)
+				rc = -1;
+			else
+				g->tf = t, g->captf = cap;
+		}
+		if (rc == 0)
+			g->tf[g->ntf++] = (uint32_t)id;
+	}
+	buf_release(&b);
+	return rc;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* 1 if word w is in the generic words (as stemmed in gen[0..ngen)). */
+static int
+is_generic(const char *const *gen, size_t ngen, const char *w)
+{
+	for (size_t i = 0; i < ngen; i++)
+		if (!strcmp(gen[i], w))
+			return 1;
+	return 0;
+}
+
+char *
+cl_rec_key(const char *name)
+{
+	struct buf gb = BUF_INIT(0), nb = BUF_INIT(0), out = BUF_INIT(0);
+	long ngen = tok_words(generic_words, &gb);
+	long nw = tok_words(name, &nb);
+	const char **gen = NULL, **w = NULL;
+	size_t nkeep = 0;
+	const char *p;
+	char *res = NULL;
+
+	if (ngen < 0 || nw < 0)
+		goto out;
+	gen = malloc(((size_t)ngen + 1) * sizeof *gen);
+	w = malloc(((size_t)nw + 1) * sizeof *w);
+	if (!gen || !w)
+		goto out;
+	p = buf_str(&gb);
+	for (long i = 0; i < ngen; i++, p += strlen(p) + 1)
+		gen[i] = p;
+	p = buf_str(&nb);
+	for (long i = 0; i < nw; i++, p += strlen(p) + 1)
+		if (!tok_is_stopword(p, strlen(p)) &&
+		    !is_generic(gen, (size_t)ngen, p))
+			w[nkeep++] = p;
+	/* A name of only generic words ("Tips") is its own topic. */
+	if (nkeep == 0) {
+		p = buf_str(&nb);
+		for (long i = 0; i < nw; i++, p += strlen(p) + 1)
+			w[nkeep++] = p;
+	}
+	qsort(w, nkeep, sizeof *w, cmp_str);
+	buf_puts(&out, "");
+	for (size_t i = 0; i < nkeep; i++)
+		if (i == 0 || strcmp(w[i], w[i - 1]))
+			buf_printf(&out, "%s%s", out.len ? " " : "", w[i]);
+	res = buf_detach(&out);
+out:
+	buf_release(&gb), buf_release(&nb), buf_release(&out);
+	free(gen), free(w);
+	return res;
+}
+
+/* ---- adding groups ---- */
+
+long
+cl_rec_group(struct cl_rec *r, int batch, const char *name, long volume)
+{
+	struct grp *g;
+
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		struct grp *ng = realloc(r->g, cap * sizeof *ng);
+
+		if (!ng)
+			return -1;
+		r->g = ng;
+		r->cap = cap;
+	}
+	g = &r->g[r->n];
+	memset(g, 0, sizeof *g);
+	g->batch = batch;
+	g->volume = volume;
+	if (!(g->name = strdup(name)) || !(g->key = cl_rec_key(name)) ||
+	    add_words(r, g, name) < 0) {
+		free(g->name), free(g->key), free(g->tf);
+		return -1;
+	}
+	return (long)r->n++;
+}
+
+int
+cl_rec_keyword(struct cl_rec *r, long g, const char *keyword)
+{
+	return add_words(r, &r->g[g], keyword);
+}
+
+/* ---- vectors ---- */
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void
+set_norm(struct vec *v)
+{
+	double s = 0;
+
+	for (size_t i = 0; i < v->n; i++)
+		s += v->w[i] * v->w[i];
+	v->norm = sqrt(s);
+}
+
+/* Group g's vector: term frequency times log(1 + groups / df). */
+static int
+make_vec(struct cl_rec *r, struct grp *g, struct vec *v)
+{
+	size_t k = 0;
+
+	qsort(g->tf, g->ntf, sizeof *g->tf, cmp_u32);
+	v->t = malloc((g->ntf + 1) * sizeof *v->t);
+	v->w = malloc((g->ntf + 1) * sizeof *v->w);
+	if (!v->t || !v->w)
+		return -1;
+	for (size_t i = 0; i < g->ntf; i++) {
+		double idf = log(1.0 + (double)r->n / r->df[g->tf[i]]);
+
+		if (k > 0 && v->t[k - 1] == g->tf[i]) {
+			v->w[k - 1] += idf;
+		} else {
+			v->t[k] = g->tf[i];
+			v->w[k++] = idf;
+		}
+	}
+	v->n = k;
+	set_norm(v);
+	return 0;
+}
+
+static double
+cosine(const struct vec *a, const struct vec *b)
+{
+	double dot = 0;
+	size_t i = 0, j = 0;
+
+	if (a->norm == 0 || b->norm == 0)
+		return 0;
+	while (i < a->n && j < b->n) {
+		if (a->t[i] < b->t[j])
+			i++;
+		else if (a->t[i] > b->t[j])
+			j++;
+		else
+			dot += a->w[i++] * b->w[j++];
+	}
+	return dot / (a->norm * b->norm);
+}
+
+/* a += b, both sorted by term. */
+static int
+vec_add(struct vec *a, const struct vec *b)
+{
+	size_t n = a->n + b->n, i = 0, j = 0, k = 0;
+	uint32_t *t = malloc((n + 1) * sizeof *t);
+	double *w = malloc((n + 1) * sizeof *w);
+
+	if (!t || !w) {
+		free(t), free(w);
+		return -1;
+	}
+	while (i < a->n || j < b->n) {
+		if (j == b->n || (i < a->n && a->t[i] < b->t[j])) {
+			t[k] = a->t[i], w[k++] = a->w[i++];
+		} else if (i == a->n || b->t[j] < a->t[i]) {
+			t[k] = b->t[j], w[k++] = b->w[j++];
+		} else {
+			t[k] = a->t[i], w[k++] = a->w[i++] + b->w[j++];
+		}
+	}
+	free(a->t), free(a->w);
+	a->t = t, a->w = w, a->n = k;
+	set_norm(a);
+	return 0;
+}
+
+/* ---- union-find under the requests' partitions ---- */
+
+static size_t
+find(struct cl_rec *r, size_t x)
+{
+	size_t y = x;
+
+	while (r->parent[y] != y)
+		y = r->parent[y];
+	while (r->parent[x] != y) {
+		size_t next = r->parent[x];
+		r->parent[x] = y;
+		x = next;
+	}
+	return y;
+}
+
+/* 1 if roots a and b share no request, so their groups may be one cluster. */
+static int
+compatible(const struct root *a, const struct root *b)
+{
+	size_t i = 0, j = 0;
+
+	while (i < a->nbatch && j < b->nbatch) {
+		if (a->batch[i] == b->batch[j])
+			return 0;
+		if (a->batch[i] < b->batch[j])
+			i++;
+		else
+			j++;
+	}
+	return 1;
+}
+
+/* Merges roots a and b (compatible) under the lower index; -1 on OOM. */
+static int
+unite(struct cl_rec *r, size_t a, size_t b)
+{
+	struct root *x, *y;
+	int *bt;
+	size_t i = 0, j = 0, k = 0;
+
+	if (b < a) {
+		size_t t = a;
+		a = b;
+		b = t;
+	}
+	x = &r->root[a];
+	y = &r->root[b];
+	bt = malloc((x->nbatch + y->nbatch) * sizeof *bt);
+	if (!bt || vec_add(&x->v, &y->v) < 0) {
+		free(bt);
+		return -1;
+	}
+	while (i < x->nbatch || j < y->nbatch)
+		if (j == y->nbatch || (i < x->nbatch && x->batch[i] < y->batch[j]))
+			bt[k++] = x->batch[i++];
+		else
+			bt[k++] = y->batch[j++];
+	free(x->batch);
+	x->batch = bt;
+	x->nbatch = k;
+	x->ngroups += y->ngroups;
+	free(y->batch), free(y->v.t), free(y->v.w);
+	memset(y, 0, sizeof *y);
+	r->parent[b] = a;
+	return 0;
+}
+
+static int
+setup(struct cl_rec *r)
+{
+	r->parent = malloc((r->n + 1) * sizeof *r->parent);
+	r->root = calloc(r->n + 1, sizeof *r->root);
+	if (!r->parent || !r->root)
+		return -1;
+	/* document frequency: each group counts a word once */
+	for (size_t i = 0; i < r->n; i++) {
+		struct grp *g = &r->g[i];
+
+		qsort(g->tf, g->ntf, sizeof *g->tf, cmp_u32);
+		for (size_t k = 0; k < g->ntf; k++)
+			if (k == 0 || g->tf[k] != g->tf[k - 1])
+				r->df[g->tf[k]]++;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		struct root *o = &r->root[i];
+
+		r->parent[i] = i;
+		o->ngroups = 1;
+		if (!(o->batch = malloc(sizeof *o->batch)) ||
+		    make_vec(r, &r->g[i], &o->v) < 0)
+			return -1;
+		o->batch[0] = r->g[i].batch;
+		o->nbatch = 1;
+	}
+	return 0;
+}
+
+/* ---- pass 1: names ---- */
+
+/* A group as sorted into name keys: key, then request, then order added. */
+struct by_key {
+	const char *key;
+	int batch;
+	size_t g;
+};
+
+static int
+cmp_by_key(const void *pa, const void *pb)
+{
+	const struct by_key *x = pa, *y = pb;
+	int c = strcmp(x->key, y->key);
+
+	if (c)
+		return c;
+	if (x->batch != y->batch)
+		return x->batch < y->batch ? -1 : 1;
+	return (x->g > y->g) - (x->g < y->g);
+}
+
+/* Joins the groups idx[0..n) of one name key; see the note at the top. */
+static int
+join_bucket(struct cl_rec *r, const size_t *idx, size_t n, size_t *slot)
+{
+	size_t nslot = 0, best_n = 0;
+	int seed = r->g[idx[0]].batch;
+
+	/* the request that returned most groups of this key seeds the slots */
+	for (size_t i = 0, run = 0; i < n; i++) {
+		run = i > 0 && r->g[idx[i]].batch == r->g[idx[i - 1]].batch ? run + 1 : 1;
+		if (run > best_n) {
+			best_n = run;
+			seed = r->g[idx[i]].batch;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (r->g[idx[i]].batch == seed)
+			slot[nslot++] = idx[i];
+	for (size_t i = 0; i < n; i++) {
+		size_t g = idx[i], best = (size_t)-1;
+		double bs = -1;
+
+		if (r->g[g].batch == seed)
+			continue;
+		for (size_t s = 0; s < nslot; s++) {
+			size_t rs = find(r, slot[s]);
+			double c;
+
+			if (!compatible(&r->root[rs], &r->root[g]))
+				continue;
+			c = cosine(&r->root[rs].v, &r->root[g].v);
+			if (best == (size_t)-1 || c > bs ||
+			    (c == bs && r->root[rs].ngroups > r->root[best].ngroups)) {
+				best = rs;
+				bs = c;
+			}
+		}
+		if (best == (size_t)-1)
+			slot[nslot++] = g;
+		else if (unite(r, best, g) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+join_names(struct cl_rec *r)
+{
+	struct by_key *k = malloc((r->n + 1) * sizeof *k);
+	size_t *idx = malloc((r->n + 1) * sizeof *idx);
+	size_t *slot = malloc((r->n + 1) * sizeof *slot);
+	int rc = k && idx && slot ? 0 : -1;
+
+	for (size_t i = 0; rc == 0 && i < r->n; i++)
+		k[i] = (struct by_key){ r->g[i].key, r->g[i].batch, i };
+	if (rc == 0)
+		qsort(k, r->n, sizeof *k, cmp_by_key);
+	for (size_t i = 0; rc == 0 && i < r->n; i++)
+		idx[i] = k[i].g;
+	for (size_t lo = 0, hi; rc == 0 && lo < r->n; lo = hi) {
+		for (hi = lo + 1; hi < r->n && !strcmp(k[hi].key, k[lo].key); hi++)
+			;
+		rc = join_bucket(r, idx + lo, hi - lo, slot);
+	}
+	free(k), free(idx), free(slot);
+	return rc;
+}
+
+/* ---- pass 2: keywords ---- */
+
+struct pair {
+	uint32_t a, b;
+	double sim;
+};
+
+static int
+cmp_pair_ids(const void *pa, const void *pb)
+{
+	const struct pair *x = pa, *y = pb;
+
+	if (x->a != y->a)
+		return x->a < y->a ? -1 : 1;
+	return (x->b > y->b) - (x->b < y->b);
+}
+
+static int
+cmp_pair_sim(const void *pa, const void *pb)
+{
+	const struct pair *x = pa, *y = pb;
+
+	if (x->sim != y->sim)
+		return x->sim > y->sim ? -1 : 1;
+	return cmp_pair_ids(pa, pb);
+}
+
+static int
+push_pair(struct pair **p, size_t *n, size_t *cap, uint32_t a, uint32_t b)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 1024;
+		struct pair *q = realloc(*p, c * sizeof *q);
+
+		if (!q)
+			return -1;
+		*p = q;
+		*cap = c;
+	}
+	(*p)[*n].a = a < b ? a : b;
+	(*p)[(*n)++].b = a < b ? b : a;
+	return 0;
+}
+
+/*
+ * Candidate pairs of roots: those sharing a word that at most
+ * REC_POSTING_CAP groups use, scored and kept at or above REC_ONE_SIM.
+ */
+static int
+candidates(struct cl_rec *r, struct pair **out, size_t *n_out)
+{
+	size_t *start = calloc(r->nterm + 2, sizeof *start), *fill = NULL;
+	uint32_t *post = NULL;
+	struct pair *p = NULL;
+	size_t np = 0, cap = 0, total = 0, k = 0;
+	int rc = -1;
+
+	if (!start)
+		goto out;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->parent[i] == i)
+			for (size_t j = 0; j < r->root[i].v.n; j++)
+				if (r->df[r->root[i].v.t[j]] <= REC_POSTING_CAP)
+					start[r->root[i].v.t[j] + 1]++;
+	for (size_t t = 0; t < r->nterm; t++)
+		start[t + 1] += start[t];
+	total = start[r->nterm];
+	post = malloc((total + 1) * sizeof *post);
+	fill = malloc((r->nterm + 1) * sizeof *fill);
+	if (!post || !fill)
+		goto out;
+	memcpy(fill, start, r->nterm * sizeof *fill);
+	for (size_t i = 0; i < r->n; i++)
+		if (r->parent[i] == i)
+			for (size_t j = 0; j < r->root[i].v.n; j++)
+				if (r->df[r->root[i].v.t[j]] <= REC_POSTING_CAP)
+					post[fill[r->root[i].v.t[j]]++] = (uint32_t)i;
+	for (size_t t = 0; t < r->nterm; t++)
+		for (size_t x = start[t]; x < start[t + 1]; x++)
+			for (size_t y = x + 1; y < start[t + 1]; y++)
+				if (push_pair(&p, &np, &cap, post[x], post[y]) < 0)
+					goto out;
+	if (np)
+		qsort(p, np, sizeof *p, cmp_pair_ids);
+	for (size_t i = 0; i < np; i++) {
+		if (i > 0 && p[i].a == p[i - 1].a && p[i].b == p[i - 1].b)
+			continue;
+		p[i].sim = cosine(&r->root[p[i].a].v, &r->root[p[i].b].v);
+		if (p[i].sim >= REC_ONE_SIM)
+			p[k++] = p[i];
+	}
+	rc = 0;
+out:
+	free(start), free(fill), free(post);
+	if (rc < 0)
+		free(p);
+	*out = rc < 0 ? NULL : p;
+	*n_out = k;
+	return rc;
+}
+
+static int
+join_keywords(struct cl_rec *r)
+{
+	struct pair *p;
+	size_t np;
+
+	if (candidates(r, &p, &np) < 0)
+		return -1;
+	if (np)
+		qsort(p, np, sizeof *p, cmp_pair_sim);
+	for (size_t i = 0; i < np; i++) {
+		size_t a = find(r, p[i].a), b = find(r, p[i].b);
+		struct root *x = &r->root[a], *y = &r->root[b];
+		double need;
+
+		if (a == b || !compatible(x, y))
+			continue;
+		need = x->ngroups == 1 || y->ngroups == 1 ? REC_ONE_SIM : REC_BOTH_SIM;
+		/* scored again: either side may have grown since */
+		if (cosine(&x->v, &y->v) < need)
+			continue;
+		if (unite(r, a, b) < 0) {
+			free(p);
+			return -1;
+		}
+	}
+	free(p);
+	return 0;
+}
+
+/* ---- naming ---- */
+
+struct vote {
+	size_t first;		/* earliest group */
+	double weight;		/* volume or count */
+	size_t count;
+};
+
+/* 1 if vote a beats vote b. */
+static int
+beats(const struct vote *a, const struct vote *b)
+{
+	if (a->weight != b->weight)
+		return a->weight > b->weight;
+	if (a->count != b->count)
+		return a->count > b->count;
+	return a->first < b->first;
+}
+
+/*
+ * Ranks the names of the groups m[0..n) of one cluster, best first, into
+ * rank[] (group indexes, one per distinct spelling); returns how many.
+ */
+static size_t
+rank_names(const struct cl_rec *r, const size_t *m, size_t n, size_t *rank,
+	   struct vote *kv, struct vote *nv)
+{
+	int volumes = 0;
+	size_t nr = 0;
+
+	for (size_t i = 0; i < n; i++)
+		volumes |= r->g[m[i]].volume >= 0;
+	/* kv[i]: weight of group i's key; nv[i]: of its exact spelling */
+	for (size_t i = 0; i < n; i++) {
+		kv[i] = nv[i] = (struct vote){ m[i], 0, 0 };
+		for (size_t j = 0; j < n; j++) {
+			const struct grp *x = &r->g[m[i]], *y = &r->g[m[j]];
+			double w = volumes ? (y->volume > 0 ? (double)y->volume : 0) : 1;
+
+			if (!strcmp(x->key, y->key)) {
+				kv[i].weight += w, kv[i].count++;
+				if (m[j] < kv[i].first)
+					kv[i].first = m[j];
+				if (!strcmp(x->name, y->name)) {
+					nv[i].weight += w, nv[i].count++;
+					if (m[j] < nv[i].first)
+						nv[i].first = m[j];
+				}
+			}
+		}
+	}
+	/* selection sort over distinct spellings: clusters are small */
+	for (;;) {
+		size_t best = (size_t)-1;
+
+		for (size_t i = 0; i < n; i++) {
+			int taken = 0;
+
+			for (size_t k = 0; k < nr && !taken; k++)
+				taken = !strcmp(r->g[rank[k]].name, r->g[m[i]].name);
+			if (taken || nv[i].first != m[i])
+				continue;
+			if (best == (size_t)-1 || beats(&kv[i], &kv[best]) ||
+			    (!beats(&kv[best], &kv[i]) && beats(&nv[i], &nv[best])))
+				best = i;
+		}
+		if (best == (size_t)-1)
+			break;
+		rank[nr++] = m[best];
+	}
+	return nr;
+}
+
+/* 1 if the normalised spelling s is among taken[0..n). */
+static int
+is_taken(char *const *taken, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(taken[i], s))
+			return 1;
+	return 0;
+}
+
+/* Picks and dedupes each cluster's name; norms[] collects their spellings. */
+static int
+name_clusters(struct cl_rec *r)
+{
+	size_t *m = malloc((r->n + 1) * sizeof *m), *rank = malloc((r->n + 1) * sizeof *rank);
+	struct vote *kv = malloc((r->n + 1) * sizeof *kv), *nv = malloc((r->n + 1) * sizeof *nv);
+	char **norms = calloc(r->ncl + 1, sizeof *norms);
+	int rc = m && rank && kv && nv && norms ? 0 : -1;
+
+	r->namer = malloc((r->ncl + 1) * sizeof *r->namer);
+	r->name = calloc(r->ncl + 1, sizeof *r->name);
+	if (!r->namer || !r->name)
+		rc = -1;
+	/* groups by cluster (a counting sort), each cluster's in the order added */
+	if (rc == 0) {
+		for (size_t c = 0; c <= r->ncl; c++)
+			rank[c] = 0;
+		for (size_t g = 0; g < r->n; g++)
+			rank[r->cluster[g] + 1]++;
+		for (size_t c = 0; c < r->ncl; c++)
+			rank[c + 1] += rank[c];
+		for (size_t g = 0; g < r->n; g++)
+			m[rank[r->cluster[g]]++] = g;
+	}
+	for (size_t lo = 0, hi, c = 0; rc == 0 && lo < r->n; lo = hi, c++) {
+		size_t nr, k, suffix = 2;
+		char *norm = NULL;
+
+		for (hi = lo + 1; hi < r->n && r->cluster[m[hi]] == c; hi++)
+			;
+		nr = rank_names(r, m + lo, hi - lo, rank, kv, nv);
+		/* an existing cluster keeps its name (it is saved already) */
+		for (k = lo; k < hi; k++)
+			if (r->g[m[k]].batch == 0)
+				rank[0] = m[k], nr = 1;
+		for (k = 0; k < nr; k++) {
+			free(norm);
+			if (!(norm = kw_normalize(r->g[rank[k]].name, NULL)))
+				norm = strdup(r->g[rank[k]].name);
+			if (!norm || !is_taken(norms, c, norm))
+				break;
+		}
+		r->namer[c] = rank[k < nr ? k : 0];
+		if (norm && k == nr) {
+			struct buf b = BUF_INIT(0);
+
+			do {
+				buf_reset(&b);
+				buf_printf(&b, "%s %zu", r->g[r->namer[c]].name, suffix++);
+				free(norm);
+				norm = kw_normalize(buf_str(&b), NULL);
+			} while (norm && is_taken(norms, c, norm));
+			r->name[c] = buf_detach(&b);
+		} else {
+			r->name[c] = strdup(r->g[r->namer[c]].name);
+		}
+		norms[c] = norm;
+		if (!norm || !r->name[c])
+			rc = -1;
+	}
+	for (size_t c = 0; norms && c < r->ncl; c++)
+		free(norms[c]);
+	free(norms), free(m), free(rank), free(kv), free(nv);
+	return rc;
+}
+
+/* ---- run ---- */
+
+int
+cl_rec_run(struct cl_rec *r, struct ig_err *err)
+{
+	size_t *id;
+
+	if (setup(r) < 0 || join_names(r) < 0 || join_keywords(r) < 0)
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	r->cluster = malloc((r->n + 1) * sizeof *r->cluster);
+	id = malloc((r->n + 1) * sizeof *id);
+	if (!r->cluster || !id) {
+		free(id);
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	}
+	/* a root is its cluster's lowest group, so this numbers by first group */
+	for (size_t i = 0; i < r->n; i++) {
+		size_t x = find(r, i);
+
+		if (x == i)
+			id[i] = r->ncl++;
+		r->cluster[i] = id[x];
+	}
+	free(id);
+	if (name_clusters(r) < 0)
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	return 0;
+}
+
+size_t
+cl_rec_nclusters(const struct cl_rec *r)
+{
+	return r->ncl;
+}
+
+size_t
+cl_rec_cluster_of(const struct cl_rec *r, size_t g)
+{
+	return r->cluster[g];
+}
+
+size_t
+cl_rec_namer(const struct cl_rec *r, size_t c)
+{
+	return r->namer[c];
+}
+
+const char *
+cl_rec_name(const struct cl_rec *r, size_t c)
+{
+	return r->name[c];
+}
