@@ -16,22 +16,25 @@
  *     groups with one key ("Womens X", "X women"), each is a slot; the
  *     other requests' groups go to the compatible slot whose keywords are
  *     most alike (cosine below), then the one with more groups.
- *  2. By keywords, for names the key cannot see (a synonym).  Each cluster
- *     is a TF-IDF vector of its keywords' and names' stemmed words; pairs
- *     sharing a word that fewer than REC_POSTING_CAP groups use are scored
- *     by cosine and merged best first, while compatible, if at least
- *     REC_ONE_SIM and one side is a single group (a name one request used),
- *     or at least REC_BOTH_SIM when both are names several requests agreed
- *     on.  The asymmetry is measured: when the model names topics
- *     consistently, two established names are two topics, and merging them
- *     on keyword likeness alone cost 0.3 ARI (issue 22).
+ *  2. By keywords, for names the key cannot see (a synonym: "Sneakers"
+ *     beside "Running Shoes").  Two clusters join when they name each
+ *     other: all words of one's name are in one keyword of the other
+ *     ("norvik running shoes kids" in the cluster called "Norvik Sneakers
+ *     for Kids"), and all words of the other's name occur among the
+ *     first's words.  Pairs that pass go best TF-IDF cosine of their
+ *     words first, each checked again against the clusters as they have
+ *     grown.  Keyword likeness alone was measured and dropped: at any
+ *     cosine threshold it joined distinct topics of one brand or product
+ *     (ARI 1.0 -> 0.95 with identical names; bench/quality/ai/RESULTS.md),
+ *     the same failure that cost the earlier pass 0.3 ARI (issue 22).
  *
  * Naming: a cluster with an existing cluster keeps its name; otherwise the
  * name key with most weight wins, then the spelling of that key with most
  * weight, where a group weighs its keywords' summed volume when any volume
  * of the cluster is known, else 1 (one request, one vote); ties go to the
  * earlier group.  So a name twenty requests agreed on beats a one-keyword
- * group's narrower name.
+ * group's narrower name, unless volumes say that keyword is searched more
+ * than the twenty groups' keywords together.
  */
 #include "compat.h"
 
@@ -45,12 +48,6 @@
 #include "keyword.h"
 #include "tokenize.h"
 
-/* Keyword cosine at which a one-request name joins another cluster. */
-#define REC_ONE_SIM 0.5
-/* ... and at which two clusters with established names merge. */
-#define REC_BOTH_SIM 0.9
-/* Words used by more groups than this are too common to pair on. */
-#define REC_POSTING_CAP 256
 
 /*
  * Words that do not change a group's topic, as models add them to names
@@ -73,8 +70,14 @@ struct grp {
 	int batch;		/* request number; 0 = existing cluster */
 	char *name, *key;
 	long volume;		/* summed volume, < 0 unknown */
-	uint32_t *tf;		/* term ids of its words, repeats kept */
+	uint32_t *tf;		/* term ids of its name's words, then of each
+				   keyword's, each run ascending */
 	size_t ntf, captf;
+	size_t nname;		/* tf[0..nname) is the name */
+	size_t *kend;		/* keyword i is tf[kend[i-1] or nname..kend[i]) */
+	size_t nkw, capkw;
+	uint32_t *kid;		/* term ids of its key's words, ascending */
+	size_t nkid;
 };
 
 /* What a union-find root knows about its cluster. */
@@ -94,6 +97,7 @@ struct cl_rec {
 	uint32_t *tab;		/* open addressing: term id + 1, 0 = empty */
 	size_t captab;
 	size_t *parent;
+	size_t *next;		/* circular list of each cluster's groups */
 	struct root *root;	/* by group index; meaningful at roots */
 	size_t *cluster;	/* per group, after run */
 	size_t ncl;
@@ -116,6 +120,8 @@ cl_rec_free(struct cl_rec *r)
 		free(r->g[i].name);
 		free(r->g[i].key);
 		free(r->g[i].tf);
+		free(r->g[i].kid);
+		free(r->g[i].kend);
 		if (r->root) {
 			free(r->root[i].batch);
 			free(r->root[i].v.t);
@@ -127,7 +133,7 @@ cl_rec_free(struct cl_rec *r)
 	for (size_t i = 0; r->name && i < r->ncl; i++)
 		free(r->name[i]);
 	free(r->g), free(r->term), free(r->df), free(r->tab);
-	free(r->parent), free(r->root), free(r->cluster);
+	free(r->parent), free(r->next), free(r->root), free(r->cluster);
 	free(r->namer), free(r->name);
 	free(r);
 }
@@ -288,6 +294,43 @@ out:
 
 /* ---- adding groups ---- */
 
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* g->kid from g->key (its words are already stemmed and distinct). */
+static int
+key_ids(struct cl_rec *r, struct grp *g)
+{
+	size_t n = 1;
+	char *k = strdup(g->key), *w = k, *sp;
+
+	for (const char *p = g->key; *p; p++)
+		n += *p == ' ';
+	if (!k || !(g->kid = malloc(n * sizeof *g->kid))) {
+		free(k);
+		return -1;
+	}
+	for (; w && *w; w = sp ? sp + 1 : NULL) {
+		long id;
+
+		if ((sp = strchr(w, ' ')))
+			*sp = '\0';
+		if ((id = intern(r, w)) < 0) {
+			free(k);
+			return -1;
+		}
+		g->kid[g->nkid++] = (uint32_t)id;
+	}
+	free(k);
+	qsort(g->kid, g->nkid, sizeof *g->kid, cmp_u32);
+	return 0;
+}
+
 long
 cl_rec_group(struct cl_rec *r, int batch, const char *name, long volume)
 {
@@ -307,28 +350,35 @@ cl_rec_group(struct cl_rec *r, int batch, const char *name, long volume)
 	g->batch = batch;
 	g->volume = volume;
 	if (!(g->name = strdup(name)) || !(g->key = cl_rec_key(name)) ||
-	    add_words(r, g, name) < 0) {
-		free(g->name), free(g->key), free(g->tf);
+	    key_ids(r, g) < 0 || add_words(r, g, name) < 0) {
+		free(g->name), free(g->key), free(g->tf), free(g->kid);
 		return -1;
 	}
+	g->nname = g->ntf;
 	return (long)r->n++;
 }
 
 int
 cl_rec_keyword(struct cl_rec *r, long g, const char *keyword)
 {
-	return add_words(r, &r->g[g], keyword);
+	struct grp *x = &r->g[g];
+
+	if (x->nkw == x->capkw) {
+		size_t cap = x->capkw ? x->capkw * 2 : 8;
+		size_t *k = realloc(x->kend, cap * sizeof *k);
+
+		if (!k)
+			return -1;
+		x->kend = k;
+		x->capkw = cap;
+	}
+	if (add_words(r, x, keyword) < 0)
+		return -1;
+	x->kend[x->nkw++] = x->ntf;
+	return 0;
 }
 
 /* ---- vectors ---- */
-
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
 
 static void
 set_norm(struct vec *v)
@@ -342,22 +392,21 @@ set_norm(struct vec *v)
 
 /* Group g's vector: term frequency times log(1 + groups / df). */
 static int
-make_vec(struct cl_rec *r, struct grp *g, struct vec *v)
+make_vec(struct cl_rec *r, const uint32_t *tf, size_t ntf, struct vec *v)
 {
 	size_t k = 0;
 
-	qsort(g->tf, g->ntf, sizeof *g->tf, cmp_u32);
-	v->t = malloc((g->ntf + 1) * sizeof *v->t);
-	v->w = malloc((g->ntf + 1) * sizeof *v->w);
+	v->t = malloc((ntf + 1) * sizeof *v->t);
+	v->w = malloc((ntf + 1) * sizeof *v->w);
 	if (!v->t || !v->w)
 		return -1;
-	for (size_t i = 0; i < g->ntf; i++) {
-		double idf = log(1.0 + (double)r->n / r->df[g->tf[i]]);
+	for (size_t i = 0; i < ntf; i++) {
+		double idf = log(1.0 + (double)r->n / r->df[tf[i]]);
 
-		if (k > 0 && v->t[k - 1] == g->tf[i]) {
+		if (k > 0 && v->t[k - 1] == tf[i]) {
 			v->w[k - 1] += idf;
 		} else {
-			v->t[k] = g->tf[i];
+			v->t[k] = tf[i];
 			v->w[k++] = idf;
 		}
 	}
@@ -452,7 +501,7 @@ unite(struct cl_rec *r, size_t a, size_t b)
 {
 	struct root *x, *y;
 	int *bt;
-	size_t i = 0, j = 0, k = 0;
+	size_t i = 0, j = 0, k = 0, swap;
 
 	if (b < a) {
 		size_t t = a;
@@ -478,36 +527,65 @@ unite(struct cl_rec *r, size_t a, size_t b)
 	free(y->batch), free(y->v.t), free(y->v.w);
 	memset(y, 0, sizeof *y);
 	r->parent[b] = a;
+	swap = r->next[a];
+	r->next[a] = r->next[b];
+	r->next[b] = swap;
 	return 0;
+}
+
+/* Sorts each run of g->tf (the name, each keyword) for within(). */
+static void
+sort_runs(struct grp *g)
+{
+	qsort(g->tf, g->nname, sizeof *g->tf, cmp_u32);
+	for (size_t i = 0, s = g->nname; i < g->nkw; s = g->kend[i++])
+		qsort(g->tf + s, g->kend[i] - s, sizeof *g->tf, cmp_u32);
 }
 
 static int
 setup(struct cl_rec *r)
 {
+	size_t most = 0;
+	uint32_t *tmp;
+
 	r->parent = malloc((r->n + 1) * sizeof *r->parent);
+	r->next = malloc((r->n + 1) * sizeof *r->next);
 	r->root = calloc(r->n + 1, sizeof *r->root);
-	if (!r->parent || !r->root)
+	for (size_t i = 0; i < r->n; i++)
+		most = r->g[i].ntf > most ? r->g[i].ntf : most;
+	tmp = malloc((most + 1) * sizeof *tmp);
+	if (!r->parent || !r->next || !r->root || !tmp) {
+		free(tmp);
 		return -1;
+	}
 	/* document frequency: each group counts a word once */
 	for (size_t i = 0; i < r->n; i++) {
 		struct grp *g = &r->g[i];
 
-		qsort(g->tf, g->ntf, sizeof *g->tf, cmp_u32);
+		sort_runs(g);
+		memcpy(tmp, g->tf, g->ntf * sizeof *tmp);
+		qsort(tmp, g->ntf, sizeof *tmp, cmp_u32);
 		for (size_t k = 0; k < g->ntf; k++)
-			if (k == 0 || g->tf[k] != g->tf[k - 1])
-				r->df[g->tf[k]]++;
+			if (k == 0 || tmp[k] != tmp[k - 1])
+				r->df[tmp[k]]++;
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		struct root *o = &r->root[i];
+		struct grp *g = &r->g[i];
 
-		r->parent[i] = i;
+		r->parent[i] = r->next[i] = i;
 		o->ngroups = 1;
+		memcpy(tmp, g->tf, g->ntf * sizeof *tmp);
+		qsort(tmp, g->ntf, sizeof *tmp, cmp_u32);
 		if (!(o->batch = malloc(sizeof *o->batch)) ||
-		    make_vec(r, &r->g[i], &o->v) < 0)
+		    make_vec(r, tmp, g->ntf, &o->v) < 0) {
+			free(tmp);
 			return -1;
-		o->batch[0] = r->g[i].batch;
+		}
+		o->batch[0] = g->batch;
 		o->nbatch = 1;
 	}
+	free(tmp);
 	return 0;
 }
 
@@ -601,7 +679,72 @@ join_names(struct cl_rec *r)
 	return rc;
 }
 
-/* ---- pass 2: keywords ---- */
+/* ---- pass 2: each name within the other's words ---- */
+
+/* 1 if the ascending ids k[0..n) are all among the ascending t[0..m). */
+static int
+within(const uint32_t *k, size_t n, const uint32_t *t, size_t m)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		while (j < m && t[j] < k[i])
+			j++;
+		if (j == m || t[j] != k[i])
+			return 0;
+	}
+	return n > 0;
+}
+
+/* 1 if all words of key k[0..n) are in one keyword of root b. */
+static int
+in_a_keyword(const struct cl_rec *r, const uint32_t *k, size_t n, size_t b)
+{
+	size_t h = b;
+
+	do {
+		const struct grp *g = &r->g[h];
+
+		for (size_t i = 0, s = g->nname; i < g->nkw; s = g->kend[i++])
+			if (within(k, n, g->tf + s, g->kend[i] - s))
+				return 1;
+		h = r->next[h];
+	} while (h != b);
+	return 0;
+}
+
+/*
+ * 1 if the name key of some group of root a is within root b: all in one
+ * of b's keywords (whole), or else each somewhere among b's words.
+ */
+static int
+key_within(const struct cl_rec *r, size_t a, size_t b, int whole)
+{
+	size_t g = a;
+	const struct vec *v = &r->root[b].v;
+
+	do {
+		const struct grp *x = &r->g[g];
+
+		if (whole ? in_a_keyword(r, x->kid, x->nkid, b) :
+			    within(x->kid, x->nkid, v->t, v->n))
+			return 1;
+		g = r->next[g];
+	} while (g != a);
+	return 0;
+}
+
+/*
+ * 1 if roots a and b name each other: one's name is whole in a keyword of
+ * the other, and the other's name words are all among the first's words.
+ */
+static int
+names_meet(const struct cl_rec *r, size_t a, size_t b)
+{
+	if (!key_within(r, a, b, 0) || !key_within(r, b, a, 0))
+		return 0;
+	return key_within(r, a, b, 1) || key_within(r, b, a, 1);
+}
 
 struct pair {
 	uint32_t a, b;
@@ -629,7 +772,7 @@ cmp_pair_sim(const void *pa, const void *pb)
 }
 
 static int
-push_pair(struct pair **p, size_t *n, size_t *cap, uint32_t a, uint32_t b)
+push_pair(struct pair **p, size_t *n, size_t *cap, size_t a, size_t b)
 {
 	if (*n == *cap) {
 		size_t c = *cap ? *cap * 2 : 1024;
@@ -640,14 +783,27 @@ push_pair(struct pair **p, size_t *n, size_t *cap, uint32_t a, uint32_t b)
 		*p = q;
 		*cap = c;
 	}
-	(*p)[*n].a = a < b ? a : b;
-	(*p)[(*n)++].b = a < b ? b : a;
+	(*p)[*n].a = (uint32_t)(a < b ? a : b);
+	(*p)[(*n)++].b = (uint32_t)(a < b ? b : a);
 	return 0;
 }
 
+/* The word of group g's key that fewest groups use, or -1. */
+static long
+rarest(const struct cl_rec *r, const struct grp *g)
+{
+	long best = -1;
+
+	for (size_t i = 0; i < g->nkid; i++)
+		if (best < 0 || r->df[g->kid[i]] < r->df[best])
+			best = g->kid[i];
+	return best;
+}
+
 /*
- * Candidate pairs of roots: those sharing a word that at most
- * REC_POSTING_CAP groups use, scored and kept at or above REC_ONE_SIM.
+ * Candidate pairs of roots whose names meet: a root's groups' keys each
+ * look up the roots using their rarest word, so a pair is only ever
+ * scored when one name can be within the other's words.
  */
 static int
 candidates(struct cl_rec *r, struct pair **out, size_t *n_out)
@@ -655,7 +811,7 @@ candidates(struct cl_rec *r, struct pair **out, size_t *n_out)
 	size_t *start = calloc(r->nterm + 2, sizeof *start), *fill = NULL;
 	uint32_t *post = NULL;
 	struct pair *p = NULL;
-	size_t np = 0, cap = 0, total = 0, k = 0;
+	size_t np = 0, cap = 0, k = 0;
 	int rc = -1;
 
 	if (!start)
@@ -663,12 +819,10 @@ candidates(struct cl_rec *r, struct pair **out, size_t *n_out)
 	for (size_t i = 0; i < r->n; i++)
 		if (r->parent[i] == i)
 			for (size_t j = 0; j < r->root[i].v.n; j++)
-				if (r->df[r->root[i].v.t[j]] <= REC_POSTING_CAP)
-					start[r->root[i].v.t[j] + 1]++;
+				start[r->root[i].v.t[j] + 1]++;
 	for (size_t t = 0; t < r->nterm; t++)
 		start[t + 1] += start[t];
-	total = start[r->nterm];
-	post = malloc((total + 1) * sizeof *post);
+	post = malloc((start[r->nterm] + 1) * sizeof *post);
 	fill = malloc((r->nterm + 1) * sizeof *fill);
 	if (!post || !fill)
 		goto out;
@@ -676,21 +830,25 @@ candidates(struct cl_rec *r, struct pair **out, size_t *n_out)
 	for (size_t i = 0; i < r->n; i++)
 		if (r->parent[i] == i)
 			for (size_t j = 0; j < r->root[i].v.n; j++)
-				if (r->df[r->root[i].v.t[j]] <= REC_POSTING_CAP)
-					post[fill[r->root[i].v.t[j]]++] = (uint32_t)i;
-	for (size_t t = 0; t < r->nterm; t++)
-		for (size_t x = start[t]; x < start[t + 1]; x++)
-			for (size_t y = x + 1; y < start[t + 1]; y++)
-				if (push_pair(&p, &np, &cap, post[x], post[y]) < 0)
-					goto out;
+				post[fill[r->root[i].v.t[j]]++] = (uint32_t)i;
+	for (size_t g = 0; g < r->n; g++) {
+		size_t a = find(r, g);
+		long t = rarest(r, &r->g[g]);
+
+		for (size_t x = t < 0 ? 0 : start[t]; t >= 0 && x < start[t + 1]; x++)
+			if (post[x] != a && push_pair(&p, &np, &cap, a, post[x]) < 0)
+				goto out;
+	}
 	if (np)
 		qsort(p, np, sizeof *p, cmp_pair_ids);
 	for (size_t i = 0; i < np; i++) {
 		if (i > 0 && p[i].a == p[i - 1].a && p[i].b == p[i - 1].b)
 			continue;
+		if (!compatible(&r->root[p[i].a], &r->root[p[i].b]) ||
+		    !names_meet(r, p[i].a, p[i].b))
+			continue;
 		p[i].sim = cosine(&r->root[p[i].a].v, &r->root[p[i].b].v);
-		if (p[i].sim >= REC_ONE_SIM)
-			p[k++] = p[i];
+		p[k++] = p[i];
 	}
 	rc = 0;
 out:
@@ -714,14 +872,10 @@ join_keywords(struct cl_rec *r)
 		qsort(p, np, sizeof *p, cmp_pair_sim);
 	for (size_t i = 0; i < np; i++) {
 		size_t a = find(r, p[i].a), b = find(r, p[i].b);
-		struct root *x = &r->root[a], *y = &r->root[b];
-		double need;
 
-		if (a == b || !compatible(x, y))
-			continue;
-		need = x->ngroups == 1 || y->ngroups == 1 ? REC_ONE_SIM : REC_BOTH_SIM;
-		/* scored again: either side may have grown since */
-		if (cosine(&x->v, &y->v) < need)
+		/* checked again: either side may have grown since */
+		if (a == b || !compatible(&r->root[a], &r->root[b]) ||
+		    !names_meet(r, a, b))
 			continue;
 		if (unite(r, a, b) < 0) {
 			free(p);
