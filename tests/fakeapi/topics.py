@@ -138,8 +138,10 @@ def sub_name(name, part):
     return "%s %s" % (w, name)
 
 
-def answer(cfg, kws):
-    """The igny8_cluster answer for this request's keywords."""
+def answer(cfg, kws, truth=None):
+    """The igny8_cluster answer for this request's keywords.  truth, a dict,
+    gets each keyword's (topic, part): part 0, or the second part's name
+    before varying (what a reconcile by names could join it by)."""
     gold = load(cfg["gold"])
     p_vary, p_split = float(cfg.get("vary", 0)), float(cfg.get("split", 0))
     h = hashlib.sha256(json.dumps([cfg.get("seed", 0), kws]).encode()).digest()
@@ -158,6 +160,8 @@ def answer(cfg, kws):
             parts = [ks[:len(ks) // 2], ks[len(ks) // 2:]]
         for i, part in enumerate(parts):
             name = gold.name[t] if i == 0 else sub_name(gold.name[t], part)
+            if truth is not None:
+                truth.update((norm(k), (t, 0 if i == 0 else norm(name))) for k in part)
             if rng.random() < p_vary:
                 name = vary(name, gold.synonym[t], rng, cfg.get("kinds") or KINDS)
             out.append({"name": name, "description": "Searches about %s." % name,

@@ -121,18 +121,14 @@ def first_string_array(text):
 
 def model_partition(fake, cfg, rows):
     """The best any reconcile can do: the model's own answers (replayed from
-    the fake's log) joined by true topic, keeping each request's split."""
+    the fake's log) joined by true topic, the second parts of split topics by
+    their names as the model gave them before varying."""
     label = {}
     for e in fake.log():
         if e.get("path") != "/v1/chat/completions" or e.get("status") != 200:
             continue
         user = "\n".join(m["content"] for m in e["body"]["messages"] if m["role"] == "user")
-        seen = Counter()
-        for grp in topics.answer(cfg, first_string_array(user))["clusters"]:
-            t = topics.load(cfg["gold"]).topic.get(topics.norm(grp["keywords"][0]))
-            for k in grp["keywords"]:
-                label[topics.norm(k)] = (t, seen[t])
-            seen[t] += 1
+        topics.answer(cfg, first_string_array(user), label)
     return [label.get(topics.norm(k)) for k, _ in rows]
 
 
