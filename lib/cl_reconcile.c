@@ -809,12 +809,13 @@ static int
 candidates(struct cl_rec *r, struct pair **out, size_t *n_out)
 {
 	size_t *start = calloc(r->nterm + 2, sizeof *start), *fill = NULL;
+	size_t *stamp = calloc(r->nterm + 1, sizeof *stamp);
 	uint32_t *post = NULL;
 	struct pair *p = NULL;
 	size_t np = 0, cap = 0, k = 0;
 	int rc = -1;
 
-	if (!start)
+	if (!start || !stamp)
 		goto out;
 	for (size_t i = 0; i < r->n; i++)
 		if (r->parent[i] == i)
@@ -831,13 +832,24 @@ candidates(struct cl_rec *r, struct pair **out, size_t *n_out)
 		if (r->parent[i] == i)
 			for (size_t j = 0; j < r->root[i].v.n; j++)
 				post[fill[r->root[i].v.t[j]]++] = (uint32_t)i;
-	for (size_t g = 0; g < r->n; g++) {
-		size_t a = find(r, g);
-		long t = rarest(r, &r->g[g]);
+	/* each root looks up each of its keys' rarest words once */
+	for (size_t a = 0; a < r->n; a++) {
+		size_t g = a;
 
-		for (size_t x = t < 0 ? 0 : start[t]; t >= 0 && x < start[t + 1]; x++)
-			if (post[x] != a && push_pair(&p, &np, &cap, a, post[x]) < 0)
-				goto out;
+		if (r->parent[a] != a)
+			continue;
+		do {
+			long t = rarest(r, &r->g[g]);
+
+			g = r->next[g];
+			if (t < 0 || stamp[t] == a + 1)
+				continue;
+			stamp[t] = a + 1;
+			for (size_t x = start[t]; x < start[t + 1]; x++)
+				if (post[x] != a &&
+				    push_pair(&p, &np, &cap, a, post[x]) < 0)
+					goto out;
+		} while (g != a);
 	}
 	if (np)
 		qsort(p, np, sizeof *p, cmp_pair_ids);
@@ -852,7 +864,7 @@ candidates(struct cl_rec *r, struct pair **out, size_t *n_out)
 	}
 	rc = 0;
 out:
-	free(start), free(fill), free(post);
+	free(start), free(fill), free(post), free(stamp);
 	if (rc < 0)
 		free(p);
 	*out = rc < 0 ? NULL : p;
@@ -890,8 +902,14 @@ join_keywords(struct cl_rec *r)
 
 struct vote {
 	size_t first;		/* earliest group */
-	double weight;		/* volume or count */
-	size_t count;
+	double weight;		/* summed volume, or number of groups */
+	size_t count;		/* number of groups */
+};
+
+/* One spelling of a cluster's names, with its key's votes and its own. */
+struct spell {
+	size_t g;		/* a group with this name */
+	struct vote kv, nv;
 };
 
 /* 1 if vote a beats vote b. */
@@ -905,58 +923,77 @@ beats(const struct vote *a, const struct vote *b)
 	return a->first < b->first;
 }
 
+/* Best spelling first: its key's votes, then its own. */
+static int
+cmp_spell(const void *pa, const void *pb)
+{
+	const struct spell *a = pa, *b = pb;
+
+	if (beats(&a->kv, &b->kv))
+		return -1;
+	if (beats(&b->kv, &a->kv))
+		return 1;
+	if (beats(&a->nv, &b->nv))
+		return -1;
+	return beats(&b->nv, &a->nv);
+}
+
+/* A group as sorted into spellings: key, name, order added. */
+struct by_name {
+	const char *key, *name;
+	size_t g;
+};
+
+static int
+cmp_by_name(const void *pa, const void *pb)
+{
+	const struct by_name *x = pa, *y = pb;
+	int c = strcmp(x->key, y->key);
+
+	if (!c)
+		c = strcmp(x->name, y->name);
+	return c ? c : (x->g > y->g) - (x->g < y->g);
+}
+
 /*
- * Ranks the names of the groups m[0..n) of one cluster, best first, into
- * rank[] (group indexes, one per distinct spelling); returns how many.
+ * Ranks the spellings of the names of the groups m[0..n) of one cluster,
+ * best first, into sp[]; returns how many.  bn is scratch of n entries.
  */
 static size_t
-rank_names(const struct cl_rec *r, const size_t *m, size_t n, size_t *rank,
-	   struct vote *kv, struct vote *nv)
+rank_names(const struct cl_rec *r, const size_t *m, size_t n,
+	   struct by_name *bn, struct spell *sp)
 {
 	int volumes = 0;
-	size_t nr = 0;
+	size_t ns = 0;
 
-	for (size_t i = 0; i < n; i++)
-		volumes |= r->g[m[i]].volume >= 0;
-	/* kv[i]: weight of group i's key; nv[i]: of its exact spelling */
 	for (size_t i = 0; i < n; i++) {
-		kv[i] = nv[i] = (struct vote){ m[i], 0, 0 };
-		for (size_t j = 0; j < n; j++) {
-			const struct grp *x = &r->g[m[i]], *y = &r->g[m[j]];
-			double w = volumes ? (y->volume > 0 ? (double)y->volume : 0) : 1;
-
-			if (!strcmp(x->key, y->key)) {
-				kv[i].weight += w, kv[i].count++;
-				if (m[j] < kv[i].first)
-					kv[i].first = m[j];
-				if (!strcmp(x->name, y->name)) {
-					nv[i].weight += w, nv[i].count++;
-					if (m[j] < nv[i].first)
-						nv[i].first = m[j];
-				}
-			}
-		}
+		volumes |= r->g[m[i]].volume >= 0;
+		bn[i] = (struct by_name){ r->g[m[i]].key, r->g[m[i]].name, m[i] };
 	}
-	/* selection sort over distinct spellings: clusters are small */
-	for (;;) {
-		size_t best = (size_t)-1;
+	qsort(bn, n, sizeof *bn, cmp_by_name);
+	for (size_t lo = 0, hi; lo < n; lo = hi) {
+		struct vote kv = { bn[lo].g, 0, 0 };
+		size_t first = ns;
 
-		for (size_t i = 0; i < n; i++) {
-			int taken = 0;
+		for (hi = lo; hi < n && !strcmp(bn[hi].key, bn[lo].key); hi++) {
+			const struct grp *g = &r->g[bn[hi].g];
+			double w = volumes ? (g->volume > 0 ? (double)g->volume : 0) : 1;
 
-			for (size_t k = 0; k < nr && !taken; k++)
-				taken = !strcmp(r->g[rank[k]].name, r->g[m[i]].name);
-			if (taken || nv[i].first != m[i])
-				continue;
-			if (best == (size_t)-1 || beats(&kv[i], &kv[best]) ||
-			    (!beats(&kv[best], &kv[i]) && beats(&nv[i], &nv[best])))
-				best = i;
+			if (hi == lo || strcmp(bn[hi].name, bn[hi - 1].name))
+				sp[ns++] = (struct spell){ bn[hi].g, { bn[hi].g, 0, 0 },
+							   { bn[hi].g, 0, 0 } };
+			sp[ns - 1].nv.weight += w;
+			sp[ns - 1].nv.count++;
+			kv.weight += w;
+			kv.count++;
+			if (bn[hi].g < kv.first)
+				kv.first = bn[hi].g;
 		}
-		if (best == (size_t)-1)
-			break;
-		rank[nr++] = m[best];
+		for (size_t k = first; k < ns; k++)
+			sp[k].kv = kv;
 	}
-	return nr;
+	qsort(sp, ns, sizeof *sp, cmp_spell);
+	return ns;
 }
 
 /* 1 if the normalised spelling s is among taken[0..n). */
@@ -974,9 +1011,10 @@ static int
 name_clusters(struct cl_rec *r)
 {
 	size_t *m = malloc((r->n + 1) * sizeof *m), *rank = malloc((r->n + 1) * sizeof *rank);
-	struct vote *kv = malloc((r->n + 1) * sizeof *kv), *nv = malloc((r->n + 1) * sizeof *nv);
+	struct by_name *bn = malloc((r->n + 1) * sizeof *bn);
+	struct spell *sp = malloc((r->n + 1) * sizeof *sp);
 	char **norms = calloc(r->ncl + 1, sizeof *norms);
-	int rc = m && rank && kv && nv && norms ? 0 : -1;
+	int rc = m && rank && bn && sp && norms ? 0 : -1;
 
 	r->namer = malloc((r->ncl + 1) * sizeof *r->namer);
 	r->name = calloc(r->ncl + 1, sizeof *r->name);
@@ -999,7 +1037,9 @@ name_clusters(struct cl_rec *r)
 
 		for (hi = lo + 1; hi < r->n && r->cluster[m[hi]] == c; hi++)
 			;
-		nr = rank_names(r, m + lo, hi - lo, rank, kv, nv);
+		nr = rank_names(r, m + lo, hi - lo, bn, sp);
+		for (k = 0; k < nr; k++)
+			rank[k] = sp[k].g;
 		/* an existing cluster keeps its name (it is saved already) */
 		for (k = lo; k < hi; k++)
 			if (r->g[m[k]].batch == 0)
@@ -1031,7 +1071,7 @@ name_clusters(struct cl_rec *r)
 	}
 	for (size_t c = 0; norms && c < r->ncl; c++)
 		free(norms[c]);
-	free(norms), free(m), free(rank), free(kv), free(nv);
+	free(norms), free(m), free(rank), free(bn), free(sp);
 	return rc;
 }
 
