@@ -74,7 +74,7 @@ struct grp {
 				   keyword's, each run ascending */
 	size_t ntf, captf;
 	size_t nname;		/* tf[0..nname) is the name */
-	size_t *kend;		/* keyword i is tf[kend[i-1] or nname..kend[i]) */
+	size_t *kend;		/* keyword i ends at tf[kend[i]] */
 	size_t nkw, capkw;
 	uint32_t *kid;		/* term ids of its key's words, ascending */
 	size_t nkid;
@@ -516,7 +516,8 @@ unite(struct cl_rec *r, size_t a, size_t b)
 		return -1;
 	}
 	while (i < x->nbatch || j < y->nbatch)
-		if (j == y->nbatch || (i < x->nbatch && x->batch[i] < y->batch[j]))
+		if (j == y->nbatch ||
+		    (i < x->nbatch && x->batch[i] < y->batch[j]))
 			bt[k++] = x->batch[i++];
 		else
 			bt[k++] = y->batch[j++];
@@ -620,7 +621,9 @@ join_bucket(struct cl_rec *r, const size_t *idx, size_t n, size_t *slot)
 
 	/* the request that returned most groups of this key seeds the slots */
 	for (size_t i = 0, run = 0; i < n; i++) {
-		run = i > 0 && r->g[idx[i]].batch == r->g[idx[i - 1]].batch ? run + 1 : 1;
+		int b = r->g[idx[i]].batch;
+
+		run = i > 0 && b == r->g[idx[i - 1]].batch ? run + 1 : 1;
 		if (run > best_n) {
 			best_n = run;
 			seed = r->g[idx[i]].batch;
@@ -642,8 +645,8 @@ join_bucket(struct cl_rec *r, const size_t *idx, size_t n, size_t *slot)
 			if (!compatible(&r->root[rs], &r->root[g]))
 				continue;
 			c = cosine(&r->root[rs].v, &r->root[g].v);
-			if (best == (size_t)-1 || c > bs ||
-			    (c == bs && r->root[rs].ngroups > r->root[best].ngroups)) {
+			if (best == (size_t)-1 || c > bs || (c == bs &&
+			    r->root[rs].ngroups > r->root[best].ngroups)) {
 				best = rs;
 				bs = c;
 			}
@@ -671,8 +674,9 @@ join_names(struct cl_rec *r)
 	for (size_t i = 0; rc == 0 && i < r->n; i++)
 		idx[i] = k[i].g;
 	for (size_t lo = 0, hi; rc == 0 && lo < r->n; lo = hi) {
-		for (hi = lo + 1; hi < r->n && !strcmp(k[hi].key, k[lo].key); hi++)
-			;
+		hi = lo + 1;
+		while (hi < r->n && !strcmp(k[hi].key, k[lo].key))
+			hi++;
 		rc = join_bucket(r, idx + lo, hi - lo, slot);
 	}
 	free(k), free(idx), free(slot);
@@ -968,7 +972,9 @@ rank_names(const struct cl_rec *r, const size_t *m, size_t n,
 
 	for (size_t i = 0; i < n; i++) {
 		volumes |= r->g[m[i]].volume >= 0;
-		bn[i] = (struct by_name){ r->g[m[i]].key, r->g[m[i]].name, m[i] };
+		bn[i].key = r->g[m[i]].key;
+		bn[i].name = r->g[m[i]].name;
+		bn[i].g = m[i];
 	}
 	qsort(bn, n, sizeof *bn, cmp_by_name);
 	for (size_t lo = 0, hi; lo < n; lo = hi) {
@@ -976,12 +982,13 @@ rank_names(const struct cl_rec *r, const size_t *m, size_t n,
 		size_t first = ns;
 
 		for (hi = lo; hi < n && !strcmp(bn[hi].key, bn[lo].key); hi++) {
-			const struct grp *g = &r->g[bn[hi].g];
-			double w = volumes ? (g->volume > 0 ? (double)g->volume : 0) : 1;
+			size_t gi = bn[hi].g;
+			long vol = r->g[gi].volume;
+			double w = !volumes ? 1 : vol > 0 ? (double)vol : 0;
 
 			if (hi == lo || strcmp(bn[hi].name, bn[hi - 1].name))
-				sp[ns++] = (struct spell){ bn[hi].g, { bn[hi].g, 0, 0 },
-							   { bn[hi].g, 0, 0 } };
+				sp[ns++] = (struct spell){ gi, { gi, 0, 0 },
+							   { gi, 0, 0 } };
 			sp[ns - 1].nv.weight += w;
 			sp[ns - 1].nv.count++;
 			kv.weight += w;
@@ -1010,7 +1017,8 @@ is_taken(char *const *taken, size_t n, const char *s)
 static int
 name_clusters(struct cl_rec *r)
 {
-	size_t *m = malloc((r->n + 1) * sizeof *m), *rank = malloc((r->n + 1) * sizeof *rank);
+	size_t *m = malloc((r->n + 1) * sizeof *m);
+	size_t *rank = malloc((r->n + 1) * sizeof *rank);
 	struct by_name *bn = malloc((r->n + 1) * sizeof *bn);
 	struct spell *sp = malloc((r->n + 1) * sizeof *sp);
 	char **norms = calloc(r->ncl + 1, sizeof *norms);
@@ -1020,7 +1028,7 @@ name_clusters(struct cl_rec *r)
 	r->name = calloc(r->ncl + 1, sizeof *r->name);
 	if (!r->namer || !r->name)
 		rc = -1;
-	/* groups by cluster (a counting sort), each cluster's in the order added */
+	/* groups by cluster (counting sort), each cluster's in order added */
 	if (rc == 0) {
 		for (size_t c = 0; c <= r->ncl; c++)
 			rank[c] = 0;
@@ -1057,7 +1065,8 @@ name_clusters(struct cl_rec *r)
 
 			do {
 				buf_reset(&b);
-				buf_printf(&b, "%s %zu", r->g[r->namer[c]].name, suffix++);
+				buf_printf(&b, "%s %zu", r->g[r->namer[c]].name,
+					   suffix++);
 				free(norm);
 				norm = kw_normalize(buf_str(&b), NULL);
 			} while (norm && is_taken(norms, c, norm));
@@ -1090,7 +1099,7 @@ cl_rec_run(struct cl_rec *r, struct ig_err *err)
 		free(id);
 		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	}
-	/* a root is its cluster's lowest group, so this numbers by first group */
+	/* a root is its cluster's lowest group: numbered by first group */
 	for (size_t i = 0; i < r->n; i++) {
 		size_t x = find(r, i);
 

@@ -228,16 +228,19 @@ feed(const struct cl_state *st, struct cl_rec *r)
 			return -1;
 	for (size_t k = 0; k < st->nitem; k++)
 		if (st->item[k].fixed >= 0 &&
-		    cl_rec_keyword(r, st->item[k].fixed, st->item[k].keyword) < 0)
+		    cl_rec_keyword(r, st->item[k].fixed,
+				   st->item[k].keyword) < 0)
 			return -1;
 	for (size_t g = 0; g < st->nraw; g++) {
 		const struct cl_group *raw = &st->raw[g];
-		long id = cl_rec_group(r, raw->batch, raw->name, group_volume(st, raw));
+		long id = cl_rec_group(r, raw->batch, raw->name,
+				       group_volume(st, raw));
 
 		if (id < 0)
 			return -1;
 		for (size_t i = 0; i < raw->n; i++)
-			if (cl_rec_keyword(r, id, st->item[raw->member[i]].keyword) < 0)
+			if (cl_rec_keyword(r, id,
+					   st->item[raw->member[i]].keyword) < 0)
 				return -1;
 	}
 	return 0;
