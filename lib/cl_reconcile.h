@@ -6,10 +6,10 @@
  * reconcile step keeps every one as a constraint: two groups of one
  * request never end in the same cluster, directly or through any chain of
  * merges.  Within that constraint groups join across requests when their
- * names say the same thing (cl_rec_key), then when their keywords are
- * alike; each cluster takes the name most of its groups used.  The rules
- * and the measurements behind them are in cl_reconcile.c and
- * bench/quality/ai/RESULTS.md.
+ * names say the same thing (cl_rec_key), then when each names the other in
+ * its keywords (a synonym); each cluster takes the name most of its groups
+ * used.  The rules and the measurements behind them are in cl_reconcile.c
+ * and bench/quality/ai/RESULTS.md.
  *
  * Ownership: cl_rec copies every string it is given; names it returns
  * belong to it until cl_rec_free().
