@@ -18,12 +18,14 @@
  *     most alike (cosine below), then the one with more groups.
  *  2. By keywords, for names the key cannot see (a synonym: "Sneakers"
  *     beside "Running Shoes").  Two clusters join when they name each
- *     other: all words of one's name are in one keyword of the other
- *     ("norvik running shoes kids" in the cluster called "Norvik Sneakers
- *     for Kids"), and all words of the other's name occur among the
- *     first's words.  Pairs that pass go best TF-IDF cosine of their
- *     words first, each checked again against the clusters as they have
- *     grown.  Keyword likeness alone was measured and dropped: at any
+ *     other: one's name is a keyword of the other (the same words: a
+ *     request named its group "RN" and another put the keyword "RN" in
+ *     "Registered Nurses"), or all words of one's name are in one keyword
+ *     of the other ("norvik running shoes kids" in the cluster called
+ *     "Norvik Sneakers for Kids") and all words of the other's name occur
+ *     among the first's words.  Pairs that pass go best TF-IDF cosine
+ *     of their words first, each checked again against the clusters as
+ *     they have grown.  Keyword likeness alone was measured and dropped: at any
  *     cosine threshold it joined distinct topics of one brand or product
  *     (ARI 1.0 -> 0.95 with identical names; bench/quality/ai/RESULTS.md),
  *     the same failure that cost the earlier pass 0.3 ARI (issue 22).
@@ -700,26 +702,44 @@ within(const uint32_t *k, size_t n, const uint32_t *t, size_t m)
 	return n > 0;
 }
 
-/* 1 if all words of key k[0..n) are in one keyword of root b. */
+/* Number of distinct values of the ascending t[0..m). */
+static size_t
+distinct(const uint32_t *t, size_t m)
+{
+	size_t d = 0;
+
+	for (size_t i = 0; i < m; i++)
+		d += i == 0 || t[i] != t[i - 1];
+	return d;
+}
+
+/* 1 if all words of key k[0..n) are in one keyword of root b (exact: and
+ * that keyword has no other word). */
 static int
-in_a_keyword(const struct cl_rec *r, const uint32_t *k, size_t n, size_t b)
+in_a_keyword(const struct cl_rec *r, const uint32_t *k, size_t n, size_t b,
+	     int exact)
 {
 	size_t h = b;
 
 	do {
 		const struct grp *g = &r->g[h];
 
-		for (size_t i = 0, s = g->nname; i < g->nkw; s = g->kend[i++])
-			if (within(k, n, g->tf + s, g->kend[i] - s))
+		for (size_t i = 0, s = g->nname; i < g->nkw; s = g->kend[i++]) {
+			size_t len = g->kend[i] - s;
+
+			if (within(k, n, g->tf + s, len) &&
+			    (!exact || distinct(g->tf + s, len) == n))
 				return 1;
+		}
 		h = r->next[h];
 	} while (h != b);
 	return 0;
 }
 
 /*
- * 1 if the name key of some group of root a is within root b: all in one
- * of b's keywords (whole), or else each somewhere among b's words.
+ * 1 if the name key of some group of root a is within root b: with whole
+ * 0 each word somewhere among b's words, 1 all in one of b's keywords,
+ * 2 all in one keyword that has no other word.
  */
 static int
 key_within(const struct cl_rec *r, size_t a, size_t b, int whole)
@@ -730,7 +750,7 @@ key_within(const struct cl_rec *r, size_t a, size_t b, int whole)
 	do {
 		const struct grp *x = &r->g[g];
 
-		if (whole ? in_a_keyword(r, x->kid, x->nkid, b) :
+		if (whole ? in_a_keyword(r, x->kid, x->nkid, b, whole == 2) :
 			    within(x->kid, x->nkid, v->t, v->n))
 			return 1;
 		g = r->next[g];
@@ -739,12 +759,15 @@ key_within(const struct cl_rec *r, size_t a, size_t b, int whole)
 }
 
 /*
- * 1 if roots a and b name each other: one's name is whole in a keyword of
- * the other, and the other's name words are all among the first's words.
+ * 1 if roots a and b name each other: one's name is a keyword of the other
+ * (the same words), or it is whole in a keyword of the other and the
+ * other's name words are all among the first's words.
  */
 static int
 names_meet(const struct cl_rec *r, size_t a, size_t b)
 {
+	if (key_within(r, a, b, 2) || key_within(r, b, a, 2))
+		return 1;
 	if (!key_within(r, a, b, 0) || !key_within(r, b, a, 0))
 		return 0;
 	return key_within(r, a, b, 1) || key_within(r, b, a, 1);

@@ -172,6 +172,24 @@ test_synonym(void)
 	cl_rec_free(r);
 }
 
+/* A group named as a keyword of another cluster joins that cluster. */
+static void
+test_name_is_keyword(void)
+{
+	const struct g g[] = {
+		{ 1, "Registered Nurses", -1, { "rn", "staff nurse", NULL } },
+		{ 2, "RN", -1, { "charge nurse", "nurse case manager", NULL } },
+		{ 2, "Nurse Practitioners", -1, { "nurse practitioner", NULL } },
+		{ 3, "Staff", -1, { "staffing agency", NULL } },
+	};
+	struct cl_rec *r = rec(g, ARRAY_SIZE(g));
+
+	ok(together(r, 0, 1), "a name that is another cluster's keyword joins it");
+	ok(!together(r, 0, 2), "... nothing else does");
+	ok(!together(r, 0, 3), "... a name that is only part of a keyword stays apart");
+	cl_rec_free(r);
+}
+
 /* Names: most requests, or most volume; a lone narrower name loses. */
 static void
 test_naming(void)
@@ -244,6 +262,7 @@ main(void)
 	test_request_kept_apart();
 	test_transitive();
 	test_synonym();
+	test_name_is_keyword();
 	test_naming();
 	test_existing();
 	test_unique_names();
