@@ -4,17 +4,15 @@
  * request, each request a job so --jobs runs them side by side.
  *
  * Reconciling.  A topic whose keywords fell into two batches comes back as
- * two groups, so finish() merges, in this order: a group named like an
- * existing cluster (same normalised name) joins it; groups with the same
- * normalised name merge; then groups whose name and keywords are
- * near-duplicates by the local similarity measure (cluster_local.c, at
- * CL_NAME_THRESHOLD) merge, into an
- * existing cluster when one is among them, but two groups of one batch are
- * never merged (the model split them on purpose).  We chose this free,
- * deterministic pass over a second model call that would reconcile the
- * names: it costs nothing, caches nothing, and the prompt already shows the
- * model the existing names to reuse.  Keywords the model made up are
- * ignored; keywords it left out stay unclustered and are counted.
+ * two groups, so finish() joins the groups of all requests and the
+ * existing clusters with cl_reconcile.c, which keeps each request's
+ * partition (groups one request separated never meet), joins by name key
+ * and then by keyword likeness, and names each cluster by the name most
+ * requests used.  We chose this free, deterministic pass over a second
+ * model call that would reconcile the names: it costs nothing, caches
+ * nothing, and the prompt already shows the model the existing names to
+ * reuse.  Keywords the model made up are ignored; keywords it left out stay
+ * unclustered and are counted.
  */
 #include "compat.h"
 
@@ -22,17 +20,13 @@
 #include <string.h>
 
 #include "ai.h"
-#include "buf.h"
-#include "cluster_local.h"
+#include "cl_reconcile.h"
 #include "cluster_priv.h"
 #include "config.h"
 #include "fn.h"
 #include "json.h"
 #include "keyword.h"
 #include "prompt.h"
-
-/* Name similarity above which two group names are one topic. */
-#define CL_NAME_THRESHOLD 0.6
 
 int
 cl_ai_start(struct run *run, struct cl_state *st, struct ig_err *err)
@@ -200,8 +194,9 @@ cl_ai_work(struct worker *w, struct job *job, struct ig_err *err)
 	return rc;
 }
 
-/* ---- reconciling, in finish() ---- */
+/* ---- reconciling, in finish(): see cl_reconcile.h ---- */
 
+/* Answers arrive in any order; reconcile them in request order. */
 static int
 cmp_raw(const void *pa, const void *pb)
 {
@@ -212,144 +207,104 @@ cmp_raw(const void *pa, const void *pb)
 	return (a->order > b->order) - (a->order < b->order);
 }
 
-/* Moves src's members into dst and releases src. */
-static int
-absorb(struct cl_group *dst, struct cl_group *src)
+/* Summed known volume of a group's members, -1 if none is known. */
+static long
+group_volume(const struct cl_state *st, const struct cl_group *g)
 {
-	for (size_t i = 0; i < src->n; i++)
-		if (cl_group_add(dst, src->member[i]) < 0)
+	long v = -1;
+
+	for (size_t i = 0; i < g->n; i++)
+		if (st->item[g->member[i]].volume >= 0)
+			v = (v < 0 ? 0 : v) + st->item[g->member[i]].volume;
+	return v;
+}
+
+/* Existing clusters (batch 0, with their members) then the answered groups. */
+static int
+feed(const struct cl_state *st, struct cl_rec *r)
+{
+	for (size_t i = 0; i < st->nex; i++)
+		if (cl_rec_group(r, 0, st->ex[i].name, -1) < 0)
 			return -1;
-	cl_group_release(src);
-	memset(src, 0, sizeof *src);
-	src->exist = -1;
+	for (size_t k = 0; k < st->nitem; k++)
+		if (st->item[k].fixed >= 0 &&
+		    cl_rec_keyword(r, st->item[k].fixed,
+				   st->item[k].keyword) < 0)
+			return -1;
+	for (size_t g = 0; g < st->nraw; g++) {
+		const struct cl_group *raw = &st->raw[g];
+		long id = cl_rec_group(r, raw->batch, raw->name,
+				       group_volume(st, raw));
+
+		if (id < 0)
+			return -1;
+		for (size_t i = 0; i < raw->n; i++)
+			if (cl_rec_keyword(r, id,
+					   st->item[raw->member[i]].keyword) < 0)
+				return -1;
+	}
 	return 0;
 }
 
-/* Existing clusters first (one slot each), then the new groups. */
-static struct cl_group *
-group_table(const struct cl_state *st)
-{
-	struct cl_group *f = calloc(st->nex + st->nraw + 1, sizeof *f);
-
-	for (size_t i = 0; f && i < st->nex; i++) {
-		f[i].exist = (long)i;
-		f[i].norm = strdup(st->ex[i].norm);
-	}
-	return f;
-}
-
-/* Same normalised name: into the existing cluster or the first such group. */
-static size_t
-merge_by_name(struct cl_state *st, struct cl_group *f, int *oom)
-{
-	size_t nf = st->nex;
-
-	for (size_t r = 0; r < st->nraw; r++) {
-		size_t j;
-
-		for (j = 0; j < nf; j++)
-			if (f[j].norm && !strcmp(f[j].norm, st->raw[r].norm))
-				break;
-		if (j == nf) {
-			f[nf++] = st->raw[r];
-			memset(&st->raw[r], 0, sizeof st->raw[r]);
-		} else if (absorb(&f[j], &st->raw[r]) < 0) {
-			*oom = 1;
-		}
-	}
-	st->nraw = 0;
-	return nf;
-}
-
-/*
- * What a group is about, for comparing groups: its name and its keywords.
- * Names alone mislead when they differ only in words the measure ignores
- * ("Why guide", "Does guide").  Returns a malloc'd string.
- */
-static char *
-group_text(const struct cl_state *st, const struct cl_group *f, size_t i)
-{
-	struct buf b = BUF_INIT(0);
-
-	buf_puts(&b, i < st->nex ? st->ex[i].name : f[i].name);
-	if (i < st->nex) {
-		for (size_t k = 0; k < st->nitem; k++)
-			if (st->item[k].fixed == (long)i)
-				buf_printf(&b, " %s", st->item[k].keyword);
-	} else {
-		for (size_t k = 0; k < f[i].n; k++)
-			buf_printf(&b, " %s", st->item[f[i].member[k]].keyword);
-	}
-	return buf_detach(&b);
-}
-
-/* Near-duplicate groups by the local measure; see the note at the top. */
+/* Cluster c as a group to save: an existing cluster, or a new one named. */
 static int
-merge_similar(const struct cl_state *st, struct cl_group *f, size_t nf,
-	      struct ig_err *err)
+head(const struct cl_state *st, const struct cl_rec *r, size_t c,
+     struct cl_group *f)
 {
-	char **names = calloc(nf + 1, sizeof *names);
-	long *fixed = calloc(nf + 1, sizeof *fixed), *lead = NULL;
-	struct cl_local_opts o = { CL_NAME_THRESHOLD, 1, 2, CL_LINK_AVERAGE };
-	struct cl_result *r = NULL;
-	int rc = -1;
+	size_t namer = cl_rec_namer(r, c);
+	const char *d;
 
-	if (!names || !fixed)
-		goto oom;
-	for (size_t i = 0; i < nf; i++) {
-		if (!(names[i] = group_text(st, f, i)))
-			goto oom;
-		fixed[i] = i < st->nex ? (long)i : -1;
+	memset(f, 0, sizeof *f);
+	f->exist = -1;
+	if (namer < st->nex) {
+		f->exist = (long)namer;
+		return (f->norm = strdup(st->ex[namer].norm)) ? 0 : -1;
 	}
-	if (cl_local_run((const char *const *)names, NULL, fixed, st->nex, nf, &o,
-			 &r, err) < 0)
-		goto out;
-	if (!(lead = malloc((cl_result_nclusters(r) + 1) * sizeof *lead)))
-		goto oom;
-	for (size_t c = 0; c < cl_result_nclusters(r); c++)
-		lead[c] = c < st->nex ? (long)c : -1;
-	for (size_t i = st->nex; i < nf; i++) {
-		long c = cl_result_cluster_of(r, i), l;
-
-		if (c < 0)
-			continue;
-		l = lead[c];
-		if (l < 0)
-			lead[c] = (long)i;
-		else if ((l < (long)st->nex || f[l].batch != f[i].batch) &&
-			 absorb(&f[l], &f[i]) < 0)
-			goto oom;
-	}
-	rc = 0;
-	goto out;
-oom:
-	ig_err_set(err, IG_ESOFTWARE, "out of memory");
-out:
-	cl_result_free(r);
-	for (size_t i = 0; names && i < nf; i++)
-		free(names[i]);
-	free(names), free(fixed), free(lead);
-	return rc;
+	d = st->raw[namer - st->nex].description;
+	f->name = strdup(cl_rec_name(r, c));
+	f->norm = f->name ? kw_normalize(f->name, NULL) : NULL;
+	f->description = strdup(d ? d : "");
+	return f->name && f->norm && f->description ? 0 : -1;
 }
 
 int
 cl_ai_groups(struct run *run, struct cl_state *st, struct cl_group **out,
 	     size_t *n_out, struct ig_err *err)
 {
-	struct cl_group *f = group_table(st);
-	size_t nf;
-	int oom = 0;
+	struct cl_rec *r = cl_rec_new();
+	struct cl_group *f = NULL;
+	size_t nf = 0;
+	int rc = -1;
 
 	(void)run;
-	*out = f;
+	*out = NULL;
 	*n_out = 0;
-	if (!f)
-		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	if (st->nraw)
 		qsort(st->raw, st->nraw, sizeof *st->raw, cmp_raw);
-	nf = merge_by_name(st, f, &oom);
+	if (!r || feed(st, r) < 0)
+		goto oom;
+	if (cl_rec_run(r, err) < 0)
+		goto out;
+	nf = cl_rec_nclusters(r);
+	if (!(f = calloc(nf + 1, sizeof *f)))
+		goto oom;
+	*out = f;
 	*n_out = nf;
-	if (oom)
-		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
-	return merge_similar(st, f, nf, err);
+	for (size_t c = 0; c < nf; c++)
+		if (head(st, r, c, &f[c]) < 0)
+			goto oom;
+	for (size_t g = 0; g < st->nraw; g++) {
+		struct cl_group *dst = &f[cl_rec_cluster_of(r, st->nex + g)];
+
+		for (size_t i = 0; i < st->raw[g].n; i++)
+			if (cl_group_add(dst, st->raw[g].member[i]) < 0)
+				goto oom;
+	}
+	rc = 0;
+	goto out;
+oom:
+	rc = ig_err_set(err, IG_ESOFTWARE, "out of memory");
+out:
+	cl_rec_free(r);
+	return rc;
 }

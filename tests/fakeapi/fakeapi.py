@@ -37,6 +37,8 @@ import time
 import uuid
 import zlib
 
+import topics  # the scripted clustering model (script key "cluster")
+
 STOPWORDS = {"the", "a", "for", "to", "how", "best", "what", "of", "in", "and",
              "is", "vs", "with", "on"}
 FUNCS = ("igny8_cluster", "igny8_ideas", "igny8_write", "igny8_image_prompts")
@@ -293,7 +295,10 @@ def chat_completion(body, mods=None):
         func = detect_func(body, alltext)
         gen = {"igny8_cluster": gen_cluster, "igny8_ideas": gen_ideas,
                "igny8_write": gen_write, "igny8_image_prompts": gen_image_prompts}.get(func)
-        content = json.dumps(gen(user) if gen else {"ok": True})
+        if func == "igny8_cluster" and isinstance(mods.get("cluster"), dict):
+            content = json.dumps(topics.answer(mods["cluster"], first_string_array(user)))
+        else:
+            content = json.dumps(gen(user) if gen else {"ok": True})
     fault = mods.get("fault")
     if fault == "wrong-shape":
         content = json.dumps({"unexpected": [1, 2]})
@@ -566,7 +571,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         kind = st.pick_fault(script, path)
         if kind:
             return self.fault(kind, path, body), {"fault": kind}
-        return self.route(path, body, {}), {}
+        scripted = {"cluster": script["cluster"]} if script.get("cluster") else {}
+        return self.route(path, body, scripted), {}
 
     def check_auth(self, path, body):
         if path.startswith("/files/img/"):
