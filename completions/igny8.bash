@@ -53,6 +53,12 @@ _igny8_filter()
 	igny8-write) opts="--queued --task --words --tone --language --audience
 		--format --moderate --batch" ;;
 	igny8-image) opts="--pending --task --max-images --provider --insert --batch" ;;
+	igny8-publish) opts="--all --task --to --dir --status --date --recreate" ;;
+	esac
+	case $prev in
+	--to) COMPREPLY=($(compgen -W "wordpress hugo jekyll astro" -- "$cur")); return 0 ;;
+	--status) COMPREPLY=($(compgen -W "draft publish pending future" -- "$cur")); return 0 ;;
+	--dir) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
 	esac
 	if [ "$prev" = --format ]; then
 		COMPREPLY=($(compgen -W "html markdown" -- "$cur"))
@@ -140,4 +146,4 @@ _igny8()
 }
 
 complete -F _igny8 igny8
-complete -F _igny8_filter -o filenames igny8-cluster igny8-ideas igny8-write igny8-image
+complete -F _igny8_filter -o filenames igny8-cluster igny8-ideas igny8-write igny8-image igny8-publish

@@ -12,7 +12,7 @@ end
 set -l __igny8_functions cluster ideas write image_prompts image embed moderation
 
 # Options every filter shares (lib/opt.c).
-for c in igny8-cluster igny8-ideas igny8-write igny8-image
+for c in igny8-cluster igny8-ideas igny8-write igny8-image igny8-publish
     complete -c $c -s w -l workspace -r -F -d 'workspace database'
     complete -c $c -s c -l config -r -F -d 'extra configuration file'
     complete -c $c -s m -l model -x -a '(__igny8_models)' -d 'model for this stage'
@@ -64,6 +64,14 @@ complete -c igny8-image -l max-images -x -d 'images per article'
 complete -c igny8-image -l provider -x -a 'openai runware' -d 'image API'
 complete -c igny8-image -l insert -d 'insert the images into the article'
 complete -c igny8-image -l batch -d 'queue the prompt extraction for the Batch API'
+
+complete -c igny8-publish -s a -l all -d 'every article in the workspace'
+complete -c igny8-publish -l task -x -d 'this task id'
+complete -c igny8-publish -l to -x -a 'wordpress hugo jekyll astro' -d 'where to publish'
+complete -c igny8-publish -l dir -x -a '(__fish_complete_directories)' -d 'the static site root'
+complete -c igny8-publish -l status -x -a 'draft publish pending future' -d 'post status'
+complete -c igny8-publish -l date -x -d 'publication date, UTC'
+complete -c igny8-publish -l recreate -d 'make a post deleted on the site again'
 
 # igny8: global options, then a subcommand.
 set -l __igny8_cmds batch config costs export import init log merge models prompts runs status cluster ideas write image
