@@ -323,11 +323,12 @@ media_there(struct pub_wp *wp, struct http_client *c, long id, struct ig_err *er
 
 /*
  * Uploads image i, or reuses the upload of the same bytes a previous run
- * made; its media id and URL go into r->media.  -1 with err.
+ * made (trust: without asking the site whether it is still there); its
+ * media id and URL go into r->media.  -1 with err.
  */
 static int
 media(struct pub_wp *wp, struct http_client *c, const struct pub_article *a,
-      size_t i, const struct pub_state *prev, struct pub_result *r,
+      size_t i, const struct pub_state *prev, int trust, struct pub_result *r,
       struct ig_err *err)
 {
 	const struct pub_image *im = &a->images[i];
@@ -354,7 +355,7 @@ media(struct pub_wp *wp, struct http_client *c, const struct pub_article *a,
 		return 0;
 	}
 	if (old && json_str(old, "digest") && !strcmp(json_str(old, "digest"), digest)) {
-		there = media_there(wp, c, json_long(old, "id", 0), err);
+		there = trust ? 1 : media_there(wp, c, json_long(old, "id", 0), err);
 		if (there < 0) {
 			buf_release(&data);
 			return -1;
@@ -516,13 +517,26 @@ pub_wp_publish(struct pub_wp *wp, struct http_client *c, const struct pub_articl
 	if (terms(wp, c, "categories", a->categories, cats, r, err) < 0 ||
 	    terms(wp, c, "tags", a->tags, tags, r, err) < 0)
 		goto done;
-	for (size_t i = 0; i < a->nimages; i++)
-		if (media(wp, c, a, i, prev, r, err) < 0)
-			goto done;
-	body = post_body(wp, a, r, cats, tags);
-	cats = tags = NULL;
-	text = json_dump(body);
-	pub_digest(text, strlen(text), digest);
+	/*
+	 * First as sent last time: when that gives the same post, the article
+	 * is unchanged and its media need no check.  Else the media are
+	 * checked (and uploaded again where deleted) and the body rebuilt.
+	 */
+	for (int trust = id && prev->digest ? 1 : 0; trust >= 0; trust--) {
+		cJSON_Delete(r->media);
+		r->media = cJSON_CreateObject();
+		for (size_t i = 0; i < a->nimages; i++)
+			if (media(wp, c, a, i, prev, trust, r, err) < 0)
+				goto done;
+		cJSON_Delete(body);
+		free(text);
+		body = post_body(wp, a, r, cJSON_Duplicate(cats, 1),
+				 cJSON_Duplicate(tags, 1));
+		text = json_dump(body);
+		pub_digest(text, strlen(text), digest);
+		if (trust && !strcmp(prev->digest, digest))
+			break;
+	}
 	if (wp->dry_run) {
 		if (id || prev->id)
 			snprintf(url, sizeof url, "%s/posts/%s", wp->base, prev->remote_id);

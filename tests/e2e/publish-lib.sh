@@ -9,7 +9,7 @@ publish_fixture() {
 	igny8-cluster <"$TOP/examples/keywords.jsonl" 2>"$T/fix.err" |
 		igny8-ideas --count 1 2>>"$T/fix.err" |
 		igny8-write --words 300 -j 4 2>>"$T/fix.err" |
-		igny8-image --max-images 2 --insert -j 4 >"$T/done.jsonl" 2>>"$T/fix.err"
+		igny8-image --max-images 1 --insert -j 4 >"$T/done.jsonl" 2>>"$T/fix.err"
 	_st=$?
 	if [ "$_st" -ne 0 ] || [ ! -s "$T/done.jsonl" ]; then
 		diag "publish_fixture: the pipeline failed ($_st)"
