@@ -74,7 +74,7 @@ _igny8_filter()
 _igny8()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev= i sub= opts
-	local cmds="batch config costs export import init log merge models prompts runs status cluster ideas write image"
+	local cmds="batch config costs export import init log merge models prompts report runs status cluster ideas write image publish"
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
 	# The subcommand is the first word that is neither an option nor the
 	# value of -w/-c.
@@ -97,7 +97,7 @@ _igny8()
 		return 0
 	fi
 	case $sub in
-	cluster|ideas|write|image)
+	cluster|ideas|write|image|publish)
 		COMP_WORDS=("igny8-$sub" "${COMP_WORDS[@]:i+1}")
 		COMP_CWORD=$((COMP_CWORD - i))
 		_igny8_filter "igny8-$sub"
@@ -120,6 +120,8 @@ _igny8()
 	import) opts="--format --sector --dry-run --keep-going" ;;
 	init|merge) opts="" ;;
 	log) opts="--run --last --function --outcome --steps --json" ;;
+	report) opts="--html"
+		[ "$prev" = --html ] && { COMPREPLY=($(compgen -d -- "$cur")); return 0; } ;;
 	runs) opts="--number --json" ;;
 	status) opts="--json" ;;
 	esac

@@ -74,7 +74,7 @@ complete -c igny8-publish -l date -x -d 'publication date, UTC'
 complete -c igny8-publish -l recreate -d 'make a post deleted on the site again'
 
 # igny8: global options, then a subcommand.
-set -l __igny8_cmds batch config costs export import init log merge models prompts runs status cluster ideas write image
+set -l __igny8_cmds batch config costs export import init log merge models prompts report runs status cluster ideas write image publish
 set -l __igny8_nosub "not __fish_seen_subcommand_from $__igny8_cmds"
 complete -c igny8 -f
 complete -c igny8 -n $__igny8_nosub -s w -l workspace -r -F -d 'workspace database'
@@ -93,9 +93,10 @@ complete -c igny8 -n $__igny8_nosub -a merge -d 'merge another workspace'
 complete -c igny8 -n $__igny8_nosub -a models -d 'the models a provider offers'
 complete -c igny8 -n $__igny8_nosub -a prompts -d 'list, show, set or reset prompts'
 complete -c igny8 -n $__igny8_nosub -a batch -d 'Batch API batches: status, collect'
+complete -c igny8 -n $__igny8_nosub -a report -d 'the workspace as a static site'
 complete -c igny8 -n $__igny8_nosub -a runs -d 'the last runs'
 complete -c igny8 -n $__igny8_nosub -a status -d 'row counts by status'
-complete -c igny8 -n $__igny8_nosub -a 'cluster ideas write image' -d 'run igny8-COMMAND'
+complete -c igny8 -n $__igny8_nosub -a 'cluster ideas write image publish' -d 'run igny8-COMMAND'
 
 for s in $__igny8_cmds
     complete -c igny8 -n "__fish_seen_subcommand_from $s" -s h -l help -d 'short usage'
@@ -107,6 +108,8 @@ complete -c igny8 -n $n -s j -l json -d 'as JSON lines'
 complete -c igny8 -n $n -a 'openai runware' -d 'provider'
 set n '__fish_seen_subcommand_from prompts'
 complete -c igny8 -n $n -a 'list show set reset cluster ideas write image_prompts image negative'
+set n '__fish_seen_subcommand_from report'
+complete -c igny8 -n $n -l html -x -a '(__fish_complete_directories)' -d 'the folder to write'
 set n '__fish_seen_subcommand_from costs'
 complete -c igny8 -n $n -s b -l by -x -a 'function model day' -d 'group by'
 complete -c igny8 -n $n -s s -l since -x -d 'YYYY-MM-DD'
