@@ -280,8 +280,8 @@ publish_work(struct worker *w, struct job *job, struct ig_err *err)
 	}
 	job_phase(job, PH_AI_CALL);
 	if (pr->t != PUB_WORDPRESS) {
-		rc = pub_static(pr->t, pr->site, &a, !strcmp(pr->status, "draft"), dry,
-				&r, err);
+		rc = pub_static(pr->t, pr->site, &a, prev.id ? prev.remote_id : NULL,
+				!strcmp(pr->status, "draft"), dry, &r, err);
 	} else if (!(c = worker_site_client(w, &pr->http))) {
 		rc = ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	} else {

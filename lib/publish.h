@@ -105,11 +105,15 @@ int pub_read_file(const char *path, size_t max, struct buf *b,
  * Writes the article into the site rooted at dir following the
  * generator's conventions (see igny8-publish(1)): a Markdown file with
  * YAML front matter and its images, each written atomically and only when
- * its bytes changed.  draft marks the page a draft.  With dry_run nothing
- * is written and r->requests lists the files.  0, or -1 with err.
+ * its bytes changed.  draft marks the page a draft.  old is the page a
+ * previous run wrote (relative to dir, NULL if none): when the slug or
+ * date moved the page elsewhere it is removed, so the site has no stale
+ * copy.  With dry_run nothing is written and r->requests lists the files.
+ * 0, or -1 with err.
  */
 int pub_static(enum pub_target t, const char *dir, const struct pub_article *a,
-	       int draft, int dry_run, struct pub_result *r, struct ig_err *err);
+	       const char *old, int draft, int dry_run, struct pub_result *r,
+	       struct ig_err *err);
 
 /* ---- WordPress (publish_wp.c) ---- */
 

@@ -199,9 +199,34 @@ put_file(const char *dir, const char *name, const void *data, size_t n,
 	return action;
 }
 
+/* Removes the page a previous run wrote at dir/old, if it is still there. */
+static int
+remove_old(const char *dir, const char *old, cJSON *requests, int dry_run,
+	   struct ig_err *err)
+{
+	char path[4700];
+	cJSON *req;
+
+	if (strstr(old, "..") || old[0] == '/')
+		return 0;	/* not a path this stage wrote */
+	snprintf(path, sizeof path, "%s/%s", dir, old);
+	if (access(path, F_OK) != 0)
+		return 0;
+	if (requests) {
+		req = cJSON_CreateObject();
+		json_add_str(req, "file", path);
+		json_add_str(req, "action", "removed");
+		cJSON_AddItemToArray(requests, req);
+	}
+	if (!dry_run && unlink(path) < 0)
+		return ig_err_set(err, IG_EIO, "removing %s: %s", path, strerror(errno));
+	return 0;
+}
+
 int
 pub_static(enum pub_target t, const char *dir, const struct pub_article *a,
-	   int draft, int dry_run, struct pub_result *r, struct ig_err *err)
+	   const char *old, int draft, int dry_run, struct pub_result *r,
+	   struct ig_err *err)
 {
 	struct layout l;
 	struct buf img = BUF_INIT(0), all = BUF_INIT(0);
@@ -241,6 +266,9 @@ pub_static(enum pub_target t, const char *dir, const struct pub_article *a,
 	r->url = l.url[0] ? strdup(l.url) : NULL;
 	r->status = strdup(draft ? "draft" : "publish");
 	r->digest = strdup(digest);
+	if (old && *old && strcmp(old, r->remote_id) && remove_old(dir, old, req,
+								   dry_run, err) < 0)
+		goto done;
 	r->requests = req;
 	req = NULL;
 	rc = 0;

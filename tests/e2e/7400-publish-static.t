@@ -77,6 +77,15 @@ is "the rest unchanged" "$((n - 1))" "$(grep -c '"action":"unchanged"' "$T/out")
 is "only its page was rewritten" "./$page" "$(cd "$T" && find ./site -type f -newer stamp)"
 like "with the new title" '^title: "A new title"$' "$page"
 
+# A new slug moves the page: the old one does not stay behind.
+q() { sqlite3 "$IGNY8_WORKSPACE" "$1"; }
+task2=$(q "SELECT task_id FROM content ORDER BY task_id LIMIT 1 OFFSET 1")
+slug2=$(q "SELECT slug FROM content WHERE task_id = $task2")
+q "UPDATE content SET slug = 'a-moved-article' WHERE task_id = $task2"
+expect_status "a changed slug" 0 igny8-publish --to hugo --dir site --task "$task2"
+ok "writes the page at its new place" test -f site/content/posts/a-moved-article/index.md
+ok "and removes the old page" test ! -e "site/content/posts/$slug2/index.md"
+
 # A real Hugo builds the folder: every article is a page with its images.
 if command -v hugo >/dev/null 2>&1; then
 	mkdir -p site/layouts/_default
@@ -111,6 +120,8 @@ like "with layout: post" '^layout: post$' "$post"
 like "and Jekyll's date format" "^date: \"$date [0-9:]{8} \\+0000\"\$" "$post"
 ok "images under assets/images/SLUG" test -s "jk/assets/images/$slug/$slug-1.png"
 like "linked from the site root" "\\(/assets/images/$slug/$slug-1\\.png\\)" "$post"
+expect_status "a Jekyll draft" 0 igny8-publish --to jekyll --dir jk2 --status draft --task "$task"
+like "is published: false, as Jekyll reads it" '^published: false$' "jk2/_posts/$date-$slug.md"
 expect_status "igny8-publish --to astro --status draft" 0 \
 	igny8-publish --to astro --dir as --status draft --all
 entry=as/src/content/blog/$slug/index.md
@@ -119,5 +130,5 @@ like "pubDate for the blog schema" '^pubDate: "' "$entry"
 like "heroImage relative" "^heroImage: \"\\./$slug-featured\\.png\"\$" "$entry"
 like "a draft" '^draft: true$' "$entry"
 like "images as ./NAME" "\\(\\./$slug-1\\.png\\)" "$entry"
-is "a row per article and place" "$((3 * n))" "$(sqlite3 "$IGNY8_WORKSPACE" "SELECT count(*) FROM publish")"
+is "a row per article and place" "$((3 * n + 1))" "$(sqlite3 "$IGNY8_WORKSPACE" "SELECT count(*) FROM publish")"
 done_testing
