@@ -81,6 +81,8 @@ setup_wp(struct run *run, struct pub_run *pr, struct ig_err *err)
 	pr->http.timeout_ms = config_int(cfg, "wordpress.timeout") * 1000;
 	pr->http.max_retries = (int)config_int(cfg, "wordpress.max_retries");
 	pr->http.max_body = (size_t)config_int(cfg, "run.max_body");
+	pr->http.cancel = run_cancel(run);
+	o.http = &pr->http;
 	pr->wp = pub_wp_new(&o, err);
 	return pr->wp ? 0 : -1;
 }

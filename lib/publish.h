@@ -119,6 +119,7 @@ int pub_static(enum pub_target t, const char *dir, const struct pub_article *a,
 
 struct pub_wp;
 struct http_client;
+struct http_opts;
 
 struct pub_wp_opts {
 	const char *url;		/* site address, without /wp-json */
@@ -128,6 +129,7 @@ struct pub_wp_opts {
 	const char *date;		/* for future, "" = none */
 	int recreate;			/* a post deleted on the site is made again */
 	int dry_run;
+	const struct http_opts *http;	/* timeouts, retries, cancel flag */
 };
 
 /* Shared by every worker of a run; 0 on success, NULL with err (78). */

@@ -5,9 +5,9 @@
  * media, categories and tags under /wp-json/wp/v2/, authenticated with an
  * Application Password sent as HTTP Basic credentials
  * (https://make.wordpress.org/core/2020/11/05/application-passwords-integration-guide/).
- * A term is found by slug (GET ?slug=) or created; when two workers create
- * the same term at once WordPress answers 400 term_exists with the id in
- * data.term_id, which is taken.  Media are uploaded as multipart/form-data
+ * A term is found by slug (GET ?slug=) or created, one worker at a time;
+ * when another client made it meanwhile WordPress answers 400 term_exists
+ * with the id in data.term_id, which is taken.  Media are uploaded as multipart/form-data
  * with their alt text.  What was sent last is kept as a digest in the
  * workspace, so an unchanged article costs one GET (the post still there?)
  * and nothing else; a changed one updates the same post.
@@ -39,7 +39,16 @@ struct pub_wp {
 	char *auth;			/* "Authorization: Basic ..." (a secret) */
 	const char *status, *date;	/* borrowed from the run's settings */
 	int recreate, dry_run;
-	pthread_mutex_t lock;		/* guards terms */
+	/*
+	 * Guards terms and terms_client, and is held across the requests
+	 * that find or create a term: two workers creating the same term at
+	 * once would make two (WordPress checks for a duplicate, then
+	 * inserts, without a lock).  terms_client has no idle hook, so its
+	 * user keeps the workspace lock meanwhile and no worker can wait for
+	 * this lock while another waits for the workspace.
+	 */
+	pthread_mutex_t lock;
+	struct http_client *terms_client;
 	struct term *terms;
 	size_t nterms;
 };
@@ -66,7 +75,8 @@ pub_wp_new(const struct pub_wp_opts *o, struct ig_err *err)
 	alen = 4 * (n / 3 + 1) + sizeof "Authorization: Basic ";
 	wp->base = malloc(strlen(o->url) + sizeof "/wp-json/wp/v2");
 	wp->auth = malloc(alen);
-	if (!cred || !enc || !wp->base || !wp->auth) {
+	wp->terms_client = http_client_new(o->http);
+	if (!cred || !enc || !wp->base || !wp->auth || !wp->terms_client) {
 		free(cred);
 		free(enc);
 		pub_wp_free(wp);
@@ -101,6 +111,7 @@ pub_wp_free(struct pub_wp *wp)
 	for (size_t i = 0; i < wp->nterms; i++)
 		free(wp->terms[i].name);
 	free(wp->terms);
+	http_client_free(wp->terms_client);
 	free(wp->base);
 	free(wp->auth);
 	pthread_mutex_destroy(&wp->lock);
@@ -195,25 +206,22 @@ slugify(const char *name, char *out, size_t n)
 	out[j] = '\0';
 }
 
+/* The id of a term found before, or 0; under wp->lock. */
 static long
 term_cached(struct pub_wp *wp, const char *tax, const char *name)
 {
-	long id = 0;
-
-	pthread_mutex_lock(&wp->lock);
 	for (size_t i = 0; i < wp->nterms; i++)
 		if (wp->terms[i].tax == tax && !strcmp(wp->terms[i].name, name))
-			id = wp->terms[i].id;
-	pthread_mutex_unlock(&wp->lock);
-	return id;
+			return wp->terms[i].id;
+	return 0;
 }
 
+/* Remembers a term's id; under wp->lock. */
 static void
 term_keep(struct pub_wp *wp, const char *tax, const char *name, long id)
 {
 	struct term *n;
 
-	pthread_mutex_lock(&wp->lock);
 	if ((n = realloc(wp->terms, (wp->nterms + 1) * sizeof *n))) {
 		wp->terms = n;
 		n[wp->nterms].tax = tax;
@@ -222,18 +230,16 @@ term_keep(struct pub_wp *wp, const char *tax, const char *name, long id)
 		if (n[wp->nterms].name)
 			wp->nterms++;
 	}
-	pthread_mutex_unlock(&wp->lock);
 }
 
 /*
- * The id of the term called name in tax, found by slug or created; 0 in a
- * dry run (the requests are planned instead), -1 with err.  The lock is
- * not held across requests: the HTTP path lets other workers use the
- * workspace while it waits, and they may want the same term.
+ * The id of the term called name in tax, found by slug or created with
+ * c, under wp->lock; 0 in a dry run (the requests are planned instead),
+ * -1 with err.
  */
 static long
-term_id(struct pub_wp *wp, struct http_client *c, const char *tax,
-	const char *name, struct pub_result *r, struct ig_err *err)
+find_term(struct pub_wp *wp, struct http_client *c, const char *tax,
+	  const char *name, struct pub_result *r, struct ig_err *err)
 {
 	struct call k = { 0 };
 	char slug[200], *body;
@@ -289,19 +295,22 @@ term_id(struct pub_wp *wp, struct http_client *c, const char *tax,
 }
 
 static int
-terms(struct pub_wp *wp, struct http_client *c, const char *tax,
-      const cJSON *names, cJSON *ids, struct pub_result *r, struct ig_err *err)
+terms(struct pub_wp *wp, const char *tax, const cJSON *names, cJSON *ids,
+      struct pub_result *r, struct ig_err *err)
 {
 	const cJSON *e;
-	long id;
+	long id = 0;
 
+	pthread_mutex_lock(&wp->lock);
 	cJSON_ArrayForEach(e, names) {
-		if ((id = term_id(wp, c, tax, e->valuestring, r, err)) < 0)
-			return -1;
+		if ((id = find_term(wp, wp->terms_client, tax, e->valuestring, r,
+				    err)) < 0)
+			break;
 		if (id > 0)
 			cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)id));
 	}
-	return 0;
+	pthread_mutex_unlock(&wp->lock);
+	return id < 0 ? -1 : 0;
 }
 
 /* Whether media item id is still on the site (it may have been deleted there). */
@@ -514,8 +523,8 @@ pub_wp_publish(struct pub_wp *wp, struct http_client *c, const struct pub_articl
 	}
 	if (!there)
 		id = NULL;
-	if (terms(wp, c, "categories", a->categories, cats, r, err) < 0 ||
-	    terms(wp, c, "tags", a->tags, tags, r, err) < 0)
+	if (terms(wp, "categories", a->categories, cats, r, err) < 0 ||
+	    terms(wp, "tags", a->tags, tags, r, err) < 0)
 		goto done;
 	/*
 	 * First as sent last time: when that gives the same post, the article

@@ -37,7 +37,7 @@ expect_status 'unknown subcommand is 64' 64 igny8 frobnicate
 like 'names it' "^igny8: 'frobnicate' is not an igny8 command" "$T/err"
 like 'and lists the commands' '^commands: .*import.*status' "$T/err"
 expect_status 'igny8 --help' 0 igny8 --help
-like 'lists the commands' '^commands: batch config costs export import init log merge models prompts runs status' "$T/out"
+like 'lists the commands' '^commands: batch config costs export import init log merge models prompts report runs status' "$T/out"
 expect_status 'igny8 -V' 0 igny8 -V
 like 'prints the version' '^igny8 [0-9]' "$T/out"
 if [ -x "$IGNY8_BUILD/bin/igny8-ideas" ]; then

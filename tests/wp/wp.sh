@@ -14,7 +14,7 @@ wp_stop() {
 	done
 	for _p in $WP_PIDS; do
 		_i=0
-		while kill -0 "$_p" 2>/dev/null && [ "$_i" -lt 100 ]; do
+		while kill -0 "$_p" 2>/dev/null && [ "$_i" -lt 400 ]; do
 			sleep 0.05
 			_i=$((_i + 1))
 		done
