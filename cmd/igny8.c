@@ -782,6 +782,42 @@ cmd_doctor(int argc, char **argv, struct ctx *ctx)
 	return IG_OK;
 }
 
+/* --- report ---------------------------------------------------------- */
+
+static const char report_usage[] =
+	"usage: igny8 report --html DIR\n"
+	"Writes the workspace as a static site a browser can open: clusters with\n"
+	"their keywords, ideas, each article with its images, and the spend.\n"
+	"  --html DIR     the folder to write (created)\n";
+
+static int
+cmd_report(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "html", required_argument, NULL, 'H' },
+		{ 0 } };
+	const char *dir = NULL, *devs = config_str(ctx->cfg, "image.devices");
+	struct ig_err err = { 0 };
+	char device[64];
+	struct ws *ws;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c != 'H')
+			return usage("report", c == 'h' ? IG_OK : IG_EUSAGE);
+		dir = optarg;
+	}
+	if (!dir || optind != argc)
+		return usage("report", IG_EUSAGE);
+	snprintf(device, sizeof device, "%.*s", devs ? (int)strcspn(devs, ",") : 0,
+		 devs ? devs : "");
+	if (open_ws(ctx, &ws, &err) < 0)
+		return fail("report", &err);
+	return finish("report", ws, report_html(ws, dir, device, &err), &err);
+}
+
 /* --- the table and main --------------------------------------------- */
 
 /* One row per subcommand, sorted. */
@@ -797,6 +833,7 @@ static const struct subcmd subcmds[] = {
 	{ "merge", cmd_merge, merge_usage },
 	{ "models", cmd_models, models_usage },
 	{ "prompts", cmd_prompts, prompts_usage },
+	{ "report", cmd_report, report_usage },
 	{ "runs", cmd_runs, runs_usage },
 	{ "status", cmd_status, status_usage },
 	{ "tasks", cmd_tasks, tasks_usage },

@@ -96,6 +96,12 @@ _igny8_filter()
 	igny8-write) opts="--all --queued --task --words --tone --language --audience
 		--format --moderate --batch" ;;
 	igny8-image) opts="--all --pending --task --max-images --provider --insert --batch" ;;
+	igny8-publish) opts="--all --task --to --dir --status --date --recreate" ;;
+	esac
+	case $prev in
+	--to) COMPREPLY=($(compgen -W "wordpress hugo jekyll astro" -- "$cur")); return 0 ;;
+	--status) COMPREPLY=($(compgen -W "draft publish pending future" -- "$cur")); return 0 ;;
+	--dir) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
 	esac
 	if [ "$prev" = --format ]; then
 		COMPREPLY=($(compgen -W "html markdown" -- "$cur"))
@@ -111,7 +117,7 @@ _igny8_filter()
 _igny8()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev= i sub= opts
-	local cmds="batch config costs doctor export import init log merge models prompts runs status tasks cluster ideas write image"
+	local cmds="batch config costs doctor export import init log merge models prompts report runs status tasks cluster ideas write image publish"
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
 	# The subcommand is the first word that is neither an option nor the
 	# value of -w/-c.
@@ -134,7 +140,7 @@ _igny8()
 		return 0
 	fi
 	case $sub in
-	cluster|ideas|write|image)
+	cluster|ideas|write|image|publish)
 		COMP_WORDS=("igny8-$sub" "${COMP_WORDS[@]:i+1}")
 		COMP_CWORD=$((COMP_CWORD - i))
 		_igny8_filter "igny8-$sub"
@@ -157,6 +163,8 @@ _igny8()
 	import) opts="--format --sector --dry-run --keep-going" ;;
 	init|merge) opts="" ;;
 	log) opts="--run --last --function --outcome --steps --json" ;;
+	report) opts="--html"
+		[ "$prev" = --html ] && { COMPREPLY=($(compgen -d -- "$cur")); return 0; } ;;
 	runs) opts="--number --json" ;;
 	status) opts="--json" ;;
 	tasks) opts="--status"
@@ -190,4 +198,4 @@ _igny8()
 }
 
 complete -F _igny8 igny8
-complete -F _igny8_filter -o filenames igny8-cluster igny8-ideas igny8-write igny8-image
+complete -F _igny8_filter -o filenames igny8-cluster igny8-ideas igny8-write igny8-image igny8-publish

@@ -41,7 +41,7 @@ complete -c igny8-write -s m -l model -x -a '(__igny8_models text)' -d 'model fo
 complete -c igny8-image -s m -l model -x -a '(__igny8_models image)' -d 'model for this stage'
 
 # Options every filter shares (lib/opt.c).
-for c in igny8-cluster igny8-ideas igny8-write igny8-image
+for c in igny8-cluster igny8-ideas igny8-write igny8-image igny8-publish
     complete -c $c -s w -l workspace -r -F -d 'workspace database'
     complete -c $c -s c -l config -r -F -d 'extra configuration file'
     complete -c $c -s j -l jobs -x -d 'requests in flight'
@@ -95,8 +95,16 @@ complete -c igny8-image -l provider -x -a 'openai runware' -d 'image API'
 complete -c igny8-image -l insert -d 'insert the images into the article'
 complete -c igny8-image -l batch -d 'queue the prompt extraction for the Batch API'
 
+complete -c igny8-publish -s a -l all -d 'every article in the workspace'
+complete -c igny8-publish -l task -x -d 'this task id'
+complete -c igny8-publish -l to -x -a 'wordpress hugo jekyll astro' -d 'where to publish'
+complete -c igny8-publish -l dir -x -a '(__fish_complete_directories)' -d 'the static site root'
+complete -c igny8-publish -l status -x -a 'draft publish pending future' -d 'post status'
+complete -c igny8-publish -l date -x -d 'publication date, UTC'
+complete -c igny8-publish -l recreate -d 'make a post deleted on the site again'
+
 # igny8: global options, then a subcommand.
-set -l __igny8_cmds batch config costs doctor export import init log merge models prompts runs status tasks cluster ideas write image
+set -l __igny8_cmds batch config costs doctor export import init log merge models prompts report runs status tasks cluster ideas write image publish
 set -l __igny8_nosub "not __fish_seen_subcommand_from $__igny8_cmds"
 complete -c igny8 -f
 complete -c igny8 -n $__igny8_nosub -s w -l workspace -r -F -d 'workspace database'
@@ -116,10 +124,11 @@ complete -c igny8 -n $__igny8_nosub -a merge -d 'merge another workspace'
 complete -c igny8 -n $__igny8_nosub -a models -d 'the models a provider offers'
 complete -c igny8 -n $__igny8_nosub -a prompts -d 'list, show, set or reset prompts'
 complete -c igny8 -n $__igny8_nosub -a batch -d 'Batch API batches: status, collect'
+complete -c igny8 -n $__igny8_nosub -a report -d 'the workspace as a static site'
 complete -c igny8 -n $__igny8_nosub -a runs -d 'the last runs'
 complete -c igny8 -n $__igny8_nosub -a status -d 'row counts by status'
 complete -c igny8 -n $__igny8_nosub -a tasks -d 'list, requeue or delete tasks'
-complete -c igny8 -n $__igny8_nosub -a 'cluster ideas write image' -d 'run igny8-COMMAND'
+complete -c igny8 -n $__igny8_nosub -a 'cluster ideas write image publish' -d 'run igny8-COMMAND'
 
 for s in $__igny8_cmds
     complete -c igny8 -n "__fish_seen_subcommand_from $s" -s h -l help -d 'short usage'
@@ -132,6 +141,8 @@ complete -c igny8 -n $n -s j -l json -d 'as JSON lines'
 complete -c igny8 -n $n -a 'openai runware' -d 'provider'
 set n '__fish_seen_subcommand_from prompts'
 complete -c igny8 -n $n -a 'list show set reset cluster ideas write image_prompts image negative'
+set n '__fish_seen_subcommand_from report'
+complete -c igny8 -n $n -l html -x -a '(__fish_complete_directories)' -d 'the folder to write'
 set n '__fish_seen_subcommand_from costs'
 complete -c igny8 -n $n -s b -l by -x -a 'function model day' -d 'group by'
 complete -c igny8 -n $n -s s -l since -x -a 'today yesterday 24h 7d 30d' -d 'YYYY-MM-DD, today, yesterday or an age'

@@ -180,6 +180,26 @@ static const struct config_key keys[] = {
 	{ "image.negative", CFG_STR, "", NULL, NULL,
 	  "negative prompt (Runware)" },
 
+	/* igny8-publish: where articles go. */
+	{ "publish.to", CFG_ENUM, NULL, NULL, "wordpress|hugo|jekyll|astro",
+	  "where igny8-publish sends articles (--to)" },
+	{ "publish.dir", CFG_STR, NULL, NULL, NULL,
+	  "static site's root folder for hugo, jekyll and astro (--dir)" },
+	{ "publish.status", CFG_ENUM, "auto", NULL, "auto|draft|publish|pending|future",
+	  "post status; auto: draft on WordPress, published on static sites" },
+	{ "publish.date", CFG_STR, "", NULL, NULL,
+	  "publication date, YYYY-MM-DDTHH:MM:SS (UTC), for future posts" },
+	{ "wordpress.url", CFG_STR, NULL, "WORDPRESS_URL", NULL,
+	  "WordPress site address, e.g. https://example.com" },
+	{ "wordpress.user", CFG_STR, NULL, "WORDPRESS_USER", NULL,
+	  "WordPress user that owns the Application Password" },
+	{ "wordpress.app_password", CFG_SECRET, NULL, "WORDPRESS_APP_PASSWORD",
+	  NULL, "WordPress Application Password (prefer the environment)" },
+	{ "wordpress.timeout", CFG_INT, "120", NULL, NULL,
+	  "seconds one WordPress request may take in all" },
+	{ "wordpress.max_retries", CFG_INT, "5", NULL, NULL,
+	  "retries of a WordPress request on 408, 429, 5xx and network errors" },
+
 	/* What an image model accepts; filled in by data/defaults.yaml. */
 	{ "image_models.*.provider", CFG_ENUM, NULL, NULL, "openai|runware",
 	  "API that serves the model" },

@@ -773,12 +773,30 @@ worker_client(struct worker *w, struct provider *p)
 	return c;
 }
 
+struct http_client *
+worker_site_client(struct worker *w, const struct http_opts *base)
+{
+	struct http_opts o = *base;
+
+	if (w->site)
+		return w->site;
+	o.cancel = &engine_cancel;
+	o.on_retry = on_retry;
+	o.on_debug = msg_level() >= MSG_DEBUG ? on_debug : NULL;
+	o.on_idle = w->pooled ? worker_idle : NULL;
+	o.ctx = w;
+	w->site = http_client_new(&o);
+	return w->site;
+}
+
 void
 worker_release(struct worker *w)
 {
 	for (size_t i = 0; i < w->nclients; i++)
 		http_client_free(w->clients[i].c);
 	w->nclients = 0;
+	http_client_free(w->site);
+	w->site = NULL;
 	if (w->ws && w->ws != w->run->ws)
 		ws_close(w->ws);
 	w->ws = NULL;

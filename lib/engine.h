@@ -69,7 +69,8 @@ enum {
 	RUN_EMIT_KEYWORDS = 1 << 2,	/* igny8-cluster --emit keywords */
 	RUN_INSERT = 1 << 3,		/* igny8-image --insert */
 	RUN_MODERATE = 1 << 4,		/* igny8-write --moderate */
-	RUN_FORCE = 1 << 5		/* igny8-cluster --force */
+	RUN_FORCE = 1 << 5,		/* igny8-cluster --force */
+	RUN_RECREATE = 1 << 6		/* igny8-publish --recreate */
 };
 
 enum { INIT_RUN = 0, INIT_DONE = 1, INIT_TAKEN = 2 };
@@ -178,6 +179,14 @@ struct ws *worker_ws(struct worker *w);
 struct run *worker_run(struct worker *w);
 /* This worker's HTTP client for a provider (created on first use). */
 struct http_client *worker_client(struct worker *w, struct provider *p);
+/*
+ * This worker's HTTP client for a site that is not a model provider (a
+ * WordPress site): base's timeouts and retries with the worker's cancel,
+ * retry, debug and idle hooks; created on first use, one per worker.
+ */
+struct http_opts;
+struct http_client *worker_site_client(struct worker *w,
+				       const struct http_opts *base);
 void worker_set_job(struct worker *w, struct job *job);
 
 #endif

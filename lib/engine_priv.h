@@ -114,6 +114,7 @@ struct worker {
 		struct http_client *c;
 	} clients[8];
 	size_t nclients;
+	struct http_client *site;	/* worker_site_client() */
 	int pooled;			/* a pool thread: holds db_lock while busy */
 	pthread_t thread;
 };

@@ -11,6 +11,7 @@ extern const struct fn_ops fn_cluster;
 extern const struct fn_ops fn_ideas;
 extern const struct fn_ops fn_write;
 extern const struct fn_ops fn_image;
+extern const struct fn_ops fn_publish;
 
 /* Context variables every prompt gets: site_name, audience, context, sector, language. */
 struct prompt_vars;

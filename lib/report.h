@@ -47,6 +47,17 @@ struct report_log {
 int report_log(struct ws *ws, FILE *out, const struct report_log *q,
 	       struct ig_err *err);
 
+/*
+ * Writes the workspace as a static site into dir (created): index.html with
+ * the spend by day and by function as inline SVG charts, clusters.html with
+ * keywords, volumes and ideas, and articles/SLUG.html, each with its
+ * images (the featured and device's in-article ones) copied to images/.
+ * Self-contained: no script, no style or font from elsewhere.
+ * 0, or -1 with err.
+ */
+int report_html(struct ws *ws, const char *dir, const char *device,
+		struct ig_err *err);
+
 /* Checks an ISO date "YYYY-MM-DD" (optionally with a time after it). */
 int report_date_valid(const char *s);
 

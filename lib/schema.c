@@ -126,7 +126,26 @@ static const char *const m2[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = { m1, m2 };
+/*
+ * 3: where each article was published (igny8-publish): one row per task
+ * and place, keeping the remote post id and its media so a rerun updates
+ * instead of copying, and a digest of what was sent so an unchanged
+ * article is not sent again.
+ */
+static const char *const m3[] = {
+	"CREATE TABLE publish ("
+	" id INTEGER PRIMARY KEY,"
+	" task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,"
+	" target TEXT NOT NULL, site TEXT NOT NULL,"
+	" remote_id TEXT, url TEXT, path TEXT, status TEXT NOT NULL,"
+	" digest TEXT, media TEXT, error TEXT,"
+	" created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+	" run_id INTEGER REFERENCES runs(id),"
+	" UNIQUE (task_id, target, site));",
+	NULL,
+};
+
+static const char *const *const migrations[] = { m1, m2, m3 };
 
 int
 ws_schema_latest(void)
