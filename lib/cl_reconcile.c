@@ -766,9 +766,12 @@ key_within(const struct cl_rec *r, size_t a, size_t b, int whole)
 static int
 names_meet(const struct cl_rec *r, size_t a, size_t b)
 {
-	if (key_within(r, a, b, 2) || key_within(r, b, a, 2))
+	/* the cheap test first: a keyword holds only words of the cluster */
+	int ab = key_within(r, a, b, 0), ba = key_within(r, b, a, 0);
+
+	if ((ab && key_within(r, a, b, 2)) || (ba && key_within(r, b, a, 2)))
 		return 1;
-	if (!key_within(r, a, b, 0) || !key_within(r, b, a, 0))
+	if (!ab || !ba)
 		return 0;
 	return key_within(r, a, b, 1) || key_within(r, b, a, 1);
 }

@@ -9,8 +9,10 @@
 WP_PIDS=
 
 wp_stop() {
+	# Each server leads its own process group (setsid): PHP's workers
+	# outlive their parent otherwise.
 	for _p in $WP_PIDS; do
-		kill -TERM "$_p" 2>/dev/null
+		kill -TERM "-$_p" 2>/dev/null || kill -TERM "$_p" 2>/dev/null
 	done
 	for _p in $WP_PIDS; do
 		_i=0
@@ -18,7 +20,7 @@ wp_stop() {
 			sleep 0.05
 			_i=$((_i + 1))
 		done
-		kill -KILL "$_p" 2>/dev/null
+		kill -KILL "-$_p" 2>/dev/null
 	done
 	WP_PIDS=
 }
@@ -51,7 +53,7 @@ wp_start() {
 	cp "$TESTS/wp/wp-config.php" "$_w/root/wp-config.php"
 	IGNY8_WP_ROOT=$_w/root
 	IGNY8_WP_SOCK=$_w/mysql.sock
-	mariadbd --no-defaults --datadir="$_w/db" --socket="$IGNY8_WP_SOCK" \
+	setsid mariadbd --no-defaults --datadir="$_w/db" --socket="$IGNY8_WP_SOCK" \
 		--skip-networking --skip-grant-tables --user="$(id -un)" \
 		--pid-file="$_w/mysqld.pid" --innodb-log-file-size=4M \
 		--innodb-buffer-pool-size=16M --log-error="$_w/mysqld.err" 2>>"$_w/mysqld.err" &
@@ -81,7 +83,7 @@ wp_start() {
 	# PHP_CLI_SERVER_WORKERS: requests in parallel (--jobs).
 	# OPcache: the workers share compiled WordPress instead of compiling it
 	# for every request.
-	PHP_CLI_SERVER_WORKERS=4 php -d display_errors=0 -d upload_max_filesize=64M \
+	PHP_CLI_SERVER_WORKERS=4 setsid php -d display_errors=0 -d upload_max_filesize=64M \
 		-d opcache.enable_cli=1 -d opcache.memory_consumption=64 \
 		-d post_max_size=64M -S "127.0.0.1:$_port" -t "$IGNY8_WP_ROOT" \
 		"$TESTS/wp/router.php" >"$_w/php.log" 2>&1 &
