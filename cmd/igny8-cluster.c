@@ -15,11 +15,12 @@ static const char usage[] =
 	"      --emit WHAT        clusters (default) or keywords\n"
 	"  -f, --force            let --rebuild delete clusters that have ideas\n"
 	"      --ids ID,...       these keywords of the workspace\n"
+	"      --keyword TEXT     this keyword (repeatable)\n"
 	"      --method M         auto, ai, local or embed (cluster.method)\n"
 	"      --rebuild          drop every cluster and start over\n"
 	"  -t, --threshold X      similarity threshold, 0 < X <= 1 (local, embed)\n";
 
-enum { OPT_BATCH_SIZE = OPT_FIRST_LOCAL, OPT_EMIT, OPT_IDS, OPT_METHOD, OPT_REBUILD };
+enum { OPT_BATCH_SIZE = OPT_FIRST_LOCAL, OPT_EMIT, OPT_IDS, OPT_METHOD, OPT_REBUILD, OPT_KEYWORD };
 
 static int
 ids(struct run_opts *o, const char *arg, struct ig_err *err)
@@ -44,6 +45,7 @@ option(struct run_opts *o, int c, const char *arg, struct ig_err *err)
 	case 'f': o->flags |= RUN_FORCE; return 0;
 	case OPT_REBUILD: o->flags |= RUN_REBUILD; return 0;
 	case OPT_IDS: return ids(o, arg, err);
+	case OPT_KEYWORD: return opt_add_record(o, "keyword", "keyword", arg, err);
 	case OPT_BATCH_SIZE:
 		return opt_setting(o, "--batch-size", "cluster.batch_size", arg, err);
 	case OPT_METHOD: return opt_setting(o, "--method", "cluster.method", arg, err);
@@ -74,6 +76,7 @@ main(int argc, char **argv)
 		{ "emit", required_argument, NULL, OPT_EMIT },
 		{ "force", no_argument, NULL, 'f' },
 		{ "ids", required_argument, NULL, OPT_IDS },
+		{ "keyword", required_argument, NULL, OPT_KEYWORD },
 		{ "method", required_argument, NULL, OPT_METHOD },
 		{ "rebuild", no_argument, NULL, OPT_REBUILD },
 		{ "threshold", required_argument, NULL, 't' },

@@ -10,6 +10,7 @@ static const char usage[] =
 	"       igny8-write [options] --all | --task ID...\n"
 	"  -a, --all              every queued, failed or abandoned task (or --queued)\n"
 	"      --task ID          this task (repeatable)\n"
+	"      --title TEXT       write an article with this title (repeatable)\n"
 	"      --words N          target length (default write.words)\n"
 	"      --tone TONE        e.g. informative, friendly, formal\n"
 	"      --language LANG    language of the article (default en)\n"
@@ -21,7 +22,7 @@ static const char usage[] =
 
 enum {
 	OPT_QUEUED = OPT_FIRST_LOCAL, OPT_TASK, OPT_WORDS, OPT_TONE, OPT_LANGUAGE,
-	OPT_AUDIENCE, OPT_FORMAT, OPT_MODERATE
+	OPT_AUDIENCE, OPT_FORMAT, OPT_MODERATE, OPT_TITLE
 };
 
 static int
@@ -35,6 +36,7 @@ option(struct run_opts *o, int c, const char *arg, struct ig_err *err)
 	case OPT_MODERATE: o->flags |= RUN_MODERATE; return 0;
 	case OPT_BATCH: o->batch = 1; return 0;
 	case OPT_TASK: return opt_add_id(o, arg, "task", err);
+	case OPT_TITLE: return opt_add_record(o, "task", "title", arg, err);
 	case OPT_WORDS:
 		if (opt_long(arg, "words", TASK_WORDS_MIN, TASK_WORDS_MAX, &n, err) < 0)
 			return -1;
@@ -55,6 +57,7 @@ main(int argc, char **argv)
 		{ "all", no_argument, NULL, 'a' },
 		{ "queued", no_argument, NULL, OPT_QUEUED },
 		{ "task", required_argument, NULL, OPT_TASK },
+		{ "title", required_argument, NULL, OPT_TITLE },
 		{ "words", required_argument, NULL, OPT_WORDS },
 		{ "tone", required_argument, NULL, OPT_TONE },
 		{ "language", required_argument, NULL, OPT_LANGUAGE },

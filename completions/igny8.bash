@@ -76,7 +76,7 @@ _igny8_values()
 	--ids) words=$(_igny8_ids keywords) ;;
 	-w|--workspace|-c|--config|--prompt)
 		COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-	-j|--jobs|--max-cost|--count|--words|--tone|--language|\
+	-j|--jobs|--max-cost|--count|--words|--tone|--language|--title|--keyword|\
 	--audience|--threshold|--batch-size|--max-images|--sector|-s|--run|-r|\
 	-n|--number)
 		COMPREPLY=(); return 0 ;;
@@ -91,9 +91,9 @@ _igny8_filter()
 	local cmd=${1##*/} cur=${COMP_WORDS[COMP_CWORD]} prev= opts
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
 	case $cmd in
-	igny8-cluster) opts="--all --ids --method --threshold --batch-size --rebuild --force --emit" ;;
+	igny8-cluster) opts="--all --ids --keyword --method --threshold --batch-size --rebuild --force --emit" ;;
 	igny8-ideas) opts="--all --cluster --count --more --batch" ;;
-	igny8-write) opts="--all --queued --task --words --tone --language --audience
+	igny8-write) opts="--all --queued --task --title --words --tone --language --audience
 		--format --moderate --batch" ;;
 	igny8-image) opts="--all --pending --task --max-images --provider --insert --batch" ;;
 	igny8-publish) opts="--all --task --to --dir --status --date --recreate" ;;

@@ -52,6 +52,7 @@ struct run_opts {
 	int progress;			/* enum progress_mode, -1 = config */
 	int verbosity;			/* enum msg_level */
 	const char *cmdline;		/* the arguments as typed, secrets masked; for runs.args */
+	char *records;			/* JSON lines from flags (--title), read instead of stdin */
 	char **inputs;			/* files ("-" = stdin); NULL = stdin */
 	int ninputs;
 	long *ids;			/* records to take from the workspace */
@@ -82,6 +83,9 @@ struct fn_ops {
 	const char *const *accepts;	/* record types accepted on stdin, NULL-terminated */
 	/* SQL selecting the ids for --all (one column). */
 	const char *select_all;
+	/* The member of an input_type record a line of plain text fills
+	 * ("title": a line is a task's title); NULL = JSON lines only. */
+	const char *plain_field;
 	/*
 	 * INIT, main thread: check a record and prepare the job.  Return
 	 * INIT_RUN to run the job, INIT_DONE when nothing is left to do

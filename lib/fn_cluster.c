@@ -262,6 +262,7 @@ pick_method(struct run *run, struct ig_err *err)
 	if (p && (provider_has_key(p) || is_loopback(provider_base_url(p))))
 		return CM_AI;
 	(void)err;
+	ig_notef("no API key: clustering offline (--method local)");
 	return CM_LOCAL;
 }
 
@@ -1004,6 +1005,8 @@ cluster_finish(struct run *run, struct worker *w, struct ig_err *err)
 	if (st->invented)
 		ig_notef("ignored %ld keywords the model added that were not asked for",
 			 st->invented);
+	if (st->nwork)
+		ig_notef("clustered %zu keyword%s", st->nwork, st->nwork == 1 ? "" : "s");
 	if (unclustered)
 		ig_notef("%zu keywords left unclustered (--emit keywords lists them)",
 			 unclustered);
@@ -1017,6 +1020,7 @@ static const char *const cluster_accepts[] = { "keyword", NULL };
 
 const struct fn_ops fn_cluster = {
 	.name = "cluster",
+	.plain_field = "keyword",
 	.input_type = "keyword",
 	.accepts = cluster_accepts,
 	.select_all = "SELECT id FROM keywords ORDER BY id",

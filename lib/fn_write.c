@@ -396,6 +396,7 @@ static const char *const write_accepts[] = { "idea", "task", NULL };
 
 const struct fn_ops fn_write = {
 	.name = "write",
+	.plain_field = "title",
 	.input_type = "task",
 	.accepts = write_accepts,
 	.select_all = "SELECT id FROM tasks WHERE status IN ('queued', 'failed', 'running')"

@@ -142,6 +142,44 @@ is_blank(const char *s, size_t n)
 	return 1;
 }
 
+/*
+ * A line as a record: JSON when it starts with '{' (after blanks), else
+ * the plain text record the reader takes, if any, else an error that
+ * says what was expected.
+ */
+static cJSON *
+plain_line(const struct jsonl_reader *r, const char *s, size_t n, struct ig_err *why)
+{
+	size_t lead = strspn(s, " \t"), end = n;
+	cJSON *rec;
+	char *text;
+
+	if ((lead < n && s[lead] == '{') || !r->plain_field) {
+		rec = jsonl_parse_line(s, n, why);
+		/* plain text where JSON was expected: say what a line must be */
+		if (!rec && lead < n && !strchr("{[", s[lead]) &&
+		    !strncmp(why->msg, "not valid JSON", 14))
+			ig_err_set(why, IG_EDATA, "not a JSON record: each line must be one "
+				   "JSON object (see igny8-records(5))");
+		return rec;
+	}
+	if (!utf8_valid(s, n) || memchr(s, '\0', n)) {
+		ig_err_set(why, IG_EDATA, "invalid UTF-8 or a NUL byte in line");
+		return NULL;
+	}
+	while (end > lead && strchr(" \t\r", s[end - 1]))
+		end--;
+	if (!(text = strndup(s + lead, end - lead)) || !(rec = cJSON_CreateObject())) {
+		free(text);
+		ig_err_set(why, IG_ESOFTWARE, "out of memory");
+		return NULL;
+	}
+	cJSON_AddStringToObject(rec, "type", r->plain_type);
+	cJSON_AddStringToObject(rec, r->plain_field, text);
+	free(text);
+	return rec;
+}
+
 static int
 bad_line(struct jsonl_reader *r, void *ctx, struct ig_err *err, struct ig_err *why)
 {
@@ -188,7 +226,7 @@ jsonl_each(struct jsonl_reader *r, jsonl_cb cb, void *ctx, struct ig_err *err)
 		}
 		if (is_blank(buf_str(&line), line.len))
 			continue;
-		rec = jsonl_parse_line(buf_str(&line), line.len, &why);
+		rec = plain_line(r, buf_str(&line), line.len, &why);
 		if (!rec) {
 			if ((rc = bad_line(r, ctx, err, &why)) < 0)
 				break;

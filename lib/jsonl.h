@@ -41,6 +41,9 @@ struct jsonl_reader {
 	enum jsonl_policy policy;
 	/* Called for each skipped bad line under JSONL_KEEP_GOING. */
 	void (*on_bad)(const char *msg, void *ctx);
+	/* A line that is not JSON (it does not start with '{') becomes
+	 * {"type": plain_type, plain_field: the line}; NULL = an error. */
+	const char *plain_type, *plain_field;
 	size_t nbad;		/* out: lines skipped */
 	long line;		/* out: last line number read */
 };

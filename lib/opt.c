@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
 
 #include "buf.h"
 #include "config.h"
@@ -116,6 +119,29 @@ opt_add_id(struct run_opts *o, const char *arg, const char *name,
 	return 0;
 }
 
+int
+opt_add_record(struct run_opts *o, const char *type, const char *field,
+	       const char *value, struct ig_err *err)
+{
+	cJSON *rec = cJSON_CreateObject();
+	char *line = NULL, *all;
+	size_t had = o->records ? strlen(o->records) : 0;
+
+	if (rec && cJSON_AddStringToObject(rec, "type", type) &&
+	    cJSON_AddStringToObject(rec, field, value))
+		line = cJSON_PrintUnformatted(rec);
+	cJSON_Delete(rec);
+	if (!line || !(all = realloc(o->records, had + strlen(line) + 2))) {
+		free(line);
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	}
+	memcpy(all + had, line, strlen(line));
+	memcpy(all + had + strlen(line), "\n", 2);
+	o->records = all;
+	free(line);
+	return 0;
+}
+
 static int
 progress_opt(struct run_opts *o, const char *arg, struct ig_err *err)
 {
@@ -188,6 +214,8 @@ opt_release(struct run_opts *o)
 	for (int i = 0; i < o->nsets; i++)
 		free(o->sets[i]);
 	o->nsets = 0;
+	free(o->records);
+	o->records = NULL;
 }
 
 int
@@ -248,6 +276,17 @@ cmdline(int argc, char **argv)
 	return buf_detach(&b);
 }
 
+/* A bare filter on a terminal would wait silently: say what it reads. */
+static void
+terminal_hint(const struct run_opts *o, const struct fn_ops *fn)
+{
+	if (o->ninputs || o->records || o->all || o->nids || !isatty(STDIN_FILENO))
+		return;
+	ig_notef("reading %s records from the terminal (JSON lines%s%s%s); end with Ctrl-D, "
+		 "or see --help", fn->input_type, fn->plain_field ? ", or a " : "",
+		 fn->plain_field ? fn->plain_field : "", fn->plain_field ? " a line" : "");
+}
+
 /* One option: the program's own first, then the shared ones.  Returns 0 to
  * go on, else the exit status to end with (> 0), or -1 for "ok, exit 0". */
 static int
@@ -287,6 +326,7 @@ opt_main(int argc, char **argv, const struct opt_cmd *cmd)
 	if (rc == 0) {
 		opt_inputs(&o, argc, argv, optind);
 		o.cmdline = line;
+		terminal_hint(&o, cmd->fn);
 		rc = engine_main(cmd->fn, &o);
 	} else if (rc < 0) {
 		rc = IG_OK;

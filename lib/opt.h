@@ -76,6 +76,13 @@ int opt_double(const char *arg, const char *name, double *out, struct ig_err *er
 int opt_add_id(struct run_opts *o, const char *arg, const char *name,
 	       struct ig_err *err);
 
+/*
+ * A record given by a flag (--title TEXT): {"type": type, field: value},
+ * appended to the JSON lines the run reads instead of standard input.
+ */
+int opt_add_record(struct run_opts *o, const char *type, const char *field,
+		   const char *value, struct ig_err *err);
+
 /* Remaining arguments after options become input files. */
 void opt_inputs(struct run_opts *o, int argc, char **argv, int optind_);
 

@@ -127,14 +127,25 @@ open_workspace(struct run *run, struct ig_err *err)
 {
 	struct buf args = BUF_INIT(4096);
 
+	const struct run_opts *o = run->opts;
+	struct stat sb;
+	/* Asking for workspace data needs a workspace; records make one. */
+	int ask = o->all || o->nids, existed;
+
 	run->ws_path = strdup(config_str(run->cfg, "workspace"));
 	if (!run->ws_path)
 		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
-	/* A dry run works on a copy: it sends nothing and saves nothing. */
-	run->ws = ws_open(run->ws_path, run->opts->dry_run ? WS_SCRATCH : WS_CREATE,
-			  err);
+	existed = stat(run->ws_path, &sb) == 0;
+	/*
+	 * A dry run works on a copy: it sends nothing and saves nothing.  Where
+	 * there is no workspace, asking for its data fails naming the path.
+	 */
+	run->ws = ws_open(run->ws_path, ask && !existed ? WS_OPEN
+			  : o->dry_run ? WS_SCRATCH : WS_CREATE, err);
 	if (!run->ws)
 		return -1;
+	if (!existed && stat(run->ws_path, &sb) == 0)
+		ig_notef("created workspace %s", run->ws_path);
 	if (run->opts->cmdline)
 		buf_puts(&args, run->opts->cmdline);
 	for (int i = 0; !run->opts->cmdline && run->opts->inputs && i < run->opts->ninputs; i++)
@@ -292,6 +303,8 @@ read_stream(struct run *run, FILE *fp, const char *name, struct ig_err *err)
 	r.max_line = (size_t)config_int(run->cfg, "run.max_line");
 	r.policy = run->opts->keep_going ? JSONL_KEEP_GOING : JSONL_STOP;
 	r.on_bad = on_bad;
+	r.plain_type = run->fn->input_type;
+	r.plain_field = run->fn->plain_field;
 	rc = jsonl_each(&r, take_record, &ic, err);
 	/* A signal cut a blocked read short (EINTR): an interrupt, not an I/O error. */
 	if (rc < 0 && engine_cancel && err->code == IG_EIO)
@@ -381,6 +394,16 @@ read_input(struct run *run, struct ig_err *err)
 
 	if (o->nids || o->all)
 		return read_ids(run, err);
+	if (o->records) {	/* --title, --keyword */
+		FILE *fp = fmemopen(o->records, strlen(o->records), "r");
+		int rc;
+
+		if (!fp)
+			return ig_err_set(err, IG_ESOFTWARE, "fmemopen: %s", strerror(errno));
+		rc = read_stream(run, fp, "the command line", err);
+		fclose(fp);
+		return rc;
+	}
 	if (!o->ninputs)
 		return read_stream(run, stdin, "stdin", err);
 	for (int i = 0; i < o->ninputs; i++) {
@@ -390,7 +413,11 @@ read_input(struct run *run, struct ig_err *err)
 
 		if (!strcmp(name, "-"))
 			rc = read_stream(run, stdin, "stdin", err);
-		else if (!(fp = fopen(name, "r")))
+		else if (!(fp = fopen(name, "r")) && run->fn->plain_field)
+			return ig_err_set(err, IG_ENOINPUT, "%s: %s (a %s is given with --%s TEXT)",
+					  name, strerror(errno), run->fn->plain_field,
+					  run->fn->plain_field);
+		else if (!fp)
 			return ig_err_set(err, IG_ENOINPUT, "%s: %s", name, strerror(errno));
 		else {
 			rc = read_stream(run, fp, name, err);

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib.sh"
 new_workspace
 
-plan 21
+plan 22
 
 ok "--help exits 0" igny8-cluster --help
 like "--help shows the usage" '^usage: igny8-cluster' "$T/.ok.out"
@@ -19,14 +19,16 @@ printf '%s\n' '{"keyword":"running shoes","volume":10}' \
 	'{"keyword":"trail running shoes"}' '{"volume":3}' \
 	'{"keyword":"sourdough starter"}' >bad.jsonl
 expect_status "bad third line exits 65" 65 igny8-cluster --method local <bad.jsonl
+is "the first run says it made the workspace" \
+	"igny8-cluster: created workspace $IGNY8_WORKSPACE" "$(head -n 1 err)"
 is "the message names stdin:3" \
-	"igny8-cluster: stdin:3: missing string member 'keyword'" "$(head -n 1 err)"
+	"igny8-cluster: stdin:3: missing string member 'keyword'" "$(sed -n 2p err)"
 is "nothing written" "" "$(cat out)"
 is "earlier keywords kept in the workspace" "running shoes|trail running shoes" \
 	"$(sqlite3 ws.db 'SELECT group_concat(keyword, "|") FROM keywords')"
 
 printf '%s\n' '{"keyword":"running shoes"}' '{"keyword":"best running shoes"}' \
-	'not json' '{"keyword":"cheap running shoes"}' >bad2.jsonl
+	'{"keyword":' '{"keyword":"cheap running shoes"}' >bad2.jsonl
 expect_status "--keep-going skips the bad line, exits 65" 65 \
 	igny8-cluster --method local -k <bad2.jsonl
 like "... saying it ignored stdin:3" '^igny8-cluster: warning: ignoring stdin:3: not valid JSON' err

@@ -98,6 +98,7 @@ struct run {
 	int stop_at;		/* record number whose callback stops */
 	int stop_code;		/* what it returns */
 	int n;			/* records seen */
+	const char *plain;	/* plain_field for the reader (type "task") */
 	long line;		/* r.line after the run */
 	size_t nbad;		/* r.nbad after the run */
 	struct ig_err err;
@@ -148,6 +149,8 @@ run(struct run *r, const char *in, size_t len, enum jsonl_policy policy,
 	rd.max_line = max;
 	rd.policy = policy;
 	rd.on_bad = on_bad;
+	rd.plain_type = r->plain ? "task" : NULL;
+	rd.plain_field = r->plain;
 	rc = jsonl_each(&rd, each, r, &r->err);
 	r->line = rd.line;
 	r->nbad = rd.nbad;
@@ -420,12 +423,41 @@ test_write(void)
 	free(s);
 }
 
+/* A reader that takes plain text: a line not starting with '{' is a record. */
+static void
+test_plain(void)
+{
+	struct run r = { BUF_INIT(0), BUF_INIT(0), 0, 0 };
+	int rc;
+
+	r.plain = "title";
+	rc = RUN(&r, "How to choose shoes\n  {\"type\":\"task\",\"id\":3}\n\t Trail \"shoes\" \r\n",
+		 JSONL_STOP, 0);
+	is_int(rc, 0, "plain lines read");
+	is_str(buf_str(&r.recs), "in:1 {\"type\":\"task\",\"title\":\"How to choose shoes\"}\n"
+	       "in:2 {\"type\":\"task\",\"id\":3}\n"
+	       "in:3 {\"type\":\"task\",\"title\":\"Trail \\\"shoes\\\"\"}\n",
+	       "a plain line is a record, trimmed; JSON lines stay JSON");
+	rc = RUN(&r, "{\"title\":\n", JSONL_STOP, 0);
+	ok(rc == -1 && !strncmp(r.err.msg, "in:1: not valid JSON", 20),
+	   "a line starting with { must be JSON");
+	rc = RUN(&r, "ok\n\xff bad\n", JSONL_STOP, 0);
+	is_str(r.err.msg, "in:2: invalid UTF-8 or a NUL byte in line", "plain text is UTF-8");
+	r.plain = NULL;
+	rc = RUN(&r, "How to choose shoes\n", JSONL_STOP, 0);
+	is_str(r.err.msg, "in:1: not a JSON record: each line must be one JSON object "
+	       "(see igny8-records(5))", "without plain text, what a line must be");
+	buf_release(&r.recs);
+	buf_release(&r.bad);
+}
+
 int
 main(void)
 {
 	test_utf8();
 	test_parse_line();
 	test_each();
+	test_plain();
 	test_write();
 	return done_testing();
 }
