@@ -83,7 +83,9 @@ ai_log(struct worker *w, struct job *job, const struct ai_logrec *r)
 	else if (!r->cached)
 		run->t.cost_unknown++;
 	pthread_mutex_unlock(&run->lock);
-	progress_usage(run->progress, r->tokens_in, r->tokens_out, r->cost > 0 ? r->cost : 0);
+	run_report(run, &(struct ev){ .type = EV_USAGE, .tokens_in = r->tokens_in,
+				      .tokens_out = r->tokens_out,
+				      .cost = r->cost > 0 ? r->cost : 0 });
 	ws_now(now);
 	st = ws_cached(w->ws, "INSERT INTO ai_log (run_id, function, record, provider,"
 			       " model, endpoint, outcome, http_status, attempts, tokens_in,"
