@@ -68,12 +68,6 @@ progress_set_mode(struct progress *p, enum progress_mode mode)
 	pthread_mutex_unlock(&p->lock);
 }
 
-int
-progress_json(const struct progress *p)
-{
-	return p && p->mode == PROGRESS_JSON;
-}
-
 void
 progress_free(struct progress *p)
 {

@@ -25,8 +25,6 @@ int progress_mode_parse(const char *s);
 struct progress *progress_new(enum progress_mode mode, const char *program);
 /* The mode once the settings are known (messages before it are text). */
 void progress_set_mode(struct progress *p, enum progress_mode mode);
-/* Whether events are written as JSON lines. */
-int progress_json(const struct progress *p);
 void progress_free(struct progress *p);
 
 /* The reporter: an ev_fn whose ctx is a struct progress. */
