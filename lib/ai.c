@@ -127,8 +127,7 @@ ai_log(struct worker *w, struct job *job, const struct ai_logrec *given)
 	long id = -1;
 
 	if (!believable(r)) {
-		progress_clear(run->progress);
-		ig_warnf("%s: the server's figures for this call are not believable "
+		run_msg(run, EV_WARNING, "%s: the server's figures for this call are not believable "
 			 "(tokens %ld in, %ld out, %ld cached; cost %g): logged as unknown",
 			 job ? job->ref : r->function, r->tokens_in, r->tokens_out,
 			 r->tokens_cached, r->cost);
@@ -147,7 +146,9 @@ ai_log(struct worker *w, struct job *job, const struct ai_logrec *given)
 	else if (!r->cached)
 		run->t.cost_unknown++;
 	pthread_mutex_unlock(&run->lock);
-	progress_usage(run->progress, r->tokens_in, r->tokens_out, r->cost > 0 ? r->cost : 0);
+	run_report(run, &(struct ev){ .type = EV_USAGE, .tokens_in = r->tokens_in,
+				      .tokens_out = r->tokens_out,
+				      .cost = r->cost > 0 ? r->cost : 0 });
 	ws_now(now);
 	st = ws_cached(w->ws, "INSERT INTO ai_log (run_id, function, record, provider,"
 			       " model, endpoint, outcome, http_status, attempts, tokens_in,"

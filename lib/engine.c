@@ -361,9 +361,10 @@ start_step(struct job *job, enum phase ph)
 	st = cJSON_CreateObject();
 	cJSON_AddStringToObject(st, "phase", phase_name(ph));
 	cJSON_AddItemToArray(job->steps, st);
-	progress_phase(job->run->progress, job->ref, phase_name(ph));
+	run_report(job->run, &(struct ev){ .type = EV_PHASE, .ref = job->ref,
+					    .what = phase_name(ph) });
 	if (msg_level() >= MSG_DEBUG)
-		ig_debugf("%s: %s", job->ref, phase_name(ph));
+		run_msg(job->run, EV_DEBUG, "%s: %s", job->ref, phase_name(ph));
 }
 
 void
@@ -420,7 +421,7 @@ job_note(struct job *job, const char *fmt, ...)
 		}
 	}
 	if (msg_level() >= MSG_VERBOSE)
-		ig_verbosef("%s: %s", job->ref, buf_str(&b));
+		run_msg(job->run, EV_VERBOSE, "%s: %s", job->ref, buf_str(&b));
 	buf_release(&b);
 }
 
@@ -514,7 +515,7 @@ int
 run_submit(struct run *run, struct job *job)
 {
 	job->state = JOB_PENDING;
-	progress_add_total(run->progress, 1);
+	run_report(run, &(struct ev){ .type = EV_TOTAL, .n = 1 });
 	engine_enqueue(run, job);
 	return 0;
 }
@@ -642,6 +643,35 @@ run_provider_named(struct run *run, const char *name, struct ig_err *err)
 }
 
 void
+run_report(struct run *run, const struct ev *ev)
+{
+	if (run->on_event)
+		run->on_event(run->ev_ctx, ev);
+	else if (ev->type == EV_MESSAGE)
+		msg_print(ev->level, ev->text);	/* no reporter (out of memory) */
+}
+
+static const enum msg_level level_min[] = {
+	[EV_ERROR] = MSG_QUIET, [EV_WARNING] = MSG_NORMAL, [EV_NOTE] = MSG_NORMAL,
+	[EV_VERBOSE] = MSG_VERBOSE, [EV_DEBUG] = MSG_DEBUG
+};
+
+void
+run_msg(struct run *run, enum ev_level level, const char *fmt, ...)
+{
+	char text[4096];
+	va_list ap;
+
+	if (msg_level() < level_min[level])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	ig_redact(text);
+	run_report(run, &(struct ev){ .type = EV_MESSAGE, .level = level, .text = text });
+}
+
+void
 run_add_estimate(struct run *run, double usd)
 {
 	pthread_mutex_lock(&run->lock);
@@ -699,9 +729,9 @@ on_retry(void *ctx, int attempt, double wait, const char *why)
 	struct worker *w = ctx;
 	const char *ref = w->job ? w->job->ref : "request";
 
-	progress_retry(w->run->progress, ref, attempt, wait, why);
-	progress_clear(w->run->progress);
-	ig_warnf("%s: %s; retry %d in %.1f s", ref, why, attempt, wait);
+	run_report(w->run, &(struct ev){ .type = EV_RETRY, .ref = ref, .attempt = attempt,
+					  .wait = wait, .text = why });
+	run_msg(w->run, EV_WARNING, "%s: %s; retry %d in %.1f s", ref, why, attempt, wait);
 	if (w->job)
 		job_note(w->job, "retry %d after %s", attempt, why);
 }
@@ -712,8 +742,7 @@ on_debug(void *ctx, const char *line)
 {
 	struct worker *w = ctx;
 
-	progress_clear(w->run->progress);
-	ig_debugf("%s: %s", w->job ? w->job->ref : "request", line);
+	run_msg(w->run, EV_DEBUG, "%s: %s", w->job ? w->job->ref : "request", line);
 }
 
 /*
@@ -947,12 +976,20 @@ worker_main(void *arg)
 /* ---- the writer ---- */
 
 static void
+record_ended(struct run *run, struct job *job, const char *outcome, const char *why)
+{
+	run_report(run, &(struct ev){ .type = EV_RECORD, .ref = job->ref, .what = outcome,
+				      .text = why });
+}
+
+static void
 write_job(struct run *run, struct job *job)
 {
 	cJSON *rec;
 	struct ig_err err = { 0 };
 
-	progress_clear(run->progress);
+	if (cJSON_GetArraySize(job->out) > 0)
+		run_report(run, &(struct ev){ .type = EV_OUTPUT });
 	switch (job->state) {
 	case JOB_DONE:
 	case JOB_SKIPPED:
@@ -971,25 +1008,25 @@ write_job(struct run *run, struct job *job)
 			}
 		if (job->state == JOB_DONE && job->batched) {
 			run->submitted++;
-			progress_record(run->progress, job->ref, "submitted", NULL);
+			record_ended(run, job, "submitted", NULL);
 		} else if (job->state == JOB_DONE) {
 			run->t.done++;
-			progress_record(run->progress, job->ref, "done", NULL);
+			record_ended(run, job, "done", NULL);
 		} else {
 			run->t.skipped++;
-			progress_record(run->progress, job->ref, "skipped", NULL);
+			record_ended(run, job, "skipped", NULL);
 		}
 		break;
 	case JOB_FAILED:
 		if (job->err.code == IG_EINTR) {
 			/* Cut short by a signal: not done, not failed; a rerun does it. */
 			run->t.skipped++;
-			progress_record(run->progress, job->ref, "skipped", "interrupted");
+			record_ended(run, job, "skipped", "interrupted");
 			break;
 		}
 		/* Requests in flight meet the same refusal: say it once. */
 		if (job->err.code != IG_ENOPERM || !run->fatal)
-			ig_errorf("%s: %s", job->ref, job->err.msg);
+			run_msg(run, EV_ERROR, "%s: %s", job->ref, job->err.msg);
 		if (job->err.code == IG_ENOPERM)
 			run->fatal = IG_ENOPERM;
 		run->t.failed++;
@@ -997,7 +1034,7 @@ write_job(struct run *run, struct job *job)
 			run->first_fail = job->err.code ? job->err.code : IG_ESOFTWARE;
 		if (job->err.code == IG_EBUDGET)
 			atomic_store(&run->budget_hit, 1);
-		progress_record(run->progress, job->ref, "failed", job->err.msg);
+		record_ended(run, job, "failed", job->err.msg);
 		break;
 	default:
 		break;

@@ -3,16 +3,26 @@
  * SAVE and DONE, many at once.
  *
  * Design: the main thread reads input and runs INIT (validation, cheap
- * lookups) on its own workspace connection; a pool of --jobs worker
- * threads runs the rest of each record (PREP to SAVE), each with its own
- * workspace connection and HTTP client, so SQLite never shares a handle
- * and every slow request overlaps the others.  We chose threads over
- * libcurl's multi interface because a record's work is a short sequential
- * story (prompt, call, maybe a repair call, parse, save, maybe download
- * images) that reads best as straight-line code; the pool bounds the
- * number in flight and the shared rate limiter adapts it.  A writer thread
- * emits finished records in input order (or as they finish with
- * --unordered), so a downstream stage starts at once.
+ * lookups); a pool of --jobs worker threads (and a few spare) runs the rest
+ * of each record (PREP to SAVE), each with its own HTTP client, so every
+ * slow request overlaps the others.  All threads share the run's one
+ * workspace connection, one holder at a time (run_db_lock in
+ * engine_priv.h): a worker lets go of it while it waits on the network,
+ * and the open transaction is handed from holder to holder and committed
+ * by the last one in a burst (group commit).  A record's writes are
+ * committed before its request goes out and before it is printed; a
+ * failed COMMIT or BEGIN, or SQLite's own rollback, fails every job whose
+ * writes it held.  We chose threads over libcurl's multi interface
+ * because a record's work is a short sequential story (prompt, call, maybe
+ * a repair call, parse, save, maybe download images) that reads best as
+ * straight-line code; the pool bounds the number in flight and the shared
+ * rate limiter adapts it.  A writer thread emits finished records in input
+ * order (or as they finish with --unordered), so a downstream stage
+ * starts at once.
+ *
+ * The library never prints: what a run has to say (phases, records done
+ * or failed, retries, messages, the summary) goes as events (events.h) to
+ * one reporter, run_opts.on_event or the filters' own (progress.h).
  *
  * A function (ideas, write, ...) is a struct fn_ops.  Memory: the engine
  * owns jobs; fn data hung on a job is freed with fn_ops.free.
@@ -27,6 +37,7 @@
 #include "compat.h"
 #include "config.h"
 #include "err.h"
+#include "events.h"
 #include "progress.h"
 #include "workspace.h"
 
@@ -62,6 +73,12 @@ struct run_opts {
 	/* Settings given as flags: "key=value" pairs applied last (owned). */
 	char *sets[32];
 	int nsets;
+	/*
+	 * Where the run's events go (events.h); NULL = the filters' own
+	 * reporter on stderr (progress.h) in the --progress mode.
+	 */
+	ev_fn on_event;
+	void *event_ctx;
 };
 
 enum {
@@ -144,6 +161,11 @@ struct provider *run_provider(struct run *run, const char *fn,
 /* The provider called `name` (image.provider), shared like run_provider's. */
 struct provider *run_provider_named(struct run *run, const char *name,
 				    struct ig_err *err);
+/* Hands an event to the run's reporter (events.h); any thread. */
+void run_report(struct run *run, const struct ev *ev);
+/* A message event at level, if the verbosity lets it through. */
+void run_msg(struct run *run, enum ev_level level, const char *fmt, ...)
+	IG_PRINTF(3, 4);
 /* Adds a --dry-run estimate of a call not made through ai_chat. */
 void run_add_estimate(struct run *run, double usd);
 

@@ -41,7 +41,9 @@ struct run {
 	struct ws *ws;
 	char *ws_path;
 	long run_id;
-	struct progress *progress;
+	struct progress *progress;	/* the default reporter, or NULL */
+	ev_fn on_event;			/* the reporter every event goes to */
+	void *ev_ctx;
 	void (*data_free)(void *);	/* run_set_data_free() */
 	struct provider_slot providers[8];
 	size_t nproviders;
@@ -103,6 +105,7 @@ struct run {
 	int write_failed;
 	struct ig_err write_err;
 	int input_bad;			/* main thread: a bad record was skipped */
+	int summary_due;		/* the settings were read: a summary ends the run */
 };
 
 struct worker {

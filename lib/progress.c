@@ -1,4 +1,4 @@
-/* progress.c: status line and JSON progress events on stderr. */
+/* progress.c: the status line, JSON events and summary on stderr (see progress.h). */
 #include "compat.h"
 
 #include <pthread.h>
@@ -51,13 +51,21 @@ progress_new(enum progress_mode mode, const char *program)
 
 	if (!p)
 		return NULL;
-	if (mode == PROGRESS_AUTO)
-		mode = isatty(STDERR_FILENO) ? PROGRESS_TTY : PROGRESS_NONE;
-	p->mode = mode;
 	snprintf(p->program, sizeof p->program, "%s", program);
 	pthread_mutex_init(&p->lock, NULL);
 	p->start = now_s();
+	progress_set_mode(p, mode);
 	return p;
+}
+
+void
+progress_set_mode(struct progress *p, enum progress_mode mode)
+{
+	if (mode == PROGRESS_AUTO)
+		mode = isatty(STDERR_FILENO) ? PROGRESS_TTY : PROGRESS_NONE;
+	pthread_mutex_lock(&p->lock);
+	p->mode = mode;
+	pthread_mutex_unlock(&p->lock);
 }
 
 void
@@ -69,9 +77,9 @@ progress_free(struct progress *p)
 	free(p);
 }
 
-/* Writes one JSON event line; caller holds the lock. */
+/* Writes one JSON event line and frees ev; caller holds the lock. */
 static void
-event(struct progress *p, cJSON *ev)
+emit_json(struct progress *p, cJSON *ev)
 {
 	char *s;
 
@@ -84,6 +92,17 @@ event(struct progress *p, cJSON *ev)
 	}
 	free(s);
 	cJSON_Delete(ev);
+}
+
+static cJSON *
+json_event(const char *name, const char *ref)
+{
+	cJSON *ev = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(ev, "event", name);
+	if (ref)
+		cJSON_AddStringToObject(ev, "record", ref);
+	return ev;
 }
 
 static void
@@ -120,141 +139,175 @@ draw(struct progress *p, int force)
 	p->drawn = 1;
 }
 
-void
-progress_set_total(struct progress *p, long total)
+/* Takes the status line off the screen; caller holds the lock. */
+static void
+clear(struct progress *p)
 {
-	pthread_mutex_lock(&p->lock);
-	p->total = total;
-	draw(p, 0);
-	pthread_mutex_unlock(&p->lock);
-}
-
-void
-progress_add_total(struct progress *p, long n)
-{
-	pthread_mutex_lock(&p->lock);
-	p->total += n;
-	draw(p, 0);
-	pthread_mutex_unlock(&p->lock);
-}
-
-void
-progress_phase(struct progress *p, const char *ref, const char *phase)
-{
-	pthread_mutex_lock(&p->lock);
-	if (p->mode == PROGRESS_JSON) {
-		cJSON *ev = cJSON_CreateObject();
-		cJSON_AddStringToObject(ev, "event", "phase");
-		cJSON_AddStringToObject(ev, "record", ref);
-		cJSON_AddStringToObject(ev, "phase", phase);
-		event(p, ev);
-	}
-	draw(p, 0);
-	pthread_mutex_unlock(&p->lock);
-}
-
-void
-progress_retry(struct progress *p, const char *ref, int attempt, double wait,
-	       const char *why)
-{
-	pthread_mutex_lock(&p->lock);
-	if (p->mode == PROGRESS_JSON) {
-		cJSON *ev = cJSON_CreateObject();
-		cJSON_AddStringToObject(ev, "event", "retry");
-		cJSON_AddStringToObject(ev, "record", ref);
-		cJSON_AddNumberToObject(ev, "attempt", attempt);
-		cJSON_AddNumberToObject(ev, "wait", wait);
-		cJSON_AddStringToObject(ev, "why", why);
-		event(p, ev);
-	}
-	pthread_mutex_unlock(&p->lock);
-}
-
-void
-progress_usage(struct progress *p, long tokens_in, long tokens_out, double cost)
-{
-	pthread_mutex_lock(&p->lock);
-	p->tokens_in += tokens_in;
-	p->tokens_out += tokens_out;
-	p->cost += cost;
-	draw(p, 0);
-	pthread_mutex_unlock(&p->lock);
-}
-
-void
-progress_record(struct progress *p, const char *ref, const char *outcome,
-		const char *error)
-{
-	pthread_mutex_lock(&p->lock);
-	if (!strcmp(outcome, "done"))
-		p->done++;
-	else if (!strcmp(outcome, "failed"))
-		p->failed++;
-	else
-		p->skipped++;
-	if (p->mode == PROGRESS_JSON) {
-		cJSON *ev = cJSON_CreateObject();
-		cJSON_AddStringToObject(ev, "event", "record");
-		cJSON_AddStringToObject(ev, "record", ref);
-		cJSON_AddStringToObject(ev, "outcome", outcome);
-		if (error)
-			cJSON_AddStringToObject(ev, "error", error);
-		cJSON_AddNumberToObject(ev, "done", (double)p->done);
-		cJSON_AddNumberToObject(ev, "failed", (double)p->failed);
-		cJSON_AddNumberToObject(ev, "total", (double)p->total);
-		event(p, ev);
-	}
-	draw(p, 1);
-	pthread_mutex_unlock(&p->lock);
-}
-
-void
-progress_event(struct progress *p, const char *name, cJSON *fields)
-{
-	cJSON *ev, *f;
-
-	pthread_mutex_lock(&p->lock);
-	if (p->mode == PROGRESS_JSON && (ev = cJSON_CreateObject())) {
-		/* "event" first, as in the other events */
-		cJSON_AddStringToObject(ev, "event", name);
-		while (fields && (f = fields->child)) {
-			cJSON_DetachItemViaPointer(fields, f);
-			cJSON_AddItemToObject(ev, f->string, f);
-		}
-		event(p, ev);
-	}
-	pthread_mutex_unlock(&p->lock);
-	cJSON_Delete(fields);
-}
-
-void
-progress_clear(struct progress *p)
-{
-	pthread_mutex_lock(&p->lock);
 	if (p->drawn) {
 		fprintf(stderr, "\r\033[K");
 		fflush(stderr);
 		p->drawn = 0;
 	}
-	pthread_mutex_unlock(&p->lock);
+}
+
+static void
+on_message(struct progress *p, const struct ev *ev)
+{
+	cJSON *j;
+
+	if (p->mode != PROGRESS_JSON) {
+		clear(p);
+		msg_print(ev->level, ev->text);
+		return;
+	}
+	j = json_event("message", NULL);
+	cJSON_AddStringToObject(j, "level", ev_level_name(ev->level));
+	cJSON_AddStringToObject(j, "text", ev->text);
+	emit_json(p, j);
+}
+
+static void
+on_record(struct progress *p, const struct ev *ev)
+{
+	cJSON *j;
+
+	if (!strcmp(ev->what, "done"))
+		p->done++;
+	else if (!strcmp(ev->what, "failed"))
+		p->failed++;
+	else
+		p->skipped++;
+	if (p->mode == PROGRESS_JSON) {
+		j = json_event("record", ev->ref);
+		cJSON_AddStringToObject(j, "outcome", ev->what);
+		if (ev->text)
+			cJSON_AddStringToObject(j, "error", ev->text);
+		cJSON_AddNumberToObject(j, "done", (double)p->done);
+		cJSON_AddNumberToObject(j, "failed", (double)p->failed);
+		cJSON_AddNumberToObject(j, "total", (double)p->total);
+		emit_json(p, j);
+	}
+	draw(p, 1);
+}
+
+/* The text summary: a note, so --quiet leaves it out. */
+static void
+summary_line(const struct ev_summary *s)
+{
+	char cost[64], sub[48] = "", line[512];
+
+	if (msg_level() < MSG_NORMAL)
+		return;
+	if (s->dry_run)
+		snprintf(cost, sizeof cost, "estimated $%.4f", s->est_cost);
+	else if (s->cost_unknown)
+		snprintf(cost, sizeof cost, "$%.4f + %ld calls of unknown cost", s->cost,
+			 s->cost_unknown);
+	else
+		snprintf(cost, sizeof cost, "$%.4f", s->cost);
+	if (s->submitted)
+		snprintf(sub, sizeof sub, ", %ld in batches", s->submitted);
+	snprintf(line, sizeof line,
+		 "%ld done, %ld failed, %ld skipped%s, %ld records written, "
+		 "%ld tokens in, %ld out, %s, %.1f s",
+		 s->done, s->failed, s->skipped, sub, s->written, s->tokens_in,
+		 s->tokens_out, cost, s->seconds);
+	msg_print(EV_NOTE, line);
+}
+
+static void
+on_summary(struct progress *p, const struct ev_summary *s)
+{
+	cJSON *j;
+
+	clear(p);
+	if (p->mode != PROGRESS_JSON) {
+		summary_line(s);
+		return;
+	}
+	j = json_event("summary", NULL);
+	cJSON_AddNumberToObject(j, "done", (double)s->done);
+	cJSON_AddNumberToObject(j, "failed", (double)s->failed);
+	cJSON_AddNumberToObject(j, "skipped", (double)s->skipped);
+	cJSON_AddNumberToObject(j, "submitted", (double)s->submitted);
+	cJSON_AddNumberToObject(j, "written", (double)s->written);
+	cJSON_AddNumberToObject(j, "tokens_in", (double)s->tokens_in);
+	cJSON_AddNumberToObject(j, "tokens_out", (double)s->tokens_out);
+	cJSON_AddNumberToObject(j, "cost", s->cost);
+	cJSON_AddNumberToObject(j, "cost_unknown", (double)s->cost_unknown);
+	if (s->dry_run)
+		cJSON_AddNumberToObject(j, "est_cost", s->est_cost);
+	cJSON_AddNumberToObject(j, "seconds", (double)(long)(s->seconds * 1000) / 1000);
+	cJSON_AddNumberToObject(j, "status", s->status);
+	emit_json(p, j);
+}
+
+/* An event named by the caller, its fields from a JSON object's text. */
+static void
+on_notice(struct progress *p, const struct ev *ev)
+{
+	cJSON *j = json_event(ev->what, ev->ref);
+	cJSON *f = ev->text ? cJSON_Parse(ev->text) : NULL, *c;
+
+	while (j && f && (c = f->child)) {
+		cJSON_DetachItemViaPointer(f, c);
+		cJSON_AddItemToObject(j, c->string, c);
+	}
+	cJSON_Delete(f);
+	emit_json(p, j);
 }
 
 void
-progress_summary(struct progress *p, const char *line)
+progress_event(void *ctx, const struct ev *ev)
 {
-	progress_clear(p);
+	struct progress *p = ctx;
+	cJSON *j;
+
 	pthread_mutex_lock(&p->lock);
-	if (p->mode == PROGRESS_JSON) {
-		cJSON *ev = cJSON_CreateObject();
-		cJSON_AddStringToObject(ev, "event", "summary");
-		cJSON_AddNumberToObject(ev, "done", (double)p->done);
-		cJSON_AddNumberToObject(ev, "failed", (double)p->failed);
-		cJSON_AddNumberToObject(ev, "skipped", (double)p->skipped);
-		cJSON_AddNumberToObject(ev, "tokens_in", (double)p->tokens_in);
-		cJSON_AddNumberToObject(ev, "tokens_out", (double)p->tokens_out);
-		cJSON_AddNumberToObject(ev, "cost", p->cost);
-		event(p, ev);
+	switch (ev->type) {
+	case EV_MESSAGE:
+		on_message(p, ev);
+		break;
+	case EV_TOTAL:
+		p->total += ev->n;
+		draw(p, 0);
+		break;
+	case EV_PHASE:
+		if (p->mode == PROGRESS_JSON) {
+			j = json_event("phase", ev->ref);
+			cJSON_AddStringToObject(j, "phase", ev->what);
+			emit_json(p, j);
+		}
+		draw(p, 0);
+		break;
+	case EV_RETRY:
+		if (p->mode == PROGRESS_JSON) {
+			j = json_event("retry", ev->ref);
+			cJSON_AddNumberToObject(j, "attempt", ev->attempt);
+			cJSON_AddNumberToObject(j, "wait", ev->wait);
+			cJSON_AddStringToObject(j, "why", ev->text);
+			emit_json(p, j);
+		}
+		break;
+	case EV_USAGE:
+		p->tokens_in += ev->tokens_in;
+		p->tokens_out += ev->tokens_out;
+		p->cost += ev->cost;
+		draw(p, 0);
+		break;
+	case EV_RECORD:
+		on_record(p, ev);
+		break;
+	case EV_OUTPUT:
+		clear(p);
+		break;
+	case EV_SUMMARY:
+		on_summary(p, ev->summary);
+		break;
+	case EV_NOTICE:
+		if (p->mode == PROGRESS_JSON)
+			on_notice(p, ev);
+		break;
 	}
 	pthread_mutex_unlock(&p->lock);
-	(void)line;
 }

@@ -32,7 +32,7 @@ void rl_release(struct ratelimit *rl, long status,
 int rl_ceiling(struct ratelimit *rl);
 /* Holds every new acquisition for `seconds` (a server's Retry-After on 429). */
 void rl_hold(struct ratelimit *rl, double seconds);
-/* Cool-down period after a 429 and between regrowth steps; default 10 s. */
+/* Cool-down period after a 429 and between regrowth steps; default 3 s. */
 void rl_set_cooldown(struct ratelimit *rl, double seconds);
 
 #endif

@@ -393,20 +393,25 @@ run_uses(struct run *run, struct retire_use *out, size_t max)
 
 /* One --progress json event for a model that retires or has retired. */
 static void
-report_event(struct progress *p, const struct retire_use *u,
+report_event(struct run *run, const struct retire_use *u,
 	     const struct retire_info *ri)
 {
-	cJSON *ev = cJSON_CreateObject();
+	cJSON *f = cJSON_CreateObject();
+	char *text;
 
-	cJSON_AddStringToObject(ev, "setting", u->setting);
-	cJSON_AddStringToObject(ev, "model", u->model);
-	cJSON_AddStringToObject(ev, "shutdown_date", ri->date);
-	cJSON_AddNumberToObject(ev, "days_left", (double)ri->days);
+	cJSON_AddStringToObject(f, "setting", u->setting);
+	cJSON_AddStringToObject(f, "model", u->model);
+	cJSON_AddStringToObject(f, "shutdown_date", ri->date);
+	cJSON_AddNumberToObject(f, "days_left", (double)ri->days);
 	if (ri->replacement)
-		cJSON_AddStringToObject(ev, "replacement", ri->replacement);
-	cJSON_AddStringToObject(ev, "source", ri->source);
-	progress_event(p, ri->state == RETIRE_GONE ? "model_shut_down"
-						   : "model_retiring", ev);
+		cJSON_AddStringToObject(f, "replacement", ri->replacement);
+	cJSON_AddStringToObject(f, "source", ri->source);
+	text = cJSON_PrintUnformatted(f);
+	cJSON_Delete(f);
+	run_report(run, &(struct ev){ .type = EV_NOTICE, .text = text,
+		   .what = ri->state == RETIRE_GONE ? "model_shut_down"
+						    : "model_retiring" });
+	free(text);
 }
 
 int
@@ -440,14 +445,13 @@ retire_check_run(struct run *run, struct ig_err *err)
 			continue;
 		if (ri.replacement)
 			snprintf(repl, sizeof repl, ", e.g. '%s'", ri.replacement);
-		report_event(run_progress(run), u, &ri);
+		report_event(run, u, &ri);
 		if (ri.state == RETIRE_GONE) {
 			rc = ig_err_set(err, IG_ECONFIG,
 					"model '%s' shut down on %s (%s): set %s to another model%s",
 					u->model, ri.date, ri.source, u->setting, repl);
 		} else {
-			progress_clear(run_progress(run));
-			ig_warnf("model '%s' shuts down on %s, in %ld day%s (%s): set %s"
+			run_msg(run, EV_WARNING, "model '%s' shuts down on %s, in %ld day%s (%s): set %s"
 				 " to another model%s", u->model, ri.date, ri.days,
 				 ri.days == 1 ? "" : "s", ri.source, u->setting, repl);
 		}

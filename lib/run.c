@@ -187,9 +187,12 @@ run_setup(struct run *run, struct ig_err *err)
 		o->no_cache = 1;
 	pm = o->progress >= 0 ? o->progress
 			      : progress_mode_parse(config_str(run->cfg, "run.progress"));
-	if (o->verbosity == MSG_QUIET)
+	/* --quiet silences the status line, never the JSON events asked for. */
+	if (o->verbosity == MSG_QUIET && pm != PROGRESS_JSON)
 		pm = PROGRESS_NONE;
-	run->progress = progress_new(pm < 0 ? PROGRESS_AUTO : pm, o->program);
+	if (run->progress)
+		progress_set_mode(run->progress, pm < 0 ? PROGRESS_AUTO : pm);
+	run->summary_due = 1;
 	/* Before anything is sent: a model that has shut down stops the run. */
 	return open_workspace(run, err) < 0 ? -1 : retire_check_run(run, err);
 }
@@ -216,8 +219,7 @@ on_bad(const char *msg, void *ctx)
 {
 	struct input_ctx *ic = ctx;
 
-	progress_clear(ic->run->progress);
-	ig_warnf("ignoring %s", msg);
+	run_msg(ic->run, EV_WARNING, "ignoring %s", msg);
 	ic->bad = 1;
 }
 
@@ -282,7 +284,7 @@ take_record(cJSON *rec, const char *where, void *ctx, struct ig_err *err)
 	}
 	/* Already done: its records are re-emitted, nothing is sent. */
 	job->state = rc == INIT_DONE ? JOB_SKIPPED : JOB_PENDING;
-	progress_add_total(run->progress, 1);
+	run_report(run, &(struct ev){ .type = EV_TOTAL, .n = 1 });
 	engine_enqueue(run, job);
 	return 0;
 }
@@ -434,7 +436,7 @@ run_emit(struct run *run, cJSON *rec, struct ig_err *err)
 {
 	int rc = 0;
 
-	progress_clear(run->progress);
+	run_report(run, &(struct ev){ .type = EV_OUTPUT });
 	if (!run->write_failed && jsonl_write(stdout, rec, err) < 0) {
 		run->write_failed = 1;
 		run->write_err = *err;
@@ -469,25 +471,26 @@ exit_status(struct run *run, int input_rc, const struct ig_err *err)
 	return IG_OK;
 }
 
+/* The last event: the reporter shows it as the summary line or event. */
 static void
-summary(struct run *run, double secs)
+summary(struct run *run, double secs, int status)
 {
-	char cost[64], sub[48] = "";
+	struct ev_summary s = { 0 };
 
-	if (run->opts->dry_run)
-		snprintf(cost, sizeof cost, "estimated $%.4f", run->est_cost);
-	else if (run->t.cost_unknown)
-		snprintf(cost, sizeof cost, "$%.4f + %ld calls of unknown cost",
-			 run->t.cost, run->t.cost_unknown);
-	else
-		snprintf(cost, sizeof cost, "$%.4f", run->t.cost);
-	progress_summary(run->progress, NULL);
-	if (run->submitted)
-		snprintf(sub, sizeof sub, ", %ld in batches", run->submitted);
-	ig_notef("%ld done, %ld failed, %ld skipped%s, %ld records written, "
-		 "%ld tokens in, %ld out, %s, %.1f s",
-		 run->t.done, run->t.failed, run->t.skipped, sub, run->written,
-		 run->t.tokens_in, run->t.tokens_out, cost, secs);
+	s.done = run->t.done;
+	s.failed = run->t.failed;
+	s.skipped = run->t.skipped;
+	s.submitted = run->submitted;
+	s.written = run->written;
+	s.tokens_in = run->t.tokens_in;
+	s.tokens_out = run->t.tokens_out;
+	s.cost = run->t.cost;
+	s.cost_unknown = run->t.cost_unknown;
+	s.dry_run = run->opts->dry_run;
+	s.est_cost = run->est_cost;
+	s.seconds = secs;
+	s.status = status;
+	run_report(run, &(struct ev){ .type = EV_SUMMARY, .summary = &s });
 }
 
 static void
@@ -503,7 +506,6 @@ run_release(struct run *run)
 	}
 	ws_close(run->ws);
 	free(run->ws_path);
-	progress_free(run->progress);
 	config_free(run->cfg);
 	pthread_mutex_destroy(&run->lock);
 	pthread_mutex_destroy(&run->db_lock);
@@ -511,6 +513,36 @@ run_release(struct run *run)
 	pthread_cond_destroy(&run->done_cv);
 	pthread_cond_destroy(&run->space_cv);
 	pthread_cond_destroy(&run->commit_cv);
+}
+
+/* Every module's messages (msg.c) become events of the run's stream. */
+static void
+msg_to_event(void *ctx, enum ev_level level, const char *text)
+{
+	run_report(ctx, &(struct ev){ .type = EV_MESSAGE, .level = level, .text = text });
+}
+
+/*
+ * The run's reporter: the caller's, or the filters' own on stderr, in JSON
+ * from the start when --progress json was given (so that even a bad
+ * setting is reported as an event), else as text until the settings say.
+ */
+static void
+open_reporter(struct run *run)
+{
+	struct run_opts *o = run->opts;
+
+	if (o->on_event) {
+		run->on_event = o->on_event;
+		run->ev_ctx = o->event_ctx;
+	} else {
+		run->progress = progress_new(o->progress == PROGRESS_JSON ? PROGRESS_JSON
+									  : PROGRESS_NONE,
+					     o->program);
+		run->on_event = run->progress ? progress_event : NULL;
+		run->ev_ctx = run->progress;
+	}
+	msg_set_sink(msg_to_event, run);
 }
 
 /*
@@ -529,8 +561,7 @@ finish_batch(struct run *run, struct worker *w0, int input_rc, struct ig_err *er
 	if ((n = batch_submit(run, w0, err)) < 0)
 		return -1;
 	if (n > 0) {
-		progress_clear(run->progress);
-		ig_notef("submitted %ld request%s to the Batch API; 'igny8 batch collect'"
+		run_msg(run, EV_NOTE, "submitted %ld request%s to the Batch API; 'igny8 batch collect'"
 			 " saves the answers", n, n == 1 ? "" : "s");
 	}
 	return 0;
@@ -591,6 +622,7 @@ engine_main(const struct fn_ops *fn, struct run_opts *o)
 
 	run.fn = fn;
 	run.opts = o;
+	open_reporter(&run);
 	pthread_mutex_init(&run.lock, NULL);
 	pthread_mutex_init(&run.db_lock, NULL);
 	pthread_cond_init(&run.work_cv, NULL);
@@ -626,15 +658,15 @@ engine_main(const struct fn_ops *fn, struct run_opts *o)
 			 " the run is recorded as interrupted");
 	}
 	if (rc < 0 && !run.write_failed && err.code != IG_EINTR)
-		ig_errorf("%s", err.msg);
+		run_msg(&run, EV_ERROR, "%s", err.msg);
 	if (jsonl_finish(stdout, &err) < 0 && !jsonl_broken_pipe() && status == IG_OK) {
-		ig_errorf("%s", err.msg);
+		run_msg(&run, EV_ERROR, "%s", err.msg);
 		status = IG_EIO;
 	} else if (run.write_failed && !jsonl_broken_pipe()) {
-		ig_errorf("%s", run.write_err.msg);
+		run_msg(&run, EV_ERROR, "%s", run.write_err.msg);
 	}
-	if (run.progress)
-		summary(&run, engine_now() - t0);
+	if (run.summary_due)
+		summary(&run, engine_now() - t0, status);
 	if (run.ws)
 		ws_run_end(run.ws, run.run_id, status, &run.t, &err);
 	for (int i = 0; workers && i < run.nworkers; i++)
@@ -643,5 +675,7 @@ engine_main(const struct fn_ops *fn, struct run_opts *o)
 	run_release(&run);
 	http_global_cleanup();
 	ig_secrets_free();
+	msg_set_sink(NULL, NULL);
+	progress_free(run.progress);
 	return status;
 }

@@ -35,7 +35,7 @@ struct worker {
 	int n;			/* acquisitions to make */
 	long tokens;
 	atomic_int *cancel;
-	volatile int got;	/* acquisitions made */
+	atomic_int got;		/* acquisitions made (read while it runs) */
 	int rc;			/* last rl_acquire result */
 	double hold;		/* seconds to keep each slot */
 };
