@@ -30,6 +30,15 @@
 
 #include "cluster_local_priv.h"
 
+/*
+ * Local moving stops once a pass moves at most one node in CL_COMM_SETTLED
+ * (the last passes only shuffle a few boundary nodes, yet each costs a full
+ * sweep: at a million keywords they were most of the time), or after
+ * CL_COMM_PASSES passes.  Both depend only on the graph.
+ */
+#define CL_COMM_SETTLED 1000
+#define CL_COMM_PASSES 32
+
 /* One level's graph in compressed rows; self loops carry inner weight. */
 struct graph {
 	uint32_t n;
@@ -263,7 +272,7 @@ move_nodes(const struct graph *g, struct level *lv, double gamma, double m2)
 		passes += moved > 0;
 		/* reset stamps: node numbers repeat in the next pass */
 		memset(lv->stamp, 0, g->n * sizeof *lv->stamp);
-	} while (moved > 0 && passes < 64);
+	} while (moved > g->n / CL_COMM_SETTLED && passes < CL_COMM_PASSES);
 	return passes;
 }
 
