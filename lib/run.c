@@ -572,12 +572,6 @@ engine_main(const struct fn_ops *fn, struct run_opts *o)
 	if (rc < 0 && err.code == IG_OK)
 		ig_err_set(&err, IG_ESOFTWARE, "out of memory");
 	status = exit_status(&run, rc, &err);
-	if (jsonl_broken_pipe()) {
-		/* Quietly, as a filter should, but the run did not finish. */
-		run.t.status = "interrupted";
-		ig_notef("standard output was closed: no more requests started;"
-			 " the run is recorded as interrupted");
-	}
 	if (rc < 0 && !run.write_failed)
 		ig_errorf("%s", err.msg);
 	if (jsonl_finish(stdout, &err) < 0 && !jsonl_broken_pipe() && status == IG_OK) {
@@ -585,6 +579,14 @@ engine_main(const struct fn_ops *fn, struct run_opts *o)
 		status = IG_EIO;
 	} else if (run.write_failed && !jsonl_broken_pipe()) {
 		ig_errorf("%s", run.write_err.msg);
+	}
+	if (jsonl_broken_pipe()) {
+		/* Quietly, as a filter should, but the run did not finish
+		 * (even when only the last flush found the reader gone). */
+		status = IG_EIO;
+		run.t.status = "interrupted";
+		ig_notef("standard output was closed: no more requests started;"
+			 " the run is recorded as interrupted");
 	}
 	if (run.progress)
 		summary(&run, engine_now() - t0);
