@@ -651,12 +651,6 @@ engine_main(const struct fn_ops *fn, struct run_opts *o)
 	if (rc < 0 && err.code == IG_OK)
 		ig_err_set(&err, IG_ESOFTWARE, "out of memory");
 	status = exit_status(&run, rc, &err);
-	if (jsonl_broken_pipe()) {
-		/* Quietly, as a filter should, but the run did not finish. */
-		run.t.status = "interrupted";
-		ig_notef("standard output was closed: no more requests started;"
-			 " the run is recorded as interrupted");
-	}
 	if (rc < 0 && !run.write_failed && err.code != IG_EINTR)
 		run_msg(&run, EV_ERROR, "%s", err.msg);
 	if (jsonl_finish(stdout, &err) < 0 && !jsonl_broken_pipe() && status == IG_OK) {
@@ -664,6 +658,14 @@ engine_main(const struct fn_ops *fn, struct run_opts *o)
 		status = IG_EIO;
 	} else if (run.write_failed && !jsonl_broken_pipe()) {
 		run_msg(&run, EV_ERROR, "%s", run.write_err.msg);
+	}
+	if (jsonl_broken_pipe()) {
+		/* Quietly, as a filter should, but the run did not finish
+		 * (even when only the last flush found the reader gone). */
+		status = IG_EIO;
+		run.t.status = "interrupted";
+		run_msg(&run, EV_NOTE, "standard output was closed: no more requests"
+			" started; the run is recorded as interrupted");
 	}
 	if (run.summary_due)
 		summary(&run, engine_now() - t0, status);

@@ -258,7 +258,19 @@ test_runs(const char *path)
 	ws_exec(ws, sql, &err);
 	is_int(ws_run_dead(ws, id2), 0, "another host's run is taken as alive");
 
+	snprintf(sql, sizeof sql, "INSERT INTO tasks (title, status, run_id, created_at,"
+		 " updated_at) VALUES ('left', 'running', %ld, 'now', 'now'),"
+		 " ('other run', 'running', %ld, 'now', 'now'),"
+		 " ('finished', 'done', %ld, 'now', 'now')", id, id2, id);
+	is_int(ws_exec(ws, sql, &err), 0, "tasks of two runs");
 	is_int(ws_run_end(ws, id, IG_EPARTIAL, &t, &err), 0, "run ended");
+	snprintf(want, sizeof want, "queued|left unfinished by run %ld", id);
+	is_str(query(ws, "SELECT status || '|' || error FROM tasks WHERE title = 'left'"),
+	       want, "its task left running is queued again, saying why");
+	is_str(query(ws, "SELECT status FROM tasks WHERE title = 'other run'"), "running",
+	       "another run's task is not touched");
+	is_str(query(ws, "SELECT status FROM tasks WHERE title = 'finished'"), "done",
+	       "a finished task is not touched");
 	snprintf(sql, sizeof sql,
 		 "SELECT status || '|' || exit_code || '|' || records_done || '|' ||"
 		 " records_failed || '|' || records_skipped || '|' || tokens_in || '|' ||"
@@ -268,6 +280,36 @@ test_runs(const char *path)
 	is_str(query(ws, sql), "partial|1|5|1|2|100|50|10|0.25|1|1", "totals stored");
 	is_int(ws_run_dead(ws, id), 1, "an ended run is over");
 	ws_close(ws);
+}
+
+/* A dry run's scratch copy reads the workspace and writes nothing to it. */
+static void
+test_scratch(const char *path)
+{
+	struct ig_err err = { 0 };
+	struct ws *ws = ws_open(path, WS_CREATE, &err), *sc;
+	char none[PATH_MAX + 32];
+
+	if (!ws)
+		exit(1);
+	ws_exec(ws, "INSERT INTO prompts (function, body, updated_at)"
+		" VALUES ('ideas', 'x', 'now')", &err);
+	sc = ws_open(path, WS_SCRATCH, &err);
+	ok(sc != NULL, "scratch copy opened: %s", err.msg);
+	is_str(query(sc, "SELECT body FROM prompts WHERE function = 'ideas'"), "x",
+	       "it holds what the workspace holds");
+	is_int(ws_exec(sc, "DELETE FROM prompts; INSERT INTO keywords (keyword, norm,"
+		       " created_at, updated_at) VALUES ('k', 'k', 'now', 'now')", &err),
+	       0, "and can be written");
+	ws_close(sc);
+	is_str(query(ws, "SELECT count(*) FROM prompts"), "1", "the workspace keeps its rows");
+	is_str(query(ws, "SELECT count(*) FROM keywords"), "0", "and gets none");
+	ws_close(ws);
+	snprintf(none, sizeof none, "%s/none.db", tmp);
+	sc = ws_open(none, WS_SCRATCH, &err);
+	ok(sc != NULL && access(none, F_OK) != 0,
+	   "a scratch copy of no workspace is empty and creates no file");
+	ws_close(sc);
 }
 
 static void
@@ -312,6 +354,8 @@ main(void)
 	test_transactions(path);
 	test_sessions(path);
 	test_runs(path);
+	snprintf(path, sizeof path, "%s/c.db", tmp);
+	test_scratch(path);
 	test_misc();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
