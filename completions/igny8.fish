@@ -39,6 +39,7 @@ complete -c igny8-cluster -s m -l model -x -a '(__igny8_models text embed)' -d '
 complete -c igny8-ideas -s m -l model -x -a '(__igny8_models text)' -d 'model for this stage'
 complete -c igny8-write -s m -l model -x -a '(__igny8_models text)' -d 'model for this stage'
 complete -c igny8-image -s m -l model -x -a '(__igny8_models image)' -d 'model for this stage'
+complete -c igny8-publish -s m -l model -x -d 'model for this stage'
 
 # Options every filter shares (lib/opt.c).
 for c in igny8-cluster igny8-ideas igny8-write igny8-image igny8-publish

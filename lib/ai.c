@@ -230,12 +230,18 @@ dry_run(struct exchange *x, const char *body)
 static double
 call_cost(struct exchange *x, const struct chat_res *res)
 {
+	struct ai_logrec r = { 0 };
 	double usd;
 
 	if (cost_text(x->run->cfg, x->req.model, res->tokens_in, res->tokens_cached,
 		      res->tokens_out, x->batch, &usd) < 0)
 		return -1;
-	return usd;
+	/* Figures ai_log() will refuse are not summed here either. */
+	r.tokens_in = res->tokens_in;
+	r.tokens_out = res->tokens_out;
+	r.tokens_cached = res->tokens_cached;
+	r.cost = usd;
+	return believable(&r) ? usd : -1;
 }
 
 static void

@@ -17,9 +17,10 @@ is "runs.args is the whole command line, keys masked" \
 	"--method local --all -q --set 'site.name=Trail'\\''s End' --set providers.openai.api_key=[REDACTED] --set site.context=[REDACTED]" \
 	"$(sql "SELECT args FROM runs ORDER BY id DESC LIMIT 1")"
 unset OPENAI_API_KEY
-printf '{"type":"task","title":"Trail shoes"}\n' >t.jsonl
-expect_status "write --dry-run with a file" 0 igny8-write --dry-run t.jsonl --words 300
-is "options and files in the order typed" "--dry-run t.jsonl --words 300" \
+# (not a dry run: that saves nothing, its run's row included)
+printf '{"keyword":"trail shoes"}\n{"keyword":"trail running shoes"}\n' >t.jsonl
+expect_status "cluster with a file" 0 igny8-cluster --method local t.jsonl -j 1
+is "options and files in the order typed" "--method local t.jsonl -j 1" \
 	"$(sql "SELECT args FROM runs ORDER BY id DESC LIMIT 1")"
 no_key_leak "no key in the workspace" "$T/out" "$T/err"
 
