@@ -156,7 +156,8 @@ reset_ideas
 	echo $? >"$T/st"
 } | { head -n 1 >first.jsonl; exec 0<&-; sleep 2; }
 is "-j 1 into a reader that left: 74" 74 "$(cat "$T/st")"
-is "one request after the reader left, at most" 2 "$(chats)"
+n=$(chats)
+ok "one request after the reader left, at most ($n in all)" test "$n" -le 2
 
 no_key_leak "no key anywhere" "$T/out" "$T/err" ideas.jsonl
 done_testing
