@@ -102,7 +102,7 @@ on_debug(void *ctx, const char *line)
 	snprintf(debug_log + n, sizeof debug_log - n, "%s\n", line);
 }
 
-static volatile sig_atomic_t refused_flag;
+static atomic_int refused_flag;
 static int dest_next;		/* the next request's enum http_dest */
 
 static struct http_opts
