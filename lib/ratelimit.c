@@ -9,8 +9,8 @@
  * x-ratelimit-remaining-*, so the first answers teach the limiter and each
  * later one resynchronises it.  A remaining figure is the server's bucket
  * when it counted that request; what the limiter admitted after it is
- * subtracted and what refilled since is added, so the local bucket tracks
- * the server's without waiting for it to run dry.  A reset time is when
+ * subtracted, so the local bucket tracks the server's without waiting for
+ * it to run dry.  A reset time is when
  * the bucket is full again, not when the next request fits, so it is never
  * waited for when the limit is known: the next request waits only for its
  * own refill.  rpm/tpm settings override the learned rates; their buckets
@@ -19,6 +19,8 @@
  * and the server's figures may then only lower them.  The token bucket may
  * go into debt, so one request larger than the bucket is admitted once it
  * is full rather than never.
+ * Until the first answer, with no limit set, one request goes alone: the
+ * rest of the first wave would otherwise meet a limit nobody knows yet.
  * The concurrency ceiling starts at max_inflight and halves on a 429 that
  * no limit explains (one without x-ratelimit-* figures) when such 429s are
  * at least a third of the recent answers, counted over two rounds of
@@ -64,6 +66,7 @@ struct ratelimit {
 	long since_ok, since_429;	/* recent answers, see the note above */
 	double hold_until;		/* server said: nothing before this */
 	double last_ok;			/* time of the last success */
+	int probing;			/* no answer yet: one request at a time */
 };
 
 static double
@@ -110,6 +113,7 @@ rl_new(long rpm, long tpm, int max_inflight)
 	rl->ceiling = rl->max_inflight;
 	rl->cooldown = DEF_COOLDOWN;
 	rl->last_cut = -1e9;
+	rl->probing = !rl->req.set && !rl->tok.set;
 	return rl;
 }
 
@@ -166,7 +170,8 @@ time_to_admit(struct ratelimit *rl, long tokens, double now)
 		w = t;
 	if ((t = bucket_wait(&rl->tok, (double)tokens)) > w)
 		w = t;
-	if (w == 0 && rl->inflight >= rl->ceiling)
+	if (w == 0 && (rl->inflight >= rl->ceiling ||
+		       (rl->probing && rl->inflight > 0)))
 		return -1;
 	return w;
 }
@@ -279,9 +284,12 @@ on_throttled(struct ratelimit *rl, const struct http_limits *l, double now)
 }
 
 /*
- * One budget's figures from an answer.  The server's remaining, plus what
- * refilled since the request was admitted, minus what was admitted after
- * it, is the server's bucket now.  A learned limit follows it both ways;
+ * One budget's figures from an answer.  The server's remaining, minus what
+ * was admitted after the request, is the server's bucket now, short of
+ * what refilled since the server counted it: when that was is unknown, so
+ * none is assumed.  The shortfall is a constant offset (the bucket is
+ * then drained a little later), not a slower rate, while assuming too
+ * much would cost 429s.  A learned limit follows it both ways;
  * a set one only downwards (the setting is the user's ceiling).  Without
  * a limit, remaining 0 can only be waited out until the reset; with one,
  * the reset (a full bucket) is never waited for.  Returns 1 when the
@@ -310,8 +318,7 @@ bucket_learn(struct ratelimit *rl, struct bucket *b, long limit,
 			b->avail = b->cap;
 		return limit > 0;
 	}
-	est = (double)remaining + (now - admitted) * (double)rate(b) / 60 -
-	      (b->debit - debit);
+	est = (double)remaining - (b->debit - debit);
 	if (est > b->cap)
 		est = b->cap;
 	if (!b->set || est < b->avail)
@@ -348,6 +355,7 @@ rl_release(struct ratelimit *rl, long status, const struct http_limits *limits,
 	pthread_mutex_lock(&rl->mu);
 	if (rl->inflight > 0)
 		rl->inflight--;
+	rl->probing = 0;
 	refill(rl, now);
 	known = apply_limits(rl, limits, tk, now);
 	if (status == 429 && !known) {

@@ -109,6 +109,42 @@ test_rates(void)
 	ok(rl_acquire(NULL, 10, NULL, NULL) == 0, "NULL limiter never blocks");
 }
 
+/* One answer ends the first request's probe (see ratelimit.c). */
+static void
+answered(struct ratelimit *rl)
+{
+	rl_acquire(rl, 0, NULL, NULL);
+	rl_release(rl, 200, &no_limits, NULL);
+}
+
+static void
+test_probe(void)
+{
+	struct ratelimit *rl = rl_new(0, 0, 4);
+	struct worker w = { 0 };
+	pthread_t t;
+	double t0;
+
+	rl_acquire(rl, 0, NULL, NULL);
+	w.rl = rl;
+	w.n = 1;
+	pthread_create(&t, NULL, work, &w);
+	nap(0.2);
+	is_int(w.got, 0, "no limit known: the first request goes alone");
+	rl_release(rl, 200, &no_limits, NULL);
+	pthread_join(t, NULL);
+	is_int(w.got, 1, "its answer opens the gate");
+	ok(rl_acquire(rl, 0, NULL, NULL) == 0 && rl_acquire(rl, 0, NULL, NULL) == 0,
+	   "then requests go together");
+	rl_free(rl);
+	rl = rl_new(0, 600000, 4);
+	t0 = mono();
+	rl_acquire(rl, 0, NULL, NULL);
+	rl_acquire(rl, 0, NULL, NULL);
+	ok(mono() - t0 < 0.1, "a set limit needs no probe");
+	rl_free(rl);
+}
+
 static void
 test_ceiling_blocks(void)
 {
@@ -116,6 +152,7 @@ test_ceiling_blocks(void)
 	struct worker w = { 0 };
 	pthread_t t;
 
+	answered(rl);
 	ok(rl_acquire(rl, 0, NULL, NULL) == 0 && rl_acquire(rl, 0, NULL, NULL) == 0,
 	   "two slots taken");
 	w.rl = rl;
@@ -317,6 +354,7 @@ test_learned(void)
 	/* What was admitted after the answered request is not the server's
 	 * to count yet: remaining 3, but 2 admitted since, leaves 1. */
 	rl = rl_new(0, 0, 8);
+	answered(rl);
 	rl_acquire(rl, 0, NULL, &tk);
 	rl_acquire(rl, 0, NULL, NULL);
 	rl_acquire(rl, 0, NULL, NULL);
@@ -363,6 +401,7 @@ int
 main(void)
 {
 	test_rates();
+	test_probe();
 	test_ceiling_blocks();
 	test_cancel();
 	test_halving();
