@@ -9,7 +9,8 @@
  * max_retry_wait fails at once with IG_ETEMP so cron can come back later,
  * a 429 without Retry-After waits for one request's share of the
  * x-ratelimit-reset-* time, and a 429 under an announced limit is paced by
- * the limiter without counting as a retry.  Every text that leaves this file goes through ig_redact().
+ * the limiter without counting as a retry.  Every text that leaves this
+ * file goes through ig_redact().
  */
 #include "compat.h"
 
@@ -1403,7 +1404,7 @@ attempt_once(struct http_client *c, const struct http_req *req,
 	resp->attempts++;
 	/* Before the slot is given back, so no waiting sender goes ahead. */
 	if (a->cc == CURLE_OK && c->o.refused && refusal(resp))
-		*c->o.refused = 1;
+		*c->o.refused = (int)resp->status;	/* for "not sent" */
 	if (c->o.rl) {
 		rl_release(c->o.rl, a->cc == CURLE_OK ? resp->status : 0,
 			   &resp->limits, &tk);
@@ -1454,8 +1455,9 @@ send_retrying(struct http_client *c, const struct http_req *req,
 		if (rc == -1)
 			break;
 		if (rc == -2)
-			return ig_err_set(err, IG_ENOPERM, "not sent: the API "
-					  "key or quota was refused");
+			return ig_err_set(err, IG_ENOPERM, "not sent: HTTP %d "
+					  "to another request refused the API "
+					  "key or quota", (int)*c->o.refused);
 		resp->elapsed = mono() - t0;
 		if (a.cc == CURLE_OK && resp->status < 300)
 			return 0;

@@ -145,7 +145,7 @@ refill(struct ratelimit *rl, double now)
 	bucket_refill(&rl->tok, dt);
 }
 
-/* Seconds until `need` fits in the bucket; a need past its size waits for a full one. */
+/* Seconds until `need` fits; a need past the bucket waits for a full one. */
 static double
 bucket_wait(const struct bucket *b, double need)
 {

@@ -412,10 +412,12 @@ test_retries(void)
 	   "429 insufficient_quota: 77 after one attempt");
 	is_str(e.msg, "HTTP 429: You exceeded your current quota (code "
 	       "'insufficient_quota')", "quota message");
-	ok(refused_flag == 1, "quota: the run's refused flag is set");
+	ok(refused_flag == 429, "quota: the run's refused flag holds the status");
 	rc = run(&o, "GET", "/ok", NULL, &r, &e);
 	ok(rc == -1 && e.code == IG_ENOPERM && r.attempts == 0,
 	   "once refused, the next request is not sent");
+	ok(strncmp(e.msg, "not sent: HTTP 429 to another request refused",
+		   45) == 0, "and says which answer refused it");
 	refused_flag = 0;
 	o.refused = NULL;
 
