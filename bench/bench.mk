@@ -42,3 +42,11 @@ $(BENCH_FLOOR): bench/floor.c $(LIBA) $(LIB_HDR)
 bench-floor-build: $(BENCH_FLOOR)
 
 .PHONY: bench-floor-build
+
+# Rate limits learned from the headers: request- and token-bound runs at
+# --jobs 32 against tests/fakeapi/fakeapi.py in its limit mode (issue 19);
+# writes bench/RESULTS-ratelimit.md.
+bench-ratelimit: all
+	/usr/bin/python3 bench/ratelimit.py
+
+.PHONY: bench-ratelimit

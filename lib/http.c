@@ -7,8 +7,10 @@
  * HTTP date); otherwise back off 0.5 * 2^n s capped at 8 s with up to 25%
  * downward jitter.  Unlike the SDK, a server wait longer than the caller's
  * max_retry_wait fails at once with IG_ETEMP so cron can come back later,
- * and a 429 without Retry-After but with x-ratelimit-reset-* waits for that
- * reset.  Every text that leaves this file goes through ig_redact().
+ * a 429 without Retry-After waits for one request's share of the
+ * x-ratelimit-reset-* time, and a 429 under an announced limit is paced by
+ * the limiter without counting as a retry.  Every text that leaves this
+ * file goes through ig_redact().
  */
 #include "compat.h"
 
@@ -1157,19 +1159,27 @@ net_retryable(struct http_client *c, CURLcode cc, char *why, size_t n)
 }
 
 /*
- * A 429 without Retry-After: wait for the exhausted window's reset if the
- * server named one; it is when the window is full again, so an upper bound.
+ * A 429 without Retry-After: the reset is when the window is full again
+ * (api-contracts.md 1.2), so with the limit known the wait is one
+ * request's share of it; without, the whole reset is the only bound.
  */
+static double
+reset_share(long limit, long remaining, double reset)
+{
+	if (remaining != 0 || reset <= 0)
+		return 0;
+	return limit > 0 ? reset / (double)limit : reset;
+}
+
 static double
 ratelimit_hint(const struct http_limits *l)
 {
-	double w = 0;
+	double w = reset_share(l->limit_requests, l->remaining_requests,
+			       l->reset_requests);
+	double t = reset_share(l->limit_tokens, l->remaining_tokens,
+			       l->reset_tokens);
 
-	if (l->remaining_requests == 0 && l->reset_requests > w)
-		w = l->reset_requests;
-	if (l->remaining_tokens == 0 && l->reset_tokens > w)
-		w = l->reset_tokens;
-	return w;
+	return t > w ? t : w;
 }
 
 /*
@@ -1192,6 +1202,19 @@ quota_exhausted(const struct http_resp *r)
 	      strcmp(code->valuestring, "insufficient_quota") == 0;
 	cJSON_Delete(root);
 	return yes;
+}
+
+/*
+ * A 429 under a limit the server announced (x-ratelimit-limit-*) is the
+ * limiter's to pace, not a fault: the request waits its turn without
+ * using up a retry, for as long as the provider still answers others.
+ */
+static int
+paced_429(const struct http_client *c, const struct http_resp *r)
+{
+	return c->o.rl && r->status == 429 && !quota_exhausted(r) &&
+	       (r->limits.limit_requests > 0 || r->limits.limit_tokens > 0) &&
+	       rl_stalled(c->o.rl) < c->o.max_retry_wait;
 }
 
 /* An answer that refuses the key itself: no retry, no other request helps. */
@@ -1368,21 +1391,23 @@ static int
 attempt_once(struct http_client *c, const struct http_req *req,
 	     struct http_resp *resp, struct attempt *a)
 {
-	if (c->o.rl && rl_acquire(c->o.rl, req->est_tokens, c->o.cancel) < 0)
+	struct rl_ticket tk;
+
+	if (c->o.rl && rl_acquire(c->o.rl, req->est_tokens, c->o.cancel, &tk) < 0)
 		return -1;
 	if (refused(c)) {
 		if (c->o.rl)
-			rl_release(c->o.rl, 0, &resp->limits);
+			rl_release(c->o.rl, 0, NULL, &tk);
 		return -2;
 	}
 	a->cc = perform(c, req, resp);
 	resp->attempts++;
 	/* Before the slot is given back, so no waiting sender goes ahead. */
 	if (a->cc == CURLE_OK && c->o.refused && refusal(resp))
-		*c->o.refused = 1;
+		*c->o.refused = (int)resp->status;	/* for "not sent" */
 	if (c->o.rl) {
 		rl_release(c->o.rl, a->cc == CURLE_OK ? resp->status : 0,
-			   &resp->limits);
+			   &resp->limits, &tk);
 		if (a->cc == CURLE_OK && resp->status == 429 &&
 		    resp->retry_after > 0)
 			rl_hold(c->o.rl, resp->retry_after);
@@ -1430,12 +1455,21 @@ send_retrying(struct http_client *c, const struct http_req *req,
 		if (rc == -1)
 			break;
 		if (rc == -2)
-			return ig_err_set(err, IG_ENOPERM, "not sent: the API "
-					  "key or quota was refused");
+			return ig_err_set(err, IG_ENOPERM, "not sent: HTTP %d "
+					  "to another request refused the API "
+					  "key or quota", (int)*c->o.refused);
 		resp->elapsed = mono() - t0;
 		if (a.cc == CURLE_OK && resp->status < 300)
 			return 0;
 		judge(c, resp, &a);
+		if (a.cc == CURLE_OK && a.retry && paced_429(c, resp) &&
+		    a.server_wait <= c->o.max_retry_wait) {
+			n--;	/* not a failed try: see paced_429() */
+			if (sleep_cancellable(a.server_wait > 0 ? a.server_wait :
+					      a.hint, c->o.cancel) < 0)
+				break;
+			continue;
+		}
 		if (!a.retry || n >= c->o.max_retries)
 			return a.cc == CURLE_OK ? fail_status(c, req, resp, err) :
 				fail_network(c, req, resp, &a, err);

@@ -45,8 +45,9 @@ struct http_opts {
 	void (*on_idle)(void *ctx, int idle);
 	/*
 	 * Shared by the clients of one run, may be NULL: set here when an
-	 * answer refuses the key or the quota (IG_ENOPERM); once set, later
-	 * requests fail the same way without being sent.
+	 * answer refuses the key or the quota (IG_ENOPERM), to its HTTP
+	 * status; once set, later requests fail the same way without being
+	 * sent.
 	 */
 	atomic_int *refused;
 	void *ctx;			/* passed to the hooks */

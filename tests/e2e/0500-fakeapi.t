@@ -365,6 +365,25 @@ like "is_same: shows the diff" '^#.*\+c' sub.out
 sub no_key_leak "x" e1 "$T/fake/log.jsonl"
 like "no_key_leak: notices a key" '^not ok 1' sub.out
 
+# -- limit mode: refilled buckets, the cost counts the output cap -----------------
+echo '{"ratelimit": {"rpm": 600, "tpm": 1000}}' | fake_script -
+cat >capped.json <<'J'
+{"model": "test-chat-1", "max_tokens": 900, "messages": [{"role": "user", "content": "abcdefgh"}]}
+J
+is "limit: a request within both budgets is answered" 200 \
+	"$(post /v1/chat/completions capped.json -D "$T/headers")"
+like "limit: the limit per minute" '^x-ratelimit-limit-tokens: 1000' "$T/headers"
+like "limit: its prompt plus its cap are counted" '^x-ratelimit-remaining-tokens: 9[89]' "$T/headers"
+like "limit: reset is until the bucket is full, as Go durations" \
+	'^x-ratelimit-reset-tokens: 5[0-9](\.[0-9]+)?s' "$T/headers"
+like "limit: under a second in ms" '^x-ratelimit-reset-requests: [0-9]+ms' "$T/headers"
+is "limit: the next one does not fit: 429 at once" 429 \
+	"$(post /v1/chat/completions capped.json -D "$T/headers")"
+like "limit: with retry-after-ms, the wait until it fits" '^retry-after-ms: [0-9]{5}' "$T/headers"
+ok "limit: code rate_limit_exceeded, type tokens" jq_py \
+	'd["error"]["code"] == "rate_limit_exceeded" and d["error"]["type"] == "tokens" or exit(1)' "$T/body"
+echo '{}' | fake_script -
+
 fake_stop
 ok "fake_stop ends the server" sh -c "! curl -s -m 2 '$FAKE_URL/v1/models' >/dev/null"
 done_testing

@@ -72,6 +72,73 @@ def ntokens(text):
     return max(1, len(text) // 4)
 
 
+def go_duration(sec):
+    """A wait in the reset header format: "120ms", "1.5s", "6m0s" [api-contracts.md 1.2]."""
+    ms = int(math.ceil(sec * 1000))
+    if ms <= 0:
+        return "0s"
+    if ms < 1000:
+        return "%dms" % ms
+    if ms < 60000:
+        return ("%.3f" % (ms / 1000.0)).rstrip("0").rstrip(".") + "s"
+    m, rest = divmod(ms, 60000)
+    return "%dm%ss" % (m, ("%.3f" % (rest / 1000.0)).rstrip("0").rstrip("."))
+
+
+def token_cost(path, body):
+    """What a request counts against the token limit: its prompt plus its
+    output cap, before a word is written [issue 19; OpenAI rate-limit guide]."""
+    if not isinstance(body, dict):
+        return 1
+    if path == "/v1/embeddings":
+        inp = body.get("input")
+        return sum(ntokens(x) for x in inp) if isinstance(inp, list) else ntokens(str(inp or ""))
+    prompt = sum(ntokens(msg_text(m)) for m in body.get("messages") or [] if isinstance(m, dict))
+    cap = body.get("max_completion_tokens", body.get("max_tokens")) or 0
+    return prompt + (cap if isinstance(cap, int) else 0)
+
+
+class Limits:
+    """Request and token buckets of one minute's size, refilled continuously
+    (script key "ratelimit": {"rpm": N, "tpm": M, "fill": F}; rpm or tpm may
+    be omitted; F is the share of each bucket full at the start, default 1)."""
+
+    def __init__(self, rpm, tpm, fill):
+        self.limit = {"requests": int(rpm or 0), "tokens": int(tpm or 0)}
+        f = 1.0 if fill is None else float(fill)
+        self.avail = {k: v * f for k, v in self.limit.items()}
+        self.t = time.monotonic()
+
+    def refill(self):
+        t = time.monotonic()
+        for k, lim in self.limit.items():
+            self.avail[k] = min(lim, self.avail[k] + (t - self.t) * lim / 60.0)
+        self.t = t
+
+    def headers(self):
+        h = {}
+        for k, lim in self.limit.items():
+            if lim:
+                h["x-ratelimit-limit-" + k] = str(lim)
+                h["x-ratelimit-remaining-" + k] = str(max(0, int(self.avail[k])))
+                h["x-ratelimit-reset-" + k] = go_duration(
+                    max(0.0, lim - self.avail[k]) * 60.0 / lim)
+        return h
+
+    def admit(self, cost):
+        """(None, headers) when admitted, else (kind, wait seconds, headers)."""
+        self.refill()
+        need = {"requests": 1, "tokens": cost}
+        for k, lim in self.limit.items():
+            if lim and self.avail[k] < min(need[k], lim):
+                wait = (min(need[k], lim) - self.avail[k]) * 60.0 / lim
+                return k, wait, self.headers()
+        for k, lim in self.limit.items():
+            if lim:
+                self.avail[k] -= need[k]
+        return None, 0, self.headers()
+
+
 # ---------------------------------------------------------------- images
 
 def png_bytes(w, h, seed="x"):
@@ -413,6 +480,7 @@ class State:
             self.used = {}
             self.fault_rng = None
             self.files, self.batches, self.images = {}, {}, {}
+            self.limits, self.limits_cfg = None, None
             if truncate:
                 open(self.log_path, "w").close()
 
@@ -468,6 +536,17 @@ class State:
             hit = self.fault_rng.random() < float(f.get("rate", 0))
             kind = self.fault_rng.choice(f["kinds"])
         return kind if hit else None
+
+    def rate_limit(self, script, cost):
+        """Admits a request under the script's limits: None when there are none."""
+        cfg = script.get("ratelimit")
+        if not isinstance(cfg, dict):
+            return None
+        with self.lock:
+            key = (cfg.get("rpm"), cfg.get("tpm"), cfg.get("fill"))
+            if self.limits is None or self.limits_cfg != key:
+                self.limits, self.limits_cfg = Limits(*key), key
+            return self.limits.admit(cost)
 
     def write_log(self, entry):
         with self.lock:
@@ -549,14 +628,36 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = self.parse_body(raw)
         t0 = time.time()
         script = st.current_script()
+        limited = None
+        if self.command == "POST" and path in ("/v1/chat/completions", "/v1/embeddings") \
+                and self.check_auth(path, body) is None:
+            limited = st.rate_limit(script, token_cost(path, body))
+        if limited and limited[0]:
+            return self.refuse(limited, path, body, t0)
         if script.get("latency_ms"):
             time.sleep(script["latency_ms"] / 1000.0)
         rep, note = self.decide(script, path, body, raw)
+        if limited:
+            rep.headers.update(limited[2])
         entry = {"method": self.command, "path": path, "query": query,
                  "headers": {k.lower(): v for k, v in self.headers.items()},
                  "body": body, "status": None if rep.drop else rep.status, "t0": t0, "ts": time.time()}
         entry.update(note)
         st.write_log(entry)
+        self.send(rep)
+
+    def refuse(self, limited, path, body, t0):
+        """Over a limit: 429 at once, with the wait until this request fits."""
+        kind, wait, hdrs = limited
+        rep = Reply(429, api_error("Rate limit reached for %s per min. Please try again in "
+                                   "%s." % (kind, go_duration(wait)), None, kind,
+                                   "rate_limit_exceeded"))
+        rep.headers.update(hdrs)
+        rep.headers["retry-after-ms"] = str(int(math.ceil(wait * 1000)))
+        self.server.state.write_log({
+            "method": self.command, "path": path, "query": "",
+            "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
+            "status": 429, "t0": t0, "ts": time.time(), "ratelimited": kind})
         self.send(rep)
 
     def decide(self, script, path, body, raw):

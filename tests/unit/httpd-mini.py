@@ -118,6 +118,23 @@ class Handler(BaseHTTPRequestHandler):
                                ("x-ratelimit-reset-requests", "400ms")])
         self.reply(200, {"ok": True, "n": n})
 
+    # Refused under an announced limit of 600 a minute, none left [issue 19].
+    LIMITED = [("x-ratelimit-limit-requests", "600"),
+               ("x-ratelimit-remaining-requests", "0"),
+               ("x-ratelimit-reset-requests", "1m0s"),
+               ("retry-after-ms", "20")]
+
+    def p_429_limited(self, n, body):
+        self.reply(429, {"error": {"message": "Rate limit reached",
+                                   "type": "requests", "param": None,
+                                   "code": "rate_limit_exceeded"}},
+                   self.LIMITED)
+
+    def p_429_limited_then_ok(self, n, body):
+        if n <= 4:
+            return self.p_429_limited(n, body)
+        self.reply(200, {"ok": True, "n": n})
+
     def p_429_always(self, n, body):
         self.reply(429, {"error": {"message": "Rate limit reached",
                                    "type": "requests", "param": None,

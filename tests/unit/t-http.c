@@ -412,10 +412,12 @@ test_retries(void)
 	   "429 insufficient_quota: 77 after one attempt");
 	is_str(e.msg, "HTTP 429: You exceeded your current quota (code "
 	       "'insufficient_quota')", "quota message");
-	ok(refused_flag == 1, "quota: the run's refused flag is set");
+	ok(refused_flag == 429, "quota: the run's refused flag holds the status");
 	rc = run(&o, "GET", "/ok", NULL, &r, &e);
 	ok(rc == -1 && e.code == IG_ENOPERM && r.attempts == 0,
 	   "once refused, the next request is not sent");
+	ok(strncmp(e.msg, "not sent: HTTP 429 to another request refused",
+		   45) == 0, "and says which answer refused it");
 	refused_flag = 0;
 	o.refused = NULL;
 
@@ -790,6 +792,7 @@ test_limiter(void)
 	struct ratelimit *rl = rl_new(0, 0, 4);
 	struct http_resp r;
 	struct ig_err e;
+	double t0;
 	int rc;
 
 	http_resp_init(&r);
@@ -806,6 +809,31 @@ test_limiter(void)
 	is_int(rl_ceiling(rl), 4, "three 429s in five answers: too few to judge");
 	rl_free(rl);
 	http_resp_release(&r);
+
+	/* 429s under an announced limit wait their turn, retries or not,
+	 * until nothing has succeeded for max_retry_wait. */
+	rl = rl_new(0, 0, 4);
+	o.rl = rl;
+	o.max_retries = 1;
+	o.max_retry_wait = 1;
+	http_resp_init(&r);
+	rc = run(&o, "POST", "/429-limited-then-ok?k=a", "{}", &r, &e);
+	ok(rc == 0 && r.attempts == 5, "four 429s under a known limit use no "
+	   "retry (%d attempts)", r.attempts);
+	http_resp_release(&r);
+	rl_free(rl);
+	rl = rl_new(0, 0, 4);
+	o.rl = rl;
+	http_resp_init(&r);
+	t0 = mono();
+	rc = run(&o, "POST", "/429-limited?k=b", "{}", &r, &e);
+	ok(rc == -1 && e.code == IG_ETEMP, "a limit that lets nothing through "
+	   "ends the request with 75");
+	ok(mono() - t0 >= 0.9 && mono() - t0 < 5 && r.attempts > 2,
+	   "after max_retry_wait without progress (%.1f s, %d attempts)",
+	   mono() - t0, r.attempts);
+	http_resp_release(&r);
+	rl_free(rl);
 }
 
 int
