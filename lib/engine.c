@@ -1024,9 +1024,16 @@ write_job(struct run *run, struct job *job)
 			record_ended(run, job, "skipped", "interrupted");
 			break;
 		}
-		/* Requests in flight meet the same refusal: say it once. */
-		if (job->err.code != IG_ENOPERM || !run->fatal)
+		/*
+		 * Requests in flight meet the same refusal: say it once, in the
+		 * server's words, whichever record's request met it (the others
+		 * were only "not sent" because of it).
+		 */
+		if (job->err.code != IG_ENOPERM ||
+		    (!run->said_refusal && !strstr(job->err.msg, "not sent: "))) {
 			run_msg(run, EV_ERROR, "%s: %s", job->ref, job->err.msg);
+			run->said_refusal |= job->err.code == IG_ENOPERM;
+		}
 		if (job->err.code == IG_ENOPERM)
 			run->fatal = IG_ENOPERM;
 		run->t.failed++;

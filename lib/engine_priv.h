@@ -89,6 +89,7 @@ struct run {
 	atomic_int stop;		/* budget or failed output: start nothing new */
 	atomic_int budget_hit;		/* a call was refused for --max-cost */
 	int fatal;			/* IG_ENOPERM reported (writer thread) */
+	int said_refusal;		/* the refusal's message was printed (writer) */
 	atomic_int refused;		/* a key or quota refused: send no more */
 
 	/*
