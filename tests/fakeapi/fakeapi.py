@@ -157,7 +157,7 @@ def msg_text(m):
 
 
 def first_string_array(text):
-    """The first JSON array of strings embedded in text, or []."""
+    """The first JSON array of strings (or of {"keyword": ...} objects) in text, or []."""
     dec = json.JSONDecoder()
     for m in re.finditer(r"\[", text):
         try:
@@ -166,6 +166,9 @@ def first_string_array(text):
             continue
         if isinstance(val, list) and val and all(isinstance(v, str) for v in val):
             return val
+        if isinstance(val, list) and val and all(isinstance(v, dict) and
+                                                 isinstance(v.get("keyword"), str) for v in val):
+            return [v["keyword"] for v in val]
     return []
 
 
@@ -253,21 +256,32 @@ def gen_ideas(user):
 
 
 def gen_write(user):
+    """An article that passes igny8's checks: the primary keyword in the title,
+    meta fields, first paragraph, an H2 and the slug; the outline's H2s; about
+    the words asked for."""
     m = re.search(r"^\s*Title:\s*(.+?)\s*$", user, re.M)
     title = m.group(1) if m else "Untitled article"
-    h2s = [x.strip() for x in re.findall(r"^\s*(?:## |H2: )(.+)$", user, re.M) if x.strip()]
-    h2s = h2s or ["Introduction", "What to look for", "Final thoughts"]
     m = re.search(r"about\s+(\d+)\s+words", user)
     total = int(m.group(1)) if m else 300
     m = re.search(r"^\s*Primary keyword:\s*(.+?)\s*$", user, re.M | re.I)
     kws = first_string_array(user)
     pk = m.group(1) if m else (kws[0] if kws else title.lower())
-    per = max(5, total // len(h2s))
-    body = "".join("<h2>%s</h2>\n<p>%s</p>\n" % (h, filler(per, title + h)) for h in h2s)
-    return {"title": title, "meta_title": clip(title, 60),
-            "meta_description": clip("Everything you need to know about %s: %s." % (pk, title), 160),
-            "slug": slugify(title), "body": body, "primary_keyword": pk,
+    h2s = [x.strip() for x in re.findall(r"^\s*(?:## |H2: )(.+)$", user, re.M) if x.strip()]
+    h2s = h2s or ["What %s means" % pk, "What to look for", "Final thoughts"]
+    intro = "%s: %s" % (pk.capitalize(), filler(20, title))
+    per = max(5, (total - 25) // len(h2s))
+    body = "<p>%s</p>\n" % intro + "".join(
+        "<h2>%s</h2>\n<p>%s</p>\n" % (h, filler(per, title + h)) for h in h2s)
+    mtitle = title if pk.lower() in title.lower() else "%s: %s" % (pk, title)
+    return {"title": title, "meta_title": clip(mtitle, 60),
+            "meta_description": clip("Everything you need to know about %s: %s, explained "
+                                     "step by step." % (pk, title), 155),
+            "slug": slugify(pk + " " + title), "body": body, "primary_keyword": pk,
             "secondary_keywords": [k for k in kws if k != pk][:5],
+            "key_takeaways": ["Know what %s is." % pk, "Compare before you choose.",
+                              "Check the details."],
+            "faq": [{"question": "Is %s hard?" % pk, "answer": "No. " + filler(12, pk)}],
+            "verify": [],
             "tags": [key_word(pk)], "categories": ["Guides"]}
 
 
