@@ -233,7 +233,11 @@ def gen_cluster(user):
 def gen_ideas(user):
     m = re.search(r"exactly\s+(\d+)\s+ideas?", user)
     n = int(m.group(1)) if m else 2
-    kws = first_string_array(user) or ["general topic"]
+    kws = first_string_array(user.split("already taken")[0]) or ["general topic"]
+    # primary keywords the site has already: not chosen again
+    m = re.search(r"already taken[^\n]*\n(\[.*\])", user)
+    taken = set(json.loads(m.group(1))) if m else set()
+    kws = [k for k in kws if k not in taken] or ["topic %d" % (len(taken) + 1)]
     types = ("post", "page", "product", "service", "category")
     structs = ("guide", "how-to", "listicle", "comparison", "review", "question")
     ideas = []
