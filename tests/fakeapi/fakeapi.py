@@ -294,6 +294,9 @@ def gen_image_prompts(user):
     cap = int(m.group(1)) if m else 2
     secs = [re.sub(r"<[^>]+>", "", s).strip()
             for s in re.findall(r"<h2[^>]*>(.*?)</h2>", user, re.S | re.I)]
+    m = re.search(r"\(H2 headings\):\n(.*?)(?:\n\n|$)", user, re.S)
+    if not secs and m and m.group(1).strip() != "(none)":
+        secs = [x.strip() for x in m.group(1).split("\n") if x.strip()]
     m = re.search(r"^\s*Title:\s*(.+?)\s*$", user, re.M)
     title = m.group(1) if m else "the article"
     return {"featured_prompt": "Editorial photograph illustrating %s, natural light" % title,
