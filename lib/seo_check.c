@@ -121,6 +121,8 @@ heading_present(const char *want, const cJSON *h2s)
 	const cJSON *h;
 	int best = 0, words = 0;
 
+	if (!fw)
+		return 1;
 	for (char *t = strtok_r(fw, " \t,.:;!?()-/&", &save); t;
 	     t = strtok_r(NULL, " \t,.:;!?()-/&", &save)) {
 		int hits = 0;

@@ -233,16 +233,19 @@ def gen_cluster(user):
 def gen_ideas(user):
     m = re.search(r"exactly\s+(\d+)\s+ideas?", user)
     n = int(m.group(1)) if m else 2
-    kws = first_string_array(user.split("already taken")[0]) or ["general topic"]
+    cm = re.search(r"^Cluster:\s*(.+?)\s*$", user, re.M)
+    cname = cm.group(1).lower() if cm else "general"
+    kws = first_string_array(user.split("already taken")[0]) or ["%s topic" % cname]
     # primary keywords the site has already: not chosen again
     m = re.search(r"already taken[^\n]*\n(\[.*\])", user)
     taken = set(json.loads(m.group(1))) if m else set()
-    kws = [k for k in kws if k not in taken] or ["topic %d" % (len(taken) + 1)]
+    kws = [k for k in kws if k not in taken] or ["%s %d" % (cname, len(taken) + 1)]
     types = ("post", "page", "product", "service", "category")
     structs = ("guide", "how-to", "listicle", "comparison", "review", "question")
     ideas = []
     for i in range(n):
-        pk = kws[i % len(kws)]
+        # a primary keyword of its own: igny8 drops an idea that competes
+        pk = kws[i] if i < len(kws) else "%s %d" % (kws[i % len(kws)], i + 1)
         ideas.append({
             "title": "%s: a practical %s" % (pk.capitalize(), structs[i % len(structs)]),
             "content_type": types[i % len(types)] if i < len(types) else "post",
