@@ -168,10 +168,15 @@ ideas_vars(struct worker *w, long cluster_id, struct ig_err *err)
 	existing = cJSON_GetArraySize(titles) ? json_dump(titles)
 					      : strdup("(none)");
 	prompt_vars_set(v, "existing", existing);
-	/* every idea of the workspace, so that no two articles compete */
+	/*
+	 * Every idea of the workspace from earlier runs, so that no two
+	 * articles compete; this run's own are left out so that a request
+	 * does not depend on which cluster was saved first (the cache key
+	 * stays the same), and are checked when the answer is saved.
+	 */
 	taken = fn_column_array(ws, "SELECT DISTINCT primary_keyword FROM ideas"
-				    " WHERE primary_keyword IS NOT NULL AND ? IS NOT NULL"
-				    " ORDER BY primary_keyword", 0);
+				    " WHERE primary_keyword IS NOT NULL AND run_id IS NOT ?"
+				    " ORDER BY primary_keyword", run_id(run));
 	tk = cJSON_GetArraySize(taken) ? json_dump(taken) : strdup("(none)");
 	prompt_vars_set(v, "taken", tk);
 	prompt_vars_setf(v, "count", "%ld", config_int(run_config(run), "ideas.count"));
