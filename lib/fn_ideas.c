@@ -169,14 +169,17 @@ ideas_vars(struct worker *w, long cluster_id, struct ig_err *err)
 					      : strdup("(none)");
 	prompt_vars_set(v, "existing", existing);
 	/*
-	 * Every idea of the workspace from earlier runs, so that no two
-	 * articles compete; this run's own are left out so that a request
+	 * With --more, every idea of the workspace from earlier runs, so that
+	 * no two articles compete (without it, a first round's request stays
+	 * the same whatever else was saved, and a rerun after a crash finds
+	 * its answer in the cache); this run's own are left out so that a request
 	 * does not depend on which cluster was saved first (the cache key
 	 * stays the same), and are checked when the answer is saved.
 	 */
-	taken = fn_column_array(ws, "SELECT DISTINCT primary_keyword FROM ideas"
-				    " WHERE primary_keyword IS NOT NULL AND run_id IS NOT ?"
-				    " ORDER BY primary_keyword", run_id(run));
+	taken = (run_opts(run)->flags & RUN_MORE) ?
+		fn_column_array(ws, "SELECT DISTINCT primary_keyword FROM ideas"
+				" WHERE primary_keyword IS NOT NULL AND run_id IS NOT ?"
+				" ORDER BY primary_keyword", run_id(run)) : cJSON_CreateArray();
 	tk = cJSON_GetArraySize(taken) ? json_dump(taken) : strdup("(none)");
 	prompt_vars_set(v, "taken", tk);
 	prompt_vars_setf(v, "count", "%ld", config_int(run_config(run), "ideas.count"));
