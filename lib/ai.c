@@ -195,6 +195,7 @@ struct exchange {
 	struct chat_req req;
 	char *user, *system;
 	const struct prompt *p;
+	const struct ai_opts *o;	/* may be NULL */
 	int batch;		/* the reply at hand came from a batch */
 	int settled;		/* its cost was counted by ai_budget_settle() */
 };
@@ -484,6 +485,15 @@ repair(struct exchange *x, const char *bad, struct ig_err *err)
 }
 
 static int
+fn_user_set(const struct exchange *x, const char *key)
+{
+	char k[128];
+
+	snprintf(k, sizeof k, "functions.%s.%s", x->fn, key);
+	return config_user_set(x->run->cfg, k);
+}
+
+static int
 build(struct exchange *x, const struct prompt_vars *vars, struct ig_err *err)
 {
 	const char *sys = prompt_system(x->p);
@@ -508,6 +518,10 @@ build(struct exchange *x, const struct prompt_vars *vars, struct ig_err *err)
 	x->req.schema = prompt_schema(x->p);
 	x->req.schema_name = prompt_schema_name(x->p);
 	x->req.schema_json = prompt_schema_json(x->p);	/* printed once per prompt */
+	/* A cap sized to the request, unless the user chose one. */
+	if (x->o && x->o->max_tokens > 0 && (mt < 0 || x->o->max_tokens < mt) &&
+	    !prompt_own_setting(x->p, "max_tokens") && !fn_user_set(x, "max_tokens"))
+		mt = x->o->max_tokens;
 	x->req.max_tokens = mt;
 	x->req.temperature = temp;
 	return 0;
@@ -592,6 +606,14 @@ int
 ai_chat(struct worker *w, struct job *job, const char *fn, const struct prompt *p,
 	const struct prompt_vars *vars, cJSON **answer_out, struct ig_err *err)
 {
+	return ai_chat_opts(w, job, fn, p, vars, NULL, answer_out, err);
+}
+
+int
+ai_chat_opts(struct worker *w, struct job *job, const char *fn, const struct prompt *p,
+	     const struct prompt_vars *vars, const struct ai_opts *o, cJSON **answer_out,
+	     struct ig_err *err)
+{
 	struct exchange x = { 0 };
 	struct chat_res res = { 0 };
 	struct batch_item item = { 0 };
@@ -605,6 +627,7 @@ ai_chat(struct worker *w, struct job *job, const char *fn, const struct prompt *
 	x.job = job;
 	x.fn = fn;
 	x.p = p;
+	x.o = o;
 	*answer_out = NULL;
 	if (!(x.prov = run_provider(w->run, fn, err)) || build(&x, vars, err) < 0)
 		goto out;
@@ -649,6 +672,10 @@ ai_chat(struct worker *w, struct job *job, const char *fn, const struct prompt *
 
 		ig_err_prefix(&why, "malformed answer");
 		log_unusable(&x, &why);
+	} else if (o && o->check && o->check(v, o->ctx, err) < 0) {
+		/* Well-formed, but not what was asked: the repair turn says why. */
+		cJSON_Delete(v);
+		v = NULL;
 	}
 	if (!v && err->code == IG_EPROTO)
 		v = repair(&x, content, err);

@@ -36,6 +36,23 @@ int ai_chat(struct worker *w, struct job *job, const char *fn,
 	    const struct prompt *p, const struct prompt_vars *vars,
 	    cJSON **answer_out, struct ig_err *err);
 
+/*
+ * What a function adds to ai_chat(): `check` is called on a fresh answer
+ * that matches the schema; when it returns -1 with err set (IG_EPROTO),
+ * the answer goes to the repair turn with err's message, and the repaired
+ * answer is held to the schema only (the caller checks it again and
+ * flags what is still wrong).  `max_tokens` > 0 lowers the output cap to
+ * what the request needs, unless the user set functions.<fn>.max_tokens.
+ */
+struct ai_opts {
+	int (*check)(const cJSON *answer, void *ctx, struct ig_err *err);
+	void *ctx;
+	long max_tokens;
+};
+int ai_chat_opts(struct worker *w, struct job *job, const char *fn,
+		 const struct prompt *p, const struct prompt_vars *vars,
+		 const struct ai_opts *o, cJSON **answer_out, struct ig_err *err);
+
 /* The model a function uses: --model, then front matter, then config. */
 const char *ai_model(struct run *run, const char *fn, const struct prompt *p);
 

@@ -1,6 +1,8 @@
 /* fn_common.c: what the AI functions share: prompt context and small queries. */
 #include "compat.h"
 
+#include <time.h>
+
 #include "config.h"
 #include "fn.h"
 #include "lang.h"
@@ -17,9 +19,22 @@ fn_common_vars(struct run *run, struct prompt_vars *v, const char *sector)
 			config_str(cfg, "site.name") : "the site");
 	prompt_vars_set(v, "audience", *aud ? aud : *config_str(cfg, "site.audience") ?
 			config_str(cfg, "site.audience") : "general readers");
-	prompt_vars_set(v, "context", config_str(cfg, "site.context"));
+	prompt_vars_set(v, "site_url", config_str(cfg, "site.url"));
+	/* Never an empty "About the site:" line. */
+	prompt_vars_set(v, "context", *config_str(cfg, "site.context") ?
+			config_str(cfg, "site.context") : "(not given)");
 	prompt_vars_set(v, "language", lang_name(config_str(cfg, "write.language")));
 	prompt_vars_set(v, "sector", sector && *sector ? sector : "general");
+	/* Today, so that the model does not date the text by its training. */
+	{
+		time_t now = time(NULL);
+		struct tm tm;
+		char day[16];
+
+		gmtime_r(&now, &tm);
+		strftime(day, sizeof day, "%Y-%m-%d", &tm);
+		prompt_vars_set(v, "date", day);
+	}
 }
 
 cJSON *

@@ -11,10 +11,18 @@
 #include "ai.h"
 #include "config.h"
 #include "fn.h"
+#include "buf.h"
 #include "json.h"
+#include "keyword.h"
 #include "prompt.h"
 #include "records.h"
 #include "workspace.h"
+
+static int
+by_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 struct ideas_job {
 	long cluster_id;
@@ -84,20 +92,59 @@ ideas_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *er
 }
 
 /*
+ * The cluster's keywords as the prompt shows them, most searched first:
+ * [{"keyword", "volume", "difficulty", "intent"}], unknown values left out.
+ */
+static char *
+keyword_table(struct ws *ws, long cluster_id)
+{
+	sqlite3_stmt *st = ws_cached(ws, "SELECT keyword, volume, difficulty, intent"
+				     " FROM keywords WHERE cluster_id = ?"
+				     " ORDER BY coalesce(volume, -1) DESC, keyword", NULL);
+	cJSON *arr = cJSON_CreateArray();
+	char *out;
+
+	if (st) {
+		sqlite3_bind_int64(st, 1, cluster_id);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			cJSON *k = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(k, "keyword", (const char *)sqlite3_column_text(st, 0));
+			if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+				cJSON_AddNumberToObject(k, "volume", sqlite3_column_double(st, 1));
+			if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+				cJSON_AddNumberToObject(k, "difficulty", sqlite3_column_double(st, 2));
+			if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+				cJSON_AddStringToObject(k, "intent",
+							(const char *)sqlite3_column_text(st, 3));
+			cJSON_AddItemToArray(arr, k);
+		}
+		ws_done(st);
+	}
+	out = json_dump(arr);
+	cJSON_Delete(arr);
+	return out;
+}
+
+/*
  * The cluster's fields the prompt needs, read directly: its full record
  * (rec_get) also sums volumes and votes an intent, which costs two
- * temporary b-trees per record for values the prompt does not use.
+ * temporary b-trees per record for values the prompt does not use.  The
+ * description is sent only when a model wrote it: the offline methods'
+ * descriptions are notes on how the cluster was made, not its topic.
  */
 static struct prompt_vars *
 ideas_vars(struct worker *w, long cluster_id, struct ig_err *err)
 {
 	struct run *run = worker_run(w);
 	struct ws *ws = worker_ws(w);
-	sqlite3_stmt *st = ws_cached(ws, "SELECT name, coalesce(description, ''), sector"
+	sqlite3_stmt *st = ws_cached(ws, "SELECT name, CASE WHEN method IS NULL OR method = 'ai'"
+				     " THEN coalesce(description, '') ELSE '' END, sector"
 				     " FROM clusters WHERE id = ?", err);
 	struct prompt_vars *v;
-	cJSON *kws, *titles;
-	char *kw, *existing;
+	cJSON *titles, *taken;
+	char *kw, *existing, *tk;
+	const char *desc;
 
 	if (!st)
 		return NULL;
@@ -111,23 +158,95 @@ ideas_vars(struct worker *w, long cluster_id, struct ig_err *err)
 	v = prompt_vars_new();
 	fn_common_vars(run, v, (const char *)sqlite3_column_text(st, 2));
 	prompt_vars_set(v, "cluster", (const char *)sqlite3_column_text(st, 0));
-	prompt_vars_set(v, "description", (const char *)sqlite3_column_text(st, 1));
+	desc = (const char *)sqlite3_column_text(st, 1);
+	prompt_vars_set(v, "description", desc && *desc ? desc : "(the keywords say)");
 	ws_done(st);
-	kws = fn_column_array(ws, "SELECT keyword FROM keywords WHERE cluster_id = ?"
-				  " ORDER BY coalesce(volume, -1) DESC, keyword", cluster_id);
-	kw = json_dump(kws);
+	kw = keyword_table(ws, cluster_id);
 	prompt_vars_set(v, "keywords", kw);
 	titles = fn_column_array(ws, "SELECT title FROM ideas WHERE cluster_id = ?"
 				     " ORDER BY id", cluster_id);
 	existing = cJSON_GetArraySize(titles) ? json_dump(titles)
 					      : strdup("(none)");
 	prompt_vars_set(v, "existing", existing);
+	/*
+	 * With --more, every idea of the workspace from earlier runs, so that
+	 * no two articles compete (without it, a first round's request stays
+	 * the same whatever else was saved, and a rerun after a crash finds
+	 * its answer in the cache); this run's own are left out so that a request
+	 * does not depend on which cluster was saved first (the cache key
+	 * stays the same), and are checked when the answer is saved.
+	 */
+	taken = (run_opts(run)->flags & RUN_MORE) ?
+		fn_column_array(ws, "SELECT DISTINCT primary_keyword FROM ideas"
+				" WHERE primary_keyword IS NOT NULL AND run_id IS NOT ?"
+				" ORDER BY primary_keyword", run_id(run)) : cJSON_CreateArray();
+	tk = cJSON_GetArraySize(taken) ? json_dump(taken) : strdup("(none)");
+	prompt_vars_set(v, "taken", tk);
 	prompt_vars_setf(v, "count", "%ld", config_int(run_config(run), "ideas.count"));
 	free(kw);
 	free(existing);
-	cJSON_Delete(kws);
+	free(tk);
 	cJSON_Delete(titles);
+	cJSON_Delete(taken);
 	return v;
+}
+
+/*
+ * A primary keyword's key for "the same query": case, accents and word
+ * order folded, a plural's final "s" dropped ("Best bikes" = "bike best").
+ */
+static char *
+keyword_key(const char *kw)
+{
+	struct ig_err err = { 0 };
+	char *n = kw_normalize(kw ? kw : "", &err), *save = NULL;
+	const char *words[32];
+	size_t nw = 0;
+	struct buf b = BUF_INIT(0);
+
+	if (!n)
+		return strdup("");
+	for (char *t = strtok_r(n, " -", &save); t && nw < 32; t = strtok_r(NULL, " -", &save)) {
+		size_t len = strlen(t);
+
+		if (len > 3 && t[len - 1] == 's' && t[len - 2] != 's')
+			t[len - 1] = '\0';
+		words[nw++] = t;
+	}
+	qsort(words, nw, sizeof *words, by_str);
+	for (size_t i = 0; i < nw; i++)
+		buf_printf(&b, "%s%s", i ? " " : "", words[i]);
+	free(n);
+	return buf_detach(&b);
+}
+
+/* The keys of every idea saved in the workspace, into seen. */
+static void
+saved_keys(struct ws *ws, cJSON *seen)
+{
+	sqlite3_stmt *st = ws_cached(ws, "SELECT primary_keyword FROM ideas", NULL);
+
+	if (!st)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char *k = keyword_key((const char *)sqlite3_column_text(st, 0));
+
+		if (k && *k)
+			cJSON_AddItemToArray(seen, cJSON_CreateString(k));
+		free(k);
+	}
+	ws_done(st);
+}
+
+static int
+keyword_seen(const cJSON *seen, const char *key)
+{
+	const cJSON *k;
+
+	cJSON_ArrayForEach(k, seen)
+		if (!strcmp(k->valuestring, key))
+			return 1;
+	return 0;
 }
 
 static int
@@ -174,29 +293,51 @@ ideas_save(struct worker *w, struct job *job, long cluster_id, const cJSON *answ
 {
 	struct ws *ws = worker_ws(w);
 	long count = config_int(run_config(worker_run(w)), "ideas.count"), n = 0;
+	cJSON *seen = cJSON_CreateArray();
 	const cJSON *idea;
 	int round;
 	long id;
 
-	if (job_enter(job, PH_SAVE, err) < 0 || ws_begin(ws, err) < 0)
-		return -1;
+	if (!seen || job_enter(job, PH_SAVE, err) < 0 || ws_begin(ws, err) < 0) {
+		cJSON_Delete(seen);
+		return seen ? -1 : ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	}
 	round = ideas_round(ws, cluster_id);
 	/* Another run saved ideas for it meanwhile: keep those, add nothing. */
 	if (round > 0 && !(run_opts(worker_run(w))->flags & RUN_MORE)) {
+		cJSON_Delete(seen);
 		ws_rollback(ws);
 		emit_ideas(ws, job, cluster_id, 0);
 		return 0;
 	}
+	saved_keys(ws, seen);
 	cJSON_ArrayForEach(idea, json_arr(answer, "ideas")) {
+		char *key;
+		int dup;
+
 		/* ai_chat() cut the answer to the schema; this guards a prompt
 		 * override whose schema has no 'ideas' array to bound. */
 		if (++n > count)
 			break;
+		/* Two articles for one query compete: the second is not kept. */
+		key = keyword_key(json_str(idea, "primary_keyword"));
+		dup = key && *key && keyword_seen(seen, key);
+		if (key && *key && !dup)
+			cJSON_AddItemToArray(seen, cJSON_CreateString(key));
+		free(key);
+		if (dup) {
+			job_note(job, "idea '%s' dropped: its primary keyword '%s' is another"
+				 " idea's already", json_str(idea, "title"),
+				 json_str(idea, "primary_keyword"));
+			continue;
+		}
 		if (save_idea(ws, worker_run(w), cluster_id, round + 1, idea, &id, err) < 0) {
 			ws_rollback(ws);
+			cJSON_Delete(seen);
 			return -1;
 		}
 	}
+	cJSON_Delete(seen);
 	if (ws_commit(ws, err) < 0)
 		return -1;
 	emit_ideas(ws, job, cluster_id, round + 1);

@@ -23,20 +23,27 @@
 #include "prompt.h"
 #include "provider.h"
 #include "records.h"
+#include "seo_check.h"
+#include "slug.h"
 #include "task.h"
 #include "workspace.h"
 
 /* At most this many bytes of an article's text go to moderation. */
 #define MODERATION_CHARS 100000
+/* Output tokens besides the body's: the other fields and reasoning. */
+#define WRITE_TOKENS_HEADROOM 2500
 
 struct write_job {
 	long task_id;
 	int redo;		/* a finished task written anew (--refresh) */
 };
 
+/* extra: members added to the record (this run's checks), or NULL. */
 static void
-emit_content(struct ws *ws, struct job *job, long task_id, const char *format)
+emit_content(struct ws *ws, struct job *job, long task_id, const char *format,
+	     const cJSON *extra)
 {
+	const cJSON *m;
 	sqlite3_stmt *st = ws_cached(ws, "SELECT id FROM content WHERE task_id = ?", NULL);
 	cJSON *rec = NULL;
 
@@ -54,6 +61,8 @@ emit_content(struct ws *ws, struct job *job, long task_id, const char *format)
 			cJSON_AddStringToObject(rec, "markdown", md);
 		free(md);
 	}
+	cJSON_ArrayForEach(m, extra)
+		cJSON_AddItemToObject(rec, m->string, cJSON_Duplicate(m, 1));
 	job_emit(job, rec);
 }
 
@@ -83,7 +92,8 @@ write_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *er
 		}
 		job_note(job, "done already: its article is written out again, nothing"
 			 " is sent (--refresh writes it anew)");
-		emit_content(ws, job, task_id, config_str(run_config(run), "write.format"));
+		emit_content(ws, job, task_id, config_str(run_config(run), "write.format"),
+			     NULL);
 		return 1;
 	case TASK_BUSY:
 		ig_warnf("task:%ld: running in another live process; skipped", task_id);
@@ -101,7 +111,8 @@ write_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *er
 	return 0;
 }
 
-/* The outline as the prompt shows it: "## H2 — note" and "### H3 — note". */
+/* The outline as the prompt shows it: "## H2" and "### H3", each with its
+ * note on the next line (a note in brackets read as part of the heading). */
 static char *
 outline_text(const cJSON *outline)
 {
@@ -109,16 +120,14 @@ outline_text(const cJSON *outline)
 	const cJSON *sec, *sub;
 
 	cJSON_ArrayForEach(sec, outline) {
-		buf_printf(&b, "## %s", json_str(sec, "h2") ? json_str(sec, "h2") : "");
-		if (json_str(sec, "note"))
-			buf_printf(&b, " (%s)", json_str(sec, "note"));
-		buf_putc(&b, '\n');
+		buf_printf(&b, "## %s\n", json_str(sec, "h2") ? json_str(sec, "h2") : "");
+		if (json_str(sec, "note") && *json_str(sec, "note"))
+			buf_printf(&b, "Must say: %s\n", json_str(sec, "note"));
 		cJSON_ArrayForEach(sub, json_arr(sec, "h3")) {
-			buf_printf(&b, "### %s", json_str(sub, "heading") ?
+			buf_printf(&b, "### %s\n", json_str(sub, "heading") ?
 				   json_str(sub, "heading") : "");
-			if (json_str(sub, "note"))
-				buf_printf(&b, " (%s)", json_str(sub, "note"));
-			buf_putc(&b, '\n');
+			if (json_str(sub, "note") && *json_str(sub, "note"))
+				buf_printf(&b, "Must say: %s\n", json_str(sub, "note"));
 		}
 	}
 	if (!b.len)
@@ -144,6 +153,34 @@ task_opt(const cJSON *opts, const struct config *cfg, const char *name)
 	return config_str(cfg, key);
 }
 
+/* The target length: the task's option, then the idea's own, then write.words. */
+static long
+target_words(const struct config *cfg, const cJSON *task, const cJSON *idea)
+{
+	const cJSON *opts = json_obj(task, "options");
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(opts, "words");
+
+	if (!o && idea && json_long(idea, "word_count", 0) > 0)
+		return json_long(idea, "word_count", 0);
+	return atol(task_opt(opts, cfg, "words"));
+}
+
+/* The search intent most keywords of the idea's cluster carry. */
+static char *
+cluster_intent(struct ws *ws, const cJSON *idea)
+{
+	cJSON *cl;
+	char *intent = NULL;
+
+	if (!idea || !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(idea, "cluster_id")))
+		return NULL;
+	if ((cl = rec_get(ws, "cluster", json_long(idea, "cluster_id", 0), NULL)) &&
+	    json_str(cl, "intent"))
+		intent = strdup(json_str(cl, "intent"));
+	cJSON_Delete(cl);
+	return intent;
+}
+
 static struct prompt_vars *
 write_vars(struct worker *w, const cJSON *task, const cJSON *idea)
 {
@@ -152,6 +189,7 @@ write_vars(struct worker *w, const cJSON *task, const cJSON *idea)
 	struct prompt_vars *v = prompt_vars_new();
 	char *kw = json_dump(idea ? json_arr(idea, "keywords") : NULL);
 	char *ol = outline_text(idea ? json_arr(idea, "outline") : NULL);
+	char *intent = cluster_intent(worker_ws(w), idea);
 
 	fn_common_vars(worker_run(w), v, NULL);
 	prompt_vars_set(v, "title", json_str(task, "title"));
@@ -164,7 +202,8 @@ write_vars(struct worker *w, const cJSON *task, const cJSON *idea)
 			json_str(idea, "primary_keyword") : json_str(task, "title"));
 	prompt_vars_set(v, "keywords", kw ? kw : "[]");
 	prompt_vars_set(v, "outline", ol);
-	prompt_vars_set(v, "words", task_opt(opts, cfg, "words"));
+	prompt_vars_setf(v, "words", "%ld", target_words(cfg, task, idea));
+	prompt_vars_set(v, "intent", intent ? intent : "informational (assumed)");
 	prompt_vars_set(v, "tone", task_opt(opts, cfg, "tone"));
 	prompt_vars_set(v, "language", lang_name(task_opt(opts, cfg, "language")));
 	if (*task_opt(opts, cfg, "audience"))
@@ -173,59 +212,13 @@ write_vars(struct worker *w, const cJSON *task, const cJSON *idea)
 			? "Markdown" : "HTML");
 	free(kw);
 	free(ol);
+	free(intent);
 	return v;
-}
-
-/* Cuts s to at most max bytes at a word boundary, on a UTF-8 boundary. */
-static char *
-clip(const char *s, size_t max)
-{
-	size_t n = strlen(s), cut = max;
-	char *out;
-
-	if (n <= max)
-		return strdup(s);
-	while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
-		cut--;
-	for (size_t i = cut; i > max / 2; i--)
-		if (s[i] == ' ') {
-			cut = i;
-			break;
-		}
-	while (cut > 0 && s[cut - 1] == ' ')
-		cut--;
-	out = strndup(s, cut);
-	return out;
-}
-
-/* A slug of lowercase ASCII words joined by hyphens (from s, or the title). */
-static char *
-slugify(const char *s)
-{
-	char *out = malloc(strlen(s) + 1), *w = out;
-	int dash = 0;
-
-	if (!out)
-		return NULL;
-	for (const char *p = s; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (isalnum(c) && c < 0x80) {
-			if (dash && w != out)
-				*w++ = '-';
-			*w++ = (char)tolower(c);
-			dash = 0;
-		} else {
-			dash = 1;
-		}
-	}
-	*w = '\0';
-	if (w - out > 80)
-		out[80] = '\0';
-	return out;
 }
 
 struct article {
 	char *html, *meta_title, *meta_desc, *slug;
+	cJSON *checks;	/* what is still wrong after the repair turn (strings) */
 	char *text;	/* visible text of html: word count, moderation */
 	size_t words;
 	int flagged;
@@ -240,31 +233,126 @@ article_release(struct article *a)
 	free(a->meta_title);
 	free(a->meta_desc);
 	free(a->slug);
+	cJSON_Delete(a->checks);
 	cJSON_Delete(a->moderation);
 }
 
-/* PARSE: normalise the body and enforce the field limits. */
+static void
+put_text(struct buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '&')
+			buf_puts(b, "&amp;");
+		else if (*s == '<')
+			buf_puts(b, "&lt;");
+		else if (*s == '>')
+			buf_puts(b, "&gt;");
+		else
+			buf_putc(b, *s);
+	}
+}
+
+/*
+ * The key takeaways go after the first paragraph (the direct answer stays
+ * first), the FAQ at the end, so that they are published with the body.
+ */
+static char *
+with_extras(const char *html, const cJSON *ans)
+{
+	const cJSON *takeaways = json_arr(ans, "key_takeaways"), *faq = json_arr(ans, "faq");
+	const cJSON *it;
+	const char *first = strstr(html, "</p>");
+	size_t at = first ? (size_t)(first + 4 - html) : 0;
+	struct buf b = BUF_INIT(0);
+
+	buf_append(&b, html, at);
+	if (cJSON_GetArraySize(takeaways) > 0) {
+		buf_puts(&b, "\n<h2>Key takeaways</h2>\n<ul>\n");
+		cJSON_ArrayForEach(it, takeaways) {
+			buf_puts(&b, "<li>");
+			put_text(&b, cJSON_GetStringValue(it));
+			buf_puts(&b, "</li>\n");
+		}
+		buf_puts(&b, "</ul>\n");
+	}
+	buf_puts(&b, html + at);
+	if (cJSON_GetArraySize(faq) > 0) {
+		buf_puts(&b, "\n<h2>Frequently asked questions</h2>\n");
+		cJSON_ArrayForEach(it, faq) {
+			buf_puts(&b, "<h3>");
+			put_text(&b, json_str(it, "question"));
+			buf_puts(&b, "</h3>\n<p>");
+			put_text(&b, json_str(it, "answer"));
+			buf_puts(&b, "</p>\n");
+		}
+	}
+	return buf_detach(&b);
+}
+
+/* Called by ai_chat() on a fresh answer: a problem goes to the repair turn. */
 static int
-parse_article(const cJSON *ans, const char *title, struct article *a,
+check_answer(const cJSON *ans, void *ctx, struct ig_err *err)
+{
+	struct buf why = BUF_INIT(0);
+	int rc = 0;
+
+	if (seo_check(ans, ctx, &why) > 0)
+		rc = ig_err_set(err, IG_EPROTO, "%s", buf_str(&why));
+	buf_release(&why);
+	return rc;
+}
+
+/*
+ * PARSE: normalise the body and hold the answer to the checks once more
+ * (after a repair turn, what is still wrong is flagged, not failed): the
+ * meta fields are cut to their length in characters as a last resort,
+ * links that leave the site are removed, the slug is transliterated.
+ */
+static int
+parse_article(struct job *job, const cJSON *ans, const char *title,
+	      const struct seo_want *want, const char *site_url, struct article *a,
 	      struct ig_err *err)
 {
 	const char *body = json_str(ans, "body");
 	const char *slug = json_str(ans, "slug");
+	struct buf why = BUF_INIT(0);
+	char *html, *kept;
+	int removed = 0;
 
-	a->html = html_normalize(body, strlen(body), HTML_IN_AUTO, &a->text,
-				 err);
-	if (!a->html)
+	html = html_normalize(body, strlen(body), HTML_IN_AUTO, &a->text, err);
+	if (!html)
 		return ig_err_prefix(err, "article body");
 	a->words = html_text_words(a->text);
-	if (a->words == 0)
+	if (a->words == 0) {
+		free(html);
 		return ig_err_set(err, IG_EPROTO, "article body has no text");
-	a->meta_title = clip(json_str(ans, "meta_title"), 60);
-	a->meta_desc = clip(json_str(ans, "meta_description"), 160);
-	a->slug = slugify(slug && *slug ? slug : title);
-	if (!a->slug || !*a->slug) {
-		free(a->slug);
-		a->slug = slugify(title);
 	}
+	if (seo_check(ans, want, &why) > 0) {
+		char *all = buf_detach(&why), *save = NULL;
+
+		job_note(job, "check: %s", all);
+		a->checks = cJSON_CreateArray();
+		for (char *t = strtok_r(all, ";", &save); t; t = strtok_r(NULL, ";", &save))
+			cJSON_AddItemToArray(a->checks, cJSON_CreateString(t + (*t == ' ')));
+		free(all);
+	}
+	buf_release(&why);
+	kept = seo_keep_links(html, site_url, &removed);
+	free(html);
+	if (removed)
+		job_note(job, "%d link%s leaving the site removed", removed,
+			 removed == 1 ? "" : "s");
+	a->html = kept ? with_extras(kept, ans) : NULL;
+	free(kept);
+	a->meta_title = seo_cut(json_str(ans, "meta_title"), SEO_META_TITLE_MAX);
+	a->meta_desc = seo_cut(json_str(ans, "meta_description"), SEO_META_DESC_MAX);
+	a->slug = slug_make(slug && *slug ? slug : title, 80);
+	if (a->slug && !*a->slug) {
+		free(a->slug);
+		a->slug = slug_make(title, 80);
+	}
+	if (!a->html || !a->meta_title || !a->meta_desc || !a->slug)
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	return 0;
 }
 
@@ -303,6 +391,7 @@ write_save(struct worker *w, struct job *job, long task_id, const cJSON *ans,
 	   const struct article *a, const char *format, struct ig_err *err)
 {
 	struct task_content c = { 0 };
+	cJSON *extra;
 
 	if (job_enter(job, PH_SAVE, err) < 0)
 		return -1;
@@ -324,7 +413,18 @@ write_save(struct worker *w, struct job *job, long task_id, const cJSON *ans,
 	if (a->flagged)
 		return ig_err_set(err, IG_EDATA, "flagged by moderation: saved as 'flagged', "
 				  "not written");
-	emit_content(worker_ws(w), job, task_id, format);
+	extra = cJSON_CreateObject();
+	/*
+	 * What the editor checks before publishing, and what the checks found,
+	 * on the record written now only (the workspace has no column for
+	 * them yet): absent when empty, so a rerun writes the same record.
+	 */
+	if (cJSON_GetArraySize(json_arr(ans, "verify")) > 0)
+		cJSON_AddItemToObject(extra, "verify", cJSON_Duplicate(json_arr(ans, "verify"), 1));
+	if (a->checks)
+		cJSON_AddItemToObject(extra, "checks", cJSON_Duplicate(a->checks, 1));
+	emit_content(worker_ws(w), job, task_id, format, extra);
+	cJSON_Delete(extra);
 	return 0;
 }
 
@@ -335,6 +435,8 @@ write_work(struct worker *w, struct job *job, struct ig_err *err)
 	struct run *run = worker_run(w);
 	struct ws *ws = worker_ws(w);
 	struct article a = { 0 };
+	struct seo_want want = { 0 };
+	struct ai_opts opts = { 0 };
 	struct prompt_vars *v = NULL;
 	struct prompt *p = NULL;
 	cJSON *task = NULL, *idea = NULL, *ans = NULL;
@@ -353,7 +455,21 @@ write_work(struct worker *w, struct job *job, struct ig_err *err)
 		goto out;
 	v = write_vars(w, task, idea);
 	format = task_opt(json_obj(task, "options"), run_config(run), "format");
-	rc = ai_chat(w, job, "write", p, v, &ans, err);
+	want.primary_keyword = idea && json_str(idea, "primary_keyword") ?
+			       json_str(idea, "primary_keyword") : json_str(task, "title");
+	want.words = target_words(run_config(run), task, idea);
+	want.outline = idea ? json_arr(idea, "outline") : NULL;
+	opts.check = check_answer;
+	opts.ctx = &want;
+	/*
+	 * About 1.3 tokens per English word (more in most other languages),
+	 * so twice the words covers the body; the rest is the other fields
+	 * and a reasoning model's reasoning, which max_completion_tokens
+	 * counts too (platform.openai.com/docs/guides/reasoning).  A truncated
+	 * answer is asked again with twice the cap.
+	 */
+	opts.max_tokens = 2 * want.words + WRITE_TOKENS_HEADROOM;
+	rc = ai_chat_opts(w, job, "write", p, v, &opts, &ans, err);
 	if (rc == AI_DRY_RUN || rc == AI_BATCHED) {
 		/* A batched task waits, queued, for 'igny8 batch collect'. */
 		if (rc == AI_BATCHED)
@@ -361,7 +477,8 @@ write_work(struct worker *w, struct job *job, struct ig_err *err)
 		rc = 0;
 		goto out;
 	}
-	if (rc < 0 || (rc = parse_article(ans, json_str(task, "title"), &a, err)) < 0)
+	if (rc < 0 || (rc = parse_article(job, ans, json_str(task, "title"), &want,
+					  config_str(run_config(run), "site.url"), &a, err)) < 0)
 		goto out;
 	if ((run_opts(run)->flags & RUN_MODERATE) && (rc = moderate(w, job, &a, err)) < 0)
 		goto out;

@@ -609,18 +609,18 @@ unknown:
 
 /*
  * The placeholders each function fills: fn_common_vars() for the first
- * five, then the function's own (cluster_ai.c, fn_ideas.c, fn_write.c,
+ * seven, then the function's own (cluster_ai.c, fn_ideas.c, fn_write.c,
  * fn_image.c), as igny8-prompts(5) lists them.  `negative` is sent as it
  * is, so nothing in it is a placeholder.
  */
-#define COMMON_VARS "site_name audience context language sector "
+#define COMMON_VARS "site_name site_url audience context language sector date "
 static const struct {
 	const char *fn, *vars;
 } fn_vars[] = {
 	{ "cluster", COMMON_VARS "keywords existing" },
-	{ "ideas", COMMON_VARS "cluster description keywords existing count" },
+	{ "ideas", COMMON_VARS "cluster description keywords existing taken count" },
 	{ "write", COMMON_VARS "title description content_type structure primary_keyword "
-		   "keywords outline words tone format" },
+		   "keywords outline words tone format intent" },
 	{ "image_prompts", COMMON_VARS "title headings article count" },
 	{ "image", "prompt style" },
 };

@@ -67,7 +67,7 @@ content
 ok "ideas: 3 ideas of the right shape" jq_py 'len(d["ideas"]) == 3 and all(
 	i["content_type"] in ("post","page","product","service","category")
 	and i["structure"] in ("guide","how-to","listicle","comparison","review","question")
-	and i["primary_keyword"] in ("hiking boots", "trail shoes") and isinstance(i["word_count"], int)
+	and i["primary_keyword"].rstrip(" 0123456789") in ("hiking boots", "trail shoes") and isinstance(i["word_count"], int)
 	and i["outline"][0]["h2"] and i["outline"][0]["h3"][0]["heading"] for i in d["ideas"]) or exit(1)' "$T/content"
 
 cat >chat-write.json <<'J'

@@ -19,6 +19,12 @@ expect_status "first run makes the images" 0 igny8-image --task 1
 cp out run1.jsonl
 cp err run1.err
 is "six records: featured and two in-article, desktop and mobile" 6 "$(wc -l <run1.jsonl)"
+"$PY" -c '
+import json, sys
+b = [json.loads(l)["body"] for l in open(sys.argv[1]) if "/chat/" in l][-1]
+print("\n".join(m["content"] for m in b["messages"]))' "$FAKE_LOG" >prompt.txt
+like "the image prompt step is sent the headings" 'Packing the bag' prompt.txt
+unlike "not the article's text" 'Heavy items go low' prompt.txt
 field kind run1.jsonl | tr '\n' ' ' >kinds
 is "records in slot order" "featured featured in_article in_article in_article in_article " \
 	"$(cat kinds)"

@@ -19,11 +19,16 @@ IGNY8_DATADIR=$T/share
 export IGNY8_DATADIR
 grep -q 'max_tokens: 7777' share/defaults.yaml || fail "the shipped defaults.yaml changed shape"
 
+# A task long enough that the cap sized to it (twice its words plus 2,500)
+# is over every setting below, which then shows.
+sed 's/"words":900/"words":4000/' "$TOP/examples/task.jsonl" >task.jsonl
+grep -q '"words":4000' task.jsonl || fail "the example task changed shape"
+
 # sent DESC WANT ARGS...: igny8-write --dry-run ARGS sends "max_tokens temperature model".
 sent() {
 	_d=$1 _w=$2
 	shift 2
-	igny8-write --dry-run "$@" <"$TOP/examples/task.jsonl" >"$T/out" 2>"$T/err" ||
+	igny8-write --dry-run "$@" <task.jsonl >"$T/out" 2>"$T/err" ||
 		{ fail "$_d"; diag "$(cat "$T/err")"; return; }
 	is "$_d" "$_w" "$("$PY" -c '
 import json, sys
@@ -56,4 +61,7 @@ printf -- '---\ntemperature: 0.1\n---\n' >p.md
 sed '1,/^---$/d' "$TOP/prompts/write.md" >>p.md
 sent "--prompt FILE is the user's prompt file" "8000 0.1 shipped-model" --prompt p.md \
 	--set functions.write.temperature=1.9
+# A short task: the cap is sized to it, under the shipped prompt's ceiling.
+sed 's/"words":900/"words":1000/' "$TOP/examples/task.jsonl" >task.jsonl
+sent "a shipped ceiling gives way to the cap sized to the task" "4500 0.7 shipped-model"
 done_testing

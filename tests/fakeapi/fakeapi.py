@@ -224,7 +224,7 @@ def msg_text(m):
 
 
 def first_string_array(text):
-    """The first JSON array of strings embedded in text, or []."""
+    """The first JSON array of strings (or of {"keyword": ...} objects) in text, or []."""
     dec = json.JSONDecoder()
     for m in re.finditer(r"\[", text):
         try:
@@ -233,6 +233,9 @@ def first_string_array(text):
             continue
         if isinstance(val, list) and val and all(isinstance(v, str) for v in val):
             return val
+        if isinstance(val, list) and val and all(isinstance(v, dict) and
+                                                 isinstance(v.get("keyword"), str) for v in val):
+            return [v["keyword"] for v in val]
     return []
 
 
@@ -297,12 +300,19 @@ def gen_cluster(user):
 def gen_ideas(user):
     m = re.search(r"exactly\s+(\d+)\s+ideas?", user)
     n = int(m.group(1)) if m else 2
-    kws = first_string_array(user) or ["general topic"]
+    cm = re.search(r"^Cluster:\s*(.+?)\s*$", user, re.M)
+    cname = cm.group(1).lower() if cm else "general"
+    kws = first_string_array(user.split("already taken")[0]) or ["%s topic" % cname]
+    # primary keywords the site has already: not chosen again
+    m = re.search(r"already taken[^\n]*\n(\[.*\])", user)
+    taken = set(json.loads(m.group(1))) if m else set()
+    kws = [k for k in kws if k not in taken] or ["%s %d" % (cname, len(taken) + 1)]
     types = ("post", "page", "product", "service", "category")
     structs = ("guide", "how-to", "listicle", "comparison", "review", "question")
     ideas = []
     for i in range(n):
-        pk = kws[i % len(kws)]
+        # a primary keyword of its own: igny8 drops an idea that competes
+        pk = kws[i] if i < len(kws) else "%s %d" % (kws[i % len(kws)], i + 1)
         ideas.append({
             "title": "%s: a practical %s" % (pk.capitalize(), structs[i % len(structs)]),
             "content_type": types[i % len(types)] if i < len(types) else "post",
@@ -320,21 +330,32 @@ def gen_ideas(user):
 
 
 def gen_write(user):
+    """An article that passes igny8's checks: the primary keyword in the title,
+    meta fields, first paragraph, an H2 and the slug; the outline's H2s; about
+    the words asked for."""
     m = re.search(r"^\s*Title:\s*(.+?)\s*$", user, re.M)
     title = m.group(1) if m else "Untitled article"
-    h2s = [x.strip() for x in re.findall(r"^\s*(?:## |H2: )(.+)$", user, re.M) if x.strip()]
-    h2s = h2s or ["Introduction", "What to look for", "Final thoughts"]
     m = re.search(r"about\s+(\d+)\s+words", user)
     total = int(m.group(1)) if m else 300
     m = re.search(r"^\s*Primary keyword:\s*(.+?)\s*$", user, re.M | re.I)
     kws = first_string_array(user)
     pk = m.group(1) if m else (kws[0] if kws else title.lower())
-    per = max(5, total // len(h2s))
-    body = "".join("<h2>%s</h2>\n<p>%s</p>\n" % (h, filler(per, title + h)) for h in h2s)
-    return {"title": title, "meta_title": clip(title, 60),
-            "meta_description": clip("Everything you need to know about %s: %s." % (pk, title), 160),
-            "slug": slugify(title), "body": body, "primary_keyword": pk,
+    h2s = [x.strip() for x in re.findall(r"^\s*(?:## |H2: )(.+)$", user, re.M) if x.strip()]
+    h2s = h2s or ["What %s means" % pk, "What to look for", "Final thoughts"]
+    intro = "%s: %s" % (pk.capitalize(), filler(20, title))
+    per = max(5, (total - 25) // len(h2s))
+    body = "<p>%s</p>\n" % intro + "".join(
+        "<h2>%s</h2>\n<p>%s</p>\n" % (h, filler(per, title + h)) for h in h2s)
+    mtitle = title if pk.lower() in title.lower() else "%s: %s" % (pk, title)
+    return {"title": title, "meta_title": clip(mtitle, 60),
+            "meta_description": clip("Everything you need to know about %s: %s, explained "
+                                     "step by step." % (pk, title), 155),
+            "slug": slugify(pk + " " + title), "body": body, "primary_keyword": pk,
             "secondary_keywords": [k for k in kws if k != pk][:5],
+            "key_takeaways": ["Know what %s is." % pk, "Compare before you choose.",
+                              "Check the details."],
+            "faq": [{"question": "Is %s hard?" % pk, "answer": "No. " + filler(12, pk)}],
+            "verify": [],
             "tags": [key_word(pk)], "categories": ["Guides"]}
 
 
@@ -343,6 +364,9 @@ def gen_image_prompts(user):
     cap = int(m.group(1)) if m else 2
     secs = [re.sub(r"<[^>]+>", "", s).strip()
             for s in re.findall(r"<h2[^>]*>(.*?)</h2>", user, re.S | re.I)]
+    m = re.search(r"\(H2 headings\):\n(.*?)(?:\n\n|$)", user, re.S)
+    if not secs and m and m.group(1).strip() != "(none)":
+        secs = [x.strip() for x in m.group(1).split("\n") if x.strip()]
     m = re.search(r"^\s*Title:\s*(.+?)\s*$", user, re.M)
     title = m.group(1) if m else "the article"
     return {"featured_prompt": "Editorial photograph illustrating %s, natural light" % title,

@@ -1,0 +1,53 @@
+/*
+ * seo_check.h: what an article answer (the igny8_write schema) is checked
+ * for after it matches its schema: meta title and description lengths in
+ * characters, the body's word count against the target, the outline's
+ * sections present as H2 headings, and the primary keyword in the title,
+ * the meta title and description, the first paragraph, one H2 and the
+ * slug.  Links that leave the site are not a problem to ask about: the
+ * caller removes them (seo_keep_links).
+ *
+ * Ownership: functions returning char * hand the string to the caller
+ * (NULL on out of memory); `out` is the caller's buffer.
+ */
+#ifndef IG_SEO_CHECK_H
+#define IG_SEO_CHECK_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "compat.h"
+
+#define SEO_META_TITLE_MAX 60
+#define SEO_META_DESC_MIN 50
+#define SEO_META_DESC_MAX 160
+/* The body's word count must fall within these percentages of the target. */
+#define SEO_WORDS_LOW_PCT 70
+#define SEO_WORDS_HIGH_PCT 150
+
+struct seo_want {
+	const char *primary_keyword;	/* NULL or "": not checked */
+	long words;			/* target; 0: not checked */
+	const cJSON *outline;		/* the idea's [{h2: ...}], or NULL */
+};
+
+/*
+ * Appends each problem found in `answer` to out as "what: why" joined by
+ * "; " and returns how many there are (0: none).
+ */
+int seo_check(const cJSON *answer, const struct seo_want *w, struct buf *out);
+/* Characters (code points) of UTF-8 text. */
+size_t seo_chars(const char *s);
+/* s cut to at most max characters, between words when one ends after
+ * half of max, with no trailing space. */
+char *seo_cut(const char *s, size_t max);
+/*
+ * html without the links that leave the site (their text stays): kept are
+ * relative links, "#" anchors and links whose scheme and host are those
+ * of site_url (NULL or "": relative links only).  *removed_out counts the
+ * links taken out.
+ */
+char *seo_keep_links(const char *html, const char *site_url, int *removed_out);
+
+#endif
