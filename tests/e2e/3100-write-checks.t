@@ -98,12 +98,12 @@ like "the meta title cut at a word, in characters" \
 # -- links: the site's own stay, others go ----------------------------------------
 cat >site.yaml <<'Y'
 site:
-  url: https://my.example
+  url: https://x.example
 Y
 task "Espresso grinder guide"
-answer_with 1 '{"body": "<p>An PK, see <a href=\"https://my.example/burrs\">burrs</a> and <a href=\"https://shop.example/buy\">this shop</a>. '"$(printf 'w%.0s ' $(seq 190))"'</p><h2>Choosing an PK</h2>"}'
+answer_with 1 '{"body": "<p>An PK, see <a href=\"https://x.example/burrs\">burrs</a> and <a href=\"https://shop.example/buy\">this shop</a>. '"$(printf 'w%.0s ' $(seq 190))"'</p><h2>Choosing an PK</h2>"}'
 expect_status "links in the body" 0 igny8-write --config site.yaml task.jsonl
-like "a link to the site stays" '<a href=\\"https://my.example/burrs\\">burrs</a>' "$T/out"
+like "a link to the site stays" '<a href=\\"https://x.example/burrs\\">burrs</a>' "$T/out"
 unlike "a link elsewhere goes" 'shop.example' "$T/out"
 like "its text stays" 'and this shop\.' "$T/out"
 
