@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <malloc.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,35 +21,12 @@
 #include "engine_priv.h"
 #include "http.h"
 #include "json.h"
+#include "interrupt.h"
 #include "jsonl.h"
 #include "msg.h"
 #include "prompt.h"
 #include "provider.h"
 #include "retire.h"
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	/* A lock-free atomic: safe in a handler and read by every thread. */
-	atomic_store(&engine_cancel, 1);
-}
-
-static void
-install_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	/* The first signal stops the run cleanly; a second one kills it. */
-	sa.sa_flags = SA_RESETHAND;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	/* A closed downstream pipe is reported by write(), not a signal. */
-	signal(SIGPIPE, SIG_IGN);
-}
 
 static void
 warn_cb(const char *msg)
@@ -629,7 +605,8 @@ engine_main(const struct fn_ops *fn, struct run_opts *o)
 	pthread_cond_init(&run.done_cv, NULL);
 	pthread_cond_init(&run.space_cv, NULL);
 	pthread_cond_init(&run.commit_cv, NULL);
-	install_signals();
+	/* Without a watcher, Ctrl-C still ends the run, only less tidily. */
+	interrupt_start(&engine_cancel);
 	/*
 	 * Answers and articles are freed after each record; by default glibc
 	 * then hands the top of the heap back to the kernel and faults it in

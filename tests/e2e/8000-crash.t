@@ -140,6 +140,45 @@ asked_since "$before" >asked2
 is "never asking again for a saved cluster" "" "$(comm -12 saved2 asked2)"
 consistent "each once" 2
 
+# -- a second signal kills at once ------------------------------------------------------------
+# The first one cannot finish the run here: stdout is a pipe that is full
+# and never read, so the record being written blocks for good.
+sql "DELETE FROM ideas"
+script '{}'
+is "a second SIGINT kills a run the first could not end" "alive after the first; killed by SIGINT" "$("$PY" - six.jsonl <<'PYEOF'
+import fcntl, os, signal, sqlite3, subprocess, sys, time
+r, w = os.pipe()
+fl = fcntl.fcntl(w, fcntl.F_GETFL)
+fcntl.fcntl(w, fcntl.F_SETFL, fl | os.O_NONBLOCK)
+try:
+    while True:
+        os.write(w, b"x" * 4096)
+except BlockingIOError:
+    pass
+fcntl.fcntl(w, fcntl.F_SETFL, fl)
+p = subprocess.Popen(["igny8-ideas", "--count", "2", "--no-cache", sys.argv[1]],
+                     stdout=w, stderr=subprocess.DEVNULL)
+os.close(w)
+# Until a record is saved (and so on its way to stdout), and a moment more.
+db = sqlite3.connect(os.environ["IGNY8_WORKSPACE"])
+for _ in range(600):
+    if db.execute("SELECT count(*) FROM ideas").fetchone()[0]:
+        break
+    time.sleep(0.1)
+time.sleep(1)
+p.send_signal(signal.SIGINT)
+time.sleep(2)
+first = "alive after the first" if p.poll() is None else "ended by the first (%d)" % p.returncode
+p.send_signal(signal.SIGINT)
+try:
+    rc = p.wait(timeout=30)
+except subprocess.TimeoutExpired:
+    p.kill()
+    rc = p.wait()
+print(first + "; " + ("killed by SIGINT" if rc == -signal.SIGINT else "status %d" % rc))
+PYEOF
+)"
+
 sql "DELETE FROM content; UPDATE tasks SET status = 'queued'"
 script '{"latency_ms": 700}'
 igny8-write --jobs 2 --no-cache --queued >term.out 2>term.err &
