@@ -516,17 +516,21 @@ test_client_errors(void)
 	dest_next = HTTP_DEST_PUBLIC_LOOPBACK;
 	rc = run(&o, "GET", "/redirect", NULL, &r, &e);
 	ok(rc == 0, "loopback allowed: the redirect is followed");
-	rc = run(&o, "GET", "/redirect-metadata", NULL, &r, &e);
-	ok(rc == -1 && e.code == IG_EPROTO && r.attempts == 1,
-	   "redirect to 169.254.169.254: 76, not retried");
-	ok(strstr(e.msg, "refused to connect to 169.254.169.254 (a link-local "
-		  "address)") != NULL, "names the address");
-	ok(!strstr(debug_log, "169.254.169.254:80") &&
-	   !strstr(e.msg, "Failed to connect"), "no connection attempted");
-	rc = run(&o, "GET", "/redirect-private", NULL, &r, &e);
-	ok(rc == -1 && e.code == IG_EPROTO &&
-	   strstr(e.msg, "10.20.30.40 (a private address)") != NULL,
-	   "redirect to 10.x refused");
+	if (getenv("IGNY8_NETNS")) {
+		rc = run(&o, "GET", "/redirect-metadata", NULL, &r, &e);
+		ok(rc == -1 && e.code == IG_EPROTO && r.attempts == 1,
+		   "redirect to 169.254.169.254: 76, not retried");
+		ok(strstr(e.msg, "refused to connect to 169.254.169.254 (a "
+			  "link-local address)") != NULL, "names the address");
+		ok(!strstr(debug_log, "169.254.169.254:80") &&
+		   !strstr(e.msg, "Failed to connect"), "no connection attempted");
+		rc = run(&o, "GET", "/redirect-private", NULL, &r, &e);
+		ok(rc == -1 && e.code == IG_EPROTO &&
+		   strstr(e.msg, "10.20.30.40 (a private address)") != NULL,
+		   "redirect to 10.x refused");
+	} else {
+		printf("ok %d - redirects off loopback # SKIP no network namespace\n", ++tap_n);
+	}
 	dest_next = HTTP_DEST_PUBLIC;
 	rc = run(&o, "GET", "/ok", NULL, &r, &e);
 	ok(rc == -1 && e.code == IG_EPROTO && r.status == 0 &&
@@ -836,9 +840,28 @@ test_limiter(void)
 	rl_free(rl);
 }
 
-int
-main(void)
+/*
+ * Some cases name addresses other than 127.0.0.1, which must be refused
+ * before connecting: they run only in a network namespace of their own
+ * (loopback only), so that a broken check cannot reach any network.
+ */
+static void
+into_netns(char *self)
 {
+	if (getenv("IGNY8_NETNS") ||
+	    system("unshare -rn ip link set lo up 2>/dev/null") != 0)
+		return;
+	setenv("IGNY8_NETNS", "1", 1);
+	execlp("unshare", "unshare", "-rn", "sh", "-c",
+	       "ip link set lo up && exec \"$0\"", self, (char *)NULL);
+	unsetenv("IGNY8_NETNS");
+}
+
+int
+main(int argc, char **argv)
+{
+	(void)argc;
+	into_netns(argv[0]);
 	setenv("IGNY8_BACKOFF_SCALE", "0.01", 1);
 	http_global_init();
 	test_retry_after();
