@@ -117,10 +117,11 @@ check-sanitize:
 TSAN_LOG = $(abspath build/tsan/log)
 check-tsan:
 	rm -rf $(TSAN_LOG) && mkdir -p $(TSAN_LOG)
-	TSAN_OPTIONS="log_path=$(TSAN_LOG)/tsan second_deadlock_stack=1 $(TSAN_OPTIONS)" \
-		$(MAKE) TSAN=1 WERROR=$(WERROR) check
-	@if [ -n "$$(ls $(TSAN_LOG))" ]; then cat $(TSAN_LOG)/* >&2; \
-		echo "check-tsan: ThreadSanitizer reports above" >&2; exit 1; fi
+	@st=0; TSAN_OPTIONS="log_path=$(TSAN_LOG)/tsan second_deadlock_stack=1 $(TSAN_OPTIONS)" \
+		$(MAKE) TSAN=1 WERROR=$(WERROR) check || st=$$?; \
+	if [ -n "$$(ls $(TSAN_LOG))" ]; then cat $(TSAN_LOG)/* >&2; \
+		echo "check-tsan: ThreadSanitizer reports above" >&2; exit 1; fi; \
+	exit $$st
 
 # The end-to-end runs of every stage, under valgrind (leaks are errors).
 VALGRIND_TESTS = $(wildcard tests/e2e/2000-*.t tests/e2e/3000-*.t tests/e2e/5*.t tests/e2e/61*.t \
