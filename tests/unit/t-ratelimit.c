@@ -328,7 +328,7 @@ test_learned(void)
 	struct rl_ticket tk;
 	struct http_limits l;
 	long rpm, tpm;
-	double t;
+	double t, t2;
 
 	/* 600 a minute, nothing left: the reset says 60 s (a full bucket),
 	 * but the next request fits after a tenth of a second. */
@@ -338,7 +338,7 @@ test_learned(void)
 	rl_limits(rl, &rpm, &tpm);
 	ok(rpm == 600 && tpm == 0, "limits learned from the headers alone");
 	t = timed_acquires(rl, 3, 0);
-	ok(t >= 0.25 && t < 0.6, "paced at the refill rate, not held until "
+	ok(t >= 0.25 && t < 1.5, "paced at the refill rate, not held until "
 	   "the reset (3 requests in %.2f s)", t);
 
 	/* Remaining 5 of 600: five at once, then the refill rate. */
@@ -346,9 +346,10 @@ test_learned(void)
 	l = said(600, 5, -1, -1);
 	rl_release(rl, 200, &l, &tk);
 	t = timed_acquires(rl, 5, 0);
-	ok(t < 0.08, "the remaining budget is spent without waiting (%.2f s)", t);
+	/* Pacing them would take 0.5 s; a loaded machine adds far less. */
+	ok(t < 0.3, "the remaining budget is spent without waiting (%.2f s)", t);
 	t = timed_acquires(rl, 2, 0);
-	ok(t >= 0.15 && t < 0.5, "then the refill rate (%.2f s)", t);
+	ok(t >= 0.15 && t < 1.2, "then the refill rate (%.2f s)", t);
 	rl_free(rl);
 
 	/* What was admitted after the answered request is not the server's
@@ -361,7 +362,7 @@ test_learned(void)
 	l = said(60, 3, -1, -1);
 	rl_release(rl, 200, &l, &tk);
 	t = timed_acquires(rl, 2, 0);
-	ok(t >= 0.9 && t < 1.5, "requests admitted since the answer are "
+	ok(t >= 0.9 && t < 2.5, "requests admitted since the answer are "
 	   "subtracted (%.2f s for 2 with 1 left at 1/s)", t);
 	rl_free(rl);
 
@@ -371,10 +372,12 @@ test_learned(void)
 	l = said(100000, 99999, 6000, 0);
 	rl_release(rl, 200, &l, &tk);
 	t = timed_acquires(rl, 1, 50);
-	ok(t >= 0.45 && t < 0.8, "a request waits for its token cost "
+	ok(t >= 0.45 && t < 1.5, "a request waits for its token cost "
 	   "(%.2f s for 50 tokens at 100/s)", t);
-	t = timed_acquires(rl, 1, 10);
-	ok(t >= 0.08 && t < 0.3, "a smaller one for less (%.2f s)", t);
+	/* Upper bounds here only tell a wait from the minute-long reset: a
+	 * sanitizer build on a busy machine oversleeps by tenths. */
+	t2 = timed_acquires(rl, 1, 10);
+	ok(t2 >= 0.08 && t2 < t, "a smaller one for less (%.2f s)", t2);
 
 	/* 429s under a known limit are pacing, not throttling: no cut. */
 	for (int i = 0; i < 40; i++) {
