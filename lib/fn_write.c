@@ -19,6 +19,7 @@
 #include "html.h"
 #include "json.h"
 #include "lang.h"
+#include "links.h"
 #include "msg.h"
 #include "prompt.h"
 #include "provider.h"
@@ -182,7 +183,8 @@ cluster_intent(struct ws *ws, const cJSON *idea)
 }
 
 static struct prompt_vars *
-write_vars(struct worker *w, const cJSON *task, const cJSON *idea)
+write_vars(struct worker *w, const cJSON *task, const cJSON *idea,
+	   const struct links *links)
 {
 	const struct config *cfg = run_config(worker_run(w));
 	const cJSON *opts = json_obj(task, "options");
@@ -190,6 +192,7 @@ write_vars(struct worker *w, const cJSON *task, const cJSON *idea)
 	char *kw = json_dump(idea ? json_arr(idea, "keywords") : NULL);
 	char *ol = outline_text(idea ? json_arr(idea, "outline") : NULL);
 	char *intent = cluster_intent(worker_ws(w), idea);
+	char *related = links_prompt(links);
 
 	fn_common_vars(worker_run(w), v, NULL);
 	prompt_vars_set(v, "title", json_str(task, "title"));
@@ -210,10 +213,36 @@ write_vars(struct worker *w, const cJSON *task, const cJSON *idea)
 		prompt_vars_set(v, "audience", task_opt(opts, cfg, "audience"));
 	prompt_vars_set(v, "format", !strcmp(task_opt(opts, cfg, "format"), "markdown")
 			? "Markdown" : "HTML");
+	prompt_vars_set(v, "related", related ? related : "(none yet: write no links)");
 	free(kw);
 	free(ol);
 	free(intent);
+	free(related);
 	return v;
+}
+
+/*
+ * The site's articles this one may link to, ranked by the words of its
+ * title, primary keyword and keywords.
+ */
+static struct links *
+site_links(struct ws *ws, long task_id, const cJSON *task, const cJSON *idea,
+	   const struct config *cfg, struct ig_err *err)
+{
+	struct buf about = BUF_INIT(0);
+	const cJSON *k, *kws = idea ? json_arr(idea, "keywords") : NULL;
+	struct links *l;
+
+	buf_printf(&about, "%s %s", json_str(task, "title") ? json_str(task, "title") : "",
+		   idea && json_str(idea, "primary_keyword") ?
+		   json_str(idea, "primary_keyword") : "");
+	cJSON_ArrayForEach(k, kws)
+		buf_printf(&about, " %s", cJSON_IsString(k) ? k->valuestring :
+			   json_str(k, "keyword") ? json_str(k, "keyword") : "");
+	l = links_load(ws, task_id, idea ? json_long(idea, "cluster_id", 0) : 0,
+		       buf_str(&about), config_str(cfg, "site.url"), err);
+	buf_release(&about);
+	return l;
 }
 
 struct article {
@@ -310,14 +339,13 @@ check_answer(const cJSON *ans, void *ctx, struct ig_err *err)
  */
 static int
 parse_article(struct job *job, const cJSON *ans, const char *title,
-	      const struct seo_want *want, const char *site_url, struct article *a,
-	      struct ig_err *err)
+	      const struct seo_want *want, struct article *a, struct ig_err *err)
 {
 	const char *body = json_str(ans, "body");
 	const char *slug = json_str(ans, "slug");
 	struct buf why = BUF_INIT(0);
 	char *html, *kept;
-	int removed = 0;
+	int removed = 0, n;
 
 	html = html_normalize(body, strlen(body), HTML_IN_AUTO, &a->text, err);
 	if (!html)
@@ -327,7 +355,8 @@ parse_article(struct job *job, const cJSON *ans, const char *title,
 		free(html);
 		return ig_err_set(err, IG_EPROTO, "article body has no text");
 	}
-	if (seo_check(ans, want, &why) > 0) {
+	n = seo_check(ans, want, &why);
+	if (links_shortfall(want->links, html, &why, n) > 0) {
 		char *all = buf_detach(&why), *save = NULL;
 
 		job_note(job, "check: %s", all);
@@ -337,10 +366,10 @@ parse_article(struct job *job, const cJSON *ans, const char *title,
 		free(all);
 	}
 	buf_release(&why);
-	kept = seo_keep_links(html, site_url, &removed);
+	kept = links_keep(want->links, html, &removed);
 	free(html);
 	if (removed)
-		job_note(job, "%d link%s leaving the site removed", removed,
+		job_note(job, "%d link%s to no article of the site removed", removed,
 			 removed == 1 ? "" : "s");
 	a->html = kept ? with_extras(kept, ans) : NULL;
 	free(kept);
@@ -439,6 +468,7 @@ write_work(struct worker *w, struct job *job, struct ig_err *err)
 	struct ai_opts opts = { 0 };
 	struct prompt_vars *v = NULL;
 	struct prompt *p = NULL;
+	struct links *links = NULL;
 	cJSON *task = NULL, *idea = NULL, *ans = NULL;
 	const char *format;
 	int rc = -1;
@@ -451,14 +481,15 @@ write_work(struct worker *w, struct job *job, struct ig_err *err)
 	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(task, "idea_id")))
 		idea = rec_get(ws, "idea", json_long(task, "idea_id", 0), NULL);
 	p = worker_prompt(w, "write", json_str(task, "prompt_override"), err);
-	if (!p)
+	if (!p || !(links = site_links(ws, wj->task_id, task, idea, run_config(run), err)))
 		goto out;
-	v = write_vars(w, task, idea);
+	v = write_vars(w, task, idea, links);
 	format = task_opt(json_obj(task, "options"), run_config(run), "format");
 	want.primary_keyword = idea && json_str(idea, "primary_keyword") ?
 			       json_str(idea, "primary_keyword") : json_str(task, "title");
 	want.words = target_words(run_config(run), task, idea);
 	want.outline = idea ? json_arr(idea, "outline") : NULL;
+	want.links = links;
 	opts.check = check_answer;
 	opts.ctx = &want;
 	/*
@@ -477,8 +508,8 @@ write_work(struct worker *w, struct job *job, struct ig_err *err)
 		rc = 0;
 		goto out;
 	}
-	if (rc < 0 || (rc = parse_article(job, ans, json_str(task, "title"), &want,
-					  config_str(run_config(run), "site.url"), &a, err)) < 0)
+	if (rc < 0 || (rc = parse_article(job, ans, json_str(task, "title"), &want, &a,
+					  err)) < 0)
 		goto out;
 	if ((run_opts(run)->flags & RUN_MODERATE) && (rc = moderate(w, job, &a, err)) < 0)
 		goto out;
@@ -490,6 +521,7 @@ out:
 	cJSON_Delete(idea);
 	prompt_vars_free(v);
 	prompt_free(p);
+	links_free(links);
 	return rc;
 }
 

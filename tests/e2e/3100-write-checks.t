@@ -1,7 +1,8 @@
 #!/bin/sh
 # igny8-write's checks on an answer: each problem goes to the one repair
 # turn; what is still wrong after it is flagged on the record; links that
-# leave the site are removed; the output cap follows the target length.
+# are not to the site's articles are removed (3110 has the links); the
+# output cap follows the target length.
 . "$(dirname "$0")/../lib.sh"
 . "$TESTS/seed.sh"
 
@@ -91,21 +92,9 @@ like "nor cut" '"meta_title":"espresso grinder guide [0-9]+: кофемолка 
 task "Espresso grinder guide"
 answer_with 2 '{"meta_title": "PK: every setting, burr and cleaning step you need"}'
 expect_status "still wrong after the repair turn" 0 igny8-write task.jsonl
-like "flagged on the record" '"checks":\["meta_title is 7[0-9] characters, not 1 to 60"\]' "$T/out"
+like "flagged on the record" '"checks":\["meta_title is 7[0-9] characters, not 1 to 60"' "$T/out"
 like "the meta title cut at a word, in characters" \
 	'"meta_title":"espresso grinder guide [0-9]+: every setting, burr and cleaning"' "$T/out"
-
-# -- links: the site's own stay, others go ----------------------------------------
-cat >site.yaml <<'Y'
-site:
-  url: https://x.example
-Y
-task "Espresso grinder guide"
-answer_with 1 '{"body": "<p>An PK, see <a href=\"https://x.example/burrs\">burrs</a> and <a href=\"https://shop.example/buy\">this shop</a>. '"$(printf 'w%.0s ' $(seq 190))"'</p><h2>Choosing an PK</h2>"}'
-expect_status "links in the body" 0 igny8-write --config site.yaml task.jsonl
-like "a link to the site stays" '<a href=\\"https://x.example/burrs\\">burrs</a>' "$T/out"
-unlike "a link elsewhere goes" 'shop.example' "$T/out"
-like "its text stays" 'and this shop\.' "$T/out"
 
 # -- the slug is transliterated ---------------------------------------------------
 task "Espresso grinder guide"

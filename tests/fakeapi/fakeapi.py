@@ -344,8 +344,12 @@ def gen_write(user):
     h2s = h2s or ["What %s means" % pk, "What to look for", "Final thoughts"]
     intro = "%s: %s" % (pk.capitalize(), filler(20, title))
     per = max(5, (total - 25) // len(h2s))
+    # links to the first two related articles, each titled by its title
+    rel = re.findall(r'^- "(.+)" \(primary keyword: .*\): (\S+)$', user, re.M)[:2]
+    more = "".join(' See <a href="%s">%s</a>.' % (u, t) for t, u in rel)
     body = "<p>%s</p>\n" % intro + "".join(
-        "<h2>%s</h2>\n<p>%s</p>\n" % (h, filler(per, title + h)) for h in h2s)
+        "<h2>%s</h2>\n<p>%s%s</p>\n" % (h, filler(per, title + h), more if i == 0 else "")
+        for i, h in enumerate(h2s))
     mtitle = title if pk.lower() in title.lower() else "%s: %s" % (pk, title)
     return {"title": title, "meta_title": clip(mtitle, 60),
             "meta_description": clip("Everything you need to know about %s: %s, explained "
