@@ -7,7 +7,11 @@
 command -v sqlite3 >/dev/null || skip_all "sqlite3 is not installed"
 fake_start || exit 1
 new_workspace
+# Two devices on purpose: one is the default now (4005 shows it), and this
+# test is where each prompt making one image per device is proved.
 cat >igny8.yaml <<'Y'
+image:
+  devices: [desktop, mobile]
 prices:
   image:
     gpt-image-2:

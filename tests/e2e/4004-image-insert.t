@@ -28,12 +28,12 @@ Packing the bag ['\$T/ws.db.images/task1-in_article-2-desktop.png']
 Setting up camp []" "$(cat order)"
 like "alt text is the section" '<img src="[^"]*" alt="Choosing a tent"' html1
 unlike "no featured image in the body" 'featured' html1
-is "six images recorded" 6 "$(wc -l <out)"
+is "three images recorded (one device by default)" 3 "$(wc -l <out)"
 
 expect_status "--insert again" 0 igny8-image --insert --task 1
 html >html2
 is_same "a rerun changes nothing" html1 html2
-is "and sends nothing" 7 "$(fake_count)"
+is "and sends nothing" 4 "$(fake_count)"
 
 # Made without --insert, inserted later with no request.
 article 2 "Winter hiking"
@@ -41,6 +41,6 @@ expect_status "images without --insert" 0 igny8-image --task 2
 is "the article is untouched" 0 "$(html 2 | grep -c '<figure>')"
 expect_status "--insert later" 0 igny8-image --insert --task 2
 is "figures placed" 2 "$(html 2 | grep -o '<figure>' | wc -l)"
-is "records re-emitted" 6 "$(wc -l <out)"
-is "no request for it" 14 "$(fake_count)"
+is "records re-emitted" 3 "$(wc -l <out)"
+is "no request for it" 8 "$(fake_count)"
 done_testing
