@@ -396,6 +396,20 @@ save_row(struct image_ctx *x, const struct image_row *r, struct ig_err *err)
 
 /* ---- one image ---- */
 
+/*
+ * The negative prompt sent, or NULL: only to a provider with a field for
+ * it (Runware's negativePrompt, 2 to 3000 characters:
+ * shared/reference/api-contracts.md section 9.2).  OpenAI's image API has
+ * none, and a list of what to avoid pasted into the prompt names the very
+ * things ("extra fingers") to the model; the template's style line says
+ * what is wanted instead.
+ */
+static const char *
+sent_negative(const struct image_ctx *x)
+{
+	return !strcmp(x->ic.provider, "runware") && *x->negative ? x->negative : NULL;
+}
+
 /* The prompt sent: the image template around the model's prompt. */
 static char *
 full_prompt(struct image_ctx *x, const struct slot *s, struct ig_err *err)
@@ -411,15 +425,6 @@ full_prompt(struct image_ctx *x, const struct slot *s, struct ig_err *err)
 		return NULL;
 	for (end = text + strlen(text); end > text && isspace((unsigned char)end[-1]);)
 		*--end = '\0';
-	/* OpenAI has no negative prompt: say it in words. */
-	if (strcmp(x->ic.provider, "runware") && *x->negative) {
-		size_t n = strlen(text) + strlen(x->negative) + 16;
-		char *t = malloc(n);
-		if (t)
-			snprintf(t, n, "%s\n\nAvoid: %s", text, x->negative);
-		free(text);
-		text = t;
-	}
 	return text;
 }
 
@@ -547,7 +552,7 @@ gen_one(struct image_ctx *x, const struct slot *s, struct ig_err *err)
 		return -1;
 	req.model = x->ic.model;
 	req.prompt = prompt;
-	req.negative = x->negative;
+	req.negative = sent_negative(x);
 	req.size = slot_size(&x->ic, s->kind, s->device);
 	req.quality = x->ic.quality;
 	req.format = x->ic.format;
@@ -555,7 +560,7 @@ gen_one(struct image_ctx *x, const struct slot *s, struct ig_err *err)
 	image_res_init(&res);
 	row.s = s;
 	row.prompt = prompt;
-	row.negative = *x->negative ? x->negative : NULL;
+	row.negative = sent_negative(x);
 	rc = call(x, &req, &res, &info, &row.cost, err);
 	if (rc == 0)
 		rc = store(x, s, &info, &res, &path, err);
@@ -599,7 +604,7 @@ dry_one(struct image_ctx *x, const struct slot *s, struct ig_err *err)
 		free(prompt);
 		return -1;
 	}
-	req = (struct image_req){ x->ic.model, prompt, x->negative,
+	req = (struct image_req){ x->ic.model, prompt, sent_negative(x),
 				  slot_size(&x->ic, s->kind, s->device), x->ic.quality,
 				  x->ic.format };
 	body = strcmp(x->ic.provider, "runware") ? image_openai_body(&req)

@@ -52,6 +52,16 @@ is "the model's prompt wrapped in the style template" "1" \
 	"$(sqlite3 ws.db "SELECT count(*) FROM images WHERE id = 1 AND prompt LIKE
 		'Editorial photograph illustrating Camping basics%Style: realistic%'")"
 
+is "OpenAI has no negative prompt: none saved" "0" \
+	"$(sqlite3 ws.db "SELECT count(*) FROM images WHERE negative_prompt IS NOT NULL")"
+"$PY" -c '
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["path"] == "/v1/images/generations":
+        print(r["body"]["prompt"])' "$FAKE_LOG" >prompts.txt
+unlike "nor pasted into the prompt" 'Avoid|extra fingers' prompts.txt
+
 # What was sent.
 is "one extraction call and six image calls" "1 6" \
 	"$(fake_count /v1/chat/completions) $(fake_count /v1/images/generations)"
