@@ -39,20 +39,41 @@ struct write_job {
 	int redo;		/* a finished task written anew (--refresh) */
 };
 
-/* extra: members added to the record (this run's checks), or NULL. */
+/*
+ * Adds the stored JSON array in column `col` of st to rec as `name`, when
+ * there is one: absent when empty, so that records stay as they were.
+ */
 static void
-emit_content(struct ws *ws, struct job *job, long task_id, const char *format,
-	     const cJSON *extra)
+add_array(cJSON *rec, const char *name, sqlite3_stmt *st, int col)
 {
-	const cJSON *m;
-	sqlite3_stmt *st = ws_cached(ws, "SELECT id FROM content WHERE task_id = ?", NULL);
+	const char *txt = (const char *)sqlite3_column_text(st, col);
+	cJSON *v = txt ? cJSON_Parse(txt) : NULL;
+
+	if (cJSON_GetArraySize(v) > 0)
+		cJSON_AddItemToObject(rec, name, v);
+	else
+		cJSON_Delete(v);
+}
+
+/*
+ * The task's content record, with what the editor must verify and what
+ * the checks found (from the workspace, so that a rerun writes the same).
+ */
+static void
+emit_content(struct ws *ws, struct job *job, long task_id, const char *format)
+{
+	sqlite3_stmt *st = ws_cached(ws, "SELECT id, verify, checks FROM content"
+				     " WHERE task_id = ?", NULL);
 	cJSON *rec = NULL;
 
 	if (!st)
 		return;
 	sqlite3_bind_int64(st, 1, task_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		rec = rec_get(ws, "content", (long)sqlite3_column_int64(st, 0), NULL);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    (rec = rec_get(ws, "content", (long)sqlite3_column_int64(st, 0), NULL))) {
+		add_array(rec, "verify", st, 1);
+		add_array(rec, "checks", st, 2);
+	}
 	ws_done(st);
 	if (!rec)
 		return;
@@ -62,8 +83,6 @@ emit_content(struct ws *ws, struct job *job, long task_id, const char *format,
 			cJSON_AddStringToObject(rec, "markdown", md);
 		free(md);
 	}
-	cJSON_ArrayForEach(m, extra)
-		cJSON_AddItemToObject(rec, m->string, cJSON_Duplicate(m, 1));
 	job_emit(job, rec);
 }
 
@@ -93,8 +112,7 @@ write_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *er
 		}
 		job_note(job, "done already: its article is written out again, nothing"
 			 " is sent (--refresh writes it anew)");
-		emit_content(ws, job, task_id, config_str(run_config(run), "write.format"),
-			     NULL);
+		emit_content(ws, job, task_id, config_str(run_config(run), "write.format"));
 		return 1;
 	case TASK_BUSY:
 		ig_warnf("task:%ld: running in another live process; skipped", task_id);
@@ -420,7 +438,6 @@ write_save(struct worker *w, struct job *job, long task_id, const cJSON *ans,
 	   const struct article *a, const char *format, struct ig_err *err)
 {
 	struct task_content c = { 0 };
-	cJSON *extra;
 
 	if (job_enter(job, PH_SAVE, err) < 0)
 		return -1;
@@ -434,6 +451,8 @@ write_save(struct worker *w, struct job *job, long task_id, const cJSON *ans,
 	c.secondary_keywords = json_arr(ans, "secondary_keywords");
 	c.tags = json_arr(ans, "tags");
 	c.categories = json_arr(ans, "categories");
+	c.verify = json_arr(ans, "verify");
+	c.checks = a->checks;
 	c.word_count = (long)a->words;
 	c.flagged = a->flagged;
 	c.moderation = a->moderation;
@@ -442,18 +461,7 @@ write_save(struct worker *w, struct job *job, long task_id, const cJSON *ans,
 	if (a->flagged)
 		return ig_err_set(err, IG_EDATA, "flagged by moderation: saved as 'flagged', "
 				  "not written");
-	extra = cJSON_CreateObject();
-	/*
-	 * What the editor checks before publishing, and what the checks found,
-	 * on the record written now only (the workspace has no column for
-	 * them yet): absent when empty, so a rerun writes the same record.
-	 */
-	if (cJSON_GetArraySize(json_arr(ans, "verify")) > 0)
-		cJSON_AddItemToObject(extra, "verify", cJSON_Duplicate(json_arr(ans, "verify"), 1));
-	if (a->checks)
-		cJSON_AddItemToObject(extra, "checks", cJSON_Duplicate(a->checks, 1));
-	emit_content(worker_ws(w), job, task_id, format, extra);
-	cJSON_Delete(extra);
+	emit_content(worker_ws(w), job, task_id, format);
 	return 0;
 }
 

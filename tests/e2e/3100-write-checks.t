@@ -58,6 +58,11 @@ like "the verify list is on the record" '"verify":\["Burr sizes quoted"\]' "$T/o
 like "the FAQ ends the body, escaped" \
 	'<h2>Frequently asked questions</h2>\\n<h3>Q &lt;one&gt;\?</h3>\\n<p>A &amp; one\.</p>\\n"' "$T/out"
 like "key takeaways follow the first paragraph" 'answers it\.[^<]*</p>\\n<h2>Key takeaways</h2>' "$T/out"
+is "the verify list is kept in the workspace" '["Burr sizes quoted"]' \
+	"$(sqlite3 "$IGNY8_WORKSPACE" "SELECT verify FROM content WHERE task_id = 1")"
+is "no checks there" "" "$(sqlite3 "$IGNY8_WORKSPACE" "SELECT checks FROM content WHERE task_id = 1")"
+expect_status "a rerun of the done task" 0 igny8-write --task 1
+like "writes the verify list again" '"verify":\["Burr sizes quoted"\]' "$T/out"
 
 # each check: a bad first answer is repaired (the fake's next answer is good)
 checked() { # DESC OVERRIDES PATTERN
@@ -93,6 +98,9 @@ task "Espresso grinder guide"
 answer_with 2 '{"meta_title": "PK: every setting, burr and cleaning step you need"}'
 expect_status "still wrong after the repair turn" 0 igny8-write task.jsonl
 like "flagged on the record" '"checks":\["meta_title is 7[0-9] characters, not 1 to 60"' "$T/out"
+id=$(jq_py 'd["task_id"]' "$T/out")
+like "and in the workspace" 'meta_title is 7[0-9] characters' \
+	"$(sqlite3 "$IGNY8_WORKSPACE" "SELECT checks FROM content WHERE task_id = $id" >checks.txt; echo checks.txt)"
 like "the meta title cut at a word, in characters" \
 	'"meta_title":"espresso grinder guide [0-9]+: every setting, burr and cleaning"' "$T/out"
 
