@@ -203,8 +203,11 @@ def make_image(fmt, w, h, seed):
     if fmt == "webp":
         return webp_bytes(w, h, seed), "image/webp"
     if fmt == "corrupt":
+        # random bytes led by one that no text starts with (0x80-0xbf), so
+        # that no prompt's seed makes them read as JSON or HTML
         rnd = random.Random(seed)
-        return bytes(rnd.getrandbits(8) for _ in range(2048)), "image/png"
+        data = bytes(rnd.getrandbits(8) for _ in range(2048))
+        return bytes([0x80 | (data[0] & 0x3f)]) + data[1:], "image/png"
     if fmt == "html":
         return (b"<!DOCTYPE html><html><head><title>Access denied</title></head>"
                 b"<body><h1>403</h1><p>Not an image.</p></body></html>\n"), "image/jpeg"
@@ -374,7 +377,9 @@ def gen_image_prompts(user):
     m = re.search(r"^\s*Title:\s*(.+?)\s*$", user, re.M)
     title = m.group(1) if m else "the article"
     return {"featured_prompt": "Editorial photograph illustrating %s, natural light" % title,
-            "images": [{"section": s, "prompt": "Photograph showing %s, soft light" % s}
+            "featured_alt": "A scene illustrating %s" % title,
+            "images": [{"section": s, "prompt": "Photograph showing %s, soft light" % s,
+                        "alt": "A photograph of %s" % s.lower(), "caption": "%s in practice." % s}
                        for s in secs[:cap]]}
 
 
