@@ -138,6 +138,28 @@ heading_present(const char *want, const cJSON *h2s)
 	return words == 0 || best * 2 >= words;
 }
 
+/* Kept beside the messages above and in links.c, which it reads. */
+const char *
+seo_check_name(const char *p)
+{
+	static const struct {
+		const char *prefix, *check;
+	} names[] = {
+		{ "meta_title", "meta_title" },
+		{ "meta_description", "meta_description" },
+		{ "body has no usable text", "body" },
+		{ "body has", "words" },
+		{ "the outline", "outline" },
+		{ "the primary keyword", "keyword" },
+		{ "the slug", "keyword" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strncmp(p, names[i].prefix, strlen(names[i].prefix)))
+			return names[i].check;
+	return "links";	/* "the link ...", "the body has N links", "the body links" */
+}
+
 int
 seo_problem(struct buf *out, int n, const char *fmt, ...)
 {

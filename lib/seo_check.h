@@ -45,6 +45,12 @@ size_t seo_chars(const char *s);
 /* s cut to at most max characters, between words when one ends after
  * half of max, with no trailing space. */
 char *seo_cut(const char *s, size_t max);
+/*
+ * The check a problem of seo_check() (or links.h) belongs to, for a
+ * report: "meta_title", "meta_description", "words", "outline",
+ * "keyword", "links" or "body".
+ */
+const char *seo_check_name(const char *problem);
 /* A case- and accent-folded copy of s (NULL: ""), for matching. */
 char *seo_fold(const char *s);
 /*
