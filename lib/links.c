@@ -509,3 +509,50 @@ links_keep(const struct links *l, const char *html, int *removed_out)
 	*removed_out = removed;
 	return buf_detach(&b);
 }
+
+/* s as an attribute value: a slug edited by hand may hold anything. */
+static int
+put_attr(struct buf *b, const char *s)
+{
+	int rc = 0;
+
+	for (; *s && rc == 0; s++)
+		rc = *s == '"' ? buf_puts(b, "&quot;") : *s == '&' ? buf_puts(b, "&amp;") :
+		     *s == '<' ? buf_puts(b, "&lt;") : *s == '>' ? buf_puts(b, "&gt;") :
+		     buf_append(b, s, 1);
+	return rc;
+}
+
+char *
+links_retarget(const struct links *l, const char *html, const char *prefix,
+	       const char *suffix)
+{
+	struct buf b = BUF_INIT(0);
+	struct anchor a;
+	const char *p = html;
+	int bad = 0;
+
+	while (next_anchor(p, &a)) {
+		int t = a.href && a.href[0] != '#' ? target(l, a.href) : -1;
+
+		if (t < 0) {
+			bad |= buf_append(&b, p, (size_t)(a.end - p)) < 0;
+		} else {
+			/* the opening tag anew, the text and closing tag as they were */
+			bad |= buf_append(&b, p, (size_t)(a.start - p)) < 0;
+			bad |= buf_puts(&b, "<a href=\"") < 0;
+			bad |= put_attr(&b, prefix) < 0 || put_attr(&b, l->a[t].slug) < 0 ||
+			       put_attr(&b, suffix) < 0;
+			bad |= buf_puts(&b, "\">") < 0;
+			bad |= buf_append(&b, a.open_end, (size_t)(a.end - a.open_end)) < 0;
+		}
+		p = a.end;
+		anchor_release(&a);
+	}
+	bad |= buf_puts(&b, p) < 0;
+	if (bad) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}

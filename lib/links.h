@@ -69,5 +69,12 @@ int links_shortfall(const struct links *l, const char *html, struct buf *out, in
 /* html without the links whose target is not one of the site's articles
  * (their text stays); *removed_out counts them. */
 char *links_keep(const struct links *l, const char *html, int *removed_out);
+/*
+ * html with each link to one of the site's articles pointing at prefix,
+ * the article's slug and suffix instead (a static copy of the site:
+ * "", ".html"); other links are left as they are.
+ */
+char *links_retarget(const struct links *l, const char *html, const char *prefix,
+		     const char *suffix);
 
 #endif

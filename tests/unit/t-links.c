@@ -173,8 +173,16 @@ test_check(void)
 	       "<p>a shop b <a href=\"/gardening\">soil</a> <a href=\"#faq\">faq</a></p>",
 	       "links_keep removes a link to no article, keeping its text");
 	is_int(n, 1, "and counts it");
-	links_free(l);
 
+	{
+		char *r = links_retarget(l, "<p><a href=\"https://x.example/gardening/\" title=\"t\">"
+					 "soil</a> <a href=\"https://y.test/\">y</a></p>", "", ".html");
+
+		is_str(r ? r : "(null)", "<p><a href=\"gardening.html\">soil</a> <a href=\"https://y.test/\">"
+		       "y</a></p>", "links_retarget points the site's articles at their pages");
+		free(r);
+	}
+	links_free(l);
 	l = links_load(ws, 9, 1, "burr grinder", "", &err);
 	is_str(keep(l, "<a href=\"https://x.example/gardening\">g</a>", &n), "g",
 	       "without site.url an absolute link is no article's");
