@@ -429,15 +429,24 @@ int
 links_check(const struct links *l, const char *html, struct buf *out, int n)
 {
 	struct anchor a;
+	struct buf seen = BUF_INIT(0);	/* "\n"-joined hrefs said already */
 	int links = 0;
 
+	buf_putc(&seen, '\n');
 	for (const char *p = html; next_anchor(p, &a); p = a.end, anchor_release(&a)) {
 		if (!a.href || a.href[0] == '#')
 			continue;
 		if (target(l, a.href) < 0) {
-			n = seo_problem(out, n, "the link to '%.*s' is not one of the site's"
-					" articles listed: link only to those, with the URL given",
-					LINKS_QUOTE, a.href);
+			struct buf key = BUF_INIT(0);
+
+			/* one problem per URL, however often it is linked */
+			buf_printf(&key, "\n%s\n", a.href);
+			if (!strstr(buf_str(&seen), buf_str(&key)))
+				n = seo_problem(out, n, "the link to '%.*s' is not one of the"
+						" site's articles listed: link only to those,"
+						" with the URL given", LINKS_QUOTE, a.href);
+			buf_printf(&seen, "%s\n", a.href);
+			buf_release(&key);
 			continue;
 		}
 		links++;
@@ -446,6 +455,7 @@ links_check(const struct links *l, const char *html, struct buf *out, int n)
 					" linked article is about", LINKS_QUOTE,
 					a.text ? a.text : "");
 	}
+	buf_release(&seen);
 	if (links > LINKS_MAX)
 		n = seo_problem(out, n, "the body has %d links to the site's articles, not at"
 				" most %d", links, LINKS_MAX);

@@ -152,6 +152,9 @@ test_check(void)
 	     " the link to '//x.example.evil/gardening'.*; the link to 'mailto:a@x.example'",
 	     "other hosts, unknown slugs, look-alike hosts and mailto: are caught");
 	is_int(n, 4, "four problems");
+	is_str(check(l, "<a href=\"https://y.test/\">a</a><a href=\"https://y.test/\">b</a>", 0, &n),
+	       "the link to 'https://y.test/' is not one of the site's articles listed: link"
+	       " only to those, with the URL given", "a URL linked twice is one problem");
 	like(check(l, "<a href=\"/gardening\">click here</a> <a href=\"/milk-frothing\">"
 		   "https://x.example/milk-frothing</a>", 0, &n),
 	     "^the link text 'click here' does not say .*; the link text"
