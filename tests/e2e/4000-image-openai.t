@@ -29,6 +29,8 @@ b = [json.loads(l)["body"] for l in open(sys.argv[1]) if "/chat/" in l][-1]
 print("\n".join(m["content"] for m in b["messages"]))' "$FAKE_LOG" >prompt.txt
 like "the image prompt step is sent the headings" 'Packing the bag' prompt.txt
 unlike "not the article's text" 'Heavy items go low' prompt.txt
+like "alt text and captions are asked for in the article's language" \
+	'write alt text and captions in English' prompt.txt
 field kind run1.jsonl | tr '\n' ' ' >kinds
 is "records in slot order" "featured featured in_article in_article in_article in_article " \
 	"$(cat kinds)"

@@ -119,6 +119,18 @@ test_offer(void)
 	free(p);
 	links_free(l);
 
+	for (long i = 20; i < 30; i++) {
+		char slug[32];
+
+		snprintf(slug, sizeof slug, "burr-tips-%ld", i);
+		article(i, 0, "Burr grinder tips", slug, "burr tips");
+	}
+	l = links_load(ws, 99, 0, "burr grinder", "", &err);
+	is_int(links_offered(l), LINKS_OFFER, "at most %d are offered", LINKS_OFFER);
+	links_free(l);
+	ok(ws_exec(ws, "DELETE FROM content WHERE task_id BETWEEN 20 AND 29", &err) == 0,
+	   "the tips go %s", err.msg);
+
 	ok(ws_exec(ws, "INSERT INTO publish (task_id, target, site, url, status, created_at,"
 		   " updated_at) VALUES (4, 'hugo', 's', '/posts/choosing-burr-grinder/',"
 		   " 'published', 'now', 'now')", &err) == 0, "published %s", err.msg);
