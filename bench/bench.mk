@@ -50,3 +50,11 @@ bench-ratelimit: all
 	/usr/bin/python3 bench/ratelimit.py
 
 .PHONY: bench-ratelimit
+
+# Tokens and estimated cost per article on the demo pipeline, with the
+# prompts of the commit before issue 21's rework and with this tree's
+# (bench/tokens.py); writes bench/RESULTS-tokens.md.  `make bench` runs it.
+bench-tokens: all
+	/usr/bin/python3 bench/tokens.py
+
+.PHONY: bench-tokens

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "audit.h"
 #include "batch.h"
 #include "config.h"
 #include "prompt.h"
@@ -327,6 +328,56 @@ cmd_costs(int argc, char **argv, struct ctx *ctx)
 	if (open_ws(ctx, &ws, &err) < 0)
 		return fail("costs", &err);
 	return finish("costs", ws, report_costs(ws, stdout, by, since, fmt, &err), &err);
+}
+
+static const char audit_usage[] =
+	"usage: igny8 audit [--task ID]... [--json]\n"
+	"Runs igny8-write's checks again on the saved articles (every one, or\n"
+	"those of the tasks named) and reports each check as ok or FAIL; exit 1\n"
+	"when an article fails one.\n"
+	"  -t, --task ID   the article of task ID (repeatable)\n"
+	"      --json      one JSON record per article\n";
+
+static int
+cmd_audit(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "task", required_argument, NULL, 't' },
+		{ 0 } };
+	enum audit_fmt fmt = AUDIT_TEXT;
+	struct ig_err err = { 0 };
+	long *ids = calloc((size_t)argc, sizeof *ids);
+	size_t n = 0;
+	struct ws *ws;
+	int c, failing;
+
+	optind = 0;
+	while (ids && (c = getopt_long(argc, argv, "hjt:", opts, NULL)) != -1) {
+		if (c == 't' && parse_long(optarg, 1, &ids[n++]) < 0) {
+			ig_errorf("audit: --task '%s' is not a task id", optarg);
+			free(ids);
+			return IG_EUSAGE;
+		} else if (c == 'j') {
+			fmt = AUDIT_JSON;
+		} else if (c != 't') {
+			free(ids);
+			return usage("audit", c == 'h' ? IG_OK : IG_EUSAGE);
+		}
+	}
+	if (!ids || optind != argc) {
+		free(ids);
+		return ids ? usage("audit", IG_EUSAGE) : IG_ESOFTWARE;
+	}
+	if (open_ws(ctx, &ws, &err) < 0) {
+		free(ids);
+		return fail("audit", &err);
+	}
+	failing = audit_articles(ws, ctx->cfg, ids, n, fmt, stdout, &err);
+	free(ids);
+	c = finish("audit", ws, failing < 0 ? -1 : 0, &err);
+	return c != IG_OK ? c : failing > 0 ? IG_EPARTIAL : IG_OK;
 }
 
 static const char runs_usage[] =
@@ -822,6 +873,7 @@ cmd_report(int argc, char **argv, struct ctx *ctx)
 
 /* One row per subcommand, sorted. */
 static const struct subcmd subcmds[] = {
+	{ "audit", cmd_audit, audit_usage },
 	{ "batch", cmd_batch, batch_usage },
 	{ "config", cmd_config, config_usage },
 	{ "costs", cmd_costs, costs_usage },

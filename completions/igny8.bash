@@ -117,7 +117,7 @@ _igny8_filter()
 _igny8()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev= i sub= opts
-	local cmds="batch config costs doctor export import init log merge models prompts report runs status tasks cluster ideas write image publish"
+	local cmds="audit batch config costs doctor export import init log merge models prompts report runs status tasks cluster ideas write image publish"
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
 	# The subcommand is the first word that is neither an option nor the
 	# value of -w/-c.
@@ -158,6 +158,7 @@ _igny8()
 		fi
 		return 0 ;;
 	batch) opts="status collect --json --resubmit --jobs" ;;
+	audit) opts="--task --json" ;;
 	costs) opts="--by --since --json" ;;
 	export) opts="--status --run --cluster --function" ;;
 	import) opts="--format --sector --dry-run --keep-going" ;;

@@ -107,7 +107,7 @@ complete -c igny8-publish -l date -x -d 'publication date, UTC'
 complete -c igny8-publish -l recreate -d 'make a post deleted on the site again'
 
 # igny8: global options, then a subcommand.
-set -l __igny8_cmds batch config costs doctor export import init log merge models prompts report runs status tasks cluster ideas write image publish
+set -l __igny8_cmds audit batch config costs doctor export import init log merge models prompts report runs status tasks cluster ideas write image publish
 set -l __igny8_nosub "not __fish_seen_subcommand_from $__igny8_cmds"
 complete -c igny8 -f
 complete -c igny8 -n $__igny8_nosub -s w -l workspace -r -F -d 'workspace database'
@@ -117,6 +117,7 @@ complete -c igny8 -n $__igny8_nosub -s v -l verbose -d 'more notes'
 complete -c igny8 -n $__igny8_nosub -s V -l version -d 'print the version'
 complete -c igny8 -n $__igny8_nosub -s h -l help -d 'short usage'
 complete -c igny8 -n $__igny8_nosub -a config -d 'the resolved settings'
+complete -c igny8 -n $__igny8_nosub -a audit -d 'check the saved articles again'
 complete -c igny8 -n $__igny8_nosub -a costs -d 'tokens and spend of the AI calls'
 complete -c igny8 -n $__igny8_nosub -a doctor -d 'the status of every configured model'
 complete -c igny8 -n $__igny8_nosub -a export -d 'a table as JSON lines'
@@ -146,6 +147,9 @@ set n '__fish_seen_subcommand_from prompts'
 complete -c igny8 -n $n -a 'list show set reset cluster ideas write image_prompts image negative'
 set n '__fish_seen_subcommand_from report'
 complete -c igny8 -n $n -l html -x -a '(__fish_complete_directories)' -d 'the folder to write'
+set n '__fish_seen_subcommand_from audit'
+complete -c igny8 -n $n -s t -l task -x -a '(__igny8_ids tasks)' -d 'the article of this task'
+complete -c igny8 -n $n -s j -l json -d 'one JSON record per article'
 set n '__fish_seen_subcommand_from costs'
 complete -c igny8 -n $n -s b -l by -x -a 'function model day' -d 'group by'
 complete -c igny8 -n $n -s s -l since -x -a 'today yesterday 24h 7d 30d' -d 'YYYY-MM-DD, today, yesterday or an age'

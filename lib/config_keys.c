@@ -158,7 +158,7 @@ static const struct config_key keys[] = {
 	  "image file format" },
 	{ "image.quality", CFG_STR, "auto", NULL, NULL,
 	  "quality asked of the model (low, medium, high, auto)" },
-	{ "image.devices", CFG_LIST, "desktop,mobile", NULL, NULL,
+	{ "image.devices", CFG_LIST, "desktop", NULL, NULL,
 	  "devices an image is made for (desktop, mobile)" },
 	{ "image.dir", CFG_STR, "", NULL, NULL,
 	  "directory for image files, empty = <workspace>.images" },

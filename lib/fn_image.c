@@ -63,6 +63,8 @@ struct slot {
 	const char *device;
 	const char *section;	/* H2 text, NULL for featured */
 	const char *prompt;	/* the model's prompt, before the style */
+	const char *alt;	/* the model's alt text, NULL when none */
+	const char *caption;	/* its caption, NULL when none */
 };
 
 /* Everything gen_one needs, built once per job in work(). */
@@ -356,6 +358,8 @@ bind_row(sqlite3_stmt *st, const struct image_ctx *x, const struct image_row *r,
 	bind_opt(st, 18, r->error);
 	sqlite3_bind_text(st, 19, now, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 20, run_id(worker_run(x->w)));
+	bind_opt(st, 21, r->s->alt && *r->s->alt ? r->s->alt : NULL);
+	bind_opt(st, 22, r->s->caption && *r->s->caption ? r->s->caption : NULL);
 }
 
 /* Upserts one image on (task, kind, position, device) in its own transaction. */
@@ -372,13 +376,16 @@ save_row(struct image_ctx *x, const struct image_row *r, struct ig_err *err)
 		return -1;
 	st = ws_prepare(ws, "INSERT INTO images (task_id, kind, position, device, section,"
 			    " prompt, negative_prompt, provider, model, url, path, width, height,"
-			    " format, bytes, cost, status, error, created_at, updated_at, run_id)"
+			    " format, bytes, cost, status, error, created_at, updated_at, run_id,"
+			    " alt, caption)"
 			    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
-			    " ?17,?18,?19,?19,?20) ON CONFLICT (task_id, kind, position, device)"
+			    " ?17,?18,?19,?19,?20,?21,?22)"
+			    " ON CONFLICT (task_id, kind, position, device)"
 			    " DO UPDATE SET section = ?5, prompt = ?6, negative_prompt = ?7,"
 			    " provider = ?8, model = ?9, url = ?10, path = ?11, width = ?12,"
 			    " height = ?13, format = ?14, bytes = ?15, cost = ?16, status = ?17,"
-			    " error = ?18, updated_at = ?19, run_id = ?20 RETURNING id", err);
+			    " error = ?18, updated_at = ?19, run_id = ?20, alt = ?21,"
+			    " caption = ?22 RETURNING id", err);
 	if (st) {
 		bind_row(st, x, r, now);
 		if (sqlite3_step(st) == SQLITE_ROW)
@@ -396,6 +403,20 @@ save_row(struct image_ctx *x, const struct image_row *r, struct ig_err *err)
 
 /* ---- one image ---- */
 
+/*
+ * The negative prompt sent, or NULL: only to a provider with a field for
+ * it (Runware's negativePrompt, 2 to 3000 characters:
+ * shared/reference/api-contracts.md section 9.2).  OpenAI's image API has
+ * none, and a list of what to avoid pasted into the prompt names the very
+ * things ("extra fingers") to the model; the template's style line says
+ * what is wanted instead.
+ */
+static const char *
+sent_negative(const struct image_ctx *x)
+{
+	return !strcmp(x->ic.provider, "runware") && *x->negative ? x->negative : NULL;
+}
+
 /* The prompt sent: the image template around the model's prompt. */
 static char *
 full_prompt(struct image_ctx *x, const struct slot *s, struct ig_err *err)
@@ -411,15 +432,6 @@ full_prompt(struct image_ctx *x, const struct slot *s, struct ig_err *err)
 		return NULL;
 	for (end = text + strlen(text); end > text && isspace((unsigned char)end[-1]);)
 		*--end = '\0';
-	/* OpenAI has no negative prompt: say it in words. */
-	if (strcmp(x->ic.provider, "runware") && *x->negative) {
-		size_t n = strlen(text) + strlen(x->negative) + 16;
-		char *t = malloc(n);
-		if (t)
-			snprintf(t, n, "%s\n\nAvoid: %s", text, x->negative);
-		free(text);
-		text = t;
-	}
 	return text;
 }
 
@@ -547,7 +559,7 @@ gen_one(struct image_ctx *x, const struct slot *s, struct ig_err *err)
 		return -1;
 	req.model = x->ic.model;
 	req.prompt = prompt;
-	req.negative = x->negative;
+	req.negative = sent_negative(x);
 	req.size = slot_size(&x->ic, s->kind, s->device);
 	req.quality = x->ic.quality;
 	req.format = x->ic.format;
@@ -555,7 +567,7 @@ gen_one(struct image_ctx *x, const struct slot *s, struct ig_err *err)
 	image_res_init(&res);
 	row.s = s;
 	row.prompt = prompt;
-	row.negative = *x->negative ? x->negative : NULL;
+	row.negative = sent_negative(x);
 	rc = call(x, &req, &res, &info, &row.cost, err);
 	if (rc == 0)
 		rc = store(x, s, &info, &res, &path, err);
@@ -599,7 +611,7 @@ dry_one(struct image_ctx *x, const struct slot *s, struct ig_err *err)
 		free(prompt);
 		return -1;
 	}
-	req = (struct image_req){ x->ic.model, prompt, x->negative,
+	req = (struct image_req){ x->ic.model, prompt, sent_negative(x),
 				  slot_size(&x->ic, s->kind, s->device), x->ic.quality,
 				  x->ic.format };
 	body = strcmp(x->ic.provider, "runware") ? image_openai_body(&req)
@@ -635,11 +647,14 @@ placeholder_answer(long in_article)
 	cJSON *a = cJSON_CreateObject(), *imgs;
 
 	cJSON_AddStringToObject(a, "featured_prompt", "(featured prompt of the image_prompts answer)");
+	cJSON_AddStringToObject(a, "featured_alt", "(featured alt text of the answer)");
 	imgs = cJSON_AddArrayToObject(a, "images");
 	for (long i = 0; i < in_article; i++) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "section", "(a section of the answer)");
 		cJSON_AddStringToObject(o, "prompt", "(in-article prompt of the image_prompts answer)");
+		cJSON_AddStringToObject(o, "alt", "(alt text of the answer)");
+		cJSON_AddStringToObject(o, "caption", "(caption of the answer)");
 		cJSON_AddItemToArray(imgs, o);
 	}
 	return a;
@@ -688,7 +703,8 @@ do_prompt(struct image_ctx *x, struct slot *s, int dry, struct ig_err *err)
 static int
 do_answer(struct image_ctx *x, const cJSON *answer, int dry, struct ig_err *err)
 {
-	struct slot s = { "featured", 0, NULL, NULL, json_str(answer, "featured_prompt") };
+	struct slot s = { "featured", 0, NULL, NULL, json_str(answer, "featured_prompt"),
+			  json_str(answer, "featured_alt"), NULL };
 	const cJSON *img;
 
 	if (!s.prompt || !*s.prompt)
@@ -701,6 +717,8 @@ do_answer(struct image_ctx *x, const cJSON *answer, int dry, struct ig_err *err)
 			break;
 		s.section = json_str(img, "section");
 		s.prompt = json_str(img, "prompt");
+		s.alt = json_str(img, "alt");
+		s.caption = json_str(img, "caption");
 		if (!s.prompt || !*s.prompt)
 			continue;
 		s.position++;
@@ -712,11 +730,17 @@ do_answer(struct image_ctx *x, const cJSON *answer, int dry, struct ig_err *err)
 
 /* ---- --insert ---- */
 
-/* The in-article figures of the first device, in position order. */
+/*
+ * The in-article figures of the first device, in position order, with the
+ * alt text and caption the image prompt step wrote (the section's heading
+ * as alt text for images made before it wrote any).  strs gets the four
+ * strings of each figure, for the caller to free.
+ */
 static size_t
 load_figures(struct image_ctx *x, struct html_figure *figs, char **strs, size_t max)
 {
-	sqlite3_stmt *st = ws_prepare(worker_ws(x->w), "SELECT section, path FROM images"
+	sqlite3_stmt *st = ws_prepare(worker_ws(x->w), "SELECT section, path,"
+				      " coalesce(nullif(alt, ''), section), caption FROM images"
 				      " WHERE task_id = ? AND kind = 'in_article' AND"
 				      " device = ? AND status = 'done' AND path IS NOT NULL"
 				      " ORDER BY position", NULL);
@@ -727,11 +751,13 @@ load_figures(struct image_ctx *x, struct html_figure *figs, char **strs, size_t 
 	sqlite3_bind_int64(st, 1, x->task_id);
 	sqlite3_bind_text(st, 2, x->ic.devices[0], -1, SQLITE_STATIC);
 	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
-		const char *sec = (const char *)sqlite3_column_text(st, 0);
+		for (int c = 0; c < 4; c++) {
+			const char *v = (const char *)sqlite3_column_text(st, c);
 
-		strs[2 * n] = sec ? strdup(sec) : NULL;
-		strs[2 * n + 1] = strdup((const char *)sqlite3_column_text(st, 1));
-		figs[n] = (struct html_figure){ strs[2 * n], strs[2 * n + 1], strs[2 * n], NULL };
+			strs[4 * n + c] = v ? strdup(v) : NULL;
+		}
+		figs[n] = (struct html_figure){ strs[4 * n], strs[4 * n + 1], strs[4 * n + 2],
+						strs[4 * n + 3] };
 		n++;
 	}
 	sqlite3_finalize(st);
@@ -781,7 +807,7 @@ insert_figures(struct image_ctx *x, struct ig_err *err)
 {
 	struct ws *ws = worker_ws(x->w);
 	struct html_figure figs[64];
-	char *strs[128] = { 0 }, *html = NULL, *out = NULL;
+	char *strs[4 * ARRAY_SIZE(figs)] = { 0 }, *html = NULL, *out = NULL;
 	size_t n = load_figures(x, figs, strs, ARRAY_SIZE(figs)), added = 0;
 	int rc = -1;
 
@@ -796,7 +822,7 @@ insert_figures(struct image_ctx *x, struct ig_err *err)
 	else
 		job_note(x->job, "inserted %zu of %zu figures", added, n);
 done:
-	for (size_t i = 0; i < 2 * n; i++)
+	for (size_t i = 0; i < 4 * n; i++)
 		free(strs[i]);
 	free(html);
 	free(out);

@@ -19,6 +19,7 @@
 #include "html.h"
 #include "json.h"
 #include "lang.h"
+#include "links.h"
 #include "msg.h"
 #include "prompt.h"
 #include "provider.h"
@@ -38,20 +39,41 @@ struct write_job {
 	int redo;		/* a finished task written anew (--refresh) */
 };
 
-/* extra: members added to the record (this run's checks), or NULL. */
+/*
+ * Adds the stored JSON array in column `col` of st to rec as `name`, when
+ * there is one: absent when empty, so that records stay as they were.
+ */
 static void
-emit_content(struct ws *ws, struct job *job, long task_id, const char *format,
-	     const cJSON *extra)
+add_array(cJSON *rec, const char *name, sqlite3_stmt *st, int col)
 {
-	const cJSON *m;
-	sqlite3_stmt *st = ws_cached(ws, "SELECT id FROM content WHERE task_id = ?", NULL);
+	const char *txt = (const char *)sqlite3_column_text(st, col);
+	cJSON *v = txt ? cJSON_Parse(txt) : NULL;
+
+	if (cJSON_GetArraySize(v) > 0)
+		cJSON_AddItemToObject(rec, name, v);
+	else
+		cJSON_Delete(v);
+}
+
+/*
+ * The task's content record, with what the editor must verify and what
+ * the checks found (from the workspace, so that a rerun writes the same).
+ */
+static void
+emit_content(struct ws *ws, struct job *job, long task_id, const char *format)
+{
+	sqlite3_stmt *st = ws_cached(ws, "SELECT id, verify, checks FROM content"
+				     " WHERE task_id = ?", NULL);
 	cJSON *rec = NULL;
 
 	if (!st)
 		return;
 	sqlite3_bind_int64(st, 1, task_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		rec = rec_get(ws, "content", (long)sqlite3_column_int64(st, 0), NULL);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    (rec = rec_get(ws, "content", (long)sqlite3_column_int64(st, 0), NULL))) {
+		add_array(rec, "verify", st, 1);
+		add_array(rec, "checks", st, 2);
+	}
 	ws_done(st);
 	if (!rec)
 		return;
@@ -61,8 +83,6 @@ emit_content(struct ws *ws, struct job *job, long task_id, const char *format,
 			cJSON_AddStringToObject(rec, "markdown", md);
 		free(md);
 	}
-	cJSON_ArrayForEach(m, extra)
-		cJSON_AddItemToObject(rec, m->string, cJSON_Duplicate(m, 1));
 	job_emit(job, rec);
 }
 
@@ -92,8 +112,7 @@ write_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *er
 		}
 		job_note(job, "done already: its article is written out again, nothing"
 			 " is sent (--refresh writes it anew)");
-		emit_content(ws, job, task_id, config_str(run_config(run), "write.format"),
-			     NULL);
+		emit_content(ws, job, task_id, config_str(run_config(run), "write.format"));
 		return 1;
 	case TASK_BUSY:
 		ig_warnf("task:%ld: running in another live process; skipped", task_id);
@@ -182,7 +201,8 @@ cluster_intent(struct ws *ws, const cJSON *idea)
 }
 
 static struct prompt_vars *
-write_vars(struct worker *w, const cJSON *task, const cJSON *idea)
+write_vars(struct worker *w, const cJSON *task, const cJSON *idea,
+	   const struct links *links)
 {
 	const struct config *cfg = run_config(worker_run(w));
 	const cJSON *opts = json_obj(task, "options");
@@ -190,6 +210,7 @@ write_vars(struct worker *w, const cJSON *task, const cJSON *idea)
 	char *kw = json_dump(idea ? json_arr(idea, "keywords") : NULL);
 	char *ol = outline_text(idea ? json_arr(idea, "outline") : NULL);
 	char *intent = cluster_intent(worker_ws(w), idea);
+	char *related = links_prompt(links);
 
 	fn_common_vars(worker_run(w), v, NULL);
 	prompt_vars_set(v, "title", json_str(task, "title"));
@@ -210,10 +231,36 @@ write_vars(struct worker *w, const cJSON *task, const cJSON *idea)
 		prompt_vars_set(v, "audience", task_opt(opts, cfg, "audience"));
 	prompt_vars_set(v, "format", !strcmp(task_opt(opts, cfg, "format"), "markdown")
 			? "Markdown" : "HTML");
+	prompt_vars_set(v, "related", related ? related : "(none yet: write no links)");
 	free(kw);
 	free(ol);
 	free(intent);
+	free(related);
 	return v;
+}
+
+/*
+ * The site's articles this one may link to, ranked by the words of its
+ * title, primary keyword and keywords.
+ */
+static struct links *
+site_links(struct ws *ws, long task_id, const cJSON *task, const cJSON *idea,
+	   const struct config *cfg, struct ig_err *err)
+{
+	struct buf about = BUF_INIT(0);
+	const cJSON *k, *kws = idea ? json_arr(idea, "keywords") : NULL;
+	struct links *l;
+
+	buf_printf(&about, "%s %s", json_str(task, "title") ? json_str(task, "title") : "",
+		   idea && json_str(idea, "primary_keyword") ?
+		   json_str(idea, "primary_keyword") : "");
+	cJSON_ArrayForEach(k, kws)
+		buf_printf(&about, " %s", cJSON_IsString(k) ? k->valuestring :
+			   json_str(k, "keyword") ? json_str(k, "keyword") : "");
+	l = links_load(ws, task_id, idea ? json_long(idea, "cluster_id", 0) : 0,
+		       buf_str(&about), config_str(cfg, "site.url"), err);
+	buf_release(&about);
+	return l;
 }
 
 struct article {
@@ -310,14 +357,13 @@ check_answer(const cJSON *ans, void *ctx, struct ig_err *err)
  */
 static int
 parse_article(struct job *job, const cJSON *ans, const char *title,
-	      const struct seo_want *want, const char *site_url, struct article *a,
-	      struct ig_err *err)
+	      const struct seo_want *want, struct article *a, struct ig_err *err)
 {
 	const char *body = json_str(ans, "body");
 	const char *slug = json_str(ans, "slug");
 	struct buf why = BUF_INIT(0);
 	char *html, *kept;
-	int removed = 0;
+	int removed = 0, n;
 
 	html = html_normalize(body, strlen(body), HTML_IN_AUTO, &a->text, err);
 	if (!html)
@@ -327,7 +373,8 @@ parse_article(struct job *job, const cJSON *ans, const char *title,
 		free(html);
 		return ig_err_set(err, IG_EPROTO, "article body has no text");
 	}
-	if (seo_check(ans, want, &why) > 0) {
+	n = seo_check(ans, want, &why);
+	if (links_shortfall(want->links, html, &why, n) > 0) {
 		char *all = buf_detach(&why), *save = NULL;
 
 		job_note(job, "check: %s", all);
@@ -337,10 +384,10 @@ parse_article(struct job *job, const cJSON *ans, const char *title,
 		free(all);
 	}
 	buf_release(&why);
-	kept = seo_keep_links(html, site_url, &removed);
+	kept = links_keep(want->links, html, &removed);
 	free(html);
 	if (removed)
-		job_note(job, "%d link%s leaving the site removed", removed,
+		job_note(job, "%d link%s to no article of the site removed", removed,
 			 removed == 1 ? "" : "s");
 	a->html = kept ? with_extras(kept, ans) : NULL;
 	free(kept);
@@ -391,7 +438,6 @@ write_save(struct worker *w, struct job *job, long task_id, const cJSON *ans,
 	   const struct article *a, const char *format, struct ig_err *err)
 {
 	struct task_content c = { 0 };
-	cJSON *extra;
 
 	if (job_enter(job, PH_SAVE, err) < 0)
 		return -1;
@@ -405,6 +451,8 @@ write_save(struct worker *w, struct job *job, long task_id, const cJSON *ans,
 	c.secondary_keywords = json_arr(ans, "secondary_keywords");
 	c.tags = json_arr(ans, "tags");
 	c.categories = json_arr(ans, "categories");
+	c.verify = json_arr(ans, "verify");
+	c.checks = a->checks;
 	c.word_count = (long)a->words;
 	c.flagged = a->flagged;
 	c.moderation = a->moderation;
@@ -413,18 +461,7 @@ write_save(struct worker *w, struct job *job, long task_id, const cJSON *ans,
 	if (a->flagged)
 		return ig_err_set(err, IG_EDATA, "flagged by moderation: saved as 'flagged', "
 				  "not written");
-	extra = cJSON_CreateObject();
-	/*
-	 * What the editor checks before publishing, and what the checks found,
-	 * on the record written now only (the workspace has no column for
-	 * them yet): absent when empty, so a rerun writes the same record.
-	 */
-	if (cJSON_GetArraySize(json_arr(ans, "verify")) > 0)
-		cJSON_AddItemToObject(extra, "verify", cJSON_Duplicate(json_arr(ans, "verify"), 1));
-	if (a->checks)
-		cJSON_AddItemToObject(extra, "checks", cJSON_Duplicate(a->checks, 1));
-	emit_content(worker_ws(w), job, task_id, format, extra);
-	cJSON_Delete(extra);
+	emit_content(worker_ws(w), job, task_id, format);
 	return 0;
 }
 
@@ -439,6 +476,7 @@ write_work(struct worker *w, struct job *job, struct ig_err *err)
 	struct ai_opts opts = { 0 };
 	struct prompt_vars *v = NULL;
 	struct prompt *p = NULL;
+	struct links *links = NULL;
 	cJSON *task = NULL, *idea = NULL, *ans = NULL;
 	const char *format;
 	int rc = -1;
@@ -451,14 +489,15 @@ write_work(struct worker *w, struct job *job, struct ig_err *err)
 	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(task, "idea_id")))
 		idea = rec_get(ws, "idea", json_long(task, "idea_id", 0), NULL);
 	p = worker_prompt(w, "write", json_str(task, "prompt_override"), err);
-	if (!p)
+	if (!p || !(links = site_links(ws, wj->task_id, task, idea, run_config(run), err)))
 		goto out;
-	v = write_vars(w, task, idea);
+	v = write_vars(w, task, idea, links);
 	format = task_opt(json_obj(task, "options"), run_config(run), "format");
 	want.primary_keyword = idea && json_str(idea, "primary_keyword") ?
 			       json_str(idea, "primary_keyword") : json_str(task, "title");
 	want.words = target_words(run_config(run), task, idea);
 	want.outline = idea ? json_arr(idea, "outline") : NULL;
+	want.links = links;
 	opts.check = check_answer;
 	opts.ctx = &want;
 	/*
@@ -477,8 +516,8 @@ write_work(struct worker *w, struct job *job, struct ig_err *err)
 		rc = 0;
 		goto out;
 	}
-	if (rc < 0 || (rc = parse_article(job, ans, json_str(task, "title"), &want,
-					  config_str(run_config(run), "site.url"), &a, err)) < 0)
+	if (rc < 0 || (rc = parse_article(job, ans, json_str(task, "title"), &want, &a,
+					  err)) < 0)
 		goto out;
 	if ((run_opts(run)->flags & RUN_MODERATE) && (rc = moderate(w, job, &a, err)) < 0)
 		goto out;
@@ -490,6 +529,7 @@ out:
 	cJSON_Delete(idea);
 	prompt_vars_free(v);
 	prompt_free(p);
+	links_free(links);
 	return rc;
 }
 

@@ -620,7 +620,7 @@ static const struct {
 	{ "cluster", COMMON_VARS "keywords existing" },
 	{ "ideas", COMMON_VARS "cluster description keywords existing taken count" },
 	{ "write", COMMON_VARS "title description content_type structure primary_keyword "
-		   "keywords outline words tone format intent" },
+		   "keywords outline words tone format intent related" },
 	{ "image_prompts", COMMON_VARS "title headings article count" },
 	{ "image", "prompt style" },
 };

@@ -105,8 +105,9 @@ load_images(struct ws *ws, struct pub_article *a, const char *device,
 	    struct ig_err *err)
 {
 	/* The featured first, then in-article by position; this device first. */
-	sqlite3_stmt *st = ws_prepare(ws, "SELECT id, kind, position, path, section,"
-				      " device = ? FROM images WHERE task_id = ? AND"
+	/* The image's own alt text, else its section's heading (add_image). */
+	sqlite3_stmt *st = ws_prepare(ws, "SELECT id, kind, position, path,"
+				      " coalesce(nullif(alt, ''), section), device = ? FROM images WHERE task_id = ? AND"
 				      " status = 'done' AND path IS NOT NULL"
 				      " ORDER BY kind = 'in_article', device != ?, position",
 				      err);

@@ -33,8 +33,8 @@ static const struct {
 	  " status, html FROM content WHERE id = ?" },
 	{ "image", "images", "SELECT 1 FROM images WHERE id = ?",
 	  "SELECT id, task_id, kind, position, device, section, prompt, negative_prompt,"
-	  " provider, model, url, path, width, height, format, bytes, cost, status, error"
-	  " FROM images WHERE id = ?" },
+	  " alt, caption, provider, model, url, path, width, height, format, bytes, cost,"
+	  " status, error FROM images WHERE id = ?" },
 };
 
 /* Columns stored as JSON text that records carry as JSON values. */

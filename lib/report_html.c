@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "imgfile.h"
+#include "links.h"
 #include "publish.h"
 #include "report.h"
 
@@ -284,6 +285,7 @@ article_page(struct ws *ws, const char *dir, long task_id, const char *device,
 	struct buf b = BUF_INIT(0), img = BUF_INIT(0);
 	char imgdir[4200], **links = NULL, name[600], *html = NULL;
 	const char **to = NULL;
+	struct links *l;
 	int rc = -1;
 
 	snprintf(imgdir, sizeof imgdir, "%s/images", dir);
@@ -307,6 +309,18 @@ article_page(struct ws *ws, const char *dir, long task_id, const char *device,
 		to[i] = links[i];
 	}
 	html = pub_html_with(&a, to);
+	/* Links to the site's other articles go to their pages here. */
+	if (html && (l = links_load(ws, task_id, 0, "", NULL, err))) {
+		char *local = links_retarget(l, html, "", ".html");
+
+		if (local) {
+			free(html);
+			html = local;
+		}
+		links_free(l);
+	} else if (html) {
+		goto done;
+	}
 	head(&b, a.title, "../");
 	buf_puts(&b, "<article><h1>");
 	esc(&b, a.title);

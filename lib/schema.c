@@ -145,7 +145,35 @@ static const char *const m3[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = { m1, m2, m3 };
+/*
+ * 4: the request and answer bodies of each AI call, beside its ai_log row
+ * (see bodies.h): a table of their own, so that listing, exporting and
+ * merging calls do not carry them.  *_bytes is the size before any cut.
+ * (Branch s2-links carries branch show's schema 4 as it stands there, so
+ * that both number the same; its code comes with that branch.)
+ */
+static const char *const m4[] = {
+	"CREATE TABLE ai_bodies ("
+	" log_id INTEGER PRIMARY KEY REFERENCES ai_log(id) ON DELETE CASCADE,"
+	" request TEXT, request_bytes INTEGER,"
+	" response TEXT, response_bytes INTEGER);",
+	NULL,
+};
+
+/*
+ * 5: what an article's checks found and what its editor must verify (JSON
+ * arrays, NULL when empty), so that a rerun and igny8 audit show them;
+ * each image's alt text and caption as the image prompt step wrote them.
+ */
+static const char *const m5[] = {
+	"ALTER TABLE content ADD COLUMN verify TEXT;",
+	"ALTER TABLE content ADD COLUMN checks TEXT;",
+	"ALTER TABLE images ADD COLUMN alt TEXT;",
+	"ALTER TABLE images ADD COLUMN caption TEXT;",
+	NULL,
+};
+
+static const char *const *const migrations[] = { m1, m2, m3, m4, m5 };
 
 int
 ws_schema_latest(void)

@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <utf8proc.h>
 
 #include "html.h"
 #include "json.h"
+#include "links.h"
 #include "seo_check.h"
 #include "slug.h"
 
@@ -50,9 +50,8 @@ seo_cut(const char *s, size_t max)
 	return strndup(s, cut);
 }
 
-/* Case- and accent-folded copy, for matching. */
-static char *
-fold(const char *s)
+char *
+seo_fold(const char *s)
 {
 	utf8proc_uint8_t *out = NULL;
 
@@ -66,7 +65,7 @@ fold(const char *s)
 static int
 has_keyword(const char *text, const char *fkw)
 {
-	char *f = fold(text);
+	char *f = seo_fold(text);
 	int yes = f && strstr(f, fkw) != NULL;
 
 	free(f);
@@ -117,7 +116,7 @@ elements(const char *html, const char *tag)
 static int
 heading_present(const char *want, const cJSON *h2s)
 {
-	char *fw = fold(want), *save = NULL;
+	char *fw = seo_fold(want), *save = NULL;
 	const cJSON *h;
 	int best = 0, words = 0;
 
@@ -139,11 +138,30 @@ heading_present(const char *want, const cJSON *h2s)
 	return words == 0 || best * 2 >= words;
 }
 
-static int problem(struct buf *out, int n, const char *fmt, ...) IG_PRINTF(3, 4);
+/* Kept beside the messages above and in links.c, which it reads. */
+const char *
+seo_check_name(const char *p)
+{
+	static const struct {
+		const char *prefix, *check;
+	} names[] = {
+		{ "meta_title", "meta_title" },
+		{ "meta_description", "meta_description" },
+		{ "body has no usable text", "body" },
+		{ "body has", "words" },
+		{ "the outline", "outline" },
+		{ "the primary keyword", "keyword" },
+		{ "the slug", "keyword" },
+	};
 
-/* Adds one problem to out; returns the new count. */
-static int
-problem(struct buf *out, int n, const char *fmt, ...)
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strncmp(p, names[i].prefix, strlen(names[i].prefix)))
+			return names[i].check;
+	return "links";	/* "the link ...", "the body has N links", "the body links" */
+}
+
+int
+seo_problem(struct buf *out, int n, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -168,13 +186,13 @@ seo_check(const cJSON *ans, const struct seo_want *w, struct buf *out)
 	size_t c;
 
 	if ((c = seo_chars(mt)) > SEO_META_TITLE_MAX || c == 0)
-		n = problem(out, n, "meta_title is %ld characters, not 1 to %d",
+		n = seo_problem(out, n, "meta_title is %ld characters, not 1 to %d",
 			    (long)c, SEO_META_TITLE_MAX);
 	if ((c = seo_chars(md)) > SEO_META_DESC_MAX || c < SEO_META_DESC_MIN)
-		n = problem(out, n, "meta_description is %ld characters, not %d to %d",
+		n = seo_problem(out, n, "meta_description is %ld characters, not %d to %d",
 			    (long)c, SEO_META_DESC_MIN, SEO_META_DESC_MAX);
 	if (!body || !(html = html_normalize(body, strlen(body), HTML_IN_AUTO, &text, &err)))
-		return problem(out, n, "body has no usable text");
+		return seo_problem(out, n, "body has no usable text");
 	h2s = elements(html, "h2");
 	ps = elements(html, "p");
 	if (w->words > 0) {
@@ -182,18 +200,18 @@ seo_check(const cJSON *ans, const struct seo_want *w, struct buf *out)
 
 		if (words * 100 < w->words * SEO_WORDS_LOW_PCT ||
 		    words * 100 > w->words * SEO_WORDS_HIGH_PCT)
-			n = problem(out, n, "body has %ld words, asked for about %ld",
+			n = seo_problem(out, n, "body has %ld words, asked for about %ld",
 				    words, w->words);
 	}
 	cJSON_ArrayForEach(sec, w->outline) {
 		const char *want = json_str(sec, "h2");
 
 		if (want && *want && !heading_present(want, h2s))
-			n = problem(out, n, "the outline's section '%s' is not an H2 heading",
+			n = seo_problem(out, n, "the outline's section '%s' is not an H2 heading",
 				    want);
 	}
 	if (w->primary_keyword && *w->primary_keyword &&
-	    (fkw = fold(w->primary_keyword)) && *fkw) {
+	    (fkw = seo_fold(w->primary_keyword)) && *fkw) {
 		const char *where[4] = { "title", "meta_title", "meta_description", NULL };
 		const cJSON *h;
 		int inh2 = 0;
@@ -202,90 +220,30 @@ seo_check(const cJSON *ans, const struct seo_want *w, struct buf *out)
 
 		for (int i = 0; where[i]; i++)
 			if (!has_keyword(json_str(ans, where[i]), fkw))
-				n = problem(out, n, "the primary keyword is not in the %s",
+				n = seo_problem(out, n, "the primary keyword is not in the %s",
 					    where[i]);
 		if (cJSON_GetArraySize(ps) == 0 ||
 		    !has_keyword(cJSON_GetArrayItem(ps, 0)->valuestring, fkw))
-			n = problem(out, n, "the primary keyword is not in the first paragraph");
+			n = seo_problem(out, n, "the primary keyword is not in the first paragraph");
 		cJSON_ArrayForEach(h, h2s)
 			inh2 |= has_keyword(h->valuestring, fkw);
 		if (!inh2)
-			n = problem(out, n, "the primary keyword is not in any H2 heading");
+			n = seo_problem(out, n, "the primary keyword is not in any H2 heading");
 		if (pslug && *pslug && slug && *slug) {
 			char *s = slug_make(slug, 200);
 
 			if (s && !strstr(s, pslug))
-				n = problem(out, n, "the slug does not contain '%s'", pslug);
+				n = seo_problem(out, n, "the slug does not contain '%s'", pslug);
 			free(s);
 		}
 		free(pslug);
 	}
 	free(fkw);
+	if (w->links)
+		n = links_check(w->links, html, out, n);
 	cJSON_Delete(h2s);
 	cJSON_Delete(ps);
 	free(html);
 	free(text);
 	return n;
-}
-
-/* Length of "scheme://host" at the start of url, or 0. */
-static size_t
-origin_len(const char *url)
-{
-	const char *p = strstr(url, "://");
-
-	if (!p || p == url)
-		return 0;
-	p += 3;
-	p += strcspn(p, "/?#");
-	return (size_t)(p - url);
-}
-
-static int
-link_allowed(const char *href, size_t hlen, const char *site)
-{
-	size_t o;
-
-	if (hlen == 0 || href[0] == '#' || (href[0] == '/' && (hlen < 2 || href[1] != '/')))
-		return 1;
-	if (!site || !(o = origin_len(site)) || hlen < o || strncasecmp(href, site, o))
-		return 0;
-	return hlen == o || strchr("/?#", href[o]) != NULL;
-}
-
-char *
-seo_keep_links(const char *html, const char *site_url, int *removed_out)
-{
-	struct buf b = BUF_INIT(0);
-	const char *p = html, *a;
-	int removed = 0, bad = 0;
-
-	while ((a = strstr(p, "<a "))) {
-		const char *end = strchr(a, '>'), *h = strstr(a, "href=\""), *close;
-		size_t hlen;
-
-		if (!end)
-			break;
-		hlen = h && h < end ? strcspn(h + 6, "\"") : 0;
-		if (h && h < end && link_allowed(h + 6, hlen, site_url)) {
-			bad |= buf_append(&b, p, (size_t)(end + 1 - p)) < 0;
-			p = end + 1;
-			continue;
-		}
-		/* the opening tag and its closing tag go; the text stays */
-		bad |= buf_append(&b, p, (size_t)(a - p)) < 0;
-		p = end + 1;
-		if ((close = strstr(p, "</a>"))) {
-			bad |= buf_append(&b, p, (size_t)(close - p)) < 0;
-			p = close + 4;
-		}
-		removed++;
-	}
-	bad |= buf_puts(&b, p) < 0;
-	if (bad) {
-		buf_release(&b);
-		return NULL;
-	}
-	*removed_out = removed;
-	return buf_detach(&b);
 }

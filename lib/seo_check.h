@@ -4,8 +4,8 @@
  * characters, the body's word count against the target, the outline's
  * sections present as H2 headings, and the primary keyword in the title,
  * the meta title and description, the first paragraph, one H2 and the
- * slug.  Links that leave the site are not a problem to ask about: the
- * caller removes them (seo_keep_links).
+ * slug; and, when the caller gives the site's articles, the links
+ * (links_check() in links.h).
  *
  * Ownership: functions returning char * hand the string to the caller
  * (NULL on out of memory); `out` is the caller's buffer.
@@ -26,10 +26,13 @@
 #define SEO_WORDS_LOW_PCT 70
 #define SEO_WORDS_HIGH_PCT 150
 
+struct links;
+
 struct seo_want {
 	const char *primary_keyword;	/* NULL or "": not checked */
 	long words;			/* target; 0: not checked */
 	const cJSON *outline;		/* the idea's [{h2: ...}], or NULL */
+	const struct links *links;	/* the site's articles; NULL: links not checked */
 };
 
 /*
@@ -43,11 +46,17 @@ size_t seo_chars(const char *s);
  * half of max, with no trailing space. */
 char *seo_cut(const char *s, size_t max);
 /*
- * html without the links that leave the site (their text stays): kept are
- * relative links, "#" anchors and links whose scheme and host are those
- * of site_url (NULL or "": relative links only).  *removed_out counts the
- * links taken out.
+ * The check a problem of seo_check() (or links.h) belongs to, for a
+ * report: "meta_title", "meta_description", "words", "outline",
+ * "keyword", "links" or "body".
  */
-char *seo_keep_links(const char *html, const char *site_url, int *removed_out);
+const char *seo_check_name(const char *problem);
+/* A case- and accent-folded copy of s (NULL: ""), for matching. */
+char *seo_fold(const char *s);
+/*
+ * Appends one problem to out, after "; " when n (the count so far) is not
+ * 0; returns n + 1.
+ */
+int seo_problem(struct buf *out, int n, const char *fmt, ...) IG_PRINTF(3, 4);
 
 #endif

@@ -276,13 +276,14 @@ upsert_content(struct ws *ws, long task_id, const struct task_content *c,
 	static const char sql[] =
 		"INSERT INTO content (task_id, title, meta_title, meta_description, slug,"
 		" html, format, primary_keyword, secondary_keywords, tags, categories,"
-		" word_count, status, moderation, created_at, updated_at, run_id)"
-		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?15,?16)"
+		" word_count, status, moderation, created_at, updated_at, run_id,"
+		" verify, checks)"
+		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?15,?16,?17,?18)"
 		" ON CONFLICT (task_id) DO UPDATE SET title = ?2, meta_title = ?3,"
 		" meta_description = ?4, slug = ?5, html = ?6, format = ?7,"
 		" primary_keyword = ?8, secondary_keywords = ?9, tags = ?10,"
 		" categories = ?11, word_count = ?12, status = ?13, moderation = ?14,"
-		" updated_at = ?15, run_id = ?16";
+		" updated_at = ?15, run_id = ?16, verify = ?17, checks = ?18";
 	sqlite3_stmt *st = ws_cached(ws, sql, err);
 	char now[32];
 	int rc = 0;
@@ -306,6 +307,14 @@ upsert_content(struct ws *ws, long task_id, const struct task_content *c,
 	bind_json(st, 14, c->moderation);
 	sqlite3_bind_text(st, 15, now, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 16, run_id);
+	if (cJSON_GetArraySize(c->verify) > 0)
+		bind_json(st, 17, c->verify);
+	else
+		sqlite3_bind_null(st, 17);
+	if (cJSON_GetArraySize(c->checks) > 0)
+		bind_json(st, 18, c->checks);
+	else
+		sqlite3_bind_null(st, 18);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = ws_fail(ws, err, "saving the article");
 	ws_done(st);

@@ -44,6 +44,7 @@ struct task_content {
 	const char *title, *meta_title, *meta_description, *slug, *html, *format;
 	const char *primary_keyword;
 	const cJSON *secondary_keywords, *tags, *categories, *moderation;
+	const cJSON *verify, *checks;	/* arrays of strings; NULL or []: none */
 	long word_count;
 	int flagged;
 };

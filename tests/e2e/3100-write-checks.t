@@ -1,7 +1,8 @@
 #!/bin/sh
 # igny8-write's checks on an answer: each problem goes to the one repair
 # turn; what is still wrong after it is flagged on the record; links that
-# leave the site are removed; the output cap follows the target length.
+# are not to the site's articles are removed (3110 has the links); the
+# output cap follows the target length.
 . "$(dirname "$0")/../lib.sh"
 . "$TESTS/seed.sh"
 
@@ -57,6 +58,11 @@ like "the verify list is on the record" '"verify":\["Burr sizes quoted"\]' "$T/o
 like "the FAQ ends the body, escaped" \
 	'<h2>Frequently asked questions</h2>\\n<h3>Q &lt;one&gt;\?</h3>\\n<p>A &amp; one\.</p>\\n"' "$T/out"
 like "key takeaways follow the first paragraph" 'answers it\.[^<]*</p>\\n<h2>Key takeaways</h2>' "$T/out"
+is "the verify list is kept in the workspace" '["Burr sizes quoted"]' \
+	"$(sqlite3 "$IGNY8_WORKSPACE" "SELECT verify FROM content WHERE task_id = 1")"
+is "no checks there" "" "$(sqlite3 "$IGNY8_WORKSPACE" "SELECT checks FROM content WHERE task_id = 1")"
+expect_status "a rerun of the done task" 0 igny8-write --task 1
+like "writes the verify list again" '"verify":\["Burr sizes quoted"\]' "$T/out"
 
 # each check: a bad first answer is repaired (the fake's next answer is good)
 checked() { # DESC OVERRIDES PATTERN
@@ -91,21 +97,12 @@ like "nor cut" '"meta_title":"espresso grinder guide [0-9]+: кофемолка 
 task "Espresso grinder guide"
 answer_with 2 '{"meta_title": "PK: every setting, burr and cleaning step you need"}'
 expect_status "still wrong after the repair turn" 0 igny8-write task.jsonl
-like "flagged on the record" '"checks":\["meta_title is 7[0-9] characters, not 1 to 60"\]' "$T/out"
+like "flagged on the record" '"checks":\["meta_title is 7[0-9] characters, not 1 to 60"' "$T/out"
+id=$(jq_py 'd["task_id"]' "$T/out")
+like "and in the workspace" 'meta_title is 7[0-9] characters' \
+	"$(sqlite3 "$IGNY8_WORKSPACE" "SELECT checks FROM content WHERE task_id = $id" >checks.txt; echo checks.txt)"
 like "the meta title cut at a word, in characters" \
 	'"meta_title":"espresso grinder guide [0-9]+: every setting, burr and cleaning"' "$T/out"
-
-# -- links: the site's own stay, others go ----------------------------------------
-cat >site.yaml <<'Y'
-site:
-  url: https://x.example
-Y
-task "Espresso grinder guide"
-answer_with 1 '{"body": "<p>An PK, see <a href=\"https://x.example/burrs\">burrs</a> and <a href=\"https://shop.example/buy\">this shop</a>. '"$(printf 'w%.0s ' $(seq 190))"'</p><h2>Choosing an PK</h2>"}'
-expect_status "links in the body" 0 igny8-write --config site.yaml task.jsonl
-like "a link to the site stays" '<a href=\\"https://x.example/burrs\\">burrs</a>' "$T/out"
-unlike "a link elsewhere goes" 'shop.example' "$T/out"
-like "its text stays" 'and this shop\.' "$T/out"
 
 # -- the slug is transliterated ---------------------------------------------------
 task "Espresso grinder guide"

@@ -7,7 +7,11 @@
 command -v sqlite3 >/dev/null || skip_all "sqlite3 is not installed"
 fake_start || exit 1
 new_workspace
+# Two devices on purpose: one is the default now (4005 shows it), and this
+# test is where each prompt making one image per device is proved.
 cat >igny8.yaml <<'Y'
+image:
+  devices: [desktop, mobile]
 prices:
   image:
     gpt-image-2:
@@ -25,6 +29,8 @@ b = [json.loads(l)["body"] for l in open(sys.argv[1]) if "/chat/" in l][-1]
 print("\n".join(m["content"] for m in b["messages"]))' "$FAKE_LOG" >prompt.txt
 like "the image prompt step is sent the headings" 'Packing the bag' prompt.txt
 unlike "not the article's text" 'Heavy items go low' prompt.txt
+like "alt text and captions are asked for in the article's language" \
+	'write alt text and captions in English' prompt.txt
 field kind run1.jsonl | tr '\n' ' ' >kinds
 is "records in slot order" "featured featured in_article in_article in_article in_article " \
 	"$(cat kinds)"
@@ -47,6 +53,16 @@ is "no temporary files left" "" "$(ls -A ws.db.images | grep -v '^task1-')"
 is "the model's prompt wrapped in the style template" "1" \
 	"$(sqlite3 ws.db "SELECT count(*) FROM images WHERE id = 1 AND prompt LIKE
 		'Editorial photograph illustrating Camping basics%Style: realistic%'")"
+
+is "OpenAI has no negative prompt: none saved" "0" \
+	"$(sqlite3 ws.db "SELECT count(*) FROM images WHERE negative_prompt IS NOT NULL")"
+"$PY" -c '
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["path"] == "/v1/images/generations":
+        print(r["body"]["prompt"])' "$FAKE_LOG" >prompts.txt
+unlike "nor pasted into the prompt" 'Avoid|extra fingers' prompts.txt
 
 # What was sent.
 is "one extraction call and six image calls" "1 6" \

@@ -11,14 +11,15 @@ cat >igny8.yaml <<'Y'
 image:
   provider: runware
   model: "runware:100@1"
-  devices: [desktop]
 Y
 article 1 "Camping basics"
 
 expect_status "runware run" 0 igny8-image --task 1
 cp out run1.jsonl
 cp err run1.err
-is "three records (featured + two in-article, desktop)" 3 "$(wc -l <out)"
+is "the negative list is saved with each image" "3" \
+	"$(sqlite3 ws.db "SELECT count(*) FROM images WHERE negative_prompt LIKE '%extra fingers%'")"
+is "three records (featured + two in-article, desktop: one device by default)" 3 "$(wc -l <out)"
 is "one inference call per image" 3 "$(fake_count /runware/v1)"
 is "one download per image" 3 "$(fake_count '/files/img/*')"
 "$PY" - "$FAKE_LOG" >tasks <<'EOF2'

@@ -24,7 +24,8 @@ IGNY8_TODAY=2026-11-30
 export IGNY8_TODAY
 refused "fixed-size model" \
 	"^igny8-image: image\.sizes\.in_article\.mobile: size '1000x1000' is not accepted by model 'gpt-image-1\.5' \(image_models\.gpt-image-1\.5\.sizes: 1024x1024,1536x1024,1024x1536,auto\)$" \
-	--model gpt-image-1.5 --set image.sizes.in_article.mobile=1000x1000
+	--model gpt-image-1.5 --set image.devices=desktop,mobile \
+	--set image.sizes.in_article.mobile=1000x1000
 unset IGNY8_TODAY
 refused "side multiple" \
 	"image\.sizes\.featured\.desktop: 1000x1000 is not accepted by model 'gpt-image-2' \(sides must be multiples of multiple_of: image_models\.gpt-image-2\.multiple_of\)" \
@@ -33,7 +34,8 @@ refused "aspect ratio" "max_aspect" --set image.sizes.featured.desktop=3200x512
 refused "pixel count" "max_pixels" --set image.sizes.featured.desktop=3840x3840
 refused "runware side limit" \
 	"image\.sizes\.featured\.mobile: 1024x4096 is not accepted by model 'runware:100@1' \(a side is over max_side" \
-	--provider runware --model runware:100@1 --set image.sizes.featured.mobile=1024x4096
+	--provider runware --model runware:100@1 --set image.devices=desktop,mobile \
+	--set image.sizes.featured.mobile=1024x4096
 refused "runware multiple of 64" "image_models\.runware:100@1\.multiple_of" \
 	--provider runware --model runware:100@1 --set image.sizes.in_article.desktop=1000x640
 refused "runware needs WxH" "image\.sizes\.featured\.desktop: Runware needs a size as WxH, not 'auto'" \

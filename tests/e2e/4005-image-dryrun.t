@@ -13,24 +13,24 @@ expect_status "--dry-run" 0 igny8-image --dry-run --task 1
 is "nothing sent" 0 "$(fake_count)"
 is "no rows, no files" "0 none" \
 	"$(sqlite3 ws.db "SELECT count(*) FROM images") $(ls ws.db.images 2>/dev/null || echo none)"
-is "the extraction request and six image requests" \
-	"image_prompts image image image image image image" \
+is "the extraction request and three image requests (one device by default)" \
+	"image_prompts image image image" \
 	"$(field function out | tr '\n' ' ' | sed 's/ $//')"
 is "every record is a request" "request" "$(field type out | sort -u)"
 is "image requests name kind, device and size" \
-	"featured desktop 1536x1024|featured mobile 1024x1536|in_article desktop 1536x1024|in_article mobile 1024x1024|in_article desktop 1536x1024|in_article mobile 1024x1024" \
+	"featured desktop 1536x1024|in_article desktop 1536x1024|in_article desktop 1536x1024" \
 	"$("$PY" -c '
 import json, sys
 rs = [json.loads(l) for l in open(sys.argv[1])][1:]
 print("|".join("%s %s %s" % (r["kind"], r["device"], r["size"]) for r in rs))' out)"
 # The shipped prices (data/prices.yaml): high is the dearest, 0.317 for
-# 1536x1024 and 1024x1536, 0.211 for 1024x1024.
-is "quality auto is estimated at the dearest shipped price" "1.69" \
+# 1536x1024.
+is "quality auto is estimated at the dearest shipped price" "0.951" \
 	"$("$PY" -c '
 import json, sys
 print(round(sum(json.loads(l).get("est_cost") or 0 for l in open(sys.argv[1]) if "kind" in l), 4))' out)"
 like "the body is what would be sent" '"body":\{"model":"gpt-image-2","prompt":"\(featured prompt' out
-like "the summary counts the images" 'estimated \$1\.69' err
+like "the summary counts the images" 'estimated \$0\.96' err
 cat >igny8.yaml <<'Y'
 prices:
   image:
@@ -38,7 +38,7 @@ prices:
       low: {1536x1024: 0.01, 1024x1536: 0.01, 1024x1024: 0.01}
 Y
 expect_status "--dry-run at low quality" 0 igny8-image --dry-run --task 1 --set image.quality=low
-is "your own prices win" "0.06" "$("$PY" -c '
+is "your own prices win" "0.03" "$("$PY" -c '
 import json, sys
 print(round(sum(json.loads(l).get("est_cost") or 0 for l in open(sys.argv[1]) if "kind" in l), 4))' out)"
 rm igny8.yaml

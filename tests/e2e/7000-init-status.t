@@ -41,7 +41,7 @@ like 'and gets a suggestion' "^igny8: 'cost' is not an igny8 command; did you me
 expect_status 'a near miss of a stage' 64 igny8 writ
 like 'suggests the stage' "did you mean 'write'\?$" "$T/err"
 expect_status 'igny8 --help' 0 igny8 --help
-like 'lists the commands' '^commands: batch config costs doctor export import init log merge models prompts report runs status' "$T/out"
+like 'lists the commands' '^commands: audit batch config costs doctor export import init log merge models prompts report runs status' "$T/out"
 expect_status 'igny8 -V' 0 igny8 -V
 like 'prints the version' '^igny8 [0-9]' "$T/out"
 if [ -x "$IGNY8_BUILD/bin/igny8-ideas" ]; then

@@ -73,12 +73,12 @@ is "tags by name" "$(q "SELECT tags FROM content WHERE task_id = $task" | tr -d 
 is "one 'Guides' category, reused by every post" 1 "$(wp_get "categories?search=Guides" 'len(d)')"
 fm=$(jq_py 'd["featured_media"]' post.json)
 ok "a featured image" test "$fm" -gt 0
-is "its alt text is the title" "$(q "SELECT title FROM content WHERE task_id = $task")" \
+is "its alt text is the image's own" "$(q "SELECT alt FROM images WHERE task_id = $task AND kind = 'featured' LIMIT 1")" \
 	"$(wp_get "media/$fm" 'd["alt_text"]')"
 is "attached as an image" image "$(wp_get "media/$fm" 'd["media_type"]')"
-sec=$(q "SELECT section FROM images WHERE task_id = $task AND kind = 'in_article' AND device = 'desktop' ORDER BY position LIMIT 1")
-ok "in-article images carry their section as alt text" grep -qF "alt=\"$sec\"" body.html
-is "an in-article upload's alt text is its section" "$sec" \
+sec=$(q "SELECT alt FROM images WHERE task_id = $task AND kind = 'in_article' AND device = 'desktop' ORDER BY position LIMIT 1")
+ok "in-article images carry their alt text" grep -qF "alt=\"$sec\"" body.html
+is "an in-article upload's alt text is the image's" "$sec" \
 	"$(wp_get "media?search=$(q "SELECT slug FROM content WHERE task_id = $task")-1" 'd[0]["alt_text"]')"
 media1=$(wp_total "media")
 unlike "no password in the messages" "$WP_PASS" pub1.err

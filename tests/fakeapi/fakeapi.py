@@ -203,8 +203,11 @@ def make_image(fmt, w, h, seed):
     if fmt == "webp":
         return webp_bytes(w, h, seed), "image/webp"
     if fmt == "corrupt":
+        # random bytes led by one that no text starts with (0x80-0xbf), so
+        # that no prompt's seed makes them read as JSON or HTML
         rnd = random.Random(seed)
-        return bytes(rnd.getrandbits(8) for _ in range(2048)), "image/png"
+        data = bytes(rnd.getrandbits(8) for _ in range(2048))
+        return bytes([0x80 | (data[0] & 0x3f)]) + data[1:], "image/png"
     if fmt == "html":
         return (b"<!DOCTYPE html><html><head><title>Access denied</title></head>"
                 b"<body><h1>403</h1><p>Not an image.</p></body></html>\n"), "image/jpeg"
@@ -344,8 +347,12 @@ def gen_write(user):
     h2s = h2s or ["What %s means" % pk, "What to look for", "Final thoughts"]
     intro = "%s: %s" % (pk.capitalize(), filler(20, title))
     per = max(5, (total - 25) // len(h2s))
+    # links to the first two related articles, each titled by its title
+    rel = re.findall(r'^- "(.+)" \(primary keyword: .*\): (\S+)$', user, re.M)[:2]
+    more = "".join(' See <a href="%s">%s</a>.' % (u, t) for t, u in rel)
     body = "<p>%s</p>\n" % intro + "".join(
-        "<h2>%s</h2>\n<p>%s</p>\n" % (h, filler(per, title + h)) for h in h2s)
+        "<h2>%s</h2>\n<p>%s%s</p>\n" % (h, filler(per, title + h), more if i == 0 else "")
+        for i, h in enumerate(h2s))
     mtitle = title if pk.lower() in title.lower() else "%s: %s" % (pk, title)
     return {"title": title, "meta_title": clip(mtitle, 60),
             "meta_description": clip("Everything you need to know about %s: %s, explained "
@@ -370,7 +377,9 @@ def gen_image_prompts(user):
     m = re.search(r"^\s*Title:\s*(.+?)\s*$", user, re.M)
     title = m.group(1) if m else "the article"
     return {"featured_prompt": "Editorial photograph illustrating %s, natural light" % title,
-            "images": [{"section": s, "prompt": "Photograph showing %s, soft light" % s}
+            "featured_alt": "A scene illustrating %s" % title,
+            "images": [{"section": s, "prompt": "Photograph showing %s, soft light" % s,
+                        "alt": "A photograph of %s" % s.lower(), "caption": "%s in practice." % s}
                        for s in secs[:cap]]}
 
 

@@ -46,7 +46,7 @@ test_defaults(void)
 	is_str(config_origin(cfg, "run.jobs"), "default", "origin of a default");
 	is_str(config_get(cfg, "providers.openai.base_url"),
 	       "https://api.openai.com/v1", "openai base_url");
-	is_str(config_get(cfg, "image.devices"), "desktop,mobile", "list default");
+	is_str(config_get(cfg, "image.devices"), "desktop", "list default (one device: issue 21)");
 	ok(config_bool(cfg, "run.cache"), "run.cache true");
 	ok(!config_bool(cfg, "moderation.enabled"), "moderation off");
 	is_str(config_get(cfg, "providers.openai.api_key"), NULL, "no key by default");

@@ -1,4 +1,4 @@
-/* t-seo.c: slugs, character lengths, cuts, link removal and the article checks. */
+/* t-seo.c: slugs, character lengths, cuts and the article checks. */
 #include "compat.h"
 
 #include <regex.h>
@@ -41,17 +41,6 @@ cut(const char *s, size_t max)
 {
 	static char out[512];
 	char *r = seo_cut(s, max);
-
-	snprintf(out, sizeof out, "%s", r ? r : "(null)");
-	free(r);
-	return out;
-}
-
-static const char *
-links(const char *html, const char *site, int *n)
-{
-	static char out[512];
-	char *r = seo_keep_links(html, site, n);
 
 	snprintf(out, sizeof out, "%s", r ? r : "(null)");
 	free(r);
@@ -107,23 +96,6 @@ test_cut(void)
 }
 
 static void
-test_links(void)
-{
-	int n = -1;
-
-	is_str(links("<p>a <a href=\"https://evil.example/x\">there</a> b</p>", "https://my.site",
-		     &n), "<p>a there b</p>", "a link leaving the site goes, its text stays");
-	is_int(n, 1, "counted");
-	is_str(links("<p><a href=\"https://MY.site/post\">own</a> <a href=\"/rel\">r</a>"
-		     " <a href=\"https://my.site.evil/x\">x</a></p>", "https://my.site/", &n),
-	       "<p><a href=\"https://MY.site/post\">own</a> <a href=\"/rel\">r</a> x</p>",
-	       "own and relative links stay; a look-alike host goes");
-	is_int(n, 1, "one removed");
-	is_str(links("<a href=\"//evil.example/\">p</a>", "", &n), "p",
-	       "a protocol-relative link goes");
-}
-
-static void
 test_check(void)
 {
 	const char *good = "{\"title\":\"Espresso grinder guide\","
@@ -173,7 +145,6 @@ main(void)
 {
 	test_slug();
 	test_cut();
-	test_links();
 	test_check();
 	return done_testing();
 }
