@@ -74,6 +74,7 @@ _igny8_values()
 	--cluster) words=$(_igny8_ids clusters) ;;
 	--task) words=$(_igny8_ids tasks) ;;
 	--ids) words=$(_igny8_ids keywords) ;;
+	--show|-S) words=$(_igny8_ids calls) ;;
 	-w|--workspace|-c|--config|--prompt)
 		COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
 	-j|--jobs|--max-cost|--count|--words|--tone|--language|--title|--keyword|\
@@ -162,7 +163,7 @@ _igny8()
 	export) opts="--status --run --cluster --function" ;;
 	import) opts="--format --sector --dry-run --keep-going" ;;
 	init|merge) opts="" ;;
-	log) opts="--run --last --function --outcome --steps --json" ;;
+	log) opts="--run --last --function --outcome --steps --show --json" ;;
 	report) opts="--html"
 		[ "$prev" = --html ] && { COMPREPLY=($(compgen -d -- "$cur")); return 0; } ;;
 	runs) opts="--number --json" ;;

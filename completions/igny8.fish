@@ -168,6 +168,7 @@ complete -c igny8 -n $n -s l -l last -d 'the last run'
 complete -c igny8 -n $n -s f -l function -x -a "$__igny8_functions" -d 'calls of function F'
 complete -c igny8 -n $n -s o -l outcome -x -a 'ok cached error refused truncated' -d 'calls with this outcome'
 complete -c igny8 -n $n -s s -l steps -d 'each call\'s steps'
+complete -c igny8 -n $n -s S -l show -x -a '(__igny8_ids calls)' -d 'one call with its request and answer'
 complete -c igny8 -n $n -s j -l json -d 'one call per line'
 complete -c igny8 -n '__fish_seen_subcommand_from merge' -F
 set n '__fish_seen_subcommand_from tasks'

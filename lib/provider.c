@@ -325,6 +325,7 @@ chat_res_release(struct chat_res *r)
 {
 	free(r->content);
 	free(r->refusal);
+	free(r->body);
 	memset(r, 0, sizeof *r);
 }
 
@@ -417,6 +418,9 @@ provider_chat_send(struct provider *p, struct http_client *c, const char *body,
 	if (rc == 0)
 		rc = provider_chat_parse(resp.body.data ? resp.body.data : "",
 					 resp.body.len, res, err);
+	/* An error's body too: it says why, for 'igny8 log --show'. */
+	if (resp.body.data)
+		res->body = buf_detach(&resp.body);
 	http_resp_release(&resp);
 	return rc;
 }

@@ -67,6 +67,8 @@ struct chat_res {
 	double elapsed;
 	char request_id[128];
 	char model[128];	/* model the server says answered */
+	char *body;		/* the response body as received (malloc'd),
+				 * kept for the call log; NULL when none */
 };
 
 void chat_res_release(struct chat_res *r);

@@ -145,7 +145,20 @@ static const char *const m3[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = { m1, m2, m3 };
+/*
+ * 4: the request and answer bodies of each AI call, beside its ai_log row
+ * (see bodies.h): a table of their own, so that listing, exporting and
+ * merging calls do not carry them.  *_bytes is the size before any cut.
+ */
+static const char *const m4[] = {
+	"CREATE TABLE ai_bodies ("
+	" log_id INTEGER PRIMARY KEY REFERENCES ai_log(id) ON DELETE CASCADE,"
+	" request TEXT, request_bytes INTEGER,"
+	" response TEXT, response_bytes INTEGER);",
+	NULL,
+};
+
+static const char *const *const migrations[] = { m1, m2, m3, m4 };
 
 int
 ws_schema_latest(void)
