@@ -7,7 +7,7 @@
 # Options every filter shares (lib/opt.c).
 _igny8_common_opts="--workspace --config --model --jobs --quiet --verbose
 	--debug --progress --dry-run --keep-going --no-cache --refresh --max-cost
-	--unordered --prompt --set --help --version"
+	--unordered --json --prompt --set --help --version"
 
 # Model names of one kind (text, embed or image): the models in effect
 # for the functions of that kind (functions.*.model, image.model) and,

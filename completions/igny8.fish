@@ -56,6 +56,7 @@ for c in igny8-cluster igny8-ideas igny8-write igny8-image igny8-publish
     complete -c $c -l refresh -d 'ignore cached answers'
     complete -c $c -l max-cost -x -d 'budget in USD'
     complete -c $c -l unordered -d 'write records as they finish'
+    complete -c $c -l json -d 'JSON lines on stdout even on a terminal'
     complete -c $c -l prompt -r -F -d 'prompt file for this run'
     complete -c $c -l set -x -a '(__igny8_keys)' -d 'KEY=VALUE setting'
     complete -c $c -s h -l help -d 'short usage'
