@@ -77,7 +77,7 @@ _igny8_values()
 	--show|-S) words=$(_igny8_ids calls) ;;
 	-w|--workspace|-c|--config|--prompt)
 		COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-	-j|--jobs|--max-cost|--count|--words|--tone|--language|--title|--keyword|\
+	-j|--jobs|--max-cost|--count|--words|--tone|--language|--title|--keyword|--topic|\
 	--audience|--threshold|--batch-size|--max-images|--sector|-s|--run|-r|\
 	-n|--number)
 		COMPREPLY=(); return 0 ;;
@@ -93,7 +93,7 @@ _igny8_filter()
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
 	case $cmd in
 	igny8-cluster) opts="--all --ids --keyword --method --threshold --batch-size --rebuild --force --emit" ;;
-	igny8-ideas) opts="--all --cluster --count --more --batch" ;;
+	igny8-ideas) opts="--all --cluster --topic --count --more --batch" ;;
 	igny8-write) opts="--all --queued --task --title --words --tone --language --audience
 		--format --moderate --batch" ;;
 	igny8-image) opts="--all --pending --task --max-images --provider --insert --batch" ;;

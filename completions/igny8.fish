@@ -77,6 +77,7 @@ complete -c igny8-ideas -s a -l all -d 'every cluster in the workspace'
 complete -c igny8-ideas -l cluster -x -a '(__igny8_ids clusters)' -d 'this cluster id'
 complete -c igny8-ideas -l count -x -d 'ideas per cluster'
 complete -c igny8-ideas -l more -d 'add ideas to clusters that have some'
+complete -c igny8-ideas -l topic -x -d 'ideas for this topic'
 complete -c igny8-ideas -l batch -d 'queue the requests for the Batch API'
 
 complete -c igny8-write -s a -l all -d 'every queued, failed or abandoned task'
