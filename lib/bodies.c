@@ -18,23 +18,92 @@
  */
 #define SECRET_MARGIN 4096
 
+/* A string this long of the base64 alphabet only is data, not text. */
+#define BLOB_MIN 512
+
+static int
+is_blob(const cJSON *v)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				  "0123456789+/=-_";
+	size_t n;
+
+	if (!cJSON_IsString(v))
+		return 0;
+	n = strspn(v->valuestring, b64);
+	return n >= BLOB_MIN && !v->valuestring[n];
+}
+
+/* Replaces the base64 data under parent by a note of its size. */
+static void
+shrink(cJSON *parent)
+{
+	cJSON *c, *next, *note;
+	char text[64];
+
+	for (c = parent->child; c; c = next) {
+		next = c->next;
+		if (!is_blob(c)) {
+			shrink(c);
+			continue;
+		}
+		snprintf(text, sizeof text, "[%zu bytes of base64 data]", strlen(c->valuestring));
+		if (!(note = cJSON_CreateString(text)))
+			continue;
+		if (c->string && !(note->string = strdup(c->string))) {
+			cJSON_Delete(note);
+			continue;
+		}
+		cJSON_ReplaceItemViaPointer(parent, c, note);
+	}
+}
+
 /*
- * The body as stored: masked, then cut to at most `max` bytes (malloc'd);
- * *bytes_out gets the masked body's whole size, so that a body is "cut"
- * only when bytes were left out.
+ * A JSON body over the cap without its images (base64): what is left is
+ * what a person reads, and usually fits.  NULL when the body is not JSON.
+ */
+static char *
+without_data(const char *body)
+{
+	cJSON *v = cJSON_Parse(body);
+	char *s;
+
+	if (!v)
+		return NULL;
+	shrink(v);
+	s = cJSON_PrintUnformatted(v);
+	cJSON_Delete(v);
+	return s;
+}
+
+/*
+ * The body as stored: over the cap without its data (without_data), then
+ * masked, then cut to at most `max` bytes (malloc'd); *bytes_out gets the
+ * masked body's whole size, so that a body is "cut" only when bytes were
+ * left out.
  */
 static char *
 stored_text(const char *body, size_t max, size_t *bytes_out)
 {
-	size_t len = strlen(body), n = len < max + SECRET_MARGIN ? len : max + SECRET_MARGIN;
-	char *s = malloc(n + 1);
+	size_t len = strlen(body), n;
+	char *lean = len > max ? without_data(body) : NULL, *s;
 
-	if (!s)
+	if (lean) {
+		*bytes_out = len;
+		body = lean;
+		len = strlen(lean);
+	}
+	n = len < max + SECRET_MARGIN ? len : max + SECRET_MARGIN;
+	if (!(s = malloc(n + 1))) {
+		free(lean);
 		return NULL;
+	}
 	memcpy(s, body, n);
 	s[n] = '\0';
 	ig_redact(s);
-	*bytes_out = strlen(s) + (len - n);
+	if (!lean)
+		*bytes_out = strlen(s) + (len - n);
+	free(lean);
 	n = strlen(s);
 	if (n > max) {
 		n = max;
@@ -165,12 +234,19 @@ print_body(FILE *out, const char *what, sqlite3_stmt *st, int col)
 		fprintf(out, "--- %s: not known ---\n", what);
 		return;
 	}
-	if ((long long)kept < bytes)
+	/* A body kept whole but for its data still parses; a cut one never. */
+	v = cJSON_Parse(text);
+	if ((long long)kept < bytes && v)
+		fprintf(out, "--- %s, %lld bytes, %zu kept without its data ---\n",
+			what, bytes, kept);
+	else if ((long long)kept < bytes)
 		fprintf(out, "--- %s, %lld bytes, the first %zu kept (log.max_body) ---\n",
 			what, bytes, kept);
 	else
 		fprintf(out, "--- %s, %lld bytes ---\n", what, bytes);
-	v = (long long)kept < bytes ? NULL : cJSON_Parse(text);
+	/* An image is no text to read: shown by its size. */
+	if (v)
+		shrink(v);
 	if (v && !strcmp(what, "request") && print_request(out, v) == 0)
 		goto out;
 	if (v && !strcmp(what, "answer") && print_answer(out, v) == 0)
@@ -219,8 +295,7 @@ body_value(sqlite3_stmt *st, int col)
 
 	if (!text)
 		return cJSON_CreateNull();
-	if ((long long)strlen(text) == sqlite3_column_int64(st, col + 1) &&
-	    (v = cJSON_Parse(text)))
+	if ((v = cJSON_Parse(text)))
 		return v;
 	return cJSON_CreateString(text);
 }

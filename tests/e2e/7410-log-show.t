@@ -32,6 +32,26 @@ is "what was sent is what the server received" \
 	"$(jq_py 'd["body"]["messages"][-1]["content"]' "$(fake_log)")" \
 	"$(jq_py 'd["request"]["messages"][-1]["content"]' "$T/out")"
 
+# -- an image call: its prompt, and its answer without the image -------------------
+expect_status "an image for the article" 0 igny8-image --task 1 --max-images 0
+id=$(sql "SELECT max(id) FROM ai_log WHERE function = 'image'")
+expect_status "its --show" 0 igny8 log --show "$id"
+like "an image call" "^call $id \\(run [0-9]+\\): image task:1, openai " "$T/out"
+like "the request as sent" '^	"prompt":	".*How to choose running shoes' "$T/out"
+like "the image as its size" '"b64_json":	"\[[0-9]+ bytes of base64 data\]"' "$T/out"
+expect_status "its --json" 0 igny8 log --show "$id" --json
+is "keeps the body as received" True \
+	"$(jq_py 'str(len(d["response"]["data"][0]["b64_json"]) > 1000)' "$T/out")"
+expect_status "an image under a cap smaller than it" 0 sh -c \
+	'igny8-write -q --title "Snow boots" >/dev/null &&
+	 igny8-image --task 2 --max-images 0 --set log.max_body=2000'
+id=$(sql "SELECT max(id) FROM ai_log WHERE function = 'image'")
+ok "stores the answer without its data" test \
+	"$(sql "SELECT length(response) < 2000 AND response_bytes > 2000 FROM ai_bodies WHERE log_id = $id")" = 1
+expect_status "its --show" 0 igny8 log --show "$id"
+like "says so" '^--- answer, [0-9]+ bytes, [0-9]+ kept without its data ---$' "$T/out"
+like "and shows the rest" '^	"usage":	\{$' "$T/out"
+
 # -- a refused request keeps the server's error body -------------------------------
 fake_script - <<EOF
 {"rules": [{"path": "/v1/chat/completions", "reply": {"status": 400, "body":
