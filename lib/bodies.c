@@ -20,6 +20,8 @@
 
 /* A string this long of the base64 alphabet only is data, not text. */
 #define BLOB_MIN 512
+/* An array of more numbers than this is a vector (an embedding), not figures. */
+#define VECTOR_MIN 16
 
 static int
 is_blob(const cJSON *v)
@@ -34,7 +36,20 @@ is_blob(const cJSON *v)
 	return n >= BLOB_MIN && !v->valuestring[n];
 }
 
-/* Replaces the base64 data under parent by a note of its size. */
+static int
+is_vector(const cJSON *v)
+{
+	const cJSON *x;
+
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) <= VECTOR_MIN)
+		return 0;
+	cJSON_ArrayForEach(x, v)
+		if (!cJSON_IsNumber(x))
+			return 0;
+	return 1;
+}
+
+/* Replaces the base64 data and vectors under parent by a note of their size. */
 static void
 shrink(cJSON *parent)
 {
@@ -43,11 +58,15 @@ shrink(cJSON *parent)
 
 	for (c = parent->child; c; c = next) {
 		next = c->next;
-		if (!is_blob(c)) {
+		if (is_blob(c)) {
+			snprintf(text, sizeof text, "[%zu bytes of base64 data]",
+				 strlen(c->valuestring));
+		} else if (is_vector(c)) {
+			snprintf(text, sizeof text, "[%d numbers]", cJSON_GetArraySize(c));
+		} else {
 			shrink(c);
 			continue;
 		}
-		snprintf(text, sizeof text, "[%zu bytes of base64 data]", strlen(c->valuestring));
 		if (!(note = cJSON_CreateString(text)))
 			continue;
 		if (c->string && !(note->string = strdup(c->string))) {
@@ -59,8 +78,9 @@ shrink(cJSON *parent)
 }
 
 /*
- * A JSON body over the cap without its images (base64): what is left is
- * what a person reads, and usually fits.  NULL when the body is not JSON.
+ * A JSON body over the cap without its images (base64) and vectors: what
+ * is left is what a person reads, and usually fits.  NULL when the body
+ * is not JSON.
  */
 static char *
 without_data(const char *body)
@@ -244,7 +264,7 @@ print_body(FILE *out, const char *what, sqlite3_stmt *st, int col)
 			what, bytes, kept);
 	else
 		fprintf(out, "--- %s, %lld bytes ---\n", what, bytes);
-	/* An image is no text to read: shown by its size. */
+	/* An image or a vector is no text to read: shown by its size. */
 	if (v)
 		shrink(v);
 	if (v && !strcmp(what, "request") && print_request(out, v) == 0)

@@ -52,6 +52,19 @@ expect_status "its --show" 0 igny8 log --show "$id"
 like "says so" '^--- answer, [0-9]+ bytes, [0-9]+ kept without its data ---$' "$T/out"
 like "and shows the rest" '^	"usage":	\{$' "$T/out"
 
+# -- embedding and moderation calls too -----------------------------------------------
+expect_status "clustering by embeddings" 0 igny8-cluster --method embed \
+	--keyword "trail shoes" --keyword "trail running shoes" --keyword "road shoes"
+id=$(sql "SELECT max(id) FROM ai_log WHERE function = 'embed'")
+expect_status "its --show" 0 igny8 log --show "$id"
+like "the keywords sent" '^	"input":	\["trail shoes", "trail running shoes", "road shoes"\]$' "$T/out"
+like "each vector as its size" '"embedding":	"\[[0-9]+ numbers\]"' "$T/out"
+expect_status "a moderated article" 0 igny8-write --moderate --title "Kayak paddles"
+id=$(sql "SELECT max(id) FROM ai_log WHERE function = 'moderation'")
+expect_status "its --show" 0 igny8 log --show "$id"
+like "the text sent" '^	"input":	".*Kayak paddles' "$T/out"
+like "the verdict" '^			"flagged":	false,?$' "$T/out"
+
 # -- a refused request keeps the server's error body -------------------------------
 fake_script - <<EOF
 {"rules": [{"path": "/v1/chat/completions", "reply": {"status": 400, "body":
