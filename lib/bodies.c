@@ -10,6 +10,7 @@
 #include "json.h"
 #include "jsonl.h"
 #include "records.h"
+#include "render.h"
 
 /*
  * A secret is masked before the cut, so that one straddling it is not
@@ -329,6 +330,38 @@ add_bytes(cJSON *rec, const char *name, sqlite3_stmt *st, int col)
 		cJSON_AddNullToObject(rec, name);
 }
 
+/*
+ * The call as text, written in memory first: what a model or a server
+ * sent goes to the terminal through render_puts(), without the control
+ * characters a terminal would act on.  b: the bodies' row, or NULL.
+ */
+static int
+show_text(FILE *out, const cJSON *rec, sqlite3_stmt *b, struct ig_err *err)
+{
+	char *text = NULL;
+	size_t len;
+	FILE *mem = open_memstream(&text, &len);
+	int rc;
+
+	if (!mem)
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	print_call(mem, rec);
+	if (b) {
+		print_body(mem, "request", b, 0);
+		print_body(mem, "answer", b, 2);
+	} else {
+		fputs("no bodies kept for this call (log.bodies was false, or igny8 did"
+		      " not keep them yet)\n", mem);
+	}
+	if (fclose(mem) != 0) {
+		free(text);
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	}
+	rc = render_puts(out, text);
+	free(text);
+	return rc < 0 ? ig_err_set(err, IG_EIO, "write error on standard output") : 0;
+}
+
 int
 bodies_show(struct ws *ws, FILE *out, long id, int json, struct ig_err *err)
 {
@@ -358,15 +391,7 @@ bodies_show(struct ws *ws, FILE *out, long id, int json, struct ig_err *err)
 		add_bytes(rec, "response_bytes", have ? b : NULL, 3);
 		rc = jsonl_write(out, rec, err);
 	} else {
-		print_call(out, rec);
-		if (have) {
-			print_body(out, "request", b, 0);
-			print_body(out, "answer", b, 2);
-		} else {
-			fputs("no bodies kept for this call (log.bodies was false, or igny8 did"
-			      " not keep them yet)\n", out);
-		}
-		rc = 0;
+		rc = show_text(out, rec, have ? b : NULL, err);
 	}
 	sqlite3_finalize(b);
 out:

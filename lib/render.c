@@ -246,7 +246,27 @@ request(FILE *out, const cJSON *rec)
 }
 
 int
-render_record(FILE *out, const cJSON *rec)
+render_puts(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		/* C1 controls are U+0080..U+009F: 0xC2 0x80..0x9F in UTF-8. */
+		if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+			putc('?', out);
+			p++;
+		} else if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7F) {
+			putc('?', out);
+		} else {
+			putc(*p, out);
+		}
+	}
+	return ferror(out) ? -1 : 0;
+}
+
+/* rec as text (malloc'd); NULL for a type it does not know, or no memory. */
+static char *
+render_text(const cJSON *rec)
 {
 	static const struct {
 		const char *type;
@@ -257,17 +277,41 @@ render_record(FILE *out, const cJSON *rec)
 		{ "task", task }, { "request", request },
 	};
 	const char *type = json_str(rec, "type");
-	char *line;
+	char *text = NULL;
+	size_t len;
+	FILE *out;
 
 	for (size_t i = 0; type && i < ARRAY_SIZE(kinds); i++) {
 		if (strcmp(kinds[i].type, type))
 			continue;
+		if (!(out = open_memstream(&text, &len)))
+			return NULL;
 		kinds[i].fn(out, rec);
 		/* A keyword is one line of a list; the rest are blocks. */
 		if (strcmp(type, "keyword"))
 			fputc('\n', out);
-		return ferror(out) ? -1 : 0;
+		if (fclose(out) != 0) {
+			free(text);
+			return NULL;
+		}
+		return text;
 	}
+	return NULL;
+}
+
+int
+render_record(FILE *out, const cJSON *rec)
+{
+	char *text = render_text(rec), *line;
+	int rc;
+
+	if (text) {
+		rc = render_puts(out, text);
+		free(text);
+		return rc;
+	}
+	/* A type this does not know, or no memory to render it: JSON, which
+	 * escapes every control character. */
 	if (!(line = json_dump(rec))) {
 		errno = ENOMEM;
 		return -1;

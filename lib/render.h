@@ -6,6 +6,8 @@
  * line (see jsonl_set_render): an article as Markdown, clusters, ideas and
  * keywords as lists, the other records as one line each.  Pipes and files
  * always get JSON lines, so nothing downstream ever sees this text.
+ * Every record is rendered into memory first, then written through
+ * render_puts(), which keeps control characters off the terminal.
  */
 #ifndef IG_RENDER_H
 #define IG_RENDER_H
@@ -23,5 +25,13 @@
  * write failed (errno as the write left it).
  */
 int render_record(FILE *out, const cJSON *rec);
+
+/*
+ * Writes s to out with every control character a terminal would act on
+ * (C0 but tab and newline, DEL, C1) as '?': text from a model or a server
+ * never moves the cursor, retitles the window or sends the terminal a
+ * command.  Returns 0, or -1 when the write failed.
+ */
+int render_puts(FILE *out, const char *s);
 
 #endif

@@ -121,6 +121,13 @@ like "says none was kept" '^no bodies kept for this call \(log\.bodies was false
 printf 'log:\n  bodies: false\n' >igny8.yaml
 expect_status "in a config file too" 0 igny8-write -c igny8.yaml --title "Rain boots"
 is "still none kept" "$n" "$(sql "SELECT count(*) FROM ai_bodies")"
+rm igny8.yaml
+
+# -- no control character of a body reaches the terminal -----------------------------
+expect_status "a title with terminal escapes" 0 igny8-write --title "$(printf 'Tents \033]0;owned\007 \033[2J')"
+expect_status "its --show" 0 igny8 log --show "$(sql "SELECT max(id) FROM ai_log")"
+is "writes no escape character" 0 "$(tr -d -c '\033\007' <"$T/out" | wc -c | tr -d ' ')"
+like "but a '?' in each one's place" '^Title: Tents \?\]0;owned\? \?\[2J$' "$T/out"
 
 # -- usage -----------------------------------------------------------------------
 expect_status "no such call is 66 (-S is --show)" 66 igny8 log -S 9999

@@ -106,5 +106,9 @@ main(void)
 	       "a publishing plan, a line per step");
 	is_str(render("{\"type\":\"batch\",\"id\":\"b1\"}"), "{\"type\":\"batch\",\"id\":\"b1\"}\n",
 	       "a type it does not know stays a JSON line");
+	is_str(render("{\"type\":\"task\",\"id\":1,\"title\":\"A \\u001b]0;owned\\u0007 b\\u001b[2J"
+		      " \\u009b31m c\\u007f d\\tf \\u00e9\"}"),
+	       "Task 1: A ?]0;owned? b?[2J ?31m c? d\tf \xc3\xa9\n\n",
+	       "no control character reaches the terminal: C0, C1 and DEL become '?'");
 	return done_testing();
 }
