@@ -287,14 +287,19 @@ print_call(FILE *out, const cJSON *c)
 	const char *err = json_str(c, "error");
 	long attempts = json_long(c, "attempts", 0);
 
-	fprintf(out, "call %ld (run %ld): %s %s, %s %s, %s, HTTP %ld, %ld attempt%s\n",
-		json_long(c, "id", 0), json_long(c, "run_id", 0),
+	fprintf(out, "call %ld (run %ld): %s %s, %s %s, %s", json_long(c, "id", 0),
+		json_long(c, "run_id", 0),
 		json_str(c, "function") ? json_str(c, "function") : "-",
 		json_str(c, "record") ? json_str(c, "record") : "-",
 		json_str(c, "provider") ? json_str(c, "provider") : "-",
 		json_str(c, "model") ? json_str(c, "model") : "-",
-		json_str(c, "outcome") ? json_str(c, "outcome") : "-",
-		json_long(c, "http_status", 0), attempts, attempts == 1 ? "" : "s");
+		json_str(c, "outcome") ? json_str(c, "outcome") : "-");
+	/* A cached answer had no request: no status, no attempt. */
+	if (json_long(c, "http_status", 0) > 0)
+		fprintf(out, ", HTTP %ld", json_long(c, "http_status", 0));
+	if (attempts > 0)
+		fprintf(out, ", %ld attempt%s", attempts, attempts == 1 ? "" : "s");
+	fputc('\n', out);
 	fprintf(out, "tokens %ld in, %ld out, %ld cached; ", json_long(c, "tokens_in", 0),
 		json_long(c, "tokens_out", 0), json_long(c, "tokens_cached", 0));
 	if (cJSON_IsNumber(cost))

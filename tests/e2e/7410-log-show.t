@@ -123,6 +123,16 @@ expect_status "in a config file too" 0 igny8-write -c igny8.yaml --title "Rain b
 is "still none kept" "$n" "$(sql "SELECT count(*) FROM ai_bodies")"
 rm igny8.yaml
 
+# -- a cached answer: what was asked, and the answer the cache gave ---------------------
+n=$(fake_count)
+expect_status "the same article again" 0 igny8-write --title "Hiking boots"
+is "sent nothing" "$n" "$(fake_count)"
+id=$(sql "SELECT max(id) FROM ai_log")
+expect_status "its --show" 0 igny8 log --show "$id"
+like "a cached call, no status, no attempt" "^call $id \\(run [0-9]+\\): write task:[0-9]+, openai [^ ]+, cached$" "$T/out"
+like "the request it would have sent" '^Title: Hiking boots$' "$T/out"
+like "the answer it took from the cache" '^	"title":	"Hiking boots",$' "$T/out"
+
 # -- no control character of a body reaches the terminal -----------------------------
 expect_status "a title with terminal escapes" 0 igny8-write --title "$(printf 'Tents \033]0;owned\007 \033[2J')"
 expect_status "its --show" 0 igny8 log --show "$(sql "SELECT max(id) FROM ai_log")"
