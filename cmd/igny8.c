@@ -19,6 +19,7 @@
 #include "admin.h"
 #include "audit.h"
 #include "batch.h"
+#include "bodies.h"
 #include "config.h"
 #include "prompt.h"
 #include "err.h"
@@ -420,10 +421,12 @@ cmd_runs(int argc, char **argv, struct ctx *ctx)
 
 static const char log_usage[] =
 	"usage: igny8 log [--run ID | --last] [--function F] [--outcome O] [--steps] [--json]\n"
+	"       igny8 log --show ID [--json]\n"
 	"Shows the AI calls of a run (default the last): function, record, model,\n"
 	"outcome, HTTP status, attempts, tokens, cost, duration and error.\n"
-	"  --steps   also each call's per-phase steps\n"
-	"  --json    one call record per line\n";
+	"  --steps     also each call's per-phase steps\n"
+	"  --show ID   one call with what was sent and what came back\n"
+	"  --json      one call record per line\n";
 
 static int
 cmd_log(int argc, char **argv, struct ctx *ctx)
@@ -435,17 +438,22 @@ cmd_log(int argc, char **argv, struct ctx *ctx)
 		{ "last", no_argument, NULL, 'l' },
 		{ "outcome", required_argument, NULL, 'o' },
 		{ "run", required_argument, NULL, 'r' },
+		{ "show", required_argument, NULL, 'S' },
 		{ "steps", no_argument, NULL, 's' },
 		{ 0 } };
 	struct report_log q = { -1, NULL, NULL, 0, REPORT_TEXT };
 	struct ig_err err = { 0 };
 	struct ws *ws;
+	long show = 0;
 	int c;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "f:hjlo:r:s", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:hjlo:r:S:s", opts, NULL)) != -1) {
 		if (c == 'r' && parse_long(optarg, 0, &q.run) < 0) {
 			ig_errorf("log: --run '%s' is not a run id", optarg);
+			return IG_EUSAGE;
+		} else if (c == 'S' && parse_long(optarg, 1, &show) < 0) {
+			ig_errorf("log: --show '%s' is not a call id", optarg);
 			return IG_EUSAGE;
 		} else if (c == 'f') {
 			q.function = optarg;
@@ -457,7 +465,7 @@ cmd_log(int argc, char **argv, struct ctx *ctx)
 			q.steps = 1;
 		} else if (c == 'j') {
 			q.fmt = REPORT_JSON;
-		} else if (c != 'r') {
+		} else if (c != 'r' && c != 'S') {
 			return usage("log", c == 'h' ? IG_OK : IG_EUSAGE);
 		}
 	}
@@ -465,6 +473,9 @@ cmd_log(int argc, char **argv, struct ctx *ctx)
 		return usage("log", IG_EUSAGE);
 	if (open_ws(ctx, &ws, &err) < 0)
 		return fail("log", &err);
+	if (show)
+		return finish("log", ws, bodies_show(ws, stdout, show, q.fmt == REPORT_JSON,
+						     &err), &err);
 	return finish("log", ws, report_log(ws, stdout, &q, &err), &err);
 }
 

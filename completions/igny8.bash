@@ -7,7 +7,7 @@
 # Options every filter shares (lib/opt.c).
 _igny8_common_opts="--workspace --config --model --jobs --quiet --verbose
 	--debug --progress --dry-run --keep-going --no-cache --refresh --max-cost
-	--unordered --prompt --set --help --version"
+	--unordered --json --prompt --set --help --version"
 
 # Model names of one kind (text, embed or image): the models in effect
 # for the functions of that kind (functions.*.model, image.model) and,
@@ -74,9 +74,10 @@ _igny8_values()
 	--cluster) words=$(_igny8_ids clusters) ;;
 	--task) words=$(_igny8_ids tasks) ;;
 	--ids) words=$(_igny8_ids keywords) ;;
+	--show|-S) words=$(_igny8_ids calls) ;;
 	-w|--workspace|-c|--config|--prompt)
 		COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-	-j|--jobs|--max-cost|--count|--words|--tone|--language|--title|--keyword|\
+	-j|--jobs|--max-cost|--count|--words|--tone|--language|--title|--keyword|--topic|\
 	--audience|--threshold|--batch-size|--max-images|--sector|-s|--run|-r|\
 	-n|--number)
 		COMPREPLY=(); return 0 ;;
@@ -92,7 +93,7 @@ _igny8_filter()
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
 	case $cmd in
 	igny8-cluster) opts="--all --ids --keyword --method --threshold --batch-size --rebuild --force --emit" ;;
-	igny8-ideas) opts="--all --cluster --count --more --batch" ;;
+	igny8-ideas) opts="--all --cluster --topic --count --more --batch" ;;
 	igny8-write) opts="--all --queued --task --title --words --tone --language --audience
 		--format --moderate --batch" ;;
 	igny8-image) opts="--all --pending --task --max-images --provider --insert --batch" ;;
@@ -163,7 +164,7 @@ _igny8()
 	export) opts="--status --run --cluster --function" ;;
 	import) opts="--format --sector --dry-run --keep-going" ;;
 	init|merge) opts="" ;;
-	log) opts="--run --last --function --outcome --steps --json" ;;
+	log) opts="--run --last --function --outcome --steps --show --json" ;;
 	report) opts="--html"
 		[ "$prev" = --html ] && { COMPREPLY=($(compgen -d -- "$cur")); return 0; } ;;
 	runs) opts="--number --json" ;;

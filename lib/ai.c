@@ -8,6 +8,7 @@
 
 #include "ai.h"
 #include "batch.h"
+#include "bodies.h"
 #include "buf.h"
 #include "cache.h"
 #include "cost.h"
@@ -180,6 +181,8 @@ ai_log(struct worker *w, struct job *job, const struct ai_logrec *given)
 	if (sqlite3_step(st) == SQLITE_DONE)
 		id = ws_last_id(w->ws);
 	ws_done(st);
+	/* The bodies only explain the row: a failure to keep them is not the call's. */
+	bodies_keep(w->ws, run->cfg, id, r->request_body, r->response_body, NULL);
 	if (job && id > 0)
 		job_add_log_id(job, id);
 	return id;
@@ -198,6 +201,9 @@ struct exchange {
 	const struct ai_opts *o;	/* may be NULL */
 	int batch;		/* the reply at hand came from a batch */
 	int settled;		/* its cost was counted by ai_budget_settle() */
+	/* for the call log: the body sent, and the reply when it did not come
+	 * over HTTP (a cached answer, a batch's line); borrowed, may be NULL */
+	const char *sent, *reply;
 };
 
 static void
@@ -268,6 +274,8 @@ log_call(struct exchange *x, const struct chat_res *res, const char *outcome,
 	r.cost = cached ? 0 : call_cost(x, res);
 	r.settled = x->settled;
 	r.seconds = seconds;
+	r.request_body = x->sent;
+	r.response_body = res->body ? res->body : x->reply;
 	ai_log(x->w, x->job, &r);
 }
 
@@ -390,6 +398,8 @@ send_once(struct exchange *x, const char *body, struct chat_res *res,
 	cost_estimate_text(x->run->cfg, x->req.model, body, x->req.max_tokens, &reserve);
 	if (ai_budget_reserve(x->run, reserve, err) < 0)
 		return NULL;
+	x->sent = body;
+	x->reply = NULL;
 	rc = provider_chat_send(x->prov, c, body,
 				cost_estimate_tokens(body) + x->req.max_tokens, res, err);
 	/* The reservation becomes the actual cost in one step. */
@@ -413,6 +423,8 @@ from_batch(struct exchange *x, const struct batch_item *it, struct chat_res *res
 	char *content = NULL;
 
 	x->batch = 1;
+	x->sent = it->request;
+	x->reply = it->response;
 	job_note(x->job, "answer from batch %s", it->batch_id);
 	if (provider_chat_parse(it->response, strlen(it->response), res, err) < 0) {
 		log_call(x, res, "error", err->msg, 0, 0);
@@ -538,13 +550,16 @@ from_cache(struct exchange *x, const char *key, struct ig_err *err)
 	    !cache_get(x->w->ws, key, &hit))
 		return NULL;
 	v = parse_answer(x, hit.response, err);
-	free(hit.response);
 	if (!v) {
+		free(hit.response);
 		ig_err_clear(err);
 		return NULL;
 	}
 	job_note(x->job, "cache hit");
+	x->reply = hit.response;
 	log_call(x, &res, "cached", NULL, 1, 0);
+	x->reply = NULL;
+	free(hit.response);
 	return v;
 }
 
@@ -647,6 +662,7 @@ ai_chat_opts(struct worker *w, struct job *job, const char *fn, const struct pro
 		body = strdup(item.request);
 	}
 	cache_key(provider_base_url(x.prov), body, key);
+	x.sent = body;
 	if (bs == BATCH_PENDING) {
 		job_note(job, "waiting for batch %s", item.batch_id);
 		job->batched = 1;

@@ -67,6 +67,8 @@ struct ai_logrec {
 	int attempts, cached, batch;
 	double cost, seconds;
 	int settled;	/* cost already counted by ai_budget_settle() */
+	/* what was sent and received, kept by bodies_keep(); may be NULL */
+	const char *request_body, *response_body;
 };
 long ai_log(struct worker *w, struct job *job, const struct ai_logrec *r);
 

@@ -143,6 +143,7 @@ embed_call(struct worker *w, struct job *job, struct provider *p,
 {
 	struct run *run = worker_run(w);
 	struct ai_logrec r = { 0 };
+	struct provider_bodies bodies = { 0 };
 	double reserve = 0, t0 = engine_now();
 	long tokens = 0;
 	int rc;
@@ -151,7 +152,7 @@ embed_call(struct worker *w, struct job *job, struct provider *p,
 	if (ai_budget_reserve(run, reserve, err) < 0)
 		return -1;
 	rc = provider_embed(p, worker_client(w, p), model, in, n, vecs, dim,
-			    &tokens, err);
+			    &tokens, &bodies, err);
 	if (cost_embed(run_config(run), model, tokens, 0, &r.cost) < 0)
 		r.cost = -1;
 	/* The reservation becomes the actual cost in one step. */
@@ -166,7 +167,10 @@ embed_call(struct worker *w, struct job *job, struct provider *p,
 	r.tokens_in = tokens;
 	r.attempts = 1;
 	r.seconds = engine_now() - t0;
+	r.request_body = bodies.request;
+	r.response_body = bodies.response;
 	ai_log(w, job, &r);
+	provider_bodies_release(&bodies);
 	return rc;
 }
 

@@ -120,6 +120,10 @@ static const struct config_key keys[] = {
 	{ "run.progress", CFG_ENUM, "auto", "IGNY8_PROGRESS",
 	  "auto|tty|json|none",
 	  "progress on stderr: auto = only when stderr is a terminal" },
+	{ "log.bodies", CFG_BOOL, "true", NULL, NULL,
+	  "keep each AI call's request and answer bodies (igny8 log --show)" },
+	{ "log.max_body", CFG_INT, "65536", NULL, NULL,
+	  "bytes kept of each body, API keys masked; the rest is cut" },
 
 	{ "cluster.method", CFG_ENUM, "auto", NULL, "auto|ai|local|embed",
 	  "how keywords are grouped" },

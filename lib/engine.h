@@ -59,6 +59,7 @@ struct run_opts {
 	const char *model;		/* --model, for this program's function */
 	int jobs;			/* 0 = config run.jobs */
 	int unordered, dry_run, no_cache, refresh, keep_going, batch;
+	int json;			/* --json: JSON lines on a terminal too */
 	double max_cost;		/* < 0 = config run.max_cost */
 	int progress;			/* enum progress_mode, -1 = config */
 	int verbosity;			/* enum msg_level */

@@ -63,10 +63,68 @@ ideas_round(struct ws *ws, long cluster_id)
 	return r;
 }
 
+/*
+ * A topic given as plain text or with --topic: the cluster of that name,
+ * made (method 'topic') with the topic as its one keyword when there is
+ * none, so that one-off use needs no clustering step first.  Returns the
+ * cluster's id, or -1 with err set.
+ */
+static long
+topic_cluster(struct ws *ws, struct run *run, const char *topic, struct ig_err *err)
+{
+	struct kw_fields kw = { topic, -1, -1, NULL, NULL };
+	sqlite3_stmt *st;
+	char now[32], *norm;
+	long id = -1, kw_id;
+
+	if (strlen(topic) > 500)
+		return ig_err_set(err, IG_EDATA, "topic longer than 500 bytes");
+	if (!(norm = kw_normalize(topic, err)))
+		return ig_err_prefix(err, "topic");
+	ws_now(now);
+	if (ws_begin(ws, err) < 0) {
+		free(norm);
+		return -1;
+	}
+	st = ws_cached(ws, "INSERT INTO clusters (name, name_norm, method, created_at,"
+			   " updated_at, run_id) VALUES (?1, ?2, 'topic', ?3, ?3, ?4)"
+			   " ON CONFLICT (name_norm) DO UPDATE SET name = name RETURNING id", err);
+	if (st) {
+		sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, norm, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+		if (run_id(run) > 0)
+			sqlite3_bind_int64(st, 4, run_id(run));
+		if (sqlite3_step(st) == SQLITE_ROW)
+			id = (long)sqlite3_column_int64(st, 0);
+		else
+			ws_fail(ws, err, "saving a topic's cluster");
+		ws_done(st);
+	}
+	free(norm);
+	if (id > 0 && kw_upsert(ws, &kw, &kw_id, NULL, err) == 0 &&
+	    (st = ws_cached(ws, "UPDATE keywords SET cluster_id = ? WHERE id = ?"
+				" AND cluster_id IS NULL", err))) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, kw_id);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			id = ws_fail(ws, err, "saving a topic's keyword");
+		ws_done(st);
+	} else {
+		id = -1;
+	}
+	if (id < 0) {
+		ws_rollback(ws);
+		return -1;
+	}
+	return ws_commit(ws, err) < 0 ? -1 : id;
+}
+
 static int
 ideas_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *err)
 {
 	struct ws *ws = run_ws(run);
+	const char *topic = json_str(rec, "topic");
 	struct ideas_job *ij;
 	long id;
 	int dup;
@@ -74,7 +132,11 @@ ideas_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *er
 	/* igny8-cluster's record of what it left unclustered: no topic */
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "unclustered")))
 		return 1;
-	if ((id = rec_id(rec, "cluster", err)) < 0 || rec_exists(ws, "cluster", id, err) < 0)
+	if (topic && !cJSON_GetObjectItemCaseSensitive(rec, "id"))
+		id = topic_cluster(ws, run, topic, err);
+	else if ((id = rec_id(rec, "cluster", err)) >= 0)
+		id = rec_exists(ws, "cluster", id, err) < 0 ? -1 : id;
+	if (id < 0)
 		return -1;
 	if ((dup = fn_take_ref(run, job, err, "cluster:%ld", id)) != 0)
 		return dup < 0 ? -1 : INIT_DONE;
@@ -385,6 +447,7 @@ static const char *const ideas_accepts[] = { "cluster", NULL };
 
 const struct fn_ops fn_ideas = {
 	.name = "ideas",
+	.plain_field = "topic",
 	.input_type = "cluster",
 	.accepts = ideas_accepts,
 	.select_all = "SELECT id FROM clusters ORDER BY id",

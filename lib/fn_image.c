@@ -470,6 +470,8 @@ log_image(struct image_ctx *x, const struct image_res *res, double cost,
 	r.cost = cost;
 	r.settled = 1;	/* by call()'s ai_budget_settle() */
 	r.seconds = secs;
+	r.request_body = res->request;
+	r.response_body = res->response;
 	ai_log(x->w, x->job, &r);
 }
 

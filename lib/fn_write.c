@@ -410,6 +410,7 @@ moderate(struct worker *w, struct job *job, struct article *a, struct ig_err *er
 	struct provider *p = run_provider(run, "moderation", err);
 	int rc;
 	struct ai_logrec r = { 0 };
+	struct provider_bodies bodies = { 0 };
 	double t0 = engine_now();
 
 	if (!p)
@@ -417,7 +418,7 @@ moderate(struct worker *w, struct job *job, struct article *a, struct ig_err *er
 	html_text_cut(a->text, MODERATION_CHARS);
 	rc = provider_moderate(p, worker_client(w, p),
 			       config_str(run_config(run), "functions.moderation.model"),
-			       a->text, &a->flagged, &a->moderation, err);
+			       a->text, &a->flagged, &a->moderation, &bodies, err);
 	r.function = "moderation";
 	r.provider = provider_name(p);
 	r.model = config_str(run_config(run), "functions.moderation.model");
@@ -427,7 +428,10 @@ moderate(struct worker *w, struct job *job, struct article *a, struct ig_err *er
 	r.attempts = 1;
 	r.cost = 0; /* the moderation endpoint is free of charge */
 	r.seconds = engine_now() - t0;
+	r.request_body = bodies.request;
+	r.response_body = bodies.response;
 	ai_log(w, job, &r);
+	provider_bodies_release(&bodies);
 	if (rc == 0 && a->flagged)
 		job_note(job, "flagged by moderation");
 	return rc;

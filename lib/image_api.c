@@ -28,6 +28,8 @@ image_res_release(struct image_res *r)
 {
 	free(r->data);
 	free(r->url);
+	free(r->request);
+	free(r->response);
 	image_res_init(r);
 }
 
@@ -459,6 +461,17 @@ post_body(struct provider *p, struct http_client *c, const char *path,
 	return rc;
 }
 
+/* Hands the bodies of the call to res, for the call log. */
+static void
+keep_bodies(struct image_res *res, char *body, struct http_resp *resp)
+{
+	free(res->request);
+	free(res->response);
+	res->request = body;
+	res->response = resp->body.data ? buf_detach(&resp->body) : NULL;
+	http_resp_release(resp);
+}
+
 int
 image_openai(struct provider *p, struct http_client *c,
 	     const struct image_req *req, size_t max, struct image_res *res,
@@ -470,8 +483,7 @@ image_openai(struct provider *p, struct http_client *c,
 
 	if (rc == 0)
 		rc = image_openai_parse(buf_str(&resp.body), resp.body.len, max, res, err);
-	http_resp_release(&resp);
-	free(body);
+	keep_bodies(res, body, &resp);
 	if (res->claimed == IMG_UNKNOWN)
 		res->claimed = imgfile_format_parse(req->format);
 	if (rc == 0 && res->url && !res->data)
@@ -496,8 +508,7 @@ image_runware(struct provider *p, struct http_client *c,
 	if (rc == 0)
 		rc = image_runware_parse(buf_str(&resp.body), resp.body.len, uuid, max,
 					 res, err);
-	http_resp_release(&resp);
-	free(body);
+	keep_bodies(res, body, &resp);
 	if (res->claimed == IMG_UNKNOWN)
 		res->claimed = imgfile_format_parse(req->format);
 	if (rc == 0 && res->url && !res->data)

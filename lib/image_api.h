@@ -50,6 +50,9 @@ struct image_res {
 	long http_status;
 	int attempts;
 	char request_id[128];
+	/* the bodies sent and received (malloc'd), for the call log; NULL
+	 * when none */
+	char *request, *response;
 };
 
 void image_res_init(struct image_res *r);

@@ -293,6 +293,15 @@ should_flush(FILE *out)
 	return decided;
 }
 
+/* Text for a person in place of JSON lines on stdout (jsonl_set_render). */
+static int (*renderer)(FILE *out, const cJSON *rec);
+
+void
+jsonl_set_render(int (*render)(FILE *out, const cJSON *rec))
+{
+	renderer = render;
+}
+
 int
 jsonl_write(FILE *out, const cJSON *rec, struct ig_err *err)
 {
@@ -301,6 +310,12 @@ jsonl_write(FILE *out, const cJSON *rec, struct ig_err *err)
 
 	if (write_failed)
 		return out_failed(err);
+	if (renderer && out == stdout) {
+		errno = 0;
+		if (renderer(out, rec) < 0 || fflush(out) == EOF)
+			return out_failed(err);
+		return 0;
+	}
 	s = json_dump(rec);
 	if (!s)
 		return ig_err_set(err, IG_ESOFTWARE, "out of memory printing a record");

@@ -74,6 +74,14 @@ int utf8_valid(const char *s, size_t len);
  */
 int jsonl_write(FILE *out, const cJSON *rec, struct ig_err *err);
 
+/*
+ * From now on jsonl_write() to stdout calls render (which returns -1 when
+ * a write failed) instead of writing the JSON line, and flushes after each
+ * record; NULL restores JSON lines.  Set once, before any record is
+ * written: a filter whose stdout is a terminal uses render_record().
+ */
+void jsonl_set_render(int (*render)(FILE *out, const cJSON *rec));
+
 /* Flushes and checks out at the end of a run (fclose semantics for stdout). */
 int jsonl_finish(FILE *out, struct ig_err *err);
 

@@ -14,7 +14,9 @@
 #include "config.h"
 #include "msg.h"
 #include "opt.h"
+#include "jsonl.h"
 #include "progress.h"
+#include "render.h"
 
 const char opt_common_help[] =
 	"  -w, --workspace FILE   workspace database (default ./igny8.db)\n"
@@ -27,6 +29,7 @@ const char opt_common_help[] =
 	"      --no-cache         neither read nor write the response cache\n"
 	"      --refresh          ignore cached answers, store fresh ones\n"
 	"      --unordered        write records as they finish\n"
+	"      --json             JSON lines on stdout even on a terminal\n"
 	"      --prompt FILE      prompt file for this run\n"
 	"      --set KEY=VALUE    override one setting\n"
 	"      --progress MODE    auto, tty, json or none\n"
@@ -184,6 +187,7 @@ opt_common(struct run_opts *o, int c, const char *arg, const char *usage,
 	case OPT_REFRESH: o->refresh = 1; return 1;
 	case OPT_MAX_COST: return opt_double(arg, "max-cost", &o->max_cost, err) < 0 ? -1 : 1;
 	case OPT_UNORDERED: o->unordered = 1; return 1;
+	case OPT_JSON: o->json = 1; return 1;
 	case OPT_PROMPT: o->prompt_file = arg; return 1;
 	case OPT_SET: return opt_set(o, arg, err) < 0 ? -1 : 1;
 	case 'h':
@@ -327,6 +331,9 @@ opt_main(int argc, char **argv, const struct opt_cmd *cmd)
 		opt_inputs(&o, argc, argv, optind);
 		o.cmdline = line;
 		terminal_hint(&o, cmd->fn);
+		/* A person reads a terminal; programs read JSON lines. */
+		if (!o.json && isatty(STDOUT_FILENO))
+			jsonl_set_render(render_record);
 		rc = engine_main(cmd->fn, &o);
 	} else if (rc < 0) {
 		rc = IG_OK;

@@ -19,7 +19,7 @@
 
 enum {
 	OPT_PROGRESS = 256, OPT_DEBUG, OPT_NO_CACHE, OPT_REFRESH, OPT_MAX_COST,
-	OPT_UNORDERED, OPT_PROMPT, OPT_SET, OPT_BATCH, OPT_FIRST_LOCAL = 300
+	OPT_UNORDERED, OPT_PROMPT, OPT_SET, OPT_BATCH, OPT_JSON, OPT_FIRST_LOCAL = 300
 };
 
 #define OPT_COMMON_SHORT "w:c:m:j:qvnkhV"
@@ -40,6 +40,7 @@ enum {
 	{ "unordered", no_argument, NULL, OPT_UNORDERED },      \
 	{ "prompt", required_argument, NULL, OPT_PROMPT },      \
 	{ "set", required_argument, NULL, OPT_SET },            \
+	{ "json", no_argument, NULL, OPT_JSON },                \
 	{ "help", no_argument, NULL, 'h' },                     \
 	{ "version", no_argument, NULL, 'V' }
 

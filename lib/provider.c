@@ -325,6 +325,7 @@ chat_res_release(struct chat_res *r)
 {
 	free(r->content);
 	free(r->refusal);
+	free(r->body);
 	memset(r, 0, sizeof *r);
 }
 
@@ -417,13 +418,25 @@ provider_chat_send(struct provider *p, struct http_client *c, const char *body,
 	if (rc == 0)
 		rc = provider_chat_parse(resp.body.data ? resp.body.data : "",
 					 resp.body.len, res, err);
+	/* An error's body too: it says why, for 'igny8 log --show'. */
+	if (resp.body.data)
+		res->body = buf_detach(&resp.body);
 	http_resp_release(&resp);
 	return rc;
 }
 
-cJSON *
-provider_json(struct provider *p, struct http_client *c, const char *method,
-	      const char *path, const char *body, struct ig_err *err)
+void
+provider_bodies_release(struct provider_bodies *b)
+{
+	free(b->request);
+	free(b->response);
+	b->request = b->response = NULL;
+}
+
+/* provider_json(), handing the response body to *got_out when not NULL. */
+static cJSON *
+json_call(struct provider *p, struct http_client *c, const char *method,
+	  const char *path, const char *body, char **got_out, struct ig_err *err)
 {
 	struct http_resp resp;
 	cJSON *root = NULL;
@@ -434,8 +447,29 @@ provider_json(struct provider *p, struct http_client *c, const char *method,
 		if (!root)
 			ig_err_set(err, IG_EPROTO, "%s %s: answer is not JSON", method, path);
 	}
+	if (got_out && resp.body.data)
+		*got_out = buf_detach(&resp.body);
 	http_resp_release(&resp);
 	return root;
+}
+
+cJSON *
+provider_json(struct provider *p, struct http_client *c, const char *method,
+	      const char *path, const char *body, struct ig_err *err)
+{
+	return json_call(p, c, method, path, body, NULL, err);
+}
+
+/* A request body sent: kept in bodies (which takes it), or freed. */
+static void
+sent(struct provider_bodies *bodies, char *text)
+{
+	if (bodies) {
+		free(bodies->request);
+		bodies->request = text;
+	} else {
+		free(text);
+	}
 }
 
 int
@@ -455,7 +489,8 @@ provider_get_file(struct provider *p, struct http_client *c, const char *path,
 int
 provider_embed(struct provider *p, struct http_client *c, const char *model,
 	       const char *const *inputs, size_t n, float **vectors_out,
-	       size_t *dim_out, long *tokens_out, struct ig_err *err)
+	       size_t *dim_out, long *tokens_out, struct provider_bodies *bodies,
+	       struct ig_err *err)
 {
 	cJSON *body = cJSON_CreateObject(), *arr, *root, *item;
 	char *text;
@@ -467,8 +502,9 @@ provider_embed(struct provider *p, struct http_client *c, const char *model,
 		cJSON_AddItemToArray(arr, cJSON_CreateString(inputs[i]));
 	text = cJSON_PrintUnformatted(body);
 	cJSON_Delete(body);
-	root = provider_json(p, c, "POST", "/embeddings", text, err);
-	free(text);
+	root = json_call(p, c, "POST", "/embeddings", text,
+			 bodies ? &bodies->response : NULL, err);
+	sent(bodies, text);
 	if (!root)
 		return -1;
 	*dim_out = 0;
@@ -497,7 +533,7 @@ provider_embed(struct provider *p, struct http_client *c, const char *model,
 int
 provider_moderate(struct provider *p, struct http_client *c, const char *model,
 		  const char *text, int *flagged_out, cJSON **result_out,
-		  struct ig_err *err)
+		  struct provider_bodies *bodies, struct ig_err *err)
 {
 	cJSON *body = cJSON_CreateObject(), *root, *res;
 	char *s;
@@ -507,8 +543,9 @@ provider_moderate(struct provider *p, struct http_client *c, const char *model,
 	cJSON_AddStringToObject(body, "input", text);
 	s = cJSON_PrintUnformatted(body);
 	cJSON_Delete(body);
-	root = provider_json(p, c, "POST", "/moderations", s, err);
-	free(s);
+	root = json_call(p, c, "POST", "/moderations", s,
+			 bodies ? &bodies->response : NULL, err);
+	sent(bodies, s);
 	if (!root)
 		return -1;
 	res = cJSON_DetachItemFromArray(json_arr(root, "results"), 0);

@@ -67,6 +67,8 @@ struct chat_res {
 	double elapsed;
 	char request_id[128];
 	char model[128];	/* model the server says answered */
+	char *body;		/* the response body as received (malloc'd),
+				 * kept for the call log; NULL when none */
 };
 
 void chat_res_release(struct chat_res *r);
@@ -81,15 +83,33 @@ int provider_chat_send(struct provider *p, struct http_client *c,
 		       const char *body, long est_tokens, struct chat_res *res,
 		       struct ig_err *err);
 
-/* Embeddings for n inputs; vectors_out[i] is malloc'd float[*dim_out]. */
+/*
+ * The bodies of a call whose answer is returned parsed (embeddings,
+ * moderation), kept for the call log: malloc'd, NULL when none (a
+ * response is kept even when the call failed, when one came).
+ */
+struct provider_bodies {
+	char *request, *response;
+};
+void provider_bodies_release(struct provider_bodies *b);
+
+/*
+ * Embeddings for n inputs; vectors_out[i] is malloc'd float[*dim_out].
+ * bodies (may be NULL) gets what was sent and received.
+ */
 int provider_embed(struct provider *p, struct http_client *c, const char *model,
 		   const char *const *inputs, size_t n, float **vectors_out,
-		   size_t *dim_out, long *tokens_out, struct ig_err *err);
+		   size_t *dim_out, long *tokens_out, struct provider_bodies *bodies,
+		   struct ig_err *err);
 
-/* Moderation of one text: *flagged_out and the result object (caller frees). */
+/*
+ * Moderation of one text: *flagged_out and the result object (caller
+ * frees); bodies (may be NULL) gets what was sent and received.
+ */
 int provider_moderate(struct provider *p, struct http_client *c,
 		      const char *model, const char *text, int *flagged_out,
-		      cJSON **result_out, struct ig_err *err);
+		      cJSON **result_out, struct provider_bodies *bodies,
+		      struct ig_err *err);
 
 /* GET /models: the raw list object (caller frees). */
 cJSON *provider_models(struct provider *p, struct http_client *c,

@@ -149,8 +149,6 @@ static const char *const m3[] = {
  * 4: the request and answer bodies of each AI call, beside its ai_log row
  * (see bodies.h): a table of their own, so that listing, exporting and
  * merging calls do not carry them.  *_bytes is the size before any cut.
- * (Branch s2-links carries branch show's schema 4 as it stands there, so
- * that both number the same; its code comes with that branch.)
  */
 static const char *const m4[] = {
 	"CREATE TABLE ai_bodies ("

@@ -10,7 +10,7 @@ fake_start || exit 1
 new_workspace
 seed_clusters 3 || exit 1
 cluster_records 3 >three.jsonl
-{ cat three.jsonl; echo 'not json'; } >bad.jsonl
+{ cat three.jsonl; echo '{not json'; } >bad.jsonl
 
 # every_json FILE: each line of FILE parses as a JSON object with an event.
 every_json() {

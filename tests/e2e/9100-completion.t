@@ -232,5 +232,19 @@ if command -v zsh >/dev/null; then
 		_igny8_ids tasks' zsh "$C/_igny8" 2>/dev/null >"$T/got"
 	is "zsh: the id helper lists task ids" 12 "$(cat "$T/got")"
 fi
+sqlite3 igny8.db "INSERT INTO ai_log (id, function, outcome, created_at) VALUES (5, 'write', 'ok', 'x')"
+words 5
+bash_complete igny8 log --show "" >"$T/got"
+is_same "bash: igny8 log --show offers call ids" "$T/want" "$T/got"
+if [ -n "$FISH" ]; then
+	fish_complete igny8 log --show "" >"$T/got"
+	is_same "fish: igny8 log --show offers call ids" "$T/want" "$T/got"
+fi
+if command -v zsh >/dev/null; then
+	zsh -c 'source "$1" 2>/dev/null; compadd() { shift; print -l ${(P)1}; }
+		_igny8_ids calls' zsh "$C/_igny8" 2>/dev/null >"$T/got"
+	is "zsh: and call ids" 5 "$(cat "$T/got")"
+	ok "zsh: which igny8 log --show uses" grep -q -- "--show=}.*_igny8_ids calls" "$C/_igny8"
+fi
 
 done_testing
