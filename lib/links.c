@@ -192,9 +192,12 @@ links_load(struct ws *ws, long task_id, long cluster_id, const char *about,
 		"  ORDER BY p.updated_at DESC LIMIT 1)"
 		" FROM content c JOIN tasks t ON t.id = c.task_id"
 		" LEFT JOIN ideas i ON i.id = t.idea_id"
-		" WHERE c.task_id != ? AND t.status = 'done'"
+		" WHERE c.task_id != ?1 AND t.status = 'done'"
 		" AND c.slug IS NOT NULL AND c.slug != ''"
-		" ORDER BY c.id DESC LIMIT ?";
+		/* The same title again is the same article rewritten (a
+		 * one-off run makes a task each time), not a related one. */
+		" AND lower(t.title) != coalesce((SELECT lower(title) FROM tasks WHERE id = ?1), '')"
+		" ORDER BY c.id DESC LIMIT ?2";
 	struct links *l = calloc(1, sizeof *l);
 	sqlite3_stmt *st = ws_cached(ws, sql, err);
 	char *mine = words_of(about);

@@ -119,6 +119,17 @@ test_offer(void)
 	free(p);
 	links_free(l);
 
+	/* The same title written again (a one-off run's new task): not offered. */
+	article(9, 1, "Tamping pressure", "tamping-pressure-2", "tamping pressure");
+	l = links_load(ws, 9, 1, "Tamping pressure", "", &err);
+	p = links_prompt(l);
+	ok(p && !strstr(p, "tamping-pressure"), "an article of the same title is not related: %s",
+	   p ? p : "(null)");
+	free(p);
+	links_free(l);
+	ok(ws_exec(ws, "DELETE FROM content WHERE task_id = 9; DELETE FROM tasks WHERE id = 9;",
+		   &err) == 0, "and it goes: %s", err.msg);
+
 	for (long i = 20; i < 30; i++) {
 		char slug[32];
 
