@@ -177,7 +177,11 @@ display_line(struct buf *out, const struct board_row *r, int width)
 			len += (size_t)snprintf(phases + len, sizeof phases - len, "%s%s %ld",
 						len ? " " : "", board_phase_names[i],
 						r->phases[i]);
-	snprintf(cost, sizeof cost, "$%.4f", r->cost);
+	/* Nothing spent on nothing yet: the line says it is waiting, no more. */
+	if (r->total > 0 || r->cost > 0)
+		snprintf(cost, sizeof cost, "$%.4f", r->cost);
+	else
+		cost[0] = '\0';
 	if (r->eta >= 0 && r->total > r->done + r->failed + r->skipped)
 		fmt_eta(eta, sizeof eta, r->eta);
 	used = put_clipped(out, head, cols);

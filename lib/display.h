@@ -20,8 +20,13 @@
 #include "board.h"
 #include "buf.h"
 
-/* What erases a drawn block: back to column 0, clear to the end of the screen. */
-#define DISPLAY_ERASE "\r\033[J"
+/*
+ * What erases a drawn block: clear the line, then to the end of the screen,
+ * then back to column 0.  The clear to the end is asked from column 1, not
+ * 0: tmux takes an erase from the top left corner for a clear screen and
+ * pushes the screen into the scrollback, one copy per redraw.
+ */
+#define DISPLAY_ERASE "\r\033[K\033[C\033[J\r"
 
 /* The width and height of the terminal on fd, else $COLUMNS/$LINES, else 80x24. */
 int display_columns(int fd);

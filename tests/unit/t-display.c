@@ -83,7 +83,7 @@ test_line(void)
 	ok(display_width(s) <= 1, "even at 1 column ('%s')", s);
 
 	r = row("igny8-ideas", 0, 0);
-	is_str(line(&r, 80), "ideas   waiting for input  $0.0000", "before the first record: waiting, not 0/0");
+	is_str(line(&r, 80), "ideas   waiting for input", "before the first record: waiting, not 0/0");
 	r = row("igny8-cluster", 2, 5);
 	r.skipped = 3;
 	is_str(line(&r, 80), "cluster 5/5 done, 0 failed (3 already)  $0.0000",
