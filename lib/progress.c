@@ -49,6 +49,7 @@ struct progress {
 	int err_tty, out_tty;	/* stderr, stdout are terminals to draw on */
 	long tty_dev;		/* stderr's terminal (st_rdev), 0 none */
 	int drawn;		/* this process drew the display last */
+	double out_at;		/* when records last went to this terminal */
 	/* The ticker: publishes this stage's line, and draws the display. */
 	char *ws_path;
 	struct board *board;	/* NULL: no board, this stage's line only */
@@ -314,7 +315,11 @@ tick(struct progress *p)
 		return;
 	n = my_display(p, &me, &rows);
 	pthread_mutex_lock(&p->lock);
-	if (n > 0 && !p->stop) {
+	/*
+	 * Records on their way to this terminal: the erase before them and
+	 * their write are not one step, so no redraw comes close after it.
+	 */
+	if (n > 0 && !p->stop && now_s() - p->out_at > 0.1) {
 		display_block(&b, rows, n, display_columns(STDERR_FILENO),
 			      display_lines(STDERR_FILENO));
 		fflush(stderr);
@@ -557,9 +562,10 @@ progress_event(void *ctx, const struct ev *ev)
 	case EV_OUTPUT:
 		/* Records for this terminal: no display under them. */
 		if (p->out_tty && erases(p)) {
-			fputs(DISPLAY_ERASE, stderr);
+			fputs(DISPLAY_ERASE, stderr);	/* whoever drew it */
 			fflush(stderr);
 			p->drawn = 0;
+			p->out_at = now_s();
 		}
 		break;
 	case EV_SUMMARY:

@@ -30,14 +30,15 @@ trap '_st=$?; tmx kill-server >/dev/null 2>&1; (exit $_st); cleanup' EXIT
 
 # pipeline NAME [OPTS]: writes NAME.sh, the README's pipeline on a fresh
 # workspace NAME.db, each stage with OPTS, statuses in NAME.st.<stage>.
-# IDEAS_ERR may send igny8-ideas's stderr elsewhere.
+# IDEAS_ERR may send igny8-ideas's stderr elsewhere; WRITE_OPTS and
+# IMAGE_OPTS are more options for those stages.
 pipeline() {
 	cat >"$1.sh" <<EOF
 export IGNY8_WORKSPACE=$T/$1.db
 { igny8-cluster ${2:-} <kw.jsonl; echo \$? >$1.st.cluster; } |
 	{ igny8-ideas --count 1 ${2:-} ${IDEAS_ERR:-}; echo \$? >$1.st.ideas; } |
-	{ igny8-write --words 300 -j 2 ${2:-}; echo \$? >$1.st.write; } |
-	{ igny8-image --max-images 0 -j 4 ${2:-} >$1.out; echo \$? >$1.st.image; }
+	{ igny8-write --words 300 -j 2 ${2:-} ${WRITE_OPTS:-}; echo \$? >$1.st.write; } |
+	{ igny8-image --max-images 0 -j 4 ${2:-} ${IMAGE_OPTS:-} >$1.out; echo \$? >$1.st.image; }
 EOF
 }
 
@@ -62,7 +63,7 @@ pane() {
 # line(s) (the stage a display line is for, or None).
 check() {
 	"$PY" - "$@" <<'EOF'
-import glob, re, sys, unicodedata
+import glob, json, re, sys, unicodedata
 name, width, code = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 def cols(s):
     return sum(0 if unicodedata.combining(c) else
@@ -152,9 +153,26 @@ expect_status "auto, stderr a file" 0 env IGNY8_WORKSPACE="$T/auto.db" igny8-clu
 ok "auto: nothing drawn when stderr is not a terminal" sh -c \
 	"! grep -q \"\$(printf '\\033')\" '$T/err'"
 
+# Records written to the same terminal: the display is erased before them.
+# Meanwhile the same stage runs on the same workspace from another process
+# group: its line is not this pipeline's.
+echo "igny8-ideas --more -j 1 --count 1 clusters.jsonl" >rec.sh
+igny8-ideas --more -j 1 --count 1 clusters.jsonl >other.out 2>other.err &
+other=$!
+pane rec 80
+wait "$other"
+ok "records on the terminal: whole, and no display line among them" check rec 80 \
+	'sum(1 for x in hist if x.startswith("{") and json.loads(x)["type"] == "idea") >= 2 and
+	 not any(line(x) for x in hist) and all(not x.strip() or x[0] in "{i" for x in hist)'
+ok "another process group's stage on the workspace is not shown" check rec 80 \
+	'any(line(x) == "ideas" for c in caps for x in c) and
+	 all([line(x) for x in c].count("ideas") <= 1 for c in caps)'
+
 # igny8 status --watch: the board from another place (the stages' stderr
 # is a file here, so none of them draws).
+WRITE_OPTS="--progress json" IMAGE_OPTS=-q
 pipeline watch
+WRITE_OPTS= IMAGE_OPTS=
 fake_script slow.json && fake_reset
 sh watch.sh 2>watch.err &
 pipe=$!
@@ -165,7 +183,7 @@ while [ "$n" -lt 200 ]; do
 	n=$((n + 1))
 	sleep 0.1
 done
-is "status --watch, not on a terminal: the four stages once" \
+is "status --watch, not on a terminal: the four stages once, -q and json ones too" \
 	"cluster ideas write image" "$(cut -d' ' -f1 watch.once | tr '\n' ' ' | sed 's/ $//')"
 tmx new-session -d -c "$T" -x 50 -y 10 \
 	"IGNY8_WORKSPACE=$T/watch.db igny8 status --watch; echo \$? >watch.st; sleep 600"
