@@ -41,6 +41,7 @@ struct board *
 board_open(const char *ws_path)
 {
 	struct board *b = calloc(1, sizeof *b);
+	struct board_row *rows = NULL;
 	long pid = (long)getpid();
 
 	if (!b || !(b->dir = board_dir(ws_path)) ||
@@ -53,6 +54,10 @@ board_open(const char *ws_path)
 	}
 	snprintf(b->path, sizeof b->path, "%s/%ld", b->dir, pid);
 	snprintf(b->tmp, sizeof b->tmp, "%s/.%ld.tmp", b->dir, pid);
+	/* Lines left by killed processes go now, so the last one out can
+	 * remove the directory even where nobody draws. */
+	board_read(ws_path, &rows);
+	free(rows);
 	return b;
 }
 
@@ -231,6 +236,20 @@ is_pid_name(const char *s)
 	return 1;
 }
 
+/* ".<pid>.tmp": a line being written when its process was killed. */
+static void
+drop_dead_tmp(const char *path, const char *name)
+{
+	char *end;
+	long pid;
+
+	if (name[0] != '.' || name[1] < '0' || name[1] > '9')
+		return;
+	pid = strtol(name + 1, &end, 10);
+	if (!strcmp(end, ".tmp") && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+		unlink(path);
+}
+
 size_t
 board_read(const char *ws_path, struct board_row **rows_out)
 {
@@ -244,9 +263,11 @@ board_read(const char *ws_path, struct board_row **rows_out)
 	while (d && (de = readdir(d))) {
 		struct board_row r;
 
-		if (!is_pid_name(de->d_name))
-			continue;
 		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		if (!is_pid_name(de->d_name)) {
+			drop_dead_tmp(path, de->d_name);
+			continue;
+		}
 		if (read_row(path, &r) < 0)
 			continue;
 		/* A process killed outright left its line: take it down. */

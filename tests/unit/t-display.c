@@ -197,6 +197,26 @@ test_board(void)
 	free(rows);
 	board_close(board_open(ws));
 	ok(stat(bdir, &sb) < 0 && errno == ENOENT, "the directory goes with the last line");
+	/* A killed process's line, and the one it was writing. */
+	kid = fork();
+	if (kid == 0)
+		_exit(0);
+	waitpid(kid, NULL, 0);
+	{
+		char path[512];
+		FILE *f;
+
+		mkdir(bdir, 0777);
+		snprintf(path, sizeof path, "%s/%ld", bdir, (long)kid);
+		f = fopen(path, "w");
+		fprintf(f, "{\"pid\":%ld,\"program\":\"igny8-ideas\"}", (long)kid);
+		fclose(f);
+		snprintf(path, sizeof path, "%s/.%ld.tmp", bdir, (long)kid);
+		fclose(fopen(path, "w"));
+	}
+	board_close(board_open(ws));
+	ok(stat(bdir, &sb) < 0 && errno == ENOENT,
+	   "a killed process's files are dropped when the next one opens the board");
 	b = board_open(ws);
 	rmdir(bdir);	/* as the last one out of another process would */
 	is_int(board_publish(b, &me), 0, "a publish makes the directory again");
