@@ -211,5 +211,14 @@ ok "status --watch: 'no stage is running' when they are done" check watch 50 \
 	'any("no stage is running" in x for x in caps[-1])'
 is "status --watch: ends with 0 on SIGINT" 0 "$(cat watch.st 2>/dev/null)"
 ok "and erases its lines" check watch 50 'not any(line(x) or "no stage" in x for x in hist)'
+tmx new-session -d -c "$T" -x 50 -y 10 "IGNY8_WORKSPACE=$T/watch.db igny8 status --watch &
+	echo \$! >watch.pid; wait \$!; echo \$? >watch.term; sleep 600"
+n=0
+while [ ! -s watch.pid ] && [ "$n" -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+sleep 1
+kill -TERM "$(cat watch.pid)"
+while [ ! -e watch.term ] && [ "$n" -lt 200 ]; do sleep 0.1; n=$((n + 1)); done
+tmx kill-server
+is "status --watch: ends with 0 on SIGTERM" 0 "$(cat watch.term 2>/dev/null)"
 ok "the stages left nothing beside the workspace" test ! -e "$T/watch.db-progress"
 done_testing
