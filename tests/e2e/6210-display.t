@@ -36,7 +36,7 @@ pipeline() {
 	cat >"$1.sh" <<EOF
 export IGNY8_WORKSPACE=$T/$1.db
 { igny8-cluster ${2:-} <kw.jsonl; echo \$? >$1.st.cluster; } |
-	{ igny8-ideas --count 1 ${2:-} ${IDEAS_ERR:-}; echo \$? >$1.st.ideas; } |
+	{ igny8-ideas -j 1 --count 1 ${2:-} ${IDEAS_ERR:-}; echo \$? >$1.st.ideas; } |
 	{ igny8-write --words 300 -j 2 ${2:-} ${WRITE_OPTS:-}; echo \$? >$1.st.write; } |
 	{ igny8-image --max-images 0 -j 4 ${2:-} ${IMAGE_OPTS:-} >$1.out; echo \$? >$1.st.image; }
 EOF
