@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,11 @@
 #include "admin.h"
 #include "audit.h"
 #include "batch.h"
+#include "board.h"
 #include "bodies.h"
+#include "buf.h"
 #include "config.h"
+#include "display.h"
 #include "prompt.h"
 #include "err.h"
 #include "export.h"
@@ -221,20 +225,88 @@ cmd_import(int argc, char **argv, struct ctx *ctx)
 /* --- status, export, costs, runs, log ------------------------------- */
 
 static const char status_usage[] =
-	"usage: igny8 status [--json]\n"
-	"Shows the workspace path, schema version and row counts by status.\n";
+	"usage: igny8 status [--json | --watch]\n"
+	"Shows the workspace path, schema version and row counts by status.\n"
+	"  --watch   show the stages running on the workspace, a line each, until\n"
+	"            interrupted (not on a terminal: once)\n";
+
+static volatile sig_atomic_t watch_stop;
+
+static void
+on_watch_signal(int sig)
+{
+	(void)sig;
+	watch_stop = 1;
+}
+
+/*
+ * --watch: the board's lines (board.h), redrawn four times a second on a
+ * terminal until SIGINT or SIGTERM, which end it with status 0; else
+ * printed once, unclipped, for a script.
+ */
+static int
+status_watch(const char *ws_path)
+{
+	struct sigaction sa = { .sa_handler = on_watch_signal };
+	struct timespec tick = { 0, 250 * 1000 * 1000L };
+	struct board_row *rows;
+	struct buf b = BUF_INIT(0);
+	size_t n;
+
+	if (!isatty(STDOUT_FILENO)) {
+		n = board_read(ws_path, &rows);
+		for (size_t i = 0; i < n; i++) {
+			display_line(&b, &rows[i], 4096);
+			buf_putc(&b, '\n');
+		}
+		free(rows);
+		fputs(buf_str(&b), stdout);
+		buf_release(&b);
+		return finish("status", NULL, 0, &(struct ig_err){ 0 });
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	while (!watch_stop) {
+		n = board_read(ws_path, &rows);
+		buf_reset(&b);
+		display_block(&b, rows, n, display_columns(STDOUT_FILENO),
+			      display_lines(STDOUT_FILENO));
+		free(rows);
+		display_write(STDOUT_FILENO, &b);
+		nanosleep(&tick, NULL);
+	}
+	fputs(DISPLAY_ERASE, stdout);
+	buf_release(&b);
+	return finish("status", NULL, 0, &(struct ig_err){ 0 });
+}
 
 static int
 cmd_status(int argc, char **argv, struct ctx *ctx)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "watch", no_argument, NULL, 'W' },
+		{ 0 } };
 	struct ig_err err = { 0 };
 	struct ws *ws;
-	int json, rc;
+	int json = 0, watch = 0, c;
 
-	if ((rc = json_args("status", argc, argv, 0, &json)) >= 0)
-		return rc;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "hj", opts, NULL)) != -1) {
+		if (c != 'j' && c != 'W')
+			return usage("status", c == 'h' ? IG_OK : IG_EUSAGE);
+		*(c == 'j' ? &json : &watch) = 1;
+	}
+	if (optind != argc || (json && watch))
+		return usage("status", IG_EUSAGE);
 	if (open_ws(ctx, &ws, &err) < 0)
 		return fail("status", &err);
+	if (watch) {
+		ws_close(ws);
+		return status_watch(ctx->workspace);
+	}
 	return finish("status", ws, report_status(ws, stdout,
 		      json ? REPORT_JSON : REPORT_TEXT, &err), &err);
 }

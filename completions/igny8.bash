@@ -168,7 +168,7 @@ _igny8()
 	report) opts="--html"
 		[ "$prev" = --html ] && { COMPREPLY=($(compgen -d -- "$cur")); return 0; } ;;
 	runs) opts="--number --json" ;;
-	status) opts="--json" ;;
+	status) opts="--json --watch" ;;
 	tasks) opts="--status"
 		[ "$COMP_CWORD" -eq $((i + 1)) ] && opts="requeue delete --status"
 		case ${COMP_WORDS[i+1]} in

@@ -134,6 +134,7 @@ open_workspace(struct run *run, struct ig_err *err)
 		return -1;
 	reap_runs(run->ws, run->run_id);
 	batch_reap(run->ws);
+	progress_set_workspace(run->progress, run->ws_path);	/* the live display */
 	return 0;
 }
 
