@@ -153,10 +153,11 @@ expect_status "auto, stderr a file" 0 env IGNY8_WORKSPACE="$T/auto.db" igny8-clu
 ok "auto: nothing drawn when stderr is not a terminal" sh -c \
 	"! grep -q \"\$(printf '\\033')\" '$T/err'"
 
-# Records written to the same terminal: the display is erased before them.
+# Records written to the same terminal (as JSON lines, --json): the display
+# is erased before them.
 # Meanwhile the same stage runs on the same workspace from another process
 # group: its line is not this pipeline's.
-echo "igny8-ideas --more -j 1 --count 1 clusters.jsonl" >rec.sh
+echo "igny8-ideas --more -j 1 --count 1 --json clusters.jsonl" >rec.sh
 igny8-ideas --more -j 1 --count 1 clusters.jsonl >other.out 2>other.err &
 other=$!
 pane rec 80
@@ -167,6 +168,12 @@ ok "records on the terminal: whole, and no display line among them" check rec 80
 ok "another process group's stage on the workspace is not shown" check rec 80 \
 	'any(line(x) == "ideas" for c in caps for x in c) and
 	 all([line(x) for x in c].count("ideas") <= 1 for c in caps)'
+
+# The same as text (a terminal gets records rendered, igny8(7)): whole too.
+echo "igny8-ideas --more -j 1 --count 1 clusters.jsonl" >text.sh
+pane text 80
+ok "records as text on the terminal: no display line among them" check text 80 \
+	'sum(1 for x in hist if x.startswith("Idea ")) >= 2 and not any(line(x) for x in hist)'
 
 # igny8 status --watch: the board from another place (the stages' stderr
 # is a file here, so none of them draws).
