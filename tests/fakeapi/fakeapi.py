@@ -566,6 +566,12 @@ class State:
         with self.lock:
             if self.fault_rng is None:
                 self.fault_rng = random.Random(f.get("seed", 0))
+                # "cover": the first requests meet each kind once, in a
+                # seeded order, whatever order a loaded client sends in.
+                self.fault_cover = list(f["kinds"]) if f.get("cover") else []
+                self.fault_rng.shuffle(self.fault_cover)
+            if self.fault_cover:
+                return self.fault_cover.pop(0)
             hit = self.fault_rng.random() < float(f.get("rate", 0))
             kind = self.fault_rng.choice(f["kinds"])
         return kind if hit else None
