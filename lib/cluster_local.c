@@ -46,7 +46,10 @@
  * at about knn / threshold.  Measured: average link wins on the sets of a
  * few hundred keywords, communities on every set of 10,000 and more.
  */
-#define CL_SMALL_NODES 1000
+#define CL_SMALL_NODES 100
+#define CL_SENTENCE_WORDS 5.5
+#define CL_CLIFF 0.8
+#define CL_GAMMA_MAX 64
 #define CL_DEFAULT_MIN_SIZE 2
 #define CL_MAX_WORDS 256	/* words of one keyword that are used */
 #define CL_MAX_BYTES 65536	/* bytes of normalised words per keyword */
@@ -70,8 +73,13 @@ cl_tune_default(struct cl_tune *t)
 	 * the small SEO topics.
 	 */
 	t->gamma = 2.5;
+	t->adapt = 1;
+	t->sentence = CL_SENTENCE_WORDS;
+	t->cliff = CL_CLIFF;
+	t->gmax = CL_GAMMA_MAX;
 	t->wpow = 2;
 	t->times = NULL;
+	t->chosen = NULL;
 	t->linkage = CL_LOUVAIN;
 }
 
