@@ -172,11 +172,16 @@ def write(path, rows):
     wins = [r["set"] for r in rows if r.get("base") and
             r["local"][0] > r["base"][1] and r["local"][1] > r["base"][2]]
     lose = [r["set"] for r in rows if r.get("base") and r["set"] not in wins]
+    close = [r["set"] for r in rows if r["set"] in wins and
+             min(r["local"][0] - r["base"][1], r["local"][1] - r["base"][2]) < 0.005]
     lines += [
         "",
-        "The default beats the baseline on both measures on %d of %d sets; not on %s."
-        % (len(wins), len(wins) + len(lose), ", ".join(lose) or "none"),
-        "`resolution` is the modularity resolution the run chose (`-` for",
+        "The default beats the baseline on both measures on %d of %d sets%s."
+        % (len(wins), len(wins) + len(lose),
+           "; not on " + ", ".join(lose) if lose else ""),
+        "By less than 0.005 on one measure (a tie in all but name): %s."
+        % (", ".join(close) or "none"),
+        "`resolution` is the modularity resolution the run chose (`0` for",
         "average link, used under 100 distinct keywords): 2.5 when keywords",
         "average 5.5 words or more (sentences), else the ladder's choice",
         "(`CHOICE.md`, `lib/cl_comm.c`).  Why these defaults, and the sweeps",
