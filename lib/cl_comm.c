@@ -502,7 +502,9 @@ ladder(const struct graph *g0, const struct cl_work *w, uint32_t *node)
 	 * communities, so they judge the scale; the clusters come from a
 	 * fresh run at the chosen resolution (measured: better on every set).
 	 */
-	if (louvain(g0, gam[pick], w->nfixed, node) < 0)
+	if (pick == 0)		/* the first rung ran on the whole graph */
+		memcpy(node, map[0], (size_t)g0->n * sizeof *node);
+	else if (louvain(g0, gam[pick], w->nfixed, node) < 0)
 		goto out;
 	x = gam[pick];
 out:
