@@ -47,7 +47,7 @@
  * few hundred keywords, communities on every set of 10,000 and more.
  */
 #define CL_SMALL_NODES 100
-#define CL_SENTENCE_WORDS 5.5
+#define CL_SENTENCE_WORDS 4.5
 #define CL_CLIFF 0.8
 #define CL_GAMMA_MAX 64
 #define CL_DEFAULT_MIN_SIZE 2
