@@ -183,7 +183,7 @@ def write(path, rows):
         % (", ".join(close) or "none"),
         "`resolution` is the modularity resolution the run chose (`0` for",
         "average link, used under 100 distinct keywords): 2.5 when keywords",
-        "average 5.5 words or more (sentences), else the ladder's choice",
+        "average 4.5 content words or more (sentences), else the ladder's choice",
         "(`CHOICE.md`, `lib/cl_comm.c`).  Why these defaults, and the sweeps",
         "that chose them: `CHOICE.md`.",
         "",
