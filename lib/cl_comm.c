@@ -518,7 +518,8 @@ ladder(const struct graph *g0, const struct cl_work *w, uint32_t *node)
 	/*
 	 * The ladder's partitions only ever merge the rung above's
 	 * communities, so they judge the scale; the clusters come from a
-	 * fresh run at the chosen resolution (measured: better on every set).
+	 * fresh run at the chosen resolution (measured: syn-3k 0.365 ARI
+	 * against 0.267, seo-b 0.824 against 0.804; CHOICE.md).
 	 */
 	if (pick == 0)		/* the first rung ran on the whole graph */
 		memcpy(node, map[0], (size_t)g0->n * sizeof *node);
