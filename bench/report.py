@@ -194,11 +194,16 @@ def main():
     # loadgen.py (Python threads, one core at most under the GIL) or the
     # fake was the busier side.
     if "ideas_cpu_ms" not in f:
-        sys.stdout.write("# igny8 benchmarks: import and clustering only (ONLY=cluster)\n\n"
-                         "* Machine: %s\n* Commit: %s\n\n"
+        sys.stdout.write("# igny8 benchmarks: import and clustering only\n\n"
+                         "Written by `ONLY=cluster bench/run` (rerun it after `make`); do\n"
+                         "not edit by hand.  Ratios are value ÷ baseline, both measured in\n"
+                         "the same run on the same machine; how each figure is measured:\n"
+                         "bench/RESULTS.md.\n\n"
+                         "* Machine: %s\n* Date: %s\n* Commit: %s\n\n"
                          "| Figure | Value | Baseline | Ratio | Target | Result |\n"
                          "| --- | --- | --- | --- | --- | --- |\n%s\n\n%s" % (
-                             machine(), git("rev-parse", "--short", "HEAD"),
+                             machine(), datetime.datetime.now().astimezone().strftime(
+                                 "%Y-%m-%d %H:%M %Z"), git("rev-parse", "--short", "HEAD"),
                              "\n".join(rows), cluster_note(f)))
         return 0
     lg_cpu, ff_cpu = f.get("conc_loadgen_cpu_s"), f.get("conc_fake_cpu_s")
