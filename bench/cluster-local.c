@@ -80,6 +80,10 @@ set_knob(struct cl_tune *t, const char *arg)
 	KNOB("linkage", linkage, int)
 	KNOB("gamma", gamma, double)
 	KNOB("wpow", wpow, double)
+	KNOB("adapt", adapt, int)
+	KNOB("sentence", sentence, double)
+	KNOB("cliff", cliff, double)
+	KNOB("gmax", gmax, double)
 	KNOB("small", small, size_t)
 #undef KNOB
 	return -1;
@@ -135,11 +139,12 @@ main(int argc, char **argv)
 	struct ig_err err = { 0, "" };
 	struct cl_result *r;
 	int c, assign = 0, tokonly = 0, with_vol = 0;
-	double t0, c0, rss0, times[CL_NPHASE] = { 0 };
+	double t0, c0, rss0, times[CL_NPHASE] = { 0 }, gamma = 0;
 	size_t i, nwords, unc, largest;
 
 	cl_tune_default(&tune);
 	tune.times = times;
+	tune.chosen = &gamma;
 	while ((c = getopt(argc, argv, "aj:m:o:t:Tv")) != -1) {
 		switch (c) {
 		case 'a': assign = 1; break;
@@ -184,13 +189,14 @@ main(int argc, char **argv)
 	if (assign) {
 		for (i = 0; i < in.n; i++)
 			printf("%ld\t%s\n", cl_result_cluster_of(r, i), in.kw[i]);
+		fprintf(stderr, "gamma=%g\n", gamma);
 	} else {
 		stats(r, in.n, &unc, &largest);
 		printf("n=%zu seconds=%.3f cpu=%.3f input_mb=%.1f peak_mb=%.1f "
 		    "clusters=%zu unclustered=%zu largest=%zu "
-		    "phases=%.2f/%.2f/%.2f/%.2f/%.2f/%.2f\n",
+		    "gamma=%g phases=%.2f/%.2f/%.2f/%.2f/%.2f/%.2f\n",
 		    in.n, now() - t0, cpu_s() - c0, rss0, peak_mb(), cl_result_nclusters(r), unc,
-		    largest, times[0], times[1], times[2], times[3], times[4],
+		    largest, gamma, times[0], times[1], times[2], times[3], times[4],
 		    times[5]);
 	}
 	cl_result_free(r);

@@ -105,7 +105,8 @@ static int respond(int fd, int status, const char *extra, const char *body, int 
 	return 0;
 }
 
-/* An igny8_write answer: five sections of about 1,600 characters each. */
+/* An igny8_write answer: five sections of about 1,600 characters each,
+ * with every member prompts/write.md's schema requires. */
 static void write_answer(char *out, size_t cap, unsigned long n)
 {
 	static const char *const h2[] = { "What it is", "How to choose one",
@@ -118,7 +119,10 @@ static void write_answer(char *out, size_t cap, unsigned long n)
 		"\"Everything you need to know about benchmark topic %lu.\", \"slug\": "
 		"\"benchmark-article-%lu\", \"primary_keyword\": \"benchmark topic %lu\", "
 		"\"secondary_keywords\": [\"best benchmark topic\"], \"tags\": "
-		"[\"benchmark\"], \"categories\": [\"Guides\"], \"body\": \"",
+		"[\"benchmark\"], \"categories\": [\"Guides\"], \"key_takeaways\": "
+		"[\"Know the topic.\", \"Compare before you choose.\", \"Check the "
+		"details.\"], \"faq\": [{\"question\": \"Is it hard?\", \"answer\": "
+		"\"No.\"}], \"verify\": [], \"body\": \"",
 		n, n, n, n, n);
 	for (size_t i = 0; i < sizeof h2 / sizeof h2[0] && k < cap; i++) {
 		k += (size_t)snprintf(out + k, cap - k, "<h2>%s</h2>\\n<p>", h2[i]);

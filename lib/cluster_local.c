@@ -41,12 +41,24 @@
 /*
  * Graphs of fewer nodes are merged by average link, larger ones by
  * communities.  With resolution gamma a community cannot hold much more
- * than 1/gamma of the graph's edge weight, which splits a small input that
+ * than 1/gamma of the graph's edge weight, which splits a tiny input that
  * is mostly one topic; average link has no such limit but caps cluster size
- * at about knn / threshold.  Measured: average link wins on the sets of a
- * few hundred keywords, communities on every set of 10,000 and more.
+ * at about knn / threshold.  Measured with the adaptive resolution,
+ * communities win from the hand-written sets of 184 to 331 keywords up
+ * (bench/quality/RESULTS.md); below 100 keywords there is no labelled set,
+ * and average link keeps a handful of keywords on one topic together.
  */
-#define CL_SMALL_NODES 1000
+#define CL_SMALL_NODES 100
+/*
+ * The resolution choice (cl_comm.c): inputs of at least this many content
+ * words a keyword on average are sentences and keep the resolution 2.5;
+ * measured 2.6 to 3.3 on keyword lists, 5.6 to 6.2 on utterances and
+ * titles.  Shorter ones climb gamma 1, 2, ... CL_GAMMA_MAX and keep the
+ * finest rung before coverage drops below CL_CLIFF of the next coarser.
+ */
+#define CL_SENTENCE_WORDS 4.5
+#define CL_CLIFF 0.8
+#define CL_GAMMA_MAX 64
 #define CL_DEFAULT_MIN_SIZE 2
 #define CL_MAX_WORDS 256	/* words of one keyword that are used */
 #define CL_MAX_BYTES 65536	/* bytes of normalised words per keyword */
@@ -64,14 +76,18 @@ cl_tune_default(struct cl_tune *t)
 	t->floor = 0.5;
 	t->small = CL_SMALL_NODES;
 	/*
-	 * Resolution 2.5 and weights squared: chosen across all the sets of
-	 * bench/quality/RESULTS.md (labelled public sets of 7 to 1,009 groups
-	 * and our own); higher splits the large intent groups, lower merges
-	 * the small SEO topics.
+	 * Resolution 2.5 (for sentences) and weights squared: chosen across
+	 * all the sets of bench/quality/RESULTS.md; higher splits the large
+	 * intent groups.  Short keywords get the ladder's choice instead.
 	 */
 	t->gamma = 2.5;
+	t->adapt = 1;
+	t->sentence = CL_SENTENCE_WORDS;
+	t->cliff = CL_CLIFF;
+	t->gmax = CL_GAMMA_MAX;
 	t->wpow = 2;
 	t->times = NULL;
+	t->chosen = NULL;
 	t->linkage = CL_LOUVAIN;
 }
 
@@ -557,6 +573,16 @@ run(struct cl_work *w, size_t min_size, struct cl_result *r)
 	lap(w, 2, &t0);
 	if (cl_feat_graph(w) < 0)
 		return -1;
+	/*
+	 * The vectors' ids and weights are done with (cl_comm() reads only
+	 * fword, nf and foff): freed before the community graph is built,
+	 * the largest allocation of a run (at 1,000,000 keywords the peak
+	 * fell by about this much; bench/RESULTS.md).
+	 */
+	free(w->fid);
+	free(w->fw);
+	w->fid = NULL;
+	w->fw = NULL;
 	lap(w, 3, &t0);
 	if (cl_merge(w) < 0)
 		return -1;

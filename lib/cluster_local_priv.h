@@ -33,12 +33,14 @@ struct cl_tune {
 	double floor;		/* edges below floor * threshold are dropped */
 	int linkage;		/* enum cl_linkage */
 	size_t small;		/* Louvain: fewer nodes use average link */
-	double gamma;
-	double rec_q;		/* Louvain: split a community whose own modularity > rec_q */
-	double rec_gamma;	/* Louvain: resolution inside a community */
-	unsigned rec_min;	/* Louvain: smallest community tried */		/* Louvain: modularity resolution */
-	double wpow;
-	double rel;		/* Louvain: keep a's edges >= rel * a's best */		/* Louvain: edge weight = similarity ^ wpow */
+	double gamma;		/* Louvain: resolution for sentence-like input,
+				   or any input when adapt is 0 */
+	int adapt;		/* Louvain: choose the resolution (cl_comm.c) */
+	double sentence;	/* words per keyword from which gamma is used */
+	double cliff;		/* coverage ratio that ends the resolution ladder */
+	double gmax;		/* top of the resolution ladder */
+	double wpow;		/* Louvain: edge weight = similarity ^ wpow */
+	double *chosen;		/* NULL, or gets the resolution used (0: none) */
 	double *times;		/* NULL, or CL_NPHASE seconds filled per phase */
 };
 

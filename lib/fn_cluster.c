@@ -97,6 +97,13 @@ state(struct run *run)
 		pthread_mutex_init(&st->lock, NULL);
 		run_set_data(run, st);
 		run_set_data_free(run, state_free);
+		/*
+		 * Every keyword of the input is upserted, read back and
+		 * updated in this run: with SQLite's default 2 MB cache the
+		 * keyword index spilled and was read again (at 100,000
+		 * keywords, 89,000 preads; bench/RESULTS.md).
+		 */
+		ws_cache_size(run_ws(run), WS_BIG_CACHE);
 	}
 	return st;
 }
