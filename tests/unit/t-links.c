@@ -35,7 +35,7 @@ like_at(const char *s, const char *re, const char *desc, const char *file, int l
 static void
 article(long id, long cluster, const char *title, const char *slug, const char *kw)
 {
-	char sql[1024], idea[16] = "NULL";
+	char sql[1024], idea[24] = "NULL";
 	struct ig_err err = { 0 };
 
 	if (cluster) {
