@@ -117,7 +117,9 @@ static void write_answer(char *out, size_t cap, unsigned long n)
 		"\"meta_title\": \"Benchmark article %lu\", \"meta_description\": "
 		"\"Everything you need to know about benchmark topic %lu.\", \"slug\": "
 		"\"benchmark-article-%lu\", \"primary_keyword\": \"benchmark topic %lu\", "
-		"\"secondary_keywords\": [\"best benchmark topic\"], \"tags\": "
+		"\"secondary_keywords\": [\"best benchmark topic\"], \"key_takeaways\": "
+		"[\"It is a benchmark.\", \"It is plain.\", \"It is long enough.\"], "
+		"\"faq\": [], \"verify\": [], \"tags\": "
 		"[\"benchmark\"], \"categories\": [\"Guides\"], \"body\": \"",
 		n, n, n, n, n);
 	for (size_t i = 0; i < sizeof h2 / sizeof h2[0] && k < cap; i++) {
