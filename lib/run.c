@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <sqlite3.h>
@@ -537,6 +538,23 @@ input_end(struct ws *ws, void *arg, struct ig_err *err)
 	return run->fn->input_end(run, err);
 }
 
+/*
+ * Each worker reads through a connection of its own (three descriptors:
+ * the database, its log, its shared memory) beside its HTTP connection:
+ * -j 256 needs more than the usual soft limit of 1024, so the run takes
+ * what the hard limit allows.
+ */
+static void
+fd_room(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 /* Starts the pool and the writer, feeds input, waits for everything. */
 static int
 run_pool(struct run *run, struct worker *ws, struct ig_err *err)
@@ -545,6 +563,7 @@ run_pool(struct run *run, struct worker *ws, struct ig_err *err)
 	pthread_t writer;
 	int input_rc, fin_rc = 0;
 
+	fd_room();
 	for (int i = 0; i < run->nworkers; i++) {
 		ws[i].run = run;
 		ws[i].pooled = 1;
