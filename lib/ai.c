@@ -118,13 +118,70 @@ believable(const struct ai_logrec *r)
 				 r->cost <= AI_MAX_COST);
 }
 
+struct log_row {
+	long run_id;
+	const struct config *cfg;
+	const struct job *job;
+	const struct ai_logrec *r;
+	long *id_out;
+};
+
+/* The call's ai_log row (a worker_save() unit). */
+static int
+log_insert(struct ws *ws, void *arg, struct ig_err *err)
+{
+	struct log_row *a = arg;
+	const struct ai_logrec *r = a->r;
+	const struct job *job = a->job;
+	sqlite3_stmt *st;
+	char now[32];
+
+	ws_now(now);
+	st = ws_cached(ws, "INSERT INTO ai_log (run_id, function, record, provider,"
+			   " model, endpoint, outcome, http_status, attempts, tokens_in,"
+			   " tokens_out, tokens_cached, cost, batch, cached, duration_ms,"
+			   " error, request_id, created_at)"
+			   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, a->run_id);
+	sqlite3_bind_text(st, 2, r->function, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, job ? job->ref : NULL, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, r->endpoint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, r->outcome, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, r->http_status);
+	sqlite3_bind_int(st, 9, r->attempts);
+	sqlite3_bind_int64(st, 10, r->tokens_in);
+	sqlite3_bind_int64(st, 11, r->tokens_out);
+	sqlite3_bind_int64(st, 12, r->tokens_cached);
+	if (r->cost >= 0)
+		sqlite3_bind_double(st, 13, r->cost);
+	sqlite3_bind_int(st, 14, r->batch);
+	sqlite3_bind_int(st, 15, r->cached);
+	sqlite3_bind_int64(st, 16, (sqlite3_int64)llround(r->seconds * 1000));
+	sqlite3_bind_text(st, 17, r->error, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 18, r->request_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 19, now, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		ws_fail(ws, err, "logging the call");
+		ws_done(st);
+		return -1;
+	}
+	ws_done(st);
+	*a->id_out = ws_last_id(ws);
+	/* The bodies only explain the row: a failure to keep them is not the call's. */
+	bodies_keep(ws, a->cfg, *a->id_out, r->request_body, r->response_body, NULL);
+	return 0;
+}
+
 long
 ai_log(struct worker *w, struct job *job, const struct ai_logrec *given)
 {
 	struct run *run = w->run;
 	struct ai_logrec fixed = *given, *r = &fixed;
-	sqlite3_stmt *st;
-	char now[32];
+	struct ig_err e = { 0 };
 	long id = -1;
 
 	if (!believable(r)) {
@@ -150,39 +207,9 @@ ai_log(struct worker *w, struct job *job, const struct ai_logrec *given)
 	run_report(run, &(struct ev){ .type = EV_USAGE, .tokens_in = r->tokens_in,
 				      .tokens_out = r->tokens_out,
 				      .cost = r->cost > 0 ? r->cost : 0 });
-	ws_now(now);
-	st = ws_cached(w->ws, "INSERT INTO ai_log (run_id, function, record, provider,"
-			       " model, endpoint, outcome, http_status, attempts, tokens_in,"
-			       " tokens_out, tokens_cached, cost, batch, cached, duration_ms,"
-			       " error, request_id, created_at)"
-			       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", NULL);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, run->run_id);
-	sqlite3_bind_text(st, 2, r->function, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, job ? job->ref : NULL, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, r->provider, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, r->model, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, r->endpoint, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, r->outcome, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 8, r->http_status);
-	sqlite3_bind_int(st, 9, r->attempts);
-	sqlite3_bind_int64(st, 10, r->tokens_in);
-	sqlite3_bind_int64(st, 11, r->tokens_out);
-	sqlite3_bind_int64(st, 12, r->tokens_cached);
-	if (r->cost >= 0)
-		sqlite3_bind_double(st, 13, r->cost);
-	sqlite3_bind_int(st, 14, r->batch);
-	sqlite3_bind_int(st, 15, r->cached);
-	sqlite3_bind_int64(st, 16, (sqlite3_int64)llround(r->seconds * 1000));
-	sqlite3_bind_text(st, 17, r->error, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 18, r->request_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 19, now, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		id = ws_last_id(w->ws);
-	ws_done(st);
-	/* The bodies only explain the row: a failure to keep them is not the call's. */
-	bodies_keep(w->ws, run->cfg, id, r->request_body, r->response_body, NULL);
+	if (worker_save(w, log_insert, &(struct log_row){ run->run_id, run->cfg, job, r, &id },
+			&e) < 0)
+		id = -1;
 	if (job && id > 0)
 		job_add_log_id(job, id);
 	return id;
@@ -284,21 +311,36 @@ log_call(struct exchange *x, const struct chat_res *res, const char *outcome,
  * so (outcome error, with why), so that 'igny8 log --outcome error' finds
  * the paid call behind a failed record.
  */
-static void
-log_unusable(struct exchange *x, const struct ig_err *err)
-{
-	sqlite3_stmt *st;
+struct unusable {
+	long log_id;
+	const struct ig_err *why;
+};
 
-	if (!x->job->nlog)
-		return;
-	st = ws_cached(x->w->ws, "UPDATE ai_log SET outcome = 'error', error = ?"
-				 " WHERE id = ?", NULL);
+static int
+mark_unusable(struct ws *ws, void *arg, struct ig_err *err)
+{
+	struct unusable *a = arg;
+	sqlite3_stmt *st = ws_cached(ws, "UPDATE ai_log SET outcome = 'error', error = ?"
+					 " WHERE id = ?", err);
+	int rc;
+
 	if (!st)
-		return;
-	sqlite3_bind_text(st, 1, err->msg, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, x->job->log_ids[x->job->nlog - 1]);
-	sqlite3_step(st);
+		return -1;
+	sqlite3_bind_text(st, 1, a->why->msg, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, a->log_id);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : ws_fail(ws, err, "logging the call");
 	ws_done(st);
+	return rc;
+}
+
+static void
+log_unusable(struct exchange *x, const struct ig_err *why)
+{
+	struct ig_err e = { 0 };
+
+	if (x->job->nlog)
+		worker_save(x->w, mark_unusable,
+			    &(struct unusable){ x->job->log_ids[x->job->nlog - 1], why }, &e);
 }
 
 /* Turns an answer text into checked JSON, or sets err. */
@@ -547,7 +589,7 @@ from_cache(struct exchange *x, const char *key, struct ig_err *err)
 	cJSON *v;
 
 	if (x->run->opts->no_cache || x->run->opts->refresh ||
-	    !cache_get(x->w->ws, key, &hit))
+	    !cache_get(worker_ws(x->w), key, &hit))
 		return NULL;
 	v = parse_answer(x, hit.response, err);
 	if (!v) {
@@ -561,6 +603,45 @@ from_cache(struct exchange *x, const char *key, struct ig_err *err)
 	x->reply = NULL;
 	free(hit.response);
 	return v;
+}
+
+struct batch_new {
+	const struct exchange *x;
+	const char *key, *body;
+	char **pending_out;
+};
+
+static int
+add_to_batch(struct ws *ws, void *arg, struct ig_err *err)
+{
+	struct batch_new *a = arg;
+	const struct exchange *x = a->x;
+
+	return batch_add(ws, x->run->run_id, x->run->fn->name, x->run->opts->flags,
+			 x->fn, provider_name(x->prov), x->job->ref, a->key, a->body,
+			 a->pending_out, err);
+}
+
+struct item_status {
+	const char *custom_id, *status, *error;
+};
+
+static int
+set_item(struct ws *ws, void *arg, struct ig_err *err)
+{
+	struct item_status *a = arg;
+
+	return batch_item_set(ws, a->custom_id, a->status, a->error, NULL) < 0
+	       ? ws_fail(ws, err, "saving a batch item") : 0;
+}
+
+/* Marks a batch item; a failure leaves it as it was, to be offered again. */
+static void
+item_set(struct worker *w, const char *custom_id, const char *status, const char *error)
+{
+	struct ig_err e = { 0 };
+
+	worker_save(w, set_item, &(struct item_status){ custom_id, status, error }, &e);
 }
 
 /* --batch: queue the request in the run's batch instead of sending it. */
@@ -579,9 +660,8 @@ submit(struct exchange *x, const char *key, const char *body, struct ig_err *err
 	usd *= cost_batch_factor(x->run->cfg);
 	if (ai_budget_reserve(x->run, usd, err) < 0)
 		return -1;
-	rc = batch_add(x->w->ws, x->run->run_id, x->run->fn->name,
-		       x->run->opts->flags, x->fn, provider_name(x->prov),
-		       x->job->ref, key, body, &pending, err);
+	rc = worker_save(x->w, add_to_batch,
+			 &(struct batch_new){ x, key, body, &pending }, err);
 	/* Nothing new was queued: nothing to hold. */
 	if (rc != BATCH_NONE)
 		ai_budget_settle(x->run, usd, 0);
@@ -596,24 +676,39 @@ submit(struct exchange *x, const char *key, const char *body, struct ig_err *err
 	return AI_BATCHED;
 }
 
+struct answer {
+	const struct exchange *x;
+	const char *key, *text;
+	const struct chat_res *res;
+	const struct batch_item *it;
+};
+
+static int
+put_answer(struct ws *ws, void *arg, struct ig_err *err)
+{
+	struct answer *a = arg;
+	const struct chat_res *res = a->res;
+
+	if (a->text && cache_put(ws, a->key, a->x->fn, a->x->req.model, a->text,
+				 res->tokens_in, res->tokens_out, res->tokens_cached,
+				 err) < 0)
+		return -1;
+	if (a->it && batch_item_set(ws, a->it->custom_id, "collected", NULL, NULL) < 0)
+		return ws_fail(ws, err, "saving a batch item");
+	return 0;
+}
+
 /* Saves a good answer in the cache; a batch item is used up with it. */
 static void
 keep_answer(struct exchange *x, const char *key, const struct chat_res *res,
 	    const cJSON *v, const struct batch_item *it)
 {
-	char *txt = x->run->opts->no_cache ? NULL : json_dump(v);
-	struct ws *ws = x->w->ws;
-
-	if (it && ws_begin(ws, NULL) < 0)
-		it = NULL;
 	/* --no-cache (or run.cache: false) neither reads nor writes it. */
-	if (txt)
-		cache_put(ws, key, x->fn, x->req.model, txt, res->tokens_in,
-			  res->tokens_out, res->tokens_cached, NULL);
-	if (it) {
-		batch_item_set(ws, it->custom_id, "collected", NULL, NULL);
-		ws_commit(ws, NULL);
-	}
+	char *txt = x->run->opts->no_cache ? NULL : json_dump(v);
+	struct ig_err e = { 0 };
+
+	if (txt || it)
+		worker_keep(x->w, put_answer, &(struct answer){ x, key, txt, res, it }, &e);
 	free(txt);
 }
 
@@ -647,14 +742,13 @@ ai_chat_opts(struct worker *w, struct job *job, const char *fn, const struct pro
 	if (!(x.prov = run_provider(w->run, fn, err)) || build(&x, vars, err) < 0)
 		goto out;
 	body = provider_chat_body(x.prov, &x.req);
-	if (job_enter(job, PH_AI_CALL, err) < 0)
-		goto out;
+	job_phase(job, PH_AI_CALL);
 	if (w->run->opts->dry_run) {
 		dry_run(&x, body);
 		rc = AI_DRY_RUN;
 		goto out;
 	}
-	bs = batch_lookup(w->ws, fn, job->ref, &item);
+	bs = batch_lookup(worker_ws(w), fn, job->ref, &item);
 	if ((bs == BATCH_ANSWERED || bs == BATCH_FAILED) && item.request) {
 		/* The record is asked what it was asked in its batch (the
 		 * settings of that run), not what today's settings would ask. */
@@ -677,7 +771,7 @@ ai_chat_opts(struct worker *w, struct job *job, const char *fn, const struct pro
 	}
 	if (bs == BATCH_FAILED) {
 		job_note(job, "batch item failed (%s); asking directly", item.error);
-		batch_item_set(w->ws, item.custom_id, "retried", item.error, NULL);
+		item_set(w, item.custom_id, "retried", item.error);
 	}
 	if (!(content = send_with_room(&x, &body, bs == BATCH_ANSWERED ? &item : NULL,
 				       &res, err)))
@@ -706,7 +800,7 @@ done:
 out:
 	/* A batch answer that could not be used is not offered again. */
 	if (rc < 0 && bs == BATCH_ANSWERED)
-		batch_item_set(w->ws, item.custom_id, "error", err->msg, NULL);
+		item_set(w, item.custom_id, "error", err->msg);
 	batch_item_release(&item);
 	free(content);
 	free(body);

@@ -182,9 +182,8 @@ cl_ai_work(struct worker *w, struct job *job, struct ig_err *err)
 	v = batch_vars(run, st, cj);
 	rc = ai_chat(w, job, "cluster", p, v, &answer, err);
 	if (rc == AI_OK) {
-		rc = job_enter(job, PH_SAVE, err);
-		if (rc == 0)
-			rc = take_answer(st, cj, answer, err);
+		job_phase(job, PH_SAVE);
+		rc = take_answer(st, cj, answer, err);
 	} else if (rc == AI_DRY_RUN) {
 		rc = 0;
 	}

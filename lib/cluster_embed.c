@@ -107,16 +107,25 @@ dry_run(struct job *job, struct provider *p, const char *model, long tokens,
 	job_note(job, "dry run: nothing sent");
 }
 
-/* Keeps the new vectors in the workspace, all in one transaction. */
+struct vectors {
+	const struct cl_state *st;
+	const struct cl_job *cj;
+	float **vecs;
+	size_t dim;
+};
+
+/* Keeps the new vectors in the workspace, as one unit (worker_save()). */
 static int
-cache_put(struct ws *ws, const struct cl_state *st, const struct cl_job *cj,
-	  float **vecs, size_t dim, struct ig_err *err)
+put_vectors(struct ws *ws, void *arg, struct ig_err *err)
 {
+	struct vectors *a = arg;
+	const struct cl_state *st = a->st;
+	const struct cl_job *cj = a->cj;
+	float **vecs = a->vecs;
+	size_t dim = a->dim;
 	sqlite3_stmt *q;
 	int rc = 0;
 
-	if (ws_begin(ws, err) < 0)
-		return -1;
 	q = ws_prepare(ws, "INSERT OR REPLACE INTO embeddings (norm, model, vector)"
 			   " VALUES (?, ?, ?)", err);
 	for (size_t i = 0; q && rc == 0 && i < cj->n; i++) {
@@ -128,11 +137,7 @@ cache_put(struct ws *ws, const struct cl_state *st, const struct cl_job *cj,
 			rc = ws_fail(ws, err, "saving an embedding");
 	}
 	sqlite3_finalize(q);
-	if (!q || rc < 0) {
-		ws_rollback(ws);
-		return -1;
-	}
-	return ws_commit(ws, err);
+	return !q || rc < 0 ? -1 : 0;
 }
 
 /* One request; logs it like every AI call.  Returns 0 with vecs filled. */
@@ -199,8 +204,7 @@ cl_embed_work(struct worker *w, struct job *job, struct ig_err *err)
 	}
 	if (!(p = run_provider(run, "embed", err)))
 		goto out;
-	if (job_enter(job, PH_AI_CALL, err) < 0)
-		goto out;
+	job_phase(job, PH_AI_CALL);
 	if (run_opts(run)->dry_run) {
 		int known = cost_embed(run_config(run), st->embed_model, est, 0, &usd) == 0;
 		dry_run(job, p, st->embed_model, est, cj->n, usd, known);
@@ -209,8 +213,8 @@ cl_embed_work(struct worker *w, struct job *job, struct ig_err *err)
 	}
 	if (embed_call(w, job, p, st->embed_model, in, cj->n, vecs, &dim, est, err) < 0)
 		goto out;
-	if (job_enter(job, PH_SAVE, err) < 0 ||
-	    cache_put(worker_ws(w), st, cj, vecs, dim, err) < 0)
+	job_phase(job, PH_SAVE);
+	if (worker_save(w, put_vectors, &(struct vectors){ st, cj, vecs, dim }, err) < 0)
 		goto out;
 	pthread_mutex_lock(&st->lock);
 	if (!st->dim)

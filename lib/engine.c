@@ -43,69 +43,20 @@ engine_now(void)
 static void run_wait(struct run *run, pthread_cond_t *cv);
 
 /*
- * A transaction is handed on for at most this long, so that other
- * processes waiting on the workspace's write lock are not kept out.
+ * The writer commits after running requests for this long, so that other
+ * processes waiting on the workspace's write lock are not kept out and a
+ * worker waiting for its save is not held up behind a long INIT stream.
  */
-#define HANDOVER_MAX 0.02
+#define TXN_MAX 0.02
 
-/* Whether this thread holds its run's db_lock, and the change count then. */
-static _Thread_local int db_held;
-static _Thread_local long held_changes;
+/* Set on the writer thread, which must never wait for itself. */
+static _Thread_local int on_writer;
 
-static int finished(struct run *run, struct job *j);
-static void ended(struct run *run, long gen, int ok, const struct ig_err *e);
-
-/*
- * SQLite rolled the open transaction back by itself (SQLITE_FULL, IOERR,
- * NOMEM): it failed like a failed commit, and what follows runs in
- * autocommit until the next session begins one.  Caller holds db_lock.
- */
-static void
-check_lost(struct run *run)
+/* Its state settled, so its records may go out.  Caller holds the lock. */
+static int
+finished(const struct job *j)
 {
-	struct ig_err e = { 0 };
-
-	if (!ws_session_lost(run->ws))
-		return;
-	ig_err_set(&e, IG_EIO, "%s: a write failed and SQLite rolled back the"
-		   " transaction: nothing in it was saved", ws_path(run->ws));
-	if (run->txn_gen)
-		ended(run, run->txn_gen, 0, &e);
-	run->txn_gen = 0;
-}
-
-int
-run_db_lock(struct run *run, struct ig_err *err)
-{
-	int rc;
-
-	__atomic_add_fetch(&run->db_waiting, 1, __ATOMIC_SEQ_CST);
-	pthread_mutex_lock(&run->db_lock);
-	__atomic_sub_fetch(&run->db_waiting, 1, __ATOMIC_SEQ_CST);
-	db_held = 1;
-	check_lost(run);
-	rc = ws_session_begin(run->ws, err);
-	if (rc == 1) {
-		run->txn_gen = ++run->gen_seq;
-		run->txn_start = engine_now();
-	} else if (rc < 0) {
-		/* No transaction: what the holder writes commits by itself. */
-		run->txn_gen = 0;
-	}
-	held_changes = ws_total_changes(run->ws);
-	return rc < 0 ? -1 : 0;
-}
-
-/* What the job wrote since the last look is in the open transaction. */
-static void
-note_writes(struct run *run, struct job *job)
-{
-	long n = ws_total_changes(run->ws);
-
-	if (n != held_changes && job && run->txn_gen)
-		job->dirty_gen = run->txn_gen;
-	held_changes = n;
-	check_lost(run);
+	return j->state == JOB_DONE || j->state == JOB_FAILED || j->state == JOB_SKIPPED;
 }
 
 /*
@@ -116,141 +67,162 @@ note_writes(struct run *run, struct job *job)
 static void
 wake_writer(struct run *run)
 {
-	if (run->opts->unordered || (run->head && finished(run, run->head)))
+	if (run->opts->unordered || (run->head && finished(run->head)))
 		pthread_cond_signal(&run->done_cv);
 }
 
+/* ---- the write queue ---- */
+
+void
+run_request(struct run *run, struct save_req *rq)
+{
+	pthread_mutex_lock(&run->lock);
+	rq->next = NULL;
+	if (run->sq_tail)
+		run->sq_tail->next = rq;
+	else
+		run->sq_head = rq;
+	run->sq_tail = rq;
+	pthread_cond_signal(&run->done_cv);
+	/* Cancel does not end the wait: the writer settles every request. */
+	while (rq->cv && !rq->done)
+		pthread_cond_wait(rq->cv, &run->lock);
+	pthread_mutex_unlock(&run->lock);
+}
+
+/* Settles what a synchronous request's waiter reads. */
 static void
-ended(struct run *run, long gen, int ok, const struct ig_err *e)
+wake_saver(struct run *run, struct save_req *rq, int ok)
 {
-	pthread_mutex_lock(&run->lock);
-	if (ok) {
-		run->committed = gen;
-	} else {
-		if (run->nfailed < (int)ARRAY_SIZE(run->failed))
-			run->failed[run->nfailed++] = gen;
-		run->commit_err = *e;
-		run->stop = 1;
-	}
-	pthread_cond_broadcast(&run->commit_cv);
-	wake_writer(run);
-	pthread_mutex_unlock(&run->lock);
-}
-
-/* 1 when transaction gen is committed, -1 when its commit failed, else 0. */
-static int
-gen_state(const struct run *run, long gen)
-{
-	for (int i = 0; i < run->nfailed; i++)
-		if (run->failed[i] == gen)
-			return -1;
-	/* More failures than kept: from the first on, none is trusted. */
-	if (run->nfailed == (int)ARRAY_SIZE(run->failed) && gen >= run->failed[0])
-		return -1;
-	/* Transactions end in order, so any up to the last committed one that
-	 * did not fail was committed. */
-	return gen <= run->committed ? 1 : 0;
+	(void)run;
+	(void)ok;
+	rq->done = 1;
+	pthread_cond_signal(rq->cv);
 }
 
 static int
-handing_over(struct run *run)
+save(struct worker *w, save_fn fn, void *arg, int keep, struct ig_err *err)
 {
-	return __atomic_load_n(&run->db_waiting, __ATOMIC_SEQ_CST) > 0 &&
-	       engine_now() - run->txn_start < HANDOVER_MAX;
-}
-
-int
-run_db_unlock(struct run *run, struct job *job, struct ig_err *err)
-{
-	struct ig_err e = { 0 };
-	int rc = 0;
-
-	note_writes(run, job);
-	if (ws_in_txn(run->ws) && !handing_over(run)) {
-		rc = ws_session_end(run->ws, 1, &e);
-		ended(run, run->txn_gen, rc == 0, &e);
-	} else {
-		ws_session_end(run->ws, 0, NULL);
-	}
-	if (rc < 0 && err)
-		*err = e;
-	db_held = 0;
-	pthread_mutex_unlock(&run->db_lock);
-	return rc;
-}
-
-int
-run_db_keep(struct run *run, struct job *job)
-{
-	note_writes(run, job);
-	return __atomic_load_n(&run->db_waiting, __ATOMIC_SEQ_CST) == 0 &&
-	       engine_now() - run->txn_start < HANDOVER_MAX;
-}
-
-/* Waits, holding nothing, until transaction gen has ended. */
-static int
-wait_ended(struct run *run, long gen, struct ig_err *err)
-{
-	int st;
-
-	pthread_mutex_lock(&run->lock);
-	while ((st = gen_state(run, gen)) == 0)
-		run_wait(run, &run->commit_cv);
-	if (st < 0 && err)
-		*err = run->commit_err;
-	pthread_mutex_unlock(&run->lock);
-	return st < 0 ? -1 : 0;
-}
-
-static int
-pending_writes(struct run *run, struct job *job)
-{
-	int st;
-
-	note_writes(run, job);
-	if (!job || !job->dirty_gen)
-		return 0;
-	pthread_mutex_lock(&run->lock);
-	st = gen_state(run, job->dirty_gen);
-	pthread_mutex_unlock(&run->lock);
-	return st == 0;
-}
-
-int
-run_db_durable(struct run *run, struct job *job, struct ig_err *err)
-{
-	struct ig_err e = { 0 };
-	long gen = run->txn_gen;
+	struct ws *ws = w->run->ws;
+	struct save_req rq = { 0 };
 	int rc;
 
-	if (!pending_writes(run, job))
-		return 0;
-	if (handing_over(run)) {
-		/* Others are queued: whoever of them ends the chain commits. */
-		run_db_unlock(run, job, NULL);
-		rc = wait_ended(run, job->dirty_gen, err);
-		if (run_db_lock(run, rc < 0 ? NULL : err) < 0)
-			rc = -1;
-		return rc;
+	if (!w->pooled) {
+		/* After the pool (finish): the main thread owns the connection. */
+		if (ws_begin(ws, err) < 0)
+			return -1;
+		if ((rc = fn(ws, arg, err)) < 0) {
+			ws_rollback(ws);
+			return -1;
+		}
+		return ws_commit(ws, err) < 0 ? -1 : rc;
 	}
-	rc = ws_session_commit(run->ws, &e);
-	ended(run, gen, rc == 0, &e);
-	run->txn_gen = 0;
-	/*
-	 * The next transaction may not begin (another process kept the write
-	 * lock past the busy wait): that is a failed BEGIN, reported as such,
-	 * and no generation is numbered for a transaction never opened.
-	 */
-	if (ws_session_reopen(run->ws, rc < 0 ? NULL : &e) == 0) {
-		run->txn_gen = ++run->gen_seq;
-		run->txn_start = engine_now();
-	} else if (rc == 0) {
-		rc = -1;
+	rq.fn = fn;
+	rq.arg = arg;
+	rq.unit = 1;
+	rq.keep = keep;
+	rq.settled = wake_saver;
+	rq.cv = &w->saved_cv;
+	run_request(w->run, &rq);
+	if (rq.rc < 0)
+		*err = rq.err;
+	return rq.rc;
+}
+
+int
+worker_save(struct worker *w, save_fn fn, void *arg, struct ig_err *err)
+{
+	return save(w, fn, arg, 0, err);
+}
+
+int
+worker_keep(struct worker *w, save_fn fn, void *arg, struct ig_err *err)
+{
+	return save(w, fn, arg, 1, err);
+}
+
+/* Runs one request on the write connection, inside the open transaction. */
+static void
+run_one(struct run *run, struct save_req *rq)
+{
+	struct ws *ws = run->ws;
+
+	ig_err_clear(&rq->err);
+	if (rq->unit && ws_begin(ws, &rq->err) < 0) {
+		rq->rc = -1;
+		return;
 	}
-	held_changes = ws_total_changes(run->ws);
-	if (rc < 0 && err)
-		*err = e;
-	return rc;
+	rq->rc = rq->fn(ws, rq->arg, &rq->err);
+	if (rq->rc < 0 && !rq->err.code)
+		ig_err_set(&rq->err, IG_ESOFTWARE, "a workspace write failed");
+	if (rq->unit) {
+		if (rq->rc < 0)
+			ws_rollback(ws);
+		else if (ws_commit(ws, &rq->err) < 0)
+			rq->rc = -1;
+	}
+}
+
+/*
+ * Runs the requests of list (linked by next) in one transaction and
+ * settles each: fn's own failure is its alone (its savepoint rolled back);
+ * a BEGIN that failed, a COMMIT that failed or SQLite's own rollback fails
+ * all of them.  Returns the requests left for the next transaction (those
+ * past TXN_MAX, and paid answers to try again after a failed commit).
+ */
+static struct save_req *
+run_batch(struct run *run, struct save_req *list)
+{
+	struct save_req *rq, *rest = NULL, *again = NULL, **tail = &again;
+	struct ig_err e = { 0 }, ce = { 0 };
+	double t0 = engine_now();
+	int begun, ok;
+
+	/* A BEGIN that failed is said as such ("cannot begin a transaction"). */
+	ok = begun = ws_session_begin(run->ws, &e) == 0;
+	for (rq = list; ok && rq; rq = rq->next) {
+		run_one(run, rq);
+		if (ws_session_lost(run->ws)) {
+			ok = 0;
+			ig_err_set(&e, IG_EIO, "%s: a write failed and SQLite rolled back"
+				   " the transaction: nothing in it was saved", ws_path(run->ws));
+		} else if (rq->next && engine_now() - t0 >= TXN_MAX) {
+			rest = rq->next;
+			rq->next = NULL;
+		}
+	}
+	/* Commits, or rolls back what is left after a failure. */
+	if (begun && ws_session_end(run->ws, ok, &ce) < 0 && ok) {
+		ok = 0;
+		e = ce;
+	}
+	pthread_mutex_lock(&run->lock);
+	for (rq = list; rq;) {
+		struct save_req *next = rq->next;
+
+		if (!ok && rq->keep && rq->keep++ < 3) {
+			/* Paid for: tried again in the next transaction. */
+			*tail = rq;
+			tail = &rq->next;
+			rq->next = NULL;
+		} else {
+			if (!ok) {
+				rq->rc = -1;
+				rq->err = e;
+			}
+			rq->settled(run, rq, ok);
+		}
+		rq = next;
+	}
+	if (!ok) {
+		run->stop = 1;	/* the disk is full, say: send nothing more */
+		if (!run->commit_err.code)
+			run->commit_err = e;
+	}
+	pthread_cond_broadcast(&run->space_cv);
+	pthread_mutex_unlock(&run->lock);
+	*tail = rest;
+	return again;
 }
 
 /* ---- jobs ---- */
@@ -374,29 +346,6 @@ job_phase(struct job *job, enum phase ph)
 	start_step(job, ph);
 }
 
-int
-job_enter(struct job *job, enum phase ph, struct ig_err *err)
-{
-	/*
-	 * Another process sees the claim while the request is out, and a
-	 * crash while saving never costs a second request.  The crash test
-	 * hook fires after this, in job_phase().  A commit or BEGIN that
-	 * failed while the job waited on the network (worker_idle) stops it
-	 * here, before it saves anything outside a transaction.
-	 */
-	if (job->db_err.code) {
-		*err = job->db_err;
-		start_step(job, ph);
-		return -1;
-	}
-	if (db_held && run_db_durable(job->run, job, err) < 0) {
-		start_step(job, ph);	/* to be ended as the failed one */
-		return -1;
-	}
-	job_phase(job, ph);
-	return 0;
-}
-
 void
 job_note(struct job *job, const char *fmt, ...)
 {
@@ -468,32 +417,13 @@ run_new_job(struct run *run, const char *ref)
 	return job;
 }
 
-/* Appends a job in order; finished ones (skipped) are written in turn. */
-void
-engine_enqueue(struct run *run, struct job *job)
+/*
+ * Appends a job in order; finished ones (skipped) are written in turn.
+ * Caller holds the lock.
+ */
+static void
+enqueue_locked(struct run *run, struct job *job)
 {
-	pthread_mutex_lock(&run->lock);
-	/*
-	 * Backpressure: keep memory bounded when output is slower than input.
-	 * The window is wide because one record retrying for a second or two
-	 * holds up the output of all behind it, and the pool should not stall.
-	 */
-	while (run->unwritten > run->nworkers * 16 + 64 && !engine_cancel) {
-		/* The pool needs the workspace to drain: never wait holding it. */
-		int held = db_held;
-
-		if (held) {
-			pthread_mutex_unlock(&run->lock);
-			run_db_unlock(run, job, NULL);
-			pthread_mutex_lock(&run->lock);
-		}
-		run_wait(run, &run->space_cv);
-		if (held) {
-			pthread_mutex_unlock(&run->lock);
-			run_db_lock(run, NULL);
-			pthread_mutex_lock(&run->lock);
-		}
-	}
 	job->seq = run->next_seq++;
 	if (run->tail)
 		run->tail->next = job;
@@ -508,6 +438,28 @@ engine_enqueue(struct run *run, struct job *job)
 	} else {
 		wake_writer(run);
 	}
+}
+
+/*
+ * Backpressure: keep memory bounded when output is slower than input.  The
+ * window is wide because one record retrying for a second or two holds up
+ * the output of all behind it, and the pool should not stall.  Never on
+ * the writer, which makes the room.  Caller holds the lock.
+ */
+static void
+wait_room(struct run *run)
+{
+	while (!on_writer && run->unwritten + run->inits > run->nworkers * 16 + 64 &&
+	       !engine_cancel)
+		run_wait(run, &run->space_cv);
+}
+
+void
+engine_enqueue(struct run *run, struct job *job)
+{
+	pthread_mutex_lock(&run->lock);
+	wait_room(run);
+	enqueue_locked(run, job);
 	pthread_mutex_unlock(&run->lock);
 }
 
@@ -684,6 +636,11 @@ run_add_estimate(struct run *run, double usd)
 struct ws *
 worker_ws(struct worker *w)
 {
+	struct ig_err e = { 0 };
+
+	/* Opened on first use: a run of few records needs few connections. */
+	if (!w->ws && w->pooled && !(w->ws = ws_open_reader(w->run->ws, &e)))
+		run_msg(w->run, EV_ERROR, "%s", e.msg);
 	return w->ws;
 }
 
@@ -703,12 +660,12 @@ worker_prompt(struct worker *w, const char *fn, const char *override,
 	struct prompt *p = NULL;
 
 	if (override && *override)
-		return prompt_resolve(w->ws, fn, override, file, err);
+		return prompt_resolve(worker_ws(w), fn, override, file, err);
 	pthread_mutex_lock(&run->lock);
 	for (size_t i = 0; i < run->nprompts && !p; i++)
 		if (!strcmp(run->prompts[i].fn, fn))
 			p = prompt_ref(run->prompts[i].p);
-	if (!p && (p = prompt_resolve(w->ws, fn, NULL, file, err)) &&
+	if (!p && (p = prompt_resolve(worker_ws(w), fn, NULL, file, err)) &&
 	    run->nprompts < ARRAY_SIZE(run->prompts)) {
 		run->prompts[run->nprompts].fn = fn;
 		run->prompts[run->nprompts++].p = prompt_ref(p);
@@ -745,37 +702,6 @@ on_debug(void *ctx, const char *line)
 	run_msg(w->run, EV_DEBUG, "%s: %s", w->job ? w->job->ref : "request", line);
 }
 
-/*
- * Waiting on the network: what the job wrote so far is committed and other
- * workers may use the workspace meanwhile.  A failed commit fails the job
- * when it ends (run_job), since the hook cannot.
- */
-static void
-worker_idle(void *ctx, int idle)
-{
-	struct worker *w = ctx;
-	struct ig_err e = { 0 };
-	int rc, wait = 0;
-
-	if (!idle) {
-		rc = run_db_lock(w->run, &e);
-	} else {
-		/*
-		 * Nothing the job wrote stays uncommitted while it waits.  A
-		 * failed commit of only other jobs' writes is theirs: the
-		 * writer fails them by their transaction (finished()).
-		 */
-		wait = pending_writes(w->run, w->job);
-		rc = run_db_unlock(w->run, w->job, &e);
-		if (wait)
-			rc = wait_ended(w->run, w->job->dirty_gen, &e);
-		else
-			rc = 0;
-	}
-	if (rc < 0 && w->job && !w->job->db_err.code)
-		w->job->db_err = e;
-}
-
 struct http_client *
 worker_client(struct worker *w, struct provider *p)
 {
@@ -791,7 +717,6 @@ worker_client(struct worker *w, struct provider *p)
 	hooks.refused = &w->run->refused;
 	hooks.on_retry = on_retry;
 	hooks.on_debug = msg_level() >= MSG_DEBUG ? on_debug : NULL;
-	hooks.on_idle = w->pooled ? worker_idle : NULL;
 	hooks.ctx = w;
 	/* NULL (out of memory) is kept nowhere: http_send() fails on it. */
 	if (!(c = provider_client(p, &hooks)))
@@ -812,7 +737,6 @@ worker_site_client(struct worker *w, const struct http_opts *base)
 	o.cancel = &engine_cancel;
 	o.on_retry = on_retry;
 	o.on_debug = msg_level() >= MSG_DEBUG ? on_debug : NULL;
-	o.on_idle = w->pooled ? worker_idle : NULL;
 	o.ctx = w;
 	w->site = http_client_new(&o);
 	return w->site;
@@ -831,19 +755,32 @@ worker_release(struct worker *w)
 	w->ws = NULL;
 }
 
-/* Stores the final steps on every ai_log row the job wrote. */
-static void
-log_steps(struct worker *w, struct job *job, const char *error)
+/*
+ * A job's last request: the final steps on every ai_log row it wrote.
+ * Once that commits, the writer settles the job (job_settled).
+ */
+struct job_end {
+	struct save_req rq;
+	struct job *job;
+	int rc;			/* what work() returned */
+};
+
+static int
+log_steps(struct ws *ws, void *arg, struct ig_err *err)
 {
+	struct job_end *e = arg;
+	struct job *job = e->job;
+	const char *error = e->rc < 0 ? job->err.msg : NULL;
 	sqlite3_stmt *st;
 	char *steps;
+	int rc = 0;
 
-	if (!job->nlog || !w->ws)
-		return;
+	if (!job->nlog)
+		return 0;
 	steps = json_dump(job->steps);
-	st = ws_cached(w->ws, "UPDATE ai_log SET steps = ?,"
-			       " error = coalesce(error, ?) WHERE id = ?", NULL);
-	for (size_t i = 0; st && i < job->nlog; i++) {
+	st = ws_cached(ws, "UPDATE ai_log SET steps = ?,"
+			   " error = coalesce(error, ?) WHERE id = ?", err);
+	for (size_t i = 0; st && rc == 0 && i < job->nlog; i++) {
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, steps, -1, SQLITE_STATIC);
 		if (error)
@@ -851,27 +788,51 @@ log_steps(struct worker *w, struct job *job, const char *error)
 		else
 			sqlite3_bind_null(st, 2);
 		sqlite3_bind_int64(st, 3, job->log_ids[i]);
-		/* A rollback by SQLite itself fails the job with the rest of
-		 * its transaction, and says so (check_lost). */
-		if (sqlite3_step(st) != SQLITE_DONE && !job->db_err.code &&
-		    !(w->ws == w->run->ws && w->run->txn_gen && !ws_in_txn(w->ws)))
-			ws_fail(w->ws, &job->db_err, "saving the steps of the call log");
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = ws_fail(ws, err, "saving the steps of the call log");
 	}
 	ws_done(st);
 	free(steps);
+	return st ? rc : -1;
+}
+
+/*
+ * The job's one change of final state, on the writer thread after its
+ * last request ended: done or failed, as work() said.  Every save of work
+ * was committed before it returned (a save that could not be failed the
+ * job there), so a done job's records may go out even when only its final
+ * steps could not be saved: that is reported, and fails the run, when its
+ * records are written.  Caller holds the lock.
+ */
+static void
+job_settled(struct run *run, struct save_req *rq, int ok)
+{
+	struct job_end *e = (struct job_end *)rq;
+	struct job *job = e->job;
+
+	(void)ok;
+	if (e->rc >= 0 && rq->rc < 0) {
+		job->end_err = rq->err;
+		ig_redact(job->end_err.msg);
+	}
+	job->state = e->rc < 0 ? JOB_FAILED : JOB_DONE;
+	wake_writer(run);
+	free(e);
 }
 
 static void
 run_job(struct worker *w, struct job *job)
 {
 	struct run *run = w->run;
+	struct job_end *e = calloc(1, sizeof *e);
 	int rc;
 
 	w->job = job;
 	ig_err_clear(&job->err);
-	rc = run_db_lock(run, &job->err);
-	if (rc == 0)
-		rc = run->fn->work(w, job, &job->err);
+	rc = run->fn->work(w, job, &job->err);
+	/* A refused key or quota fails every other record the same way. */
+	if (rc < 0 && job->err.code == IG_ENOPERM)
+		atomic_store(&run->stop, 1);
 	if (rc < 0) {
 		ig_redact(job->err.msg);
 		end_step(job, "failed");
@@ -881,24 +842,24 @@ run_job(struct worker *w, struct job *job)
 		job_phase(job, PH_DONE);
 		end_step(job, "ok");
 	}
-	log_steps(w, job, rc < 0 ? job->err.msg : NULL);
-	if (run_db_unlock(run, job, job->db_err.code ? NULL : &job->db_err) < 0 ||
-	    job->db_err.code) {
-		/* Its records were not saved: they are not written either. */
-		if (rc >= 0) {
-			job->err = job->db_err;
-			ig_redact(job->err.msg);
-			rc = -1;
-		}
-	}
 	w->job = NULL;
-	pthread_mutex_lock(&run->lock);
-	/* A refused key or quota fails every other record the same way. */
-	if (rc < 0 && job->err.code == IG_ENOPERM)
-		run->stop = 1;
-	job->state = rc < 0 ? JOB_FAILED : JOB_DONE;
-	wake_writer(run);
-	pthread_mutex_unlock(&run->lock);
+	if (!e) {
+		/* No memory for the request: settled here, as failed. */
+		pthread_mutex_lock(&run->lock);
+		if (rc >= 0)
+			ig_err_set(&job->err, IG_ESOFTWARE, "out of memory");
+		job->state = JOB_FAILED;
+		wake_writer(run);
+		pthread_mutex_unlock(&run->lock);
+		return;
+	}
+	e->job = job;
+	e->rc = rc;
+	e->rq.fn = log_steps;
+	e->rq.arg = e;
+	e->rq.unit = 1;
+	e->rq.settled = job_settled;
+	run_request(run, &e->rq);
 }
 
 /* Takes run->pending off the queue; caller holds the lock. */
@@ -1006,6 +967,11 @@ write_job(struct run *run, struct job *job)
 			} else {
 				run->written++;
 			}
+		if (job->end_err.code) {
+			run_msg(run, EV_ERROR, "%s: %s", job->ref, job->end_err.msg);
+			if (!run->first_fail)
+				run->first_fail = job->end_err.code;
+		}
 		if (job->state == JOB_DONE && job->batched) {
 			run->submitted++;
 			record_ended(run, job, "submitted", NULL);
@@ -1048,28 +1014,6 @@ write_job(struct run *run, struct job *job)
 	}
 }
 
-/*
- * Done and its writes committed, so its records may go out; a job whose
- * transaction failed to commit is failed here.  Caller holds the lock.
- */
-static int
-finished(struct run *run, struct job *j)
-{
-	int st;
-
-	if (j->state != JOB_DONE && j->state != JOB_FAILED && j->state != JOB_SKIPPED)
-		return 0;
-	if (!j->dirty_gen || (st = gen_state(run, j->dirty_gen)) > 0)
-		return 1;
-	if (st == 0)
-		return 0;
-	if (j->state != JOB_FAILED) {
-		j->state = JOB_FAILED;
-		j->err = run->commit_err;
-	}
-	return 1;
-}
-
 /* Writes every finished job that may go out now; caller holds the lock. */
 static void
 drain(struct run *run)
@@ -1079,7 +1023,7 @@ drain(struct run *run)
 	while (*pp) {
 		struct job *j = *pp;
 
-		if (!finished(run, j)) {
+		if (!finished(j)) {
 			if (!run->opts->unordered)
 				break;
 			prev = j;
@@ -1099,18 +1043,185 @@ drain(struct run *run)
 	}
 }
 
+/*
+ * The writer: the one thread that writes to the workspace while the pool
+ * runs.  It runs the queued requests in short transactions, settles them
+ * once each transaction has ended, and writes the records of settled jobs
+ * (in order, or as they settle with --unordered).  It ends when input is
+ * over and no job and no request is left.
+ */
 void *
 writer_main(void *arg)
 {
 	struct run *run = arg;
+	struct save_req *list, *again = NULL, **tail;
 
+	on_writer = 1;
 	pthread_mutex_lock(&run->lock);
 	for (;;) {
 		drain(run);
+		if (run->sq_head || again) {
+			/* What is tried again goes first: the queue is in order. */
+			for (tail = &again; *tail; tail = &(*tail)->next)
+				;
+			*tail = run->sq_head;
+			list = again;
+			run->sq_head = run->sq_tail = NULL;
+			pthread_mutex_unlock(&run->lock);
+			again = run_batch(run, list);
+			pthread_mutex_lock(&run->lock);
+			continue;
+		}
 		if (run->input_done && !run->head)
 			break;
 		run_wait(run, &run->done_cv);
 	}
 	pthread_mutex_unlock(&run->lock);
+	/*
+	 * A transaction that failed stopped the run even when no record
+	 * failed with it (it held only call logs, say): the run fails too.
+	 */
+	if (run->commit_err.code && !run->first_fail) {
+		run_msg(run, EV_ERROR, "%s", run->commit_err.msg);
+		run->first_fail = run->commit_err.code;
+	}
 	return NULL;
+}
+
+/* ---- the main thread's requests ---- */
+
+int
+run_call(struct run *run, save_fn fn, void *arg, struct ig_err *err)
+{
+	struct save_req rq = { 0 };
+
+	rq.fn = fn;
+	rq.arg = arg;
+	rq.settled = wake_saver;
+	rq.cv = &run->main_cv;
+	run_request(run, &rq);
+	if (rq.rc < 0)
+		*err = rq.err;
+	return rq.rc;
+}
+
+struct init_req {
+	struct save_req rq;
+	struct job *job;
+	cJSON *rec;
+	char where[128];
+	int rc;			/* what init returned; -1 also: dropped */
+};
+
+/* INIT of one record, on the writer thread (a run_init_record() request). */
+static int
+run_init(struct ws *ws, void *arg, struct ig_err *err)
+{
+	struct init_req *r = arg;
+	struct job *job = r->job;
+	struct run *run = job->run;
+	struct ig_err e = { 0 };
+
+	(void)ws;
+	(void)err;
+	/* Input stops at the first bad record: what was read past it is dropped. */
+	if (run->input_failed || engine_cancel) {
+		r->rc = -1;
+		return 0;
+	}
+	r->rc = run->fn->init(run, job, r->rec, &e);
+	if (r->rc < 0) {
+		if (e.code == IG_EDATA || e.code == IG_ENOINPUT)
+			ig_err_prefix(&e, "%s", r->where);
+		if (run->opts->keep_going && (e.code == IG_EDATA || e.code == IG_ENOINPUT)) {
+			run_msg(run, EV_WARNING, "ignoring %s", e.msg);
+			pthread_mutex_lock(&run->lock);
+			run->input_bad = 1;
+			pthread_mutex_unlock(&run->lock);
+		} else {
+			pthread_mutex_lock(&run->lock);
+			run->input_failed = 1;
+			run->input_err = e;
+			pthread_mutex_unlock(&run->lock);
+		}
+	} else if (r->rc != INIT_TAKEN) {
+		run_report(run, &(struct ev){ .type = EV_TOTAL, .n = 1 });
+	}
+	return 0;
+}
+
+/*
+ * The record's INIT ended with its transaction: its job is queued only
+ * now, so that a worker reading the workspace sees what INIT wrote (a
+ * claimed task).  A transaction that failed stops the input.
+ */
+static void
+init_settled(struct run *run, struct save_req *rq, int ok)
+{
+	struct init_req *r = (struct init_req *)rq;
+
+	if (!ok && r->rc >= 0 && !run->input_failed) {
+		run->input_failed = 1;
+		run->input_err = rq->err;
+	}
+	if (!ok || r->rc < 0 || r->rc == INIT_TAKEN) {
+		job_free(r->job);
+	} else {
+		/* Already done: its records are re-emitted, nothing is sent. */
+		r->job->state = r->rc == INIT_DONE ? JOB_SKIPPED : JOB_PENDING;
+		enqueue_locked(run, r->job);
+	}
+	if (--run->inits == 0)
+		pthread_cond_broadcast(&run->main_cv);
+	cJSON_Delete(r->rec);
+	free(r);
+}
+
+int
+run_init_record(struct run *run, struct job *job, const cJSON *rec,
+		const char *where, struct ig_err *err)
+{
+	struct init_req *r = calloc(1, sizeof *r);
+
+	if (r)
+		r->rec = cJSON_Duplicate(rec, 1);
+	pthread_mutex_lock(&run->lock);
+	wait_room(run);
+	if (run->input_failed || !r || !r->rec) {
+		if (run->input_failed)
+			*err = run->input_err;
+		else
+			ig_err_set(err, IG_ESOFTWARE, "out of memory");
+		pthread_mutex_unlock(&run->lock);
+		job_free(job);
+		if (r)
+			cJSON_Delete(r->rec);
+		free(r);
+		return -1;
+	}
+	run->inits++;
+	pthread_mutex_unlock(&run->lock);
+	r->job = job;
+	snprintf(r->where, sizeof r->where, "%s", where);
+	r->rq.fn = run_init;
+	r->rq.arg = r;
+	r->rq.settled = init_settled;
+	run_request(run, &r->rq);
+	return 0;
+}
+
+int
+run_init_wait(struct run *run, struct ig_err *err)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&run->lock);
+	while (run->inits > 0)
+		pthread_cond_wait(&run->main_cv, &run->lock);
+	if (run->input_failed) {
+		*err = run->input_err;
+		rc = -1;
+	}
+	pthread_mutex_unlock(&run->lock);
+	return rc;
 }

@@ -2,23 +2,32 @@
  * engine.h: runs records through the phases INIT, PREP, AI_CALL, PARSE,
  * SAVE and DONE, many at once.
  *
- * Design: the main thread reads input and runs INIT (validation, cheap
- * lookups); a pool of --jobs worker threads (and a few spare) runs the rest
- * of each record (PREP to SAVE), each with its own HTTP client, so every
- * slow request overlaps the others.  All threads share the run's one
- * workspace connection, one holder at a time (run_db_lock in
- * engine_priv.h): a worker lets go of it while it waits on the network,
- * and the open transaction is handed from holder to holder and committed
- * by the last one in a burst (group commit).  A record's writes are
- * committed before its request goes out and before it is printed; a
- * failed COMMIT or BEGIN, or SQLite's own rollback, fails every job whose
- * writes it held.  We chose threads over libcurl's multi interface
- * because a record's work is a short sequential story (prompt, call, maybe
- * a repair call, parse, save, maybe download images) that reads best as
- * straight-line code; the pool bounds the number in flight and the shared
- * rate limiter adapts it.  A writer thread emits finished records in input
- * order (or as they finish with --unordered), so a downstream stage
- * starts at once.
+ * Design: one thread writes.  The main thread reads input; a pool of
+ * --jobs worker threads (and a few spare) runs each record's PREP to
+ * SAVE, each with its own HTTP client, so every slow request overlaps the
+ * others; the writer thread owns the workspace's write connection while
+ * the pool runs and writes the records out.  Nobody else writes: INIT
+ * (the main thread's validation and claims) and every save of a worker
+ * (worker_save(): a claim, a call's log row, a paid answer in the cache,
+ * a record's results, a job's final steps) is a request on one queue.
+ * The writer runs what is queued in one short BEGIN IMMEDIATE transaction
+ * (group commit: many records, one commit), each request in a savepoint
+ * of its own, and settles the requests only once the COMMIT returned: a
+ * waiting worker goes on, an INIT's job is queued for the pool, an ended
+ * job is done (or failed with the workspace's error, when the COMMIT, the
+ * BEGIN or SQLite's own rollback lost its writes).  Then it writes the
+ * records of settled jobs in input order (or as they settle with
+ * --unordered), so "printed means saved" holds by construction, and a
+ * downstream stage starts at once.  Workers read through read-only
+ * connections of their own (WAL), which see every save they waited for.
+ * A claim is thus committed before its request goes out, and a paid
+ * answer is in the cache before its results are saved; a paid answer
+ * whose commit failed is tried again (issue 15: not paid twice).  Each
+ * job's final state is set once, by the writer.  We chose threads over
+ * libcurl's multi interface because a record's work is a short sequential
+ * story (prompt, call, maybe a repair call, parse, save, maybe download
+ * images) that reads best as straight-line code; the pool bounds the
+ * number in flight and the shared rate limiter adapts it.
  *
  * The library never prints: what a run has to say (phases, records done
  * or failed, retries, messages, the summary) goes as events (events.h) to
@@ -179,12 +188,6 @@ void job_set_ref(struct job *job, const char *fmt, ...) IG_PRINTF(2, 3);
 void job_emit(struct job *job, cJSON *rec);
 /* Marks the start of a phase (ends the previous step). */
 void job_phase(struct job *job, enum phase ph);
-/*
- * job_phase() for AI_CALL and SAVE, which first make what the job wrote
- * durable (a claimed task before its request, a paid answer before it is
- * saved); -1 with err when that commit failed: the job must stop there.
- */
-int job_enter(struct job *job, enum phase ph, struct ig_err *err);
 /* Notes a step detail ("cache hit", "repair attempt"). */
 void job_note(struct job *job, const char *fmt, ...) IG_PRINTF(2, 3);
 /* The job's steps so far as a JSON array (caller frees). */
@@ -215,5 +218,21 @@ struct http_opts;
 struct http_client *worker_site_client(struct worker *w,
 				       const struct http_opts *base);
 void worker_set_job(struct worker *w, struct job *job);
+/*
+ * Workspace writes of a worker, as a unit: fn runs on the run's write
+ * connection with arg, inside a savepoint (a failing fn rolls back alone),
+ * and worker_save() returns fn's result once the transaction holding it is
+ * committed, or -1 with err when fn, the BEGIN or the COMMIT failed.  fn
+ * may read what it writes; it must not wait on the network.
+ */
+typedef int (*save_fn)(struct ws *ws, void *arg, struct ig_err *err);
+int worker_save(struct worker *w, save_fn fn, void *arg, struct ig_err *err);
+/*
+ * worker_save() for what was paid for (an answer for the cache): when the
+ * transaction holding it could not be committed (a full disk), it is
+ * tried again in the next ones, twice, before it fails, so that a rerun
+ * once there is room does not pay for it again.
+ */
+int worker_keep(struct worker *w, save_fn fn, void *arg, struct ig_err *err);
 
 #endif

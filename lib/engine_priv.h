@@ -8,6 +8,11 @@
 #include "engine.h"
 #include "workspace.h"
 
+/*
+ * PENDING until a worker takes it (RUNNING) or the run stops (SKIPPED);
+ * DONE or FAILED once, by the writer, after its last request (engine.c
+ * job_settled).  INIT's outcome is settled by the writer too.
+ */
 enum job_state { JOB_PENDING, JOB_RUNNING, JOB_DONE, JOB_FAILED, JOB_SKIPPED };
 
 struct job {
@@ -24,9 +29,28 @@ struct job {
 	long *log_ids;
 	size_t nlog;
 	int batched;		/* the request went into (or waits in) a batch */
-	struct ig_err db_err;	/* a workspace commit failed during the job */
-	long dirty_gen;		/* transaction holding its latest writes, 0 none */
+	struct ig_err end_err;	/* done and saved, but its final steps were not */
 	struct job *next;
+};
+
+/*
+ * One unit of workspace work handed to the writer thread: fn runs there on
+ * the write connection, within the writer's current transaction, and
+ * settled() runs after that transaction ended (ok: committed), under the
+ * run's lock.  A worker's worker_save() waits on cv for it; the main
+ * thread's INIT and a job's end are not waited for.
+ */
+struct save_req {
+	save_fn fn;
+	void *arg;
+	int unit;		/* in a savepoint of its own */
+	int keep;		/* a paid answer: tried again when a commit failed */
+	void (*settled)(struct run *run, struct save_req *rq, int ok);
+	pthread_cond_t *cv;	/* signalled when settled, or NULL */
+	int done;		/* settled */
+	int rc;			/* fn's result; -1 also when the commit failed */
+	struct ig_err err;
+	struct save_req *next;
 };
 
 struct provider_slot {
@@ -59,29 +83,22 @@ struct run {
 	pthread_mutex_t lock;
 	/*
 	 * Each waiter has its own condition, so that a change wakes only the
-	 * thread that can act on it: a new job one worker, a finished job the
-	 * writer, a written one the reader held back by the window.
+	 * thread that can act on it: a new job one worker, a request or a
+	 * settled job the writer, a written one the reader held back by the
+	 * window (and each worker waits for its saves on its own).
 	 */
 	pthread_cond_t work_cv, done_cv, space_cv;
 	/*
-	 * The workspace connection is shared by every thread of the run, which
-	 * keeps one page cache warm instead of one per worker, each emptied
-	 * whenever another worker commits.  A thread holds db_lock while it
-	 * uses the connection: workers from taking a job until it is done,
-	 * letting go while they wait on the network (see worker_idle).  The
-	 * transaction is handed from holder to holder while others wait, and
-	 * committed by the first holder that leaves nobody waiting (group
-	 * commit, see run_db_unlock); txn_gen numbers the open transaction.
+	 * The write connection belongs to the writer thread while the pool
+	 * runs (before and after, to the main thread): every other thread
+	 * hands it its writes as requests on this queue (FIFO, under lock)
+	 * and reads through its own read-only connection.
 	 */
-	pthread_mutex_t db_lock;
-	int db_waiting;			/* threads blocked on db_lock (atomic) */
-	long gen_seq, txn_gen;		/* under db_lock */
-	double txn_start;		/* under db_lock */
-	long committed;			/* last transaction committed (under lock) */
-	long failed[16];		/* those whose commit failed (under lock); */
-	int nfailed;			/* a run stops at the first, so few follow */
-	struct ig_err commit_err;	/* why the last one failed (under lock) */
-	pthread_cond_t commit_cv;	/* signalled when a transaction ends */
+	struct save_req *sq_head, *sq_tail;
+	long inits;			/* INIT requests not yet settled (under lock) */
+	int input_failed;		/* an INIT failed: no more (writer, under lock) */
+	struct ig_err input_err;	/* its error (writer, read by main after) */
+	pthread_cond_t main_cv;		/* the main thread's waits for the writer */
 	struct job *head, *tail;	/* every job not yet written, in order */
 	struct job *pending;		/* the first job not yet taken, or NULL */
 	long next_seq, unwritten;
@@ -94,7 +111,7 @@ struct run {
 
 	/*
 	 * Totals.  One owner each: t.done, t.failed, t.skipped, submitted,
-	 * written, first_fail and the write_* fields belong to the writer
+	 * written, first_fail, commit_err and the write_* fields belong to the writer
 	 * thread (then to the main thread once it has joined the writer);
 	 * spend, tokens, reserved and est_cost are shared under lock.
 	 */
@@ -102,16 +119,17 @@ struct run {
 	long submitted;			/* jobs whose request is in a batch */
 	double reserved, max_cost, est_cost;
 	int first_fail;			/* exit class of the first failed job */
+	struct ig_err commit_err;	/* the first transaction that failed */
 	long written;			/* records written to stdout */
 	int write_failed;
 	struct ig_err write_err;
-	int input_bad;			/* main thread: a bad record was skipped */
+	int input_bad;			/* a bad record was skipped (under lock) */
 	int summary_due;		/* the settings were read: a summary ends the run */
 };
 
 struct worker {
 	struct run *run;
-	struct ws *ws;
+	struct ws *ws;			/* its read-only connection (worker_ws()) */
 	struct job *job;		/* the job being worked on */
 	struct {
 		struct provider *p;
@@ -119,7 +137,8 @@ struct worker {
 	} clients[8];
 	size_t nclients;
 	struct http_client *site;	/* worker_site_client() */
-	int pooled;			/* a pool thread: holds db_lock while busy */
+	int pooled;			/* a pool thread: saves through the writer */
+	pthread_cond_t saved_cv;	/* its worker_save() waits here */
 	pthread_t thread;
 };
 
@@ -129,21 +148,23 @@ void *worker_main(void *w);	/* takes pending jobs until input is done */
 void *writer_main(void *run);	/* writes finished jobs in order */
 void worker_release(struct worker *w);
 /*
- * db_lock and a workspace session: run_db_lock() takes both (-1 when the
- * transaction cannot begin); run_db_unlock() notes what job (may be NULL)
- * wrote, then commits or hands the transaction on; run_db_durable(), by a
- * holder, returns once what job wrote is committed.
+ * Hands rq to the writer thread (any thread but the writer); with rq->cv
+ * set, waits until it is settled.  Caller does not hold the lock.
  */
-int run_db_lock(struct run *run, struct ig_err *err);
-int run_db_unlock(struct run *run, struct job *job, struct ig_err *err);
-int run_db_durable(struct run *run, struct job *job, struct ig_err *err);
+void run_request(struct run *run, struct save_req *rq);
+/* Runs fn on the writer thread and waits for its transaction (main thread). */
+int run_call(struct run *run, save_fn fn, void *arg, struct ig_err *err);
 /*
- * For a holder taking record after record with no wait between them (ids,
- * a regular file): notes what job wrote and returns 1 when it may keep
- * the lock for the next, as long as no other thread waits for it and the
- * transaction is younger than a handover may be; else it should unlock.
+ * INIT of one input record (main thread): hands a copy of rec to the
+ * writer, which runs fn->init there and queues the job once what INIT
+ * wrote is committed; a bad record is skipped there under --keep-going.
+ * Takes job.  -1 with err when an earlier record's INIT failed: the input
+ * stops there.  run_init_wait() waits until every record handed over is
+ * settled, -1 with err the same way.
  */
-int run_db_keep(struct run *run, struct job *job);
+int run_init_record(struct run *run, struct job *job, const cJSON *rec,
+		    const char *where, struct ig_err *err);
+int run_init_wait(struct run *run, struct ig_err *err);
 extern atomic_int engine_cancel;
 
 #endif

@@ -348,27 +348,34 @@ save_idea(struct ws *ws, struct run *run, long cluster_id, int round,
 	return rc;
 }
 
-/* SAVE: all ideas of the answer in one transaction, as a new round. */
+struct ideas_answer {
+	struct worker *w;
+	struct job *job;
+	long cluster_id;
+	const cJSON *answer;
+};
+
+/* All ideas of the answer as one unit (worker_save()), a new round. */
 static int
-ideas_save(struct worker *w, struct job *job, long cluster_id, const cJSON *answer,
-	   struct ig_err *err)
+put_ideas(struct ws *ws, void *arg, struct ig_err *err)
 {
-	struct ws *ws = worker_ws(w);
+	struct ideas_answer *x = arg;
+	struct worker *w = x->w;
+	struct job *job = x->job;
+	long cluster_id = x->cluster_id;
+	const cJSON *answer = x->answer;
 	long count = config_int(run_config(worker_run(w)), "ideas.count"), n = 0;
 	cJSON *seen = cJSON_CreateArray();
 	const cJSON *idea;
 	int round;
 	long id;
 
-	if (!seen || job_enter(job, PH_SAVE, err) < 0 || ws_begin(ws, err) < 0) {
-		cJSON_Delete(seen);
-		return seen ? -1 : ig_err_set(err, IG_ESOFTWARE, "out of memory");
-	}
+	if (!seen)
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	round = ideas_round(ws, cluster_id);
 	/* Another run saved ideas for it meanwhile: keep those, add nothing. */
 	if (round > 0 && !(run_opts(worker_run(w))->flags & RUN_MORE)) {
 		cJSON_Delete(seen);
-		ws_rollback(ws);
 		emit_ideas(ws, job, cluster_id, 0);
 		return 0;
 	}
@@ -394,16 +401,23 @@ ideas_save(struct worker *w, struct job *job, long cluster_id, const cJSON *answ
 			continue;
 		}
 		if (save_idea(ws, worker_run(w), cluster_id, round + 1, idea, &id, err) < 0) {
-			ws_rollback(ws);
 			cJSON_Delete(seen);
 			return -1;
 		}
 	}
 	cJSON_Delete(seen);
-	if (ws_commit(ws, err) < 0)
-		return -1;
 	emit_ideas(ws, job, cluster_id, round + 1);
 	return 0;
+}
+
+/* SAVE: the ideas, then the records written from what was saved. */
+static int
+ideas_save(struct worker *w, struct job *job, long cluster_id, const cJSON *answer,
+	   struct ig_err *err)
+{
+	job_phase(job, PH_SAVE);
+	return worker_save(w, put_ideas,
+			   &(struct ideas_answer){ w, job, cluster_id, answer }, err);
 }
 
 static int

@@ -362,18 +362,24 @@ bind_row(sqlite3_stmt *st, const struct image_ctx *x, const struct image_row *r,
 	bind_opt(st, 22, r->s->caption && *r->s->caption ? r->s->caption : NULL);
 }
 
-/* Upserts one image on (task, kind, position, device) in its own transaction. */
-static long
-save_row(struct image_ctx *x, const struct image_row *r, struct ig_err *err)
+struct row_save {
+	struct image_ctx *x;
+	const struct image_row *r;
+	long *id_out;
+};
+
+/* Upserts one image on (task, kind, position, device) (worker_save()). */
+static int
+put_row(struct ws *ws, void *arg, struct ig_err *err)
 {
-	struct ws *ws = worker_ws(x->w);
+	struct row_save *a = arg;
+	struct image_ctx *x = a->x;
+	const struct image_row *r = a->r;
 	sqlite3_stmt *st;
 	char now[32];
 	long id = -1;
 
 	ws_now(now);
-	if (ws_begin(ws, err) < 0)
-		return -1;
 	st = ws_prepare(ws, "INSERT INTO images (task_id, kind, position, device, section,"
 			    " prompt, negative_prompt, provider, model, url, path, width, height,"
 			    " format, bytes, cost, status, error, created_at, updated_at, run_id,"
@@ -394,10 +400,18 @@ save_row(struct image_ctx *x, const struct image_row *r, struct ig_err *err)
 			ws_fail(ws, err, "saving an image");
 		sqlite3_finalize(st);
 	}
-	if (id < 0 || ws_commit(ws, err) < 0) {
-		ws_rollback(ws);
+	*a->id_out = id;
+	return id < 0 ? -1 : 0;
+}
+
+/* Upserts one image, committed; its id or -1. */
+static long
+save_row(struct image_ctx *x, const struct image_row *r, struct ig_err *err)
+{
+	long id = -1;
+
+	if (worker_save(x->w, put_row, &(struct row_save){ x, r, &id }, err) < 0)
 		return -1;
-	}
 	return id;
 }
 
@@ -803,31 +817,44 @@ content_html(struct ws *ws, long task_id, struct ig_err *err)
 	return html;
 }
 
+struct figures {
+	long task_id;
+	const struct html_figure *figs;
+	size_t n, added;
+};
+
+/* The figures into content.html as one unit (worker_save()). */
+static int
+put_figures(struct ws *ws, void *arg, struct ig_err *err)
+{
+	struct figures *a = arg;
+	char *html, *out = NULL;
+	int rc = -1;
+
+	if ((html = content_html(ws, a->task_id, err)) &&
+	    (out = html_insert_figures(html, a->figs, a->n, &a->added, err)) &&
+	    (a->added == 0 || update_html(ws, a->task_id, out, err) == 0))
+		rc = 0;
+	free(html);
+	free(out);
+	return rc;
+}
+
 /* Figures into content.html, in one transaction; reruns insert nothing. */
 static int
 insert_figures(struct image_ctx *x, struct ig_err *err)
 {
-	struct ws *ws = worker_ws(x->w);
 	struct html_figure figs[64];
-	char *strs[4 * ARRAY_SIZE(figs)] = { 0 }, *html = NULL, *out = NULL;
-	size_t n = load_figures(x, figs, strs, ARRAY_SIZE(figs)), added = 0;
+	char *strs[4 * ARRAY_SIZE(figs)] = { 0 };
+	struct figures a = { x->task_id, figs, 0, 0 };
 	int rc = -1;
 
-	if (job_enter(x->job, PH_SAVE, err) < 0 || ws_begin(ws, err) < 0)
-		goto done;
-	if ((html = content_html(ws, x->task_id, err)) &&
-	    (out = html_insert_figures(html, figs, n, &added, err)) &&
-	    (added == 0 || update_html(ws, x->task_id, out, err) == 0))
-		rc = ws_commit(ws, err);
-	if (rc < 0)
-		ws_rollback(ws);
-	else
-		job_note(x->job, "inserted %zu of %zu figures", added, n);
-done:
-	for (size_t i = 0; i < 4 * n; i++)
+	a.n = load_figures(x, figs, strs, ARRAY_SIZE(figs));
+	job_phase(x->job, PH_SAVE);
+	if ((rc = worker_save(x->w, put_figures, &a, err)) == 0)
+		job_note(x->job, "inserted %zu of %zu figures", a.added, a.n);
+	for (size_t i = 0; i < 4 * a.n; i++)
 		free(strs[i]);
-	free(html);
-	free(out);
 	return rc;
 }
 
@@ -936,8 +963,10 @@ make_images(struct image_ctx *x, struct ig_err *err)
 	}
 	if (rc == AI_DRY_RUN)
 		answer = placeholder_answer(x->ic.in_article);
-	if (rc >= 0 && (rc = job_enter(x->job, PH_AI_CALL, err)) == 0)
+	if (rc >= 0) {
+		job_phase(x->job, PH_AI_CALL);
 		rc = do_answer(x, answer, run_opts(run)->dry_run, err);
+	}
 out:
 	cJSON_Delete(answer);
 	prompt_vars_free(v);

@@ -241,21 +241,31 @@ dry_record(const struct pub_run *pr, struct job *job, struct pub_result *r)
 	return rec;
 }
 
+struct pub_save {
+	long run_id;
+	const struct pub_run *pr;
+	const struct pub_article *a;
+	const struct pub_result *r;
+	long *id_out;
+};
+
+static int
+save_state(struct ws *ws, void *arg, struct ig_err *err)
+{
+	struct pub_save *x = arg;
+
+	return pub_state_save(ws, x->run_id, x->a->task_id, x->pr->t, x->pr->site,
+			      x->r, x->id_out, err);
+}
+
 static int
 save(struct worker *w, struct job *job, const struct pub_run *pr,
      const struct pub_article *a, const struct pub_result *r, long *id,
      struct ig_err *err)
 {
-	struct ws *ws = worker_ws(w);
-
-	if (job_enter(job, PH_SAVE, err) < 0 || ws_begin(ws, err) < 0)
-		return -1;
-	if (pub_state_save(ws, run_id(worker_run(w)), a->task_id, pr->t, pr->site,
-			   r, id, err) < 0) {
-		ws_rollback(ws);
-		return -1;
-	}
-	return ws_commit(ws, err);
+	job_phase(job, PH_SAVE);
+	return worker_save(w, save_state, &(struct pub_save){ run_id(worker_run(w)), pr,
+							      a, r, id }, err);
 }
 
 static int

@@ -437,14 +437,36 @@ moderate(struct worker *w, struct job *job, struct article *a, struct ig_err *er
 	return rc;
 }
 
+struct article_save {
+	struct job *job;
+	long task_id, run_id;
+	const struct task_content *c;
+	const char *format;
+};
+
+/* The article, and the record written from what was saved (worker_save()). */
+static int
+put_article(struct ws *ws, void *arg, struct ig_err *err)
+{
+	struct article_save *x = arg;
+
+	if (task_save_content(ws, x->task_id, x->c, x->run_id, err) < 0)
+		return -1;
+	if (x->c->flagged)
+		return 1;
+	/* verify and checks are saved with it, and the record read back. */
+	emit_content(ws, x->job, x->task_id, x->format);
+	return 0;
+}
+
 static int
 write_save(struct worker *w, struct job *job, long task_id, const cJSON *ans,
 	   const struct article *a, const char *format, struct ig_err *err)
 {
 	struct task_content c = { 0 };
+	int rc;
 
-	if (job_enter(job, PH_SAVE, err) < 0)
-		return -1;
+	job_phase(job, PH_SAVE);
 	c.title = json_str(ans, "title");
 	c.meta_title = a->meta_title;
 	c.meta_description = a->meta_desc;
@@ -460,13 +482,44 @@ write_save(struct worker *w, struct job *job, long task_id, const cJSON *ans,
 	c.word_count = (long)a->words;
 	c.flagged = a->flagged;
 	c.moderation = a->moderation;
-	if (task_save_content(worker_ws(w), task_id, &c, run_id(worker_run(w)), err) < 0)
-		return -1;
-	if (a->flagged)
+	rc = worker_save(w, put_article, &(struct article_save){ job, task_id,
+		run_id(worker_run(w)), &c, format }, err);
+	if (rc == 1)
 		return ig_err_set(err, IG_EDATA, "flagged by moderation: saved as 'flagged', "
 				  "not written");
-	emit_content(worker_ws(w), job, task_id, format);
+	return rc;
+}
+
+struct task_mark {
+	long task_id, run_id;
+	const char *what, *error;	/* "start", "requeue", "fail", "restore" */
+};
+
+/* A task's status (worker_save()). */
+static int
+mark_task(struct ws *ws, void *arg, struct ig_err *err)
+{
+	struct task_mark *m = arg;
+
+	if (!strcmp(m->what, "start"))
+		return task_start(ws, m->task_id, m->run_id, err);
+	if (!strcmp(m->what, "requeue"))
+		task_requeue(ws, m->task_id);
+	else if (!strcmp(m->what, "fail"))
+		task_fail(ws, m->task_id, m->error);
+	else
+		task_restore_done(ws, m->task_id, m->error);
 	return 0;
+}
+
+static int
+task_mark(struct worker *w, long task_id, const char *what, const char *error,
+	  struct ig_err *err)
+{
+	struct ig_err e = { 0 };
+
+	return worker_save(w, mark_task, &(struct task_mark){ task_id,
+		run_id(worker_run(w)), what, error }, err ? err : &e);
 }
 
 static int
@@ -486,7 +539,7 @@ write_work(struct worker *w, struct job *job, struct ig_err *err)
 	int rc = -1;
 
 	job_phase(job, PH_PREP);
-	if (!run_opts(run)->dry_run && task_start(ws, wj->task_id, run_id(run), err) < 0)
+	if (!run_opts(run)->dry_run && task_mark(w, wj->task_id, "start", NULL, err) < 0)
 		return -1;
 	if (!(task = rec_get(ws, "task", wj->task_id, err)))
 		goto out;
@@ -516,7 +569,7 @@ write_work(struct worker *w, struct job *job, struct ig_err *err)
 	if (rc == AI_DRY_RUN || rc == AI_BATCHED) {
 		/* A batched task waits, queued, for 'igny8 batch collect'. */
 		if (rc == AI_BATCHED)
-			task_requeue(ws, wj->task_id);
+			task_mark(w, wj->task_id, "requeue", NULL, NULL);
 		rc = 0;
 		goto out;
 	}
@@ -544,13 +597,13 @@ write_failed(struct worker *w, struct job *job, const struct ig_err *err)
 
 	/* A rewrite that failed keeps the article it had, and its status. */
 	if (wj && wj->redo && !run_opts(worker_run(w))->dry_run)
-		task_restore_done(worker_ws(w), wj->task_id, err->msg);
+		task_mark(w, wj->task_id, "restore", err->msg, NULL);
 	/* Not started for want of budget, or interrupted: still to do. */
 	else if (wj && err->code != IG_EBUDGET && err->code != IG_EINTR &&
 	    !run_opts(worker_run(w))->dry_run)
-		task_fail(worker_ws(w), wj->task_id, err->msg);
+		task_mark(w, wj->task_id, "fail", err->msg, NULL);
 	else if (wj)
-		task_requeue(worker_ws(w), wj->task_id);
+		task_mark(w, wj->task_id, "requeue", NULL, NULL);
 }
 
 static const char *const write_accepts[] = { "idea", "task", NULL };

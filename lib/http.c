@@ -1490,15 +1490,8 @@ int
 http_send(struct http_client *c, const struct http_req *req,
 	  struct http_resp *resp, struct ig_err *err)
 {
-	int rc;
-
 	/* worker_client() found no room or memory for a client. */
 	if (!c)
 		return ig_err_set(err, IG_ESOFTWARE, "no HTTP client for this request");
-	if (c->o.on_idle)
-		c->o.on_idle(c->o.ctx, 1);
-	rc = send_retrying(c, req, resp, err);
-	if (c->o.on_idle)
-		c->o.on_idle(c->o.ctx, 0);
-	return rc;
+	return send_retrying(c, req, resp, err);
 }

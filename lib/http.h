@@ -38,12 +38,6 @@ struct http_opts {
 	/* One redacted line per request and response step, or NULL. */
 	void (*on_debug)(void *ctx, const char *line);
 	/*
-	 * Called with 1 when http_send starts waiting (for the limiter, the
-	 * network or a backoff) and with 0 before it returns, from the sending
-	 * thread: a caller holding a lock other threads need lets go meanwhile.
-	 */
-	void (*on_idle)(void *ctx, int idle);
-	/*
 	 * Shared by the clients of one run, may be NULL: set here when an
 	 * answer refuses the key or the quota (IG_ENOPERM), to its HTTP
 	 * status; once set, later requests fail the same way without being

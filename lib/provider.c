@@ -169,7 +169,6 @@ provider_client(struct provider *p, const struct http_opts *hooks)
 		o.cancel = hooks->cancel;
 		o.on_retry = hooks->on_retry;
 		o.on_debug = hooks->on_debug;
-		o.on_idle = hooks->on_idle;
 		o.refused = hooks->refused;
 		o.ctx = hooks->ctx;
 	}

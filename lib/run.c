@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <sqlite3.h>
@@ -177,19 +178,7 @@ run_setup(struct run *run, struct ig_err *err)
 struct input_ctx {
 	struct run *run;
 	int bad;
-	int keep;	/* reading never waits: INIT may keep db_lock */
-	int held;	/* it does now */
 };
-
-/* Lets go of db_lock if INIT kept it; -1 when the commit failed. */
-static int
-input_release(struct input_ctx *ic, struct ig_err *err)
-{
-	if (!ic->held)
-		return 0;
-	ic->held = 0;
-	return run_db_unlock(ic->run, NULL, err);
-}
 
 static void
 on_bad(const char *msg, void *ctx)
@@ -209,7 +198,10 @@ accepts(const struct fn_ops *fn, const char *type)
 	return 0;
 }
 
-/* INIT for one input record; bad records follow the --keep-going policy. */
+/*
+ * INIT for one input record, handed to the writer thread; bad records
+ * follow the --keep-going policy.
+ */
 static int
 take_record(cJSON *rec, const char *where, void *ctx, struct ig_err *err)
 {
@@ -229,53 +221,23 @@ take_record(cJSON *rec, const char *where, void *ctx, struct ig_err *err)
 	else if (type && !accepts(run->fn, type))
 		rc = ig_err_set(err, IG_EDATA, "a '%s' record cannot be taken here "
 				"(expected %s)", type, run->fn->accepts[0]);
-	else {
-		/*
-		 * A transaction per record costs more than most INITs (a
-		 * million ids for igny8-cluster --all); while nobody waits,
-		 * one lasts across records, as a handover would.
-		 */
-		rc = ic->held ? 0 : run_db_lock(run, err);
-		ic->held = 0;
-		if (rc == 0)
-			rc = run->fn->init(run, job, rec, err);
-		if (rc >= 0 && ic->keep && run_db_keep(run, job))
-			ic->held = 1;
-		else if (run_db_unlock(run, job, rc < 0 ? NULL : err) < 0)
-			rc = -1;
-	}
-	if (rc < 0) {
-		if (err->code == IG_EDATA || err->code == IG_ENOINPUT)
-			ig_err_prefix(err, "%s", where);
-		job_free(job);
-		if (run->opts->keep_going && (err->code == IG_EDATA || err->code == IG_ENOINPUT)) {
-			on_bad(err->msg, ic);
-			ig_err_clear(err);
-			return 0;
-		}
-		return -1;
-	}
-	if (rc == INIT_TAKEN) {
-		job_free(job);
-		return 0;
-	}
-	/* Already done: its records are re-emitted, nothing is sent. */
-	job->state = rc == INIT_DONE ? JOB_SKIPPED : JOB_PENDING;
-	run_report(run, &(struct ev){ .type = EV_TOTAL, .n = 1 });
-	engine_enqueue(run, job);
+	else
+		return run_init_record(run, job, rec, where, err);
+	ig_err_prefix(err, "%s", where);
+	job_free(job);
+	if (!run->opts->keep_going)
+		return rc;
+	on_bad(err->msg, ic);
+	ig_err_clear(err);
 	return 0;
 }
 
 static int
 read_stream(struct run *run, FILE *fp, const char *name, struct ig_err *err)
 {
-	struct input_ctx ic = { run, 0, 0, 0 };
+	struct input_ctx ic = { run, 0 };
 	struct jsonl_reader r = { 0 };
-	struct stat sb;
 	int rc;
-
-	/* A pipe may keep us waiting for the next line; a file does not. */
-	ic.keep = fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode);
 
 	r.fp = fp;
 	r.name = name;
@@ -288,47 +250,47 @@ read_stream(struct run *run, FILE *fp, const char *name, struct ig_err *err)
 	/* A signal cut a blocked read short (EINTR): an interrupt, not an I/O error. */
 	if (rc < 0 && engine_cancel && err->code == IG_EIO)
 		ig_err_set(err, IG_EINTR, "%s: interrupted", name);
-	if (input_release(&ic, rc < 0 ? NULL : err) < 0)
+	/* An earlier record's INIT failing is what stopped the input, if any. */
+	if (run_init_wait(run, err) < 0)
 		rc = -1;
-	if (rc >= 0 && ic.bad)
+	if (rc >= 0 && ic.bad) {
+		pthread_mutex_lock(&run->lock);
 		run->input_bad = 1;
+		pthread_mutex_unlock(&run->lock);
+	}
 	return rc < 0 ? -1 : 0;
 }
 
-/* The ids --all selects, read before the pool needs the workspace. */
-static long *
-select_all(struct run *run, size_t *n_out, struct ig_err *err)
-{
-	sqlite3_stmt *st;
-	long *ids = NULL, *n;
-	size_t len = 0, cap = 0;
+struct id_list {
+	struct run *run;
+	long *ids;
+	size_t n;
+};
 
-	*n_out = 0;
-	run_db_lock(run, NULL);
-	st = ws_prepare(run->ws, run->fn->select_all, err);
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
-		if (len == cap) {
+/* The ids --all selects (run_call(), on the writer thread). */
+static int
+select_ids(struct ws *ws, void *arg, struct ig_err *err)
+{
+	struct id_list *l = arg;
+	sqlite3_stmt *st = ws_prepare(ws, l->run->fn->select_all, err);
+	size_t cap = 0;
+	long *n;
+	int rc = st ? 0 : -1;
+
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		if (l->n == cap) {
 			cap = cap ? cap * 2 : 1024;
-			if (!(n = realloc(ids, cap * sizeof *ids))) {
-				ig_err_set(err, IG_ESOFTWARE, "out of memory");
+			if (!(n = realloc(l->ids, cap * sizeof *n))) {
+				rc = ig_err_set(err, IG_ESOFTWARE, "out of memory");
 				break;
 			}
-			ids = n;
+			l->ids = n;
 		}
-		ids[len++] = (long)sqlite3_column_int64(st, 0);
-	}
-	if (!st || err->code) {
-		free(ids);
-		ids = NULL;
-	} else if (!ids) {
-		ids = malloc(sizeof *ids);
+		l->ids[l->n++] = (long)sqlite3_column_int64(st, 0);
 	}
 	sqlite3_finalize(st);
-	run_db_unlock(run, NULL, NULL);
-	*n_out = len;
-	return ids;
+	return rc;
 }
-
 static int
 take_id(struct input_ctx *ic, long id, struct ig_err *err)
 {
@@ -349,23 +311,23 @@ static int
 read_ids(struct run *run, struct ig_err *err)
 {
 	const struct run_opts *o = run->opts;
-	struct input_ctx ic = { run, 0, 1, 0 };
-	long *all = NULL;
-	size_t nall = 0;
+	struct input_ctx ic = { run, 0 };
+	struct id_list all = { run, NULL, 0 };
 	int rc = 0;
 
-	if (o->all && run->fn->select_all && !(all = select_all(run, &nall, err)))
+	if (o->all && run->fn->select_all && run_call(run, select_ids, &all, err) < 0) {
+		free(all.ids);
 		return -1;
+	}
 	for (size_t i = 0; rc == 0 && i < o->nids; i++)
 		rc = take_id(&ic, o->ids[i], err);
-	for (size_t i = 0; rc == 0 && i < nall; i++)
-		rc = take_id(&ic, all[i], err);
-	if (input_release(&ic, rc < 0 ? NULL : err) < 0)
+	for (size_t i = 0; rc == 0 && i < all.n; i++)
+		rc = take_id(&ic, all.ids[i], err);
+	if (run_init_wait(run, err) < 0)
 		rc = -1;
-	free(all);
+	free(all.ids);
 	return rc < 0 ? -1 : 0;
 }
-
 static int
 read_input(struct run *run, struct ig_err *err)
 {
@@ -485,11 +447,10 @@ run_release(struct run *run)
 	free(run->ws_path);
 	config_free(run->cfg);
 	pthread_mutex_destroy(&run->lock);
-	pthread_mutex_destroy(&run->db_lock);
 	pthread_cond_destroy(&run->work_cv);
 	pthread_cond_destroy(&run->done_cv);
 	pthread_cond_destroy(&run->space_cv);
-	pthread_cond_destroy(&run->commit_cv);
+	pthread_cond_destroy(&run->main_cv);
 }
 
 /* Every module's messages (msg.c) become events of the run's stream. */
@@ -544,6 +505,33 @@ finish_batch(struct run *run, struct worker *w0, int input_rc, struct ig_err *er
 	return 0;
 }
 
+/* fn->input_end on the writer thread (run_call()): it reads the workspace. */
+static int
+input_end(struct ws *ws, void *arg, struct ig_err *err)
+{
+	struct run *run = arg;
+
+	(void)ws;
+	return run->fn->input_end(run, err);
+}
+
+/*
+ * Each worker reads through a connection of its own (three descriptors:
+ * the database, its log, its shared memory) beside its HTTP connection:
+ * -j 256 needs more than the usual soft limit of 1024, so the run takes
+ * what the hard limit allows.
+ */
+static void
+fd_room(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 /* Starts the pool and the writer, feeds input, waits for everything. */
 static int
 run_pool(struct run *run, struct worker *ws, struct ig_err *err)
@@ -552,32 +540,28 @@ run_pool(struct run *run, struct worker *ws, struct ig_err *err)
 	pthread_t writer;
 	int input_rc, fin_rc = 0;
 
+	fd_room();
 	for (int i = 0; i < run->nworkers; i++) {
 		ws[i].run = run;
-		ws[i].ws = run->ws;
 		ws[i].pooled = 1;
+		pthread_cond_init(&ws[i].saved_cv, NULL);
 		pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]);
 	}
 	pthread_create(&writer, NULL, writer_main, run);
 	input_rc = read_input(run, err);
-	if (input_rc == 0 && run->fn->input_end && !engine_cancel) {
-		input_rc = run_db_lock(run, err);
-		if (input_rc == 0)
-			input_rc = run->fn->input_end(run, err);
-		if (run_db_unlock(run, NULL, input_rc < 0 ? NULL : err) < 0)
-			input_rc = -1;
-	}
+	if (input_rc == 0 && run->fn->input_end && !engine_cancel)
+		input_rc = run_call(run, input_end, run, err);
 	pthread_mutex_lock(&run->lock);
 	run->input_done = 1;
 	pthread_cond_broadcast(&run->work_cv);
 	pthread_cond_signal(&run->done_cv);
 	pthread_mutex_unlock(&run->lock);
-	for (int i = 0; i < run->nworkers; i++)
+	for (int i = 0; i < run->nworkers; i++) {
 		pthread_join(ws[i].thread, NULL);
+		pthread_cond_destroy(&ws[i].saved_cv);
+	}
+	/* The write connection is the main thread's again. */
 	pthread_join(writer, NULL);
-	/* The last holder to leave committed; this only guards that rule. */
-	if (ws_in_txn(run->ws) && ws_session_end(run->ws, 1, err) < 0)
-		input_rc = -1;
 	w0.run = run;
 	w0.ws = run->ws;
 	if (input_rc == 0 && run->fn->finish && !engine_cancel)
@@ -601,11 +585,10 @@ engine_main(const struct fn_ops *fn, struct run_opts *o)
 	run.opts = o;
 	open_reporter(&run);
 	pthread_mutex_init(&run.lock, NULL);
-	pthread_mutex_init(&run.db_lock, NULL);
 	pthread_cond_init(&run.work_cv, NULL);
 	pthread_cond_init(&run.done_cv, NULL);
 	pthread_cond_init(&run.space_cv, NULL);
-	pthread_cond_init(&run.commit_cv, NULL);
+	pthread_cond_init(&run.main_cv, NULL);
 	/* Without a watcher, Ctrl-C still ends the run, only less tidily. */
 	interrupt_start(&engine_cancel);
 	/*

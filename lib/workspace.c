@@ -22,6 +22,7 @@
 struct ws {
 	sqlite3 *db;
 	char *path;
+	char *scratch;		/* WS_SCRATCH: the copy's file, removed on close */
 	struct {
 		const char *sql;
 		sqlite3_stmt *st;
@@ -167,6 +168,33 @@ copy_in(struct ws *ws, const char *path, struct ig_err *err)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* A file for a dry run's copy, "$TMPDIR/igny8-dry-XXXXXX" (malloc'd). */
+static char *
+scratch_file(struct ig_err *err)
+{
+	const char *dir = getenv("TMPDIR");
+	size_t n;
+	char *p;
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	n = strlen(dir) + sizeof "/igny8-dry-XXXXXX";
+	if (!(p = malloc(n))) {
+		ig_err_set(err, IG_ESOFTWARE, "out of memory");
+		return NULL;
+	}
+	snprintf(p, n, "%s/igny8-dry-XXXXXX", dir);
+	if ((fd = mkstemp(p)) < 0) {
+		ig_err_set(err, IG_EIO, "%s: a dry run's copy of the workspace: %s", p,
+			   strerror(errno));
+		free(p);
+		return NULL;
+	}
+	close(fd);
+	return p;
+}
+
 struct ws *
 ws_open(const char *path, enum ws_mode mode, struct ig_err *err)
 {
@@ -188,8 +216,11 @@ ws_open(const char *path, enum ws_mode mode, struct ig_err *err)
 		ig_err_set(err, IG_ESOFTWARE, "out of memory");
 		return NULL;
 	}
-	/* "" is a private temporary database (see WS_SCRATCH). */
-	if (sqlite3_open_v2(mode == WS_SCRATCH ? "" : path, &ws->db, flags,
+	if (mode == WS_SCRATCH && !(ws->scratch = scratch_file(err))) {
+		ws_close(ws);
+		return NULL;
+	}
+	if (sqlite3_open_v2(ws->scratch ? ws->scratch : path, &ws->db, flags,
 			    NULL) != SQLITE_OK) {
 		ws_fail(ws, err, "cannot open workspace");
 		ws_close(ws);
@@ -203,6 +234,28 @@ ws_open(const char *path, enum ws_mode mode, struct ig_err *err)
 	return ws;
 }
 
+struct ws *
+ws_open_reader(const struct ws *of, struct ig_err *err)
+{
+	struct ws *ws = calloc(1, sizeof *ws);
+
+	if (!ws || !(ws->path = strdup(of->path))) {
+		free(ws);
+		ig_err_set(err, IG_ESOFTWARE, "out of memory");
+		return NULL;
+	}
+	/* One thread uses it: SQLite's own mutexes would only cost. */
+	if (sqlite3_open_v2(of->scratch ? of->scratch : of->path, &ws->db,
+			    SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		ws_fail(ws, err, "cannot open workspace");
+		ws_close(ws);
+		return NULL;
+	}
+	sqlite3_busy_handler(ws->db, busy_wait, ws);
+	sqlite3_extended_result_codes(ws->db, 1);
+	return ws;
+}
+
 void
 ws_close(struct ws *ws)
 {
@@ -211,6 +264,16 @@ ws_close(struct ws *ws)
 	for (size_t i = 0; i < ws->ncache; i++)
 		sqlite3_finalize(ws->cache[i].st);
 	sqlite3_close_v2(ws->db);
+	if (ws->scratch) {
+		char side[4096];
+
+		unlink(ws->scratch);
+		snprintf(side, sizeof side, "%s-wal", ws->scratch);
+		unlink(side);
+		snprintf(side, sizeof side, "%s-shm", ws->scratch);
+		unlink(side);
+		free(ws->scratch);
+	}
 	free(ws->path);
 	free(ws);
 }
@@ -383,16 +446,14 @@ ws_rollback(struct ws *ws)
 int
 ws_session_begin(struct ws *ws, struct ig_err *err)
 {
-	ws->session = 1;
 	ws->units = 0;
-	if (!sqlite3_get_autocommit(ws->db))
-		return 0;
 	if (ws_run(ws, sql_begin, err) < 0) {
 		ig_err_prefix(err, "cannot begin a transaction");
 		return -1;
 	}
+	ws->session = 1;
 	ws->txn = 1;
-	return 1;
+	return 0;
 }
 
 int
@@ -401,41 +462,14 @@ ws_session_end(struct ws *ws, int commit, struct ig_err *err)
 	while (ws->units > 0)
 		ws_rollback(ws);	/* a unit left open is not finished work */
 	ws->session = 0;
-	if (!commit || sqlite3_get_autocommit(ws->db))
+	ws->txn = 0;
+	if (sqlite3_get_autocommit(ws->db))
+		return 0;	/* lost: the caller asked ws_session_lost() */
+	if (!commit) {
+		rollback(ws);
 		return 0;
-	ws->txn = 0;
+	}
 	return commit_or_rollback(ws, err);
-}
-
-int
-ws_session_commit(struct ws *ws, struct ig_err *err)
-{
-	int rc = 0;
-
-	if (!sqlite3_get_autocommit(ws->db))
-		rc = commit_or_rollback(ws, err);
-	ws->txn = 0;
-	/* COMMIT released the savepoints: ws_session_reopen() makes them again. */
-	return rc;
-}
-
-int
-ws_session_reopen(struct ws *ws, struct ig_err *err)
-{
-	if (ws_run(ws, sql_begin, err) < 0) {
-		ig_err_prefix(err, "cannot begin a transaction");
-		ws->units = 0;
-		return -1;
-	}
-	ws->txn = 1;
-	/* An open unit goes on; it can roll back to here, no further. */
-	for (int i = 0; i < ws->units; i++) {
-		if (ws_run(ws, sql_savepoint, err) < 0) {
-			ws->units = i;
-			return -1;
-		}
-	}
-	return 0;
 }
 
 int
@@ -452,12 +486,6 @@ int
 ws_in_txn(struct ws *ws)
 {
 	return !sqlite3_get_autocommit(ws->db);
-}
-
-long
-ws_total_changes(struct ws *ws)
-{
-	return (long)sqlite3_total_changes(ws->db);
 }
 
 int

@@ -5,8 +5,9 @@
  * prompts, the response cache, batches, runs and the log of every AI call.
  * It is opened in WAL mode with foreign keys and a busy handler, and every
  * write transaction starts IMMEDIATE, so the four stages of one pipeline
- * (each a process whose threads share one connection, see sessions below)
- * can write to it at the same time without "database is locked".  The schema is versioned
+ * (each a process) can write to it at the same time without "database is
+ * locked".  Within a process, one thread writes (see engine.h) and the
+ * others read through connections of their own.  The schema is versioned
  * with PRAGMA user_version and migrated forward on open (schema.c).
  *
  * Ownership: struct ws is opaque, from ws_open(), freed by ws_close().
@@ -27,8 +28,8 @@ struct ws;
  * WS_SCRATCH opens a private copy of the workspace at path (an empty one
  * when there is none), for a dry run: it reads what the workspace holds and
  * may write as a real run does, yet nothing reaches the file, not even the
- * run's own row.  The copy is a temporary database that SQLite deletes
- * when it is closed.
+ * run's own row.  The copy is a temporary file (in $TMPDIR), so that
+ * ws_open_reader() can open it too, removed by ws_close().
  */
 enum ws_mode { WS_OPEN = 0, WS_CREATE = 1, WS_SCRATCH = 2 };
 
@@ -47,30 +48,31 @@ void ws_rollback(struct ws *ws);
 /*
  * Sessions let one transaction span what many records do with the
  * workspace, instead of a transaction per statement (a filter runs a dozen
- * per record, and each commit costs locks and a write-ahead-log write).
- * ws_session_begin() opens a transaction (BEGIN IMMEDIATE) unless one is
- * already open, handed over by the previous session: it returns 1 when it
- * began one, 0 when it took one over, -1 on error.  Inside a session,
+ * per record, and each commit costs locks and a write-ahead-log write): the
+ * engine's writer thread runs its queued requests in one.
+ * ws_session_begin() opens it (BEGIN IMMEDIATE; -1 with err when it
+ * cannot, "cannot begin a transaction").  Inside a session,
  * ws_begin()/ws_commit()/ws_rollback() are a savepoint, so a unit still
- * rolls back alone.  ws_session_end() commits when commit is set, else
- * leaves the transaction open for the next session; ws_session_commit()
- * commits at once, and ws_session_reopen() then begins the next
- * transaction (a failure there is a failed BEGIN, never a failed COMMIT).
- * A failed commit rolls back and returns -1 with err set.  The caller (the
- * engine) decides when to commit: see run_db_durable() in lib/engine.c.
+ * rolls back alone.  ws_session_end() commits when commit is set (a
+ * failed COMMIT rolls back and returns -1 with err set), else rolls back.
  *
  * SQLite rolls the whole transaction back by itself after some errors
  * (SQLITE_FULL, IOERR, NOMEM); ws_session_lost() returns 1 once when the
- * transaction a session began is gone that way, so that the caller fails
- * what it held instead of counting it committed.
+ * session's transaction is gone that way, so that the caller fails what
+ * it held instead of counting it committed.
  */
 int ws_session_begin(struct ws *ws, struct ig_err *err);
 int ws_session_end(struct ws *ws, int commit, struct ig_err *err);
-int ws_session_commit(struct ws *ws, struct ig_err *err);
-int ws_session_reopen(struct ws *ws, struct ig_err *err);
 int ws_session_lost(struct ws *ws);
 int ws_in_txn(struct ws *ws);
-long ws_total_changes(struct ws *ws);
+
+/*
+ * A read-only connection to the database ws has open (its scratch copy
+ * for a dry run), for one thread's reads while another writes (WAL): it
+ * sees what was committed before each of its statements began.  Freed by
+ * ws_close().
+ */
+struct ws *ws_open_reader(const struct ws *ws, struct ig_err *err);
 
 /*
  * The process's cancel flag (set by a signal handler): a wait for another

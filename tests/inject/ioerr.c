@@ -11,9 +11,9 @@
  * descriptor at /dev/full: from then on every write fails with ENOSPC,
  * whichever path it takes.
  *
- * With IGNY8_FAIL_PATH=SUFFIX the shim watches instead the file last
- * opened under a name ending in SUFFIX (say "-wal", the workspace's
- * write-ahead log): once IGNY8_FAIL_AFTER bytes have been written to it,
+ * With IGNY8_FAIL_PATH=SUFFIX the shim watches instead the files opened
+ * under a name ending in SUFFIX (say "-wal", the workspace's write-ahead
+ * log): once IGNY8_FAIL_AFTER bytes have been written to them,
  * every further pwrite fails with ENOSPC, as when the disk fills mid-run;
  * with IGNY8_FAIL_TIMES=N only the next N writes fail, then room is back.
  */
@@ -198,7 +198,13 @@ write(int fd, const void *buf, size_t n)
 
 /* ---- a file by name: IGNY8_FAIL_PATH ---------------------------------------- */
 
-static int path_fd = -1;
+/*
+ * Every descriptor open on such a file: each connection of the process
+ * (a reader's too) opens the log, and any of them may be the one that
+ * writes.  Bytes are counted across them.
+ */
+#define PATH_FDS 4096
+static unsigned char path_fd[PATH_FDS];
 static long long path_passed;
 
 static void
@@ -211,8 +217,8 @@ note_open(const char *path, int fd)
 		return;
 	n = strlen(path);
 	m = strlen(suffix);
-	if (n >= m && !strcmp(path + n - m, suffix))
-		path_fd = fd;
+	if (n >= m && !strcmp(path + n - m, suffix) && fd < PATH_FDS)
+		path_fd[fd] = 1;
 }
 
 /* The real NAME (open or open64), the mode read from ap when O_CREAT asks. */
@@ -256,8 +262,8 @@ close(int fd)
 {
 	int (*rc)(int) = (int (*)(int))real("close");
 
-	if (fd == path_fd)
-		path_fd = -1;
+	if (fd >= 0 && fd < PATH_FDS)
+		path_fd[fd] = 0;
 	return rc(fd);
 }
 
@@ -268,7 +274,7 @@ path_allows(int fd, size_t n)
 	static long long failures;
 	const char *times = getenv("IGNY8_FAIL_TIMES");
 
-	if (fd < 0 || fd != path_fd)
+	if (fd < 0 || fd >= PATH_FDS || !path_fd[fd])
 		return 0;
 	if (path_passed + (long long)n > fail_after() &&
 	    (!times || failures < strtoll(times, NULL, 10))) {

@@ -1,0 +1,53 @@
+#!/bin/sh
+# Issue 15 item 4: answers that arrived while the workspace's disk was full
+# are not paid for again.  tests/inject/ioerr.c fails the write-ahead log's
+# writes for a while (IGNY8_FAIL_TIMES), then room is back: an answer is in
+# the cache before its record's results are saved, and one whose commit
+# failed is kept by a later transaction, so the next run takes it from the
+# cache instead of asking again.  Over both runs each record is paid once,
+# wherever the disk filled.
+. "$(dirname "$0")/../lib.sh"
+. "$TESTS/seed.sh"
+
+fake_start || exit 1
+new_workspace
+seed_clusters 12 || exit 1
+cluster_records 12 >twelve.jsonl
+sql() { sqlite3 "$IGNY8_WORKSPACE" "$1"; }
+SHIM=${IGNY8_T:-$IGNY8_BUILD/t}/ioerr.so
+[ "$IGNY8_BUILD" = "$TOP" ] && SHIM=${IGNY8_T:-$TOP/build/t}/ioerr.so
+ASAN_OPTIONS=$ASAN_OPTIONS:verify_asan_link_order=0
+export ASAN_OPTIONS
+
+probe=$(mktemp -d)
+if IGNY8_FAIL_PATH=-wal IGNY8_FAIL_AFTER=0 LD_PRELOAD=$SHIM IGNY8_WORKSPACE=$probe/p.db \
+	igny8-ideas -q </dev/null >/dev/null 2>&1; then
+	rm -rf "$probe"
+	skip_all "the preloaded shim cannot fail this build's writes (sanitizer runtime)"
+fi
+rm -rf "$probe"
+
+# Answers come slowly enough that several are in flight when writes fail.
+echo '{"latency_ms": 50}' >slow.json
+fake_script slow.json
+lost=0
+for after in 30000 60000 90000 120000; do
+	sql "DELETE FROM ideas; DELETE FROM cache"
+	fake_reset
+	IGNY8_FAIL_PATH=-wal IGNY8_FAIL_AFTER=$after IGNY8_FAIL_TIMES=3 LD_PRELOAD=$SHIM \
+		run igny8-ideas --jobs 4 --count 2 twelve.jsonl >"$T/out" 2>"$T/err"
+	st=$?
+	ok "full after $after bytes: the run fails (status $st)" test "$st" -ne 0 -a "$st" -lt 128
+	first=$(fake_count /v1/chat/completions)
+	saved=$(sql "SELECT count(DISTINCT cluster_id) FROM ideas")
+	diag "full after $after bytes: $first requests, $saved clusters saved"
+	[ "$first" -gt "$saved" ] && lost=$((lost + 1))
+	fake_reset
+	expect_status "... a rerun with room" 0 igny8-ideas --jobs 4 --count 2 twelve.jsonl
+	is "... pays only for what the first run did not ask" "$((12 - first))" \
+		"$(fake_count /v1/chat/completions)"
+	is "... and saves every cluster's ideas" 12 \
+		"$(sql "SELECT count(DISTINCT cluster_id) FROM ideas")"
+done
+ok "some run had answers that arrived and were not saved ($lost)" test "$lost" -gt 0
+done_testing
