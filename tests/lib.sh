@@ -328,6 +328,21 @@ fake_reset() {
 	_fake_post /__fake/reset
 }
 
+# takes_signals PID: waits (up to 30 s) until the run PID has set up its
+# Ctrl-C handling (SIGINT blocked in its main thread, taken by a watcher);
+# before that, a background job of a script ignores SIGINT.
+takes_signals() {
+	_i=0
+	while [ $_i -lt 300 ]; do
+		_b=$(sed -n 's/^SigBlk:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
+		_b=${_b#"${_b%?}"}
+		[ -n "$_b" ] && [ $((0x$_b & 2)) -ne 0 ] && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
 # fake_count [PATH]: number of requests received (to PATH; "P*" = prefix).
 fake_count() {
 	"$PY" - "${FAKE_LOG:-/nonexistent}" "${1:-}" <<'EOF'

@@ -86,7 +86,8 @@ mkfifo fifo
 writer=$!
 igny8-ideas --count 2 <fifo >"$T/out" 2>"$T/err" &
 pid=$!
-sleep 1
+ok "the run is up and takes Ctrl-C" takes_signals $pid
+sleep 0.5
 kill -INT $pid
 if gone_within $pid 10; then pass "Ctrl-C on blocked stdin ends the run within a second"
 else fail "Ctrl-C on blocked stdin ends the run within a second"; kill -9 $pid; fi
