@@ -59,11 +59,7 @@ is "pays only for what was never sent" "$N" "$(chats)"
 is "and writes every article" "$N" "$(wc -l <"$T/out")"
 
 # -- writes cut after N bytes ------------------------------------------------------
-SHIM=${IGNY8_T:-$IGNY8_BUILD/t}/ioerr.so
-[ "$IGNY8_BUILD" = "$TOP" ] && SHIM=${IGNY8_T:-$TOP/build/t}/ioerr.so
-# ASan wants to be first in the preload list; the shim does not mind.
-ASAN_OPTIONS=$ASAN_OPTIONS:verify_asan_link_order=0
-export ASAN_OPTIONS
+. "$TESTS/ioerr.sh"
 # cut BYTES CMD...: CMD with writes to stdout failing after BYTES bytes;
 # stdout is a pipe, so records are flushed one by one.
 cut_after() {

@@ -10,18 +10,9 @@ fake_start || exit 1
 new_workspace
 seed_clusters 12 || exit 1
 sql() { sqlite3 "$IGNY8_WORKSPACE" "$1"; }
-SHIM=${IGNY8_T:-$IGNY8_BUILD/t}/ioerr.so
-[ "$IGNY8_BUILD" = "$TOP" ] && SHIM=${IGNY8_T:-$TOP/build/t}/ioerr.so
-ASAN_OPTIONS=$ASAN_OPTIONS:verify_asan_link_order=0
-export ASAN_OPTIONS
+. "$TESTS/ioerr.sh"
 
-probe=$(mktemp -d)
-if IGNY8_FAIL_PATH=-wal IGNY8_FAIL_AFTER=0 LD_PRELOAD=$SHIM IGNY8_WORKSPACE=$probe/p.db \
-	igny8-ideas -q </dev/null >/dev/null 2>&1; then
-	rm -rf "$probe"
-	skip_all "the preloaded shim cannot fail this build's writes (sanitizer runtime)"
-fi
-rm -rf "$probe"
+need_write_faults
 
 cluster_records 12 | igny8-ideas -q --count 1 >ideas.jsonl || exit 1
 echo '{"latency_ms": 100}' >slow.json

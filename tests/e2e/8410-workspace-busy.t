@@ -13,10 +13,7 @@ new_workspace
 seed_clusters 12 || exit 1
 cluster_records 12 >twelve.jsonl
 sql() { sqlite3 "$IGNY8_WORKSPACE" "$1"; }
-SHIM=${IGNY8_T:-$IGNY8_BUILD/t}/ioerr.so
-[ "$IGNY8_BUILD" = "$TOP" ] && SHIM=${IGNY8_T:-$TOP/build/t}/ioerr.so
-ASAN_OPTIONS=$ASAN_OPTIONS:verify_asan_link_order=0
-export ASAN_OPTIONS
+. "$TESTS/ioerr.sh"
 
 saved() { sql "SELECT DISTINCT cluster_id FROM ideas ORDER BY 1"; }
 written() {
