@@ -2,6 +2,7 @@
 #include "compat.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,13 +246,16 @@ jsonl_each(struct jsonl_reader *r, jsonl_cb cb, void *ctx, struct ig_err *err)
 	return rc;
 }
 
-static int write_failed;
-static int broken_pipe;
+/* Set by the thread that writes records, read by workers deciding
+ * whether to start another request. */
+static atomic_int write_failed;
+static atomic_int broken_pipe;
+static int write_errno;		/* the first failure's; only the writer touches it */
 
 int
 jsonl_broken_pipe(void)
 {
-	return broken_pipe;
+	return atomic_load(&broken_pipe);
 }
 
 int
@@ -259,11 +263,11 @@ jsonl_out_gone(FILE *out)
 {
 	struct pollfd p = { fileno(out), 0, 0 };
 
-	if (write_failed)
+	if (atomic_load(&write_failed))
 		return 1;
 	if (poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP | POLLNVAL))) {
-		write_failed = 1;
-		broken_pipe = 1;
+		atomic_store(&broken_pipe, 1);
+		atomic_store(&write_failed, 1);
 		return 1;
 	}
 	return 0;
@@ -272,14 +276,15 @@ jsonl_out_gone(FILE *out)
 static int
 out_failed(struct ig_err *err)
 {
-	if (!write_failed) {
-		write_failed = 1;
-		broken_pipe = errno == EPIPE;
+	if (!atomic_load(&write_failed)) {
+		write_errno = errno ? errno : EIO;
+		atomic_store(&broken_pipe, write_errno == EPIPE);
+		atomic_store(&write_failed, 1);
 	}
-	if (broken_pipe)
+	if (atomic_load(&broken_pipe))
 		return ig_err_set(err, IG_EIO, "broken pipe");
 	return ig_err_set(err, IG_EIO, "write error on standard output: %s",
-			  strerror(errno ? errno : EIO));
+			  strerror(write_errno ? write_errno : EIO));
 }
 
 static int
@@ -308,7 +313,7 @@ jsonl_write(FILE *out, const cJSON *rec, struct ig_err *err)
 	char *s;
 	int bad;
 
-	if (write_failed)
+	if (atomic_load(&write_failed))
 		return out_failed(err);
 	if (renderer && out == stdout) {
 		errno = 0;
@@ -332,7 +337,7 @@ jsonl_write(FILE *out, const cJSON *rec, struct ig_err *err)
 int
 jsonl_finish(FILE *out, struct ig_err *err)
 {
-	if (write_failed)
+	if (atomic_load(&write_failed))
 		return out_failed(err);
 	errno = 0;
 	if (fflush(out) == EOF || ferror(out))
