@@ -197,42 +197,85 @@ seen_add(struct cl_state *st, long id)
 	return 1;
 }
 
-/* A record naming a keyword by text is upserted; one with only an id is looked up. */
-static long
-take_keyword(struct ws *ws, const cJSON *rec, struct ig_err *err)
+/*
+ * Fills it from a new keywords row: what INSERT wrote is what a read
+ * back would give, so a new keyword (most of a first run's input) costs
+ * no SELECT.  Takes norm.
+ */
+static int
+item_new(struct cl_item *it, long id, const struct kw_fields *f, char *norm)
 {
-	struct kw_fields f;
+	it->id = id;
+	it->norm = norm;
+	it->keyword = strdup(f->keyword);
+	it->volume = f->volume;
+	it->sector = f->sector ? strdup(f->sector) : NULL;
+	it->fixed = 0;
+	return it->keyword && (it->sector || !f->sector) ? 0 : -1;
+}
+
+/*
+ * A record naming a keyword by text is upserted; one with only an id is
+ * looked up.  *norm_out gets the normalised keyword of a new row (to
+ * free), NULL otherwise.
+ */
+static long
+take_keyword(struct ws *ws, const cJSON *rec, struct kw_fields *f,
+	     char **norm_out, struct ig_err *err)
+{
+	int inserted = 0;
 	long id;
 
+	*norm_out = NULL;
 	if (!cJSON_GetObjectItemCaseSensitive(rec, "keyword") &&
 	    cJSON_GetObjectItemCaseSensitive(rec, "id"))
 		return rec_id(rec, "keyword", err);
-	if (kw_from_record(rec, &f, err) < 0 || ws_begin(ws, err) < 0)
+	if (kw_from_record(rec, f, err) < 0 || !(*norm_out = kw_normalize(f->keyword, err)))
 		return -1;
-	if (kw_upsert(ws, &f, &id, NULL, err) < 0) {
+	if (ws_begin(ws, err) < 0)
+		goto fail;
+	if (kw_upsert_norm(ws, f, *norm_out, &id, &inserted, err) < 0) {
 		ws_rollback(ws);
-		return -1;
+		goto fail;
 	}
-	return ws_commit(ws, err) < 0 ? -1 : id;
+	if (ws_commit(ws, err) < 0)
+		goto fail;
+	if (!inserted) {
+		free(*norm_out);
+		*norm_out = NULL;
+	}
+	return id;
+fail:
+	free(*norm_out);
+	*norm_out = NULL;
+	return -1;
 }
 
 static int
 cluster_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *err)
 {
 	struct cl_state *st = state(run);
+	struct kw_fields f;
 	struct cl_item *it;
+	char *norm;
 	long id, cid;
 	int dup;
 
 	if (!st)
 		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
-	if ((id = take_keyword(run_ws(run), rec, err)) < 0)
+	if ((id = take_keyword(run_ws(run), rec, &f, &norm, err)) < 0)
 		return -1;
 	job_set_ref(job, "keyword:%ld", id);
-	if ((dup = seen_add(st, id)) <= 0)	/* 0: a duplicate of an earlier line */
-		return dup < 0 ? ig_err_set(err, IG_ESOFTWARE, "out of memory") : INIT_TAKEN;
-	if (!(it = item_push(&st->in, &st->nin, &st->capin)))
-		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	/* 0: a duplicate of an earlier line */
+	if ((dup = seen_add(st, id)) <= 0 || !(it = item_push(&st->in, &st->nin, &st->capin))) {
+		free(norm);
+		return dup == 0 ? INIT_TAKEN : ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	}
+	if (norm) {
+		if (item_new(it, id, &f, norm) < 0)
+			return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+		return INIT_TAKEN;
+	}
 	if (item_load(run_ws(run), id, it, &cid, err) < 0) {
 		st->nin--;
 		return -1;
@@ -898,6 +941,27 @@ unclustered_record(const struct cl_state *st, cJSON **left, size_t n)
 }
 
 /*
+ * The cluster keyword id is in as saved (a concurrent run's may have won
+ * it): its id, 0 for none, -1 for no such keyword.  Read alone, since
+ * building each keyword's record cost a million-keyword run seconds.
+ */
+static long
+cluster_of(struct ws *ws, long id)
+{
+	sqlite3_stmt *q = ws_cached(ws, "SELECT coalesce(cluster_id, 0) FROM keywords"
+				    " WHERE id = ?", NULL);
+	long cid = -1;
+
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, id);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		cid = (long)sqlite3_column_int64(q, 0);
+	ws_done(q);
+	return cid;
+}
+
+/*
  * The records to write: the clusters of the input keywords, then the
  * unclustered record if any keyword is left; or the keywords.
  */
@@ -912,16 +976,17 @@ records(struct ws *ws, struct run *run, const struct cl_state *st, size_t *unclu
 
 	*unclustered = 0;
 	for (size_t i = 0; i < st->nin && ids && left; i++) {
-		if (!(rec = rec_get(ws, "keyword", st->in[i].id, NULL)))
-			continue;
+		long cid;
+
 		if (emit_kw) {
+			if (!(rec = rec_get(ws, "keyword", st->in[i].id, NULL)))
+				continue;
 			if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(rec, "cluster_id")))
 				(*unclustered)++;
 			cJSON_AddItemToArray(out, rec);
-		} else if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(rec, "cluster_id"))) {
-			ids[n++] = json_long(rec, "cluster_id", 0);
-			cJSON_Delete(rec);
-		} else {
+		} else if ((cid = cluster_of(ws, st->in[i].id)) > 0) {
+			ids[n++] = cid;
+		} else if (cid == 0 && (rec = rec_get(ws, "keyword", st->in[i].id, NULL))) {
 			left[(*unclustered)++] = rec;
 		}
 	}

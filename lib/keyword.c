@@ -9,27 +9,19 @@
 #include "json.h"
 #include "keyword.h"
 
-char *
-kw_normalize(const char *s, struct ig_err *err)
+/*
+ * Collapses runs of white space to one space and trims both ends, in
+ * place.  Returns s, or NULL (s freed) when nothing is left.
+ */
+static char *
+squeeze(char *s, struct ig_err *err)
 {
-	utf8proc_uint8_t *folded = NULL;
-	utf8proc_ssize_t n;
-	char *out, *w;
+	char *w = s;
 	int space = 0;
 
-	n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &folded,
-			 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-				 UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
-				 UTF8PROC_IGNORE | UTF8PROC_STRIPCC);
-	if (n < 0) {
-		ig_err_set(err, IG_EDATA, "keyword is not valid UTF-8");
-		return NULL;
-	}
-	out = w = (char *)folded;
-	for (const char *p = out; *p; p++) {
-		int ws = *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
-		if (ws) {
-			space = w != out;
+	for (const char *p = s; *p; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+			space = w != s;
 			continue;
 		}
 		if (space)
@@ -38,12 +30,63 @@ kw_normalize(const char *s, struct ig_err *err)
 		*w++ = *p;
 	}
 	*w = '\0';
-	if (!*out) {
-		free(out);
+	if (!*s) {
+		free(s);
 		ig_err_set(err, IG_EDATA, "keyword is empty");
 		return NULL;
 	}
+	return s;
+}
+
+/*
+ * What the utf8proc options below do to ASCII, without the decomposition
+ * into code points that costs most of an import's normalising: NFKC
+ * leaves ASCII as it is, case folding lowers A-Z, and STRIPCC turns
+ * tab, line feed, vertical tab, form feed and carriage return into a
+ * space and drops the other controls.  t-keyword checks every ASCII byte
+ * against utf8proc.  NULL when s has a byte above 0x7f.
+ */
+static char *
+ascii_fold(const char *s)
+{
+	size_t n = 0;
+	char *out, *w;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++)
+		if (*p >= 0x80)
+			return NULL;
+	if (!(out = w = malloc(n + 1)))
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\t' || *p == '\n' || *p == '\v' || *p == '\f' || *p == '\r')
+			*w++ = ' ';
+		else if (*p >= 'A' && *p <= 'Z')
+			*w++ = (char)(*p + ('a' - 'A'));
+		else if (*p >= 0x20 && *p != 0x7f)
+			*w++ = (char)*p;
+	}
+	*w = '\0';
 	return out;
+}
+
+char *
+kw_normalize(const char *s, struct ig_err *err)
+{
+	utf8proc_uint8_t *folded = NULL;
+	utf8proc_ssize_t n;
+	char *ascii = ascii_fold(s);
+
+	if (ascii)
+		return squeeze(ascii, err);
+	n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &folded,
+			 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+				 UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+				 UTF8PROC_IGNORE | UTF8PROC_STRIPCC);
+	if (n < 0) {
+		ig_err_set(err, IG_EDATA, "keyword is not valid UTF-8");
+		return NULL;
+	}
+	return squeeze((char *)folded, err);
 }
 
 int
@@ -126,8 +169,8 @@ kw_step(struct ws *ws, const char *sql, const struct kw_fields *f,
 }
 
 int
-kw_upsert(struct ws *ws, const struct kw_fields *f, long *id_out,
-	  int *inserted_out, struct ig_err *err)
+kw_upsert_norm(struct ws *ws, const struct kw_fields *f, const char *norm,
+	       long *id_out, int *inserted_out, struct ig_err *err)
 {
 	static const char ins[] =
 		"INSERT INTO keywords (keyword, norm, volume, difficulty, intent, sector,"
@@ -143,11 +186,9 @@ kw_upsert(struct ws *ws, const struct kw_fields *f, long *id_out,
 		" OR (?4 IS NOT NULL AND ?4 IS NOT difficulty)"
 		" OR (?5 IS NOT NULL AND ?5 IS NOT intent)"
 		" OR (?6 IS NOT NULL AND ?6 IS NOT sector))";
-	char *norm, now[32];
+	char now[32];
 	long id;
 
-	if (!(norm = kw_normalize(f->keyword, err)))
-		return -1;
 	ws_now(now);
 	id = kw_step(ws, ins, f, norm, now, err);
 	if (inserted_out)
@@ -155,9 +196,22 @@ kw_upsert(struct ws *ws, const struct kw_fields *f, long *id_out,
 	if (id == 0 && kw_step(ws, upd, f, norm, now, err) >= 0)
 		id = kw_step(ws, "SELECT id FROM keywords WHERE norm = ?2",
 			     f, norm, now, err);
-	free(norm);
 	if (id <= 0)
 		return -1;
 	*id_out = id;
 	return 0;
+}
+
+int
+kw_upsert(struct ws *ws, const struct kw_fields *f, long *id_out,
+	  int *inserted_out, struct ig_err *err)
+{
+	char *norm = kw_normalize(f->keyword, err);
+	int rc;
+
+	if (!norm)
+		return -1;
+	rc = kw_upsert_norm(ws, f, norm, id_out, inserted_out, err);
+	free(norm);
+	return rc;
 }

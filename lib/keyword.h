@@ -36,5 +36,9 @@ int kw_from_record(const cJSON *rec, struct kw_fields *f, struct ig_err *err);
 int kw_upsert(struct ws *ws, const struct kw_fields *f, long *id_out,
 	      int *inserted_out, struct ig_err *err);
 
+/* kw_upsert() with f->keyword's kw_normalize() already made. */
+int kw_upsert_norm(struct ws *ws, const struct kw_fields *f, const char *norm,
+		   long *id_out, int *inserted_out, struct ig_err *err);
+
 
 #endif

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "keyword.h"
 #include "tap.h"
 
@@ -47,6 +49,65 @@ test_normalize(void)
 	is_str(norm("ab\xed\xa0\x80"), "ERR 65 keyword is not valid UTF-8",
 	       "a surrogate");
 	is_str(norm("ab\xc0\xaf"), "ERR 65 keyword is not valid UTF-8", "an overlong");
+}
+
+/*
+ * What utf8proc itself makes of s with kw_normalize's options, white
+ * space squeezed as kw_normalize does (static): the reference for its
+ * ASCII path, which skips utf8proc.
+ */
+static const char *
+by_utf8proc(const char *s)
+{
+	static char out[64];
+	utf8proc_uint8_t *f = NULL;
+	size_t w = 0;
+	int space = 0;
+
+	if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &f, UTF8PROC_NULLTERM |
+			 UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+			 UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_STRIPCC) < 0)
+		return "ERR";
+	for (const char *p = (const char *)f; *p && w + 2 < sizeof out; p++) {
+		if (strchr(" \t\n\r", *p)) {
+			space = w > 0;
+			continue;
+		}
+		if (space)
+			out[w++] = ' ';
+		space = 0;
+		out[w++] = *p;
+	}
+	out[w] = '\0';
+	free(f);
+	return w ? out : "ERR 65 keyword is empty";
+}
+
+/* Every ASCII byte, alone, between letters and doubled, as utf8proc has it. */
+static void
+test_ascii_path(void)
+{
+	int bad = 0;
+
+	for (int c = 1; c < 0x80; c++) {
+		char forms[4][8];
+
+		snprintf(forms[0], sizeof forms[0], "%c", c);
+		snprintf(forms[1], sizeof forms[1], "Ab%cCd", c);
+		snprintf(forms[2], sizeof forms[2], "x%c%cY", c, c);
+		snprintf(forms[3], sizeof forms[3], "%c\r\nQ%c", c, c);
+		for (int k = 0; k < 4; k++) {
+			char want[64];
+
+			snprintf(want, sizeof want, "%s", by_utf8proc(forms[k]));
+			if (strcmp(norm(forms[k]), want) != 0 && bad++ < 5)
+				diag("byte 0x%02x in form %d: got \"%s\", utf8proc \"%s\"",
+				     c, k, norm(forms[k]), want);
+		}
+	}
+	ok(bad == 0, "the ASCII path agrees with utf8proc on every byte (%d differ)", bad);
+	is_str(norm("Running\vShoes\f2026"), by_utf8proc("Running\vShoes\f2026"),
+	       "vertical tab and form feed as utf8proc has them");
 }
 
 /* kw_from_record on JSON text; returns "ERR msg" or the fields (static). */
@@ -203,6 +264,7 @@ main(void)
 	char tmp[] = "/tmp/t-keyword.XXXXXX", path[64], cmd[64];
 
 	test_normalize();
+	test_ascii_path();
 	test_from_record();
 	if (!mkdtemp(tmp))
 		return 1;
