@@ -668,6 +668,29 @@ imp_parse(const char *name, const char *text, size_t len,
 }
 
 /* Reads a whole file ("-" = stdin) into a decoded, malloc'd text. */
+/*
+ * imp_decode() of raw's bytes, taking them: UTF-8 (most files) loses its
+ * BOM in place rather than being copied, which at a million keywords
+ * was a tenth of the import.
+ */
+static char *
+decode_buf(struct buf *raw, size_t *len_out, struct ig_err *err)
+{
+	const unsigned char *s = (const unsigned char *)buf_str(raw);
+	size_t len = raw->len;
+	char *text;
+	int be;
+
+	if ((len >= 2 && ((s[0] == 0xff && s[1] == 0xfe) || (s[0] == 0xfe && s[1] == 0xff))) ||
+	    looks_utf16(s, len, &be))
+		return imp_decode((const char *)s, len, len_out, err);
+	text = buf_detach(raw);
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		memmove(text, text + 3, (len -= 3) + 1);
+	*len_out = len;
+	return text;
+}
+
 static char *
 slurp(const char *path, size_t *len_out, struct ig_err *err)
 {
@@ -690,7 +713,7 @@ slurp(const char *path, size_t *len_out, struct ig_err *err)
 			   IMP_MAX_FILE);
 	else if (ferror(fp))
 		ig_err_set(err, IG_EIO, "%s: read error: %s", name, strerror(errno));
-	else if (!(text = imp_decode(buf_str(&raw), raw.len, len_out, err)))
+	else if (!(text = decode_buf(&raw, len_out, err)))
 		ig_err_prefix(err, "%s", name);
 	if (fp != stdin)
 		fclose(fp);

@@ -34,6 +34,9 @@ expect_status 'json lines' 0 igny8 import keywords.jsonl
 is 'jsonl sector' saas "$(kw sector 'crm software')"
 expect_status 'text with comments' 0 igny8 import --sector crm keywords.txt
 is 'text keyword trimmed, sector applied' crm "$(kw sector 'crm for startups')"
+printf '\357\273\277keyword\nbom first line\n' >"$T/bom.csv"
+expect_status 'UTF-8 with a byte order mark' 0 igny8 import bom.csv
+is 'the mark is not part of the header or the keyword' 'bom first line' "$(kw keyword 'bom first line')"
 expect_status 'stdin with --format text' 0 sh -c 'echo "from stdin" | igny8 import -f text -'
 is 'stdin keyword' 'from stdin' "$(kw keyword 'from stdin')"
 expect_status 'same file again changes nothing' 0 igny8 import --sector crm keywords.txt
