@@ -90,19 +90,41 @@ edge_weight(const struct cl_work *w, float s)
 	return w->tune.wpow == 1 ? (double)s : pow((double)s, w->tune.wpow);
 }
 
-/* Undirected level-0 graph from the directed neighbour lists. */
+/* Does node k list j among its neighbours? */
+static int
+lists(const struct cl_work *w, size_t k, uint32_t j)
+{
+	const uint32_t *nb = w->nbr + k * w->tune.knn;
+
+	for (size_t i = 0; i < w->tune.knn && nb[i] != CL_NONE; i++)
+		if (nb[i] == j)
+			return 1;
+	return 0;
+}
+
+/*
+ * Undirected level-0 graph from the directed neighbour lists.  A pair
+ * both ends list is added once, by its lower end: allocating for both
+ * copies and folding them later made this graph the largest allocation of
+ * a million-keyword run (about a third of its edges are mutual).
+ */
 static int
 graph_from_knn(const struct cl_work *w, struct graph *g)
 {
 	size_t k, i, kn = w->tune.knn, nn = w->nnodes, ne = 0, *fill = NULL;
 	uint32_t j, *cnt;
+	char *own = NULL;
 	int rc = -1;
 
 	cnt = calloc(nn + 1, sizeof *cnt);
-	if (!cnt)
-		return -1;
+	own = malloc(nn * kn + 1);
+	if (!cnt || !own)
+		goto out;
 	for (k = 0; k < nn; k++)
 		for (i = 0; i < kn && (j = w->nbr[k * kn + i]) != CL_NONE; i++) {
+			own[k * kn + i] = !(j < k && lists(w, j, (uint32_t)k));
+			if (!own[k * kn + i])
+				continue;
 			cnt[k]++;
 			cnt[j]++;
 			ne += 2;
@@ -121,6 +143,8 @@ graph_from_knn(const struct cl_work *w, struct graph *g)
 		for (i = 0; i < kn && (j = w->nbr[k * kn + i]) != CL_NONE; i++) {
 			double x = edge_weight(w, w->nsim[k * kn + i]);
 
+			if (!own[k * kn + i])
+				continue;
 			g->adj[fill[k]] = j;
 			g->wt[fill[k]++] = x;
 			g->adj[fill[j]] = (uint32_t)k;
@@ -129,6 +153,7 @@ graph_from_knn(const struct cl_work *w, struct graph *g)
 	rc = 0;
 out:
 	free(cnt);
+	free(own);
 	free(fill);
 	return rc;
 }
@@ -288,41 +313,125 @@ move_nodes(const struct graph *g, struct level *lv, double gamma, double m2)
 	return passes;
 }
 
-/* The graph of communities: node c of out is community c of g (com holds
- * community numbers 0..nc-1). */
+/* Scratch of aggregate(): the members of each community, and one row's sums. */
+struct agg {
+	size_t *first;		/* community c: member[first[c]..first[c + 1]) */
+	uint32_t *member;
+	double *sum;		/* weight to each community from the current one */
+	uint32_t *stamp;	/* sum[d] is valid when stamp[d] == c + 1 */
+	uint32_t *touched;
+};
+
+static void
+agg_free(struct agg *a)
+{
+	free(a->first);
+	free(a->member);
+	free(a->sum);
+	free(a->stamp);
+	free(a->touched);
+}
+
+static int
+agg_alloc(struct agg *a, const struct graph *g, const uint32_t *com, uint32_t nc)
+{
+	size_t i;
+
+	a->first = calloc((size_t)nc + 2, sizeof *a->first);
+	a->member = malloc(((size_t)g->n + 1) * sizeof *a->member);
+	a->sum = malloc(((size_t)nc + 1) * sizeof *a->sum);
+	a->stamp = calloc((size_t)nc + 1, sizeof *a->stamp);
+	a->touched = malloc(((size_t)nc + 1) * sizeof *a->touched);
+	if (!a->first || !a->member || !a->sum || !a->stamp || !a->touched)
+		return -1;
+	for (i = 0; i < g->n; i++)
+		a->first[com[i] + 2]++;
+	for (i = 2; i <= (size_t)nc + 1; i++)
+		a->first[i] += a->first[i - 1];
+	for (i = 0; i < g->n; i++)	/* in node order within a community */
+		a->member[a->first[com[i] + 1]++] = (uint32_t)i;
+	return 0;
+}
+
+static int
+cmp_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+/*
+ * Sums community c's edges by target community (members in node order,
+ * each row in its order) into a->sum; returns how many targets, listed
+ * in a->touched in increasing order.
+ */
+static size_t
+agg_row(const struct graph *g, const uint32_t *com, struct agg *a, uint32_t c)
+{
+	size_t m, e, nt = 0;
+	uint32_t i, d;
+
+	for (m = a->first[c]; m < a->first[c + 1]; m++) {
+		i = a->member[m];
+		for (e = g->off[i]; e < g->off[i + 1]; e++) {
+			d = com[g->adj[e]];
+			if (a->stamp[d] != c + 1) {
+				a->stamp[d] = c + 1;
+				a->sum[d] = 0;
+				a->touched[nt++] = d;
+			}
+			a->sum[d] += g->wt[e];
+		}
+	}
+	qsort(a->touched, nt, sizeof *a->touched, cmp_u32);
+	return nt;
+}
+
+/*
+ * The graph of communities: node c of out is community c of g (com holds
+ * community numbers 0..nc-1), its edges summed per pair of communities.
+ * Rows are counted first and allocated to size: allocating for every
+ * edge of g, as a fold after the fact needs, held a second graph as large
+ * as the first at the peak of a million-keyword run.
+ */
 static int
 aggregate(const struct graph *g, const uint32_t *com, uint32_t nc,
     struct graph *out)
 {
-	size_t i, e, *fill;
-	uint32_t c;
+	struct agg a;
+	size_t ne = 0, nt, t, o;
+	uint32_t c, i;
+	int rc = -1;
 
-	if (graph_alloc(out, nc, g->off[g->n]) < 0)
-		return -1;
-	fill = malloc(((size_t)nc + 1) * sizeof *fill);
-	if (!fill)
-		return -1;
-	for (i = 0; i < nc; i++)
-		out->label[i] = -1;
-	for (i = 0; i < g->n; i++) {
-		c = com[i];
-		out->off[c + 1] += g->off[i + 1] - g->off[i];
-		if (g->label[i] >= 0)
-			out->label[c] = g->label[i];
-	}
-	for (i = 0; i < nc; i++) {
-		out->off[i + 1] += out->off[i];
-		fill[i] = out->off[i];
-	}
+	memset(&a, 0, sizeof a);
+	if (agg_alloc(&a, g, com, nc) < 0)
+		goto out;
+	for (c = 0; c < nc; c++)
+		ne += agg_row(g, com, &a, c);
+	if (graph_alloc(out, nc, ne) < 0)
+		goto out;
+	for (c = 0; c < nc; c++)
+		out->label[c] = -1;
 	for (i = 0; i < g->n; i++)
-		for (e = g->off[i]; e < g->off[i + 1]; e++) {
-			c = com[i];
-			out->adj[fill[c]] = com[g->adj[e]];
-			out->wt[fill[c]++] = g->wt[e];
+		if (g->label[i] >= 0)
+			out->label[com[i]] = g->label[i];
+	memset(a.stamp, 0, ((size_t)nc + 1) * sizeof *a.stamp);
+	for (c = 0, o = 0; c < nc; c++) {
+		nt = agg_row(g, com, &a, c);
+		out->off[c] = o;
+		out->deg[c] = 0;
+		for (t = 0; t < nt; t++) {
+			out->adj[o] = a.touched[t];
+			out->wt[o++] = a.sum[a.touched[t]];
+			out->deg[c] += a.sum[a.touched[t]];
 		}
-	free(fill);
-	graph_fold(out, 0);
-	return 0;
+	}
+	out->off[nc] = o;
+	rc = 0;
+out:
+	agg_free(&a);
+	return rc;
 }
 
 static void

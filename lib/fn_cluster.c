@@ -362,20 +362,24 @@ exist_index(const struct cl_state *st, long id)
 	return -1;
 }
 
+/*
+ * src becomes an item (fixed: its existing cluster, or -1 to be
+ * clustered), its strings moved: after the input the input list is
+ * needed only for its ids, and a million keywords held twice were a
+ * third of the run's memory.
+ */
 static int
-copy_item(struct cl_state *st, const struct cl_item *src, long fixed)
+move_item(struct cl_state *st, struct cl_item *src, long fixed)
 {
 	struct cl_item *it = item_push(&st->item, &st->nitem, &st->capitem);
 
 	if (!it)
 		return -1;
-	it->id = src->id;
-	it->keyword = strdup(src->keyword);
-	it->norm = strdup(src->norm);
-	it->sector = src->sector ? strdup(src->sector) : NULL;
-	it->volume = src->volume;
+	*it = *src;
 	it->fixed = fixed;
-	return it->keyword && it->norm ? 0 : -1;
+	src->keyword = src->norm = src->sector = NULL;
+	src->vec = NULL;
+	return 0;
 }
 
 /* Members of existing clusters become fixed items (local and embed). */
@@ -392,7 +396,7 @@ load_fixed(struct run *run, struct cl_state *st, struct ig_err *err)
 		memset(&tmp, 0, sizeof tmp);
 		rc = item_load(run_ws(run), (long)sqlite3_column_int64(q, 0), &tmp, &cid, err);
 		if (rc == 0 && exist_index(st, cid) >= 0 &&
-		    copy_item(st, &tmp, exist_index(st, cid)) < 0)
+		    move_item(st, &tmp, exist_index(st, cid)) < 0)
 			rc = ig_err_set(err, IG_ESOFTWARE, "out of memory");
 		item_release(&tmp);
 	}
@@ -455,7 +459,7 @@ cluster_input_end(struct run *run, struct ig_err *err)
 	if (!rebuild && load_existing(run, st, err) < 0)
 		return -1;
 	for (size_t i = 0; i < st->nin; i++)
-		if ((rebuild || !st->in[i].fixed) && copy_item(st, &st->in[i], -1) < 0)
+		if ((rebuild || !st->in[i].fixed) && move_item(st, &st->in[i], -1) < 0)
 			return ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	st->nwork = st->nitem;
 	if (!st->nwork)
