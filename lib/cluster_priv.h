@@ -49,6 +49,7 @@ struct cl_state {
 	enum cl_method method;
 	struct cl_item *in;	/* input keywords, in input order, unique */
 	size_t nin, capin;
+	long *in_id;		/* after the input: only their ids (in is freed) */
 	long *seen;		/* open-addressing set of their ids, 0 = empty */
 	size_t capseen;
 	struct cl_exist *ex;	/* existing clusters by id (none with --rebuild) */

@@ -48,6 +48,13 @@ static void run_wait(struct run *run, pthread_cond_t *cv);
  * worker waiting for its save is not held up behind a long INIT stream.
  */
 #define TXN_MAX 0.02
+/*
+ * A stream of INITs alone (a keyword list piped into igny8-cluster) may
+ * run this long in one transaction: nobody waits on it but the input, and
+ * each commit rewrites every index page its inserts touched, so at a
+ * million keywords 20 ms transactions wrote gigabytes to the WAL.
+ */
+#define TXN_INIT_MAX 0.25
 
 /* Set on the writer thread, which must never wait for itself. */
 static _Thread_local int on_writer;
@@ -176,17 +183,19 @@ run_batch(struct run *run, struct save_req *list)
 	struct save_req *rq, *rest = NULL, *again = NULL, **tail = &again;
 	struct ig_err e = { 0 }, ce = { 0 };
 	double t0 = engine_now();
-	int begun, ok;
+	int begun, ok, init_only = 1;
 
 	/* A BEGIN that failed is said as such ("cannot begin a transaction"). */
 	ok = begun = ws_session_begin(run->ws, &e) == 0;
 	for (rq = list; ok && rq; rq = rq->next) {
+		init_only &= rq->bulk;
 		run_one(run, rq);
 		if (ws_session_lost(run->ws)) {
 			ok = 0;
 			ig_err_set(&e, IG_EIO, "%s: a write failed and SQLite rolled back"
 				   " the transaction: nothing in it was saved", ws_path(run->ws));
-		} else if (rq->next && engine_now() - t0 >= TXN_MAX) {
+		} else if (rq->next && engine_now() - t0 >= (init_only && rq->next->bulk ?
+							   TXN_INIT_MAX : TXN_MAX)) {
 			rest = rq->next;
 			rq->next = NULL;
 		}
@@ -446,13 +455,14 @@ enqueue_locked(struct run *run, struct job *job)
  * the output of all behind it, and the pool should not stall.  Never on
  * the writer, which makes the room.  Caller holds the lock.
  *
- * INIT requests have a window of their own, as wide as the writer's
- * transaction can take: the writer commits what is queued, so with the
- * old shared window of about a hundred a keyword stream of 100,000 was
- * committed in a thousand transactions, each rewriting the pages of the
- * keyword index it touched (bench/RESULTS-cluster.md).
+ * INIT requests have a window of their own, wider than the writer's
+ * transaction of INITs takes (TXN_INIT_MAX): the writer commits what is
+ * queued, so with the old shared window of about a hundred a keyword
+ * stream of 100,000 was committed in a thousand transactions, each
+ * rewriting the pages of the keyword index it touched
+ * (bench/RESULTS-cluster.md).
  */
-#define INIT_WINDOW 8192
+#define INIT_WINDOW 16384
 
 static void
 wait_room(struct run *run)
@@ -1212,6 +1222,7 @@ run_init_record(struct run *run, struct job *job, const cJSON *rec,
 	r->job = job;
 	snprintf(r->where, sizeof r->where, "%s", where);
 	r->rq.fn = run_init;
+	r->rq.bulk = 1;
 	r->rq.arg = r;
 	r->rq.settled = init_settled;
 	run_request(run, &r->rq);

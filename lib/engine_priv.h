@@ -45,6 +45,7 @@ struct save_req {
 	void *arg;
 	int unit;		/* in a savepoint of its own */
 	int keep;		/* a paid answer: tried again when a commit failed */
+	int bulk;		/* an INIT: may share a long transaction with INITs */
 	void (*settled)(struct run *run, struct save_req *rq, int ok);
 	pthread_cond_t *cv;	/* signalled when settled, or NULL */
 	int done;		/* settled */

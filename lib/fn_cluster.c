@@ -68,7 +68,7 @@ state_free(void *p)
 {
 	struct cl_state *st = p;
 
-	for (size_t i = 0; i < st->nin; i++)
+	for (size_t i = 0; st->in && i < st->nin; i++)
 		item_release(&st->in[i]);
 	for (size_t i = 0; i < st->nitem; i++)
 		item_release(&st->item[i]);
@@ -79,6 +79,7 @@ state_free(void *p)
 	for (size_t i = 0; i < st->nraw; i++)
 		cl_group_release(&st->raw[i]);
 	free(st->in);
+	free(st->in_id);
 	free(st->seen);
 	free(st->item);
 	free(st->ex);
@@ -382,6 +383,28 @@ move_item(struct cl_state *st, struct cl_item *src, long fixed)
 	return 0;
 }
 
+/*
+ * After the input only the input keywords' ids are needed (for the
+ * output): at a million keywords, their items and the set of ids held
+ * 100 MB through the clustering.
+ */
+static int
+keep_ids(struct cl_state *st)
+{
+	if (!(st->in_id = malloc((st->nin + 1) * sizeof *st->in_id)))
+		return -1;
+	for (size_t i = 0; i < st->nin; i++) {
+		st->in_id[i] = st->in[i].id;
+		item_release(&st->in[i]);
+	}
+	free(st->in);
+	free(st->seen);
+	st->in = NULL;
+	st->seen = NULL;
+	st->capin = st->capseen = 0;
+	return 0;
+}
+
 /* Members of existing clusters become fixed items (local and embed). */
 static int
 load_fixed(struct run *run, struct cl_state *st, struct ig_err *err)
@@ -461,6 +484,8 @@ cluster_input_end(struct run *run, struct ig_err *err)
 	for (size_t i = 0; i < st->nin; i++)
 		if ((rebuild || !st->in[i].fixed) && move_item(st, &st->in[i], -1) < 0)
 			return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	if (keep_ids(st) < 0)
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	st->nwork = st->nitem;
 	if (!st->nwork)
 		return 0;	/* all clustered already: nothing to send */
@@ -676,7 +701,12 @@ local_groups(struct run *run, struct cl_state *st, struct cl_group **out,
 		kw[i] = st->item[i].keyword;
 		vol[i] = (double)st->item[i].volume;
 		fixed[i] = st->item[i].fixed;
+		/* only the ai and embed methods match by the normalised form */
+		free(st->item[i].norm);
+		st->item[i].norm = NULL;
 	}
+	/* The pages read so far are not needed while the core runs. */
+	sqlite3_db_release_memory(ws_db(run_ws(run)));
 	if (cl_local_run(kw, vol, fixed, st->nex, st->nitem, &o, &r, err) < 0)
 		goto out;
 	nc = cl_result_nclusters(r);
@@ -979,18 +1009,18 @@ records(struct ws *ws, struct run *run, const struct cl_state *st, size_t *unclu
 	size_t n = 0;
 
 	*unclustered = 0;
-	for (size_t i = 0; i < st->nin && ids && left; i++) {
+	for (size_t i = 0; st->in_id && i < st->nin && ids && left; i++) {
 		long cid;
 
 		if (emit_kw) {
-			if (!(rec = rec_get(ws, "keyword", st->in[i].id, NULL)))
+			if (!(rec = rec_get(ws, "keyword", st->in_id[i], NULL)))
 				continue;
 			if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(rec, "cluster_id")))
 				(*unclustered)++;
 			cJSON_AddItemToArray(out, rec);
-		} else if ((cid = cluster_of(ws, st->in[i].id)) > 0) {
+		} else if ((cid = cluster_of(ws, st->in_id[i])) > 0) {
 			ids[n++] = cid;
-		} else if (cid == 0 && (rec = rec_get(ws, "keyword", st->in[i].id, NULL))) {
+		} else if (cid == 0 && (rec = rec_get(ws, "keyword", st->in_id[i], NULL))) {
 			left[(*unclustered)++] = rec;
 		}
 	}
