@@ -1085,8 +1085,14 @@ cluster_finish(struct run *run, struct worker *w, struct ig_err *err)
 		return 0;
 	keep = rebuild_incomplete(run, st);
 	rc = keep ? 0 : build_groups(run, st, &g, &ng, err);
-	/* Every input keyword is updated in this one transaction. */
-	cache = ws_cache_size(ws, WS_BIG_CACHE);
+	/*
+	 * Every input keyword is updated in this one transaction.  The cache
+	 * holds every page it rewrites (about 256 bytes a keyword): with the
+	 * 64 MB of WS_BIG_CACHE a million keywords spilled pages to the WAL
+	 * mid-transaction and wrote them again at the commit.  The
+	 * clustering's own memory is freed by now.
+	 */
+	cache = ws_cache_size(ws, st->nwork > 262144 ? -(int)(st->nwork / 4) : WS_BIG_CACHE);
 	if (rc == 0 && (rc = ws_begin(ws, err)) == 0) {
 		rc = keep ? 0 : save_groups(ws, run, st, g, ng, err);
 		if (rc == 0)

@@ -29,10 +29,42 @@ words(const char *s)
 	return out;
 }
 
+/*
+ * The ASCII path against utf8proc's: the same text with a word that is
+ * not ASCII after it ("\xc3\xa9", folded to "e") takes utf8proc's path
+ * and must give the same words and then that one.
+ */
+static void
+test_ascii_path(void)
+{
+	int bad = 0;
+
+	for (int c = 1; c < 0x80; c++) {
+		char form[3][16], want[600], tail[32];
+
+		snprintf(form[0], sizeof form[0], "Ab%cCd", c);
+		snprintf(form[1], sizeof form[1], "%cRunning%c", c, c);
+		snprintf(form[2], sizeof form[2], "x%c%cY's", c, c);
+		for (int k = 0; k < 3; k++) {
+			snprintf(want, sizeof want, "%s", words(form[k]));
+			snprintf(tail, sizeof tail, "%s \xc3\xa9", form[k]);
+			if (*want)
+				strncat(want, "|", sizeof want - strlen(want) - 1);
+			strncat(want, "e", sizeof want - strlen(want) - 1);
+			if (strcmp(words(tail), want) != 0 && bad++ < 5)
+				diag("byte 0x%02x form %d: ascii \"%s\", utf8proc \"%s\"",
+				     c, k, want, words(tail));
+		}
+	}
+	ok(bad == 0, "ASCII text splits as utf8proc splits it, every byte (%d differ)", bad);
+}
+
 int
 main(void)
 {
 	char w[32];
+
+	test_ascii_path();
 
 	is_str(words("Running Shoes"), "run|sho", "case folded and stemmed");
 	is_str(words("Café"), words("CAFE"), "accents and case ignored");
