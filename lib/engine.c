@@ -52,9 +52,10 @@ static void run_wait(struct run *run, pthread_cond_t *cv);
  * A stream of INITs alone (a keyword list piped into igny8-cluster) may
  * run this long in one transaction: nobody waits on it but the input, and
  * each commit rewrites every index page its inserts touched, so at a
- * million keywords 20 ms transactions wrote gigabytes to the WAL.
+ * million keywords 20 ms transactions wrote gigabytes to the WAL.  Other
+ * processes wait at most this long for the write lock.
  */
-#define TXN_INIT_MAX 0.25
+#define TXN_INIT_MAX 0.5
 
 /* Set on the writer thread, which must never wait for itself. */
 static _Thread_local int on_writer;
@@ -462,7 +463,7 @@ enqueue_locked(struct run *run, struct job *job)
  * rewriting the pages of the keyword index it touched
  * (bench/RESULTS-cluster.md).
  */
-#define INIT_WINDOW 16384
+#define INIT_WINDOW 65536
 
 static void
 wait_room(struct run *run)
@@ -1125,7 +1126,8 @@ run_call(struct run *run, save_fn fn, void *arg, struct ig_err *err)
 
 struct init_req {
 	struct save_req rq;
-	struct job *job;
+	struct run *run;
+	struct job *job;	/* made by run_init(), NULL before */
 	cJSON *rec;
 	char where[128];
 	int rc;			/* what init returned; -1 also: dropped */
@@ -1136,9 +1138,9 @@ static int
 run_init(struct ws *ws, void *arg, struct ig_err *err)
 {
 	struct init_req *r = arg;
-	struct job *job = r->job;
-	struct run *run = job->run;
+	struct run *run = r->run;
 	struct ig_err e = { 0 };
+	struct job *job;
 
 	(void)ws;
 	(void)err;
@@ -1147,6 +1149,17 @@ run_init(struct ws *ws, void *arg, struct ig_err *err)
 		r->rc = -1;
 		return 0;
 	}
+	/* Made here, not as the line is read: a job is mostly two error
+	 * buffers, and the window holds thousands of records. */
+	if (!(job = r->job = run_new_job(run, r->where))) {
+		r->rc = ig_err_set(&e, IG_ESOFTWARE, "out of memory");
+		pthread_mutex_lock(&run->lock);
+		run->input_failed = 1;
+		run->input_err = e;
+		pthread_mutex_unlock(&run->lock);
+		return 0;
+	}
+	job_phase(job, PH_INIT);
 	r->rc = run->fn->init(run, job, r->rec, &e);
 	if (r->rc < 0) {
 		if (e.code == IG_EDATA || e.code == IG_ENOINPUT)
@@ -1183,7 +1196,8 @@ init_settled(struct run *run, struct save_req *rq, int ok)
 		run->input_err = rq->err;
 	}
 	if (!ok || r->rc < 0 || r->rc == INIT_TAKEN) {
-		job_free(r->job);
+		if (r->job)
+			job_free(r->job);
 	} else {
 		/* Already done: its records are re-emitted, nothing is sent. */
 		r->job->state = r->rc == INIT_DONE ? JOB_SKIPPED : JOB_PENDING;
@@ -1196,8 +1210,8 @@ init_settled(struct run *run, struct save_req *rq, int ok)
 }
 
 int
-run_init_record(struct run *run, struct job *job, const cJSON *rec,
-		const char *where, struct ig_err *err)
+run_init_record(struct run *run, const cJSON *rec, const char *where,
+		struct ig_err *err)
 {
 	struct init_req *r = calloc(1, sizeof *r);
 
@@ -1211,7 +1225,6 @@ run_init_record(struct run *run, struct job *job, const cJSON *rec,
 		else
 			ig_err_set(err, IG_ESOFTWARE, "out of memory");
 		pthread_mutex_unlock(&run->lock);
-		job_free(job);
 		if (r)
 			cJSON_Delete(r->rec);
 		free(r);
@@ -1219,7 +1232,7 @@ run_init_record(struct run *run, struct job *job, const cJSON *rec,
 	}
 	run->inits++;
 	pthread_mutex_unlock(&run->lock);
-	r->job = job;
+	r->run = run;
 	snprintf(r->where, sizeof r->where, "%s", where);
 	r->rq.fn = run_init;
 	r->rq.bulk = 1;

@@ -157,14 +157,15 @@ void run_request(struct run *run, struct save_req *rq);
 int run_call(struct run *run, save_fn fn, void *arg, struct ig_err *err);
 /*
  * INIT of one input record (main thread): hands a copy of rec to the
- * writer, which runs fn->init there and queues the job once what INIT
- * wrote is committed; a bad record is skipped there under --keep-going.
- * Takes job.  -1 with err when an earlier record's INIT failed: the input
+ * writer, which makes the record's job (named where), runs fn->init there
+ * and queues the job once what INIT wrote is committed; a bad record is
+ * skipped there under --keep-going.  -1 with err when an earlier
+ * record's INIT failed: the input
  * stops there.  run_init_wait() waits until every record handed over is
  * settled, -1 with err the same way.
  */
-int run_init_record(struct run *run, struct job *job, const cJSON *rec,
-		    const char *where, struct ig_err *err);
+int run_init_record(struct run *run, const cJSON *rec, const char *where,
+		    struct ig_err *err);
 int run_init_wait(struct run *run, struct ig_err *err);
 extern atomic_int engine_cancel;
 

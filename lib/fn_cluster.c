@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "cl_name.h"
 #include "cluster_local.h"
@@ -233,13 +236,13 @@ take_keyword(struct ws *ws, const cJSON *rec, struct kw_fields *f,
 		return rec_id(rec, "keyword", err);
 	if (kw_from_record(rec, f, err) < 0 || !(*norm_out = kw_normalize(f->keyword, err)))
 		return -1;
-	if (ws_begin(ws, err) < 0)
-		goto fail;
-	if (kw_upsert_norm(ws, f, *norm_out, &id, &inserted, err) < 0) {
-		ws_rollback(ws);
-		goto fail;
-	}
-	if (ws_commit(ws, err) < 0)
+	/*
+	 * No savepoint of its own (INIT runs in the writer's transaction):
+	 * each statement of the upsert is atomic, and an insert that found
+	 * the keyword changed nothing, so a failure leaves nothing to undo.
+	 * Two statements fewer a keyword.
+	 */
+	if (kw_upsert_norm(ws, f, *norm_out, &id, &inserted, err) < 0)
 		goto fail;
 	if (!inserted) {
 		free(*norm_out);
@@ -402,6 +405,11 @@ keep_ids(struct cl_state *st)
 	st->in = NULL;
 	st->seen = NULL;
 	st->capin = st->capseen = 0;
+#ifdef __GLIBC__
+	/* The input's records and jobs were freed in small pieces, which
+	 * glibc keeps; the clustering's large arrays are mapped afresh. */
+	malloc_trim(0);
+#endif
 	return 0;
 }
 

@@ -208,13 +208,10 @@ take_record(cJSON *rec, const char *where, void *ctx, struct ig_err *err)
 	struct input_ctx *ic = ctx;
 	struct run *run = ic->run;
 	const char *type = json_str(rec, "type");
-	struct job *job;
 	int rc;
 
 	if (engine_cancel || run->stop)
 		return 1;
-	job = run_new_job(run, where);
-	job_phase(job, PH_INIT);
 	if (!type && cJSON_GetObjectItemCaseSensitive(rec, "type") &&
 	    !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(rec, "type")))
 		rc = ig_err_set(err, IG_EDATA, "'type' must be a string");
@@ -222,9 +219,8 @@ take_record(cJSON *rec, const char *where, void *ctx, struct ig_err *err)
 		rc = ig_err_set(err, IG_EDATA, "a '%s' record cannot be taken here "
 				"(expected %s)", type, run->fn->accepts[0]);
 	else
-		return run_init_record(run, job, rec, where, err);
+		return run_init_record(run, rec, where, err);
 	ig_err_prefix(err, "%s", where);
-	job_free(job);
 	if (!run->opts->keep_going)
 		return rc;
 	on_bad(err->msg, ic);
