@@ -27,6 +27,7 @@ struct cl_item {
 	long fixed;		/* index into cl_state.ex, -1 = to be clustered */
 	float *vec;		/* embed: unit vector of cl_state.dim floats */
 	int claimed;		/* ai: put in a group by the model */
+	int pooled;		/* its strings live in cl_state.pool */
 };
 
 /* An existing cluster. */
@@ -50,6 +51,7 @@ struct cl_state {
 	struct cl_item *in;	/* input keywords, in input order, unique */
 	size_t nin, capin;
 	long *in_id;		/* after the input: only their ids (in is freed) */
+	char *pool;		/* the input items' strings, packed after the input */
 	long *seen;		/* open-addressing set of their ids, 0 = empty */
 	size_t capseen;
 	struct cl_exist *ex;	/* existing clusters by id (none with --rebuild) */
