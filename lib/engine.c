@@ -415,14 +415,26 @@ job_free(struct job *job)
 struct job *
 run_new_job(struct run *run, const char *ref)
 {
-	struct job *job = calloc(1, sizeof *job);
+	/* Not calloc: a job is mostly two error buffers, cleared by their
+	 * first bytes, and an input of a million keywords makes a million. */
+	struct job *job = malloc(sizeof *job);
 
 	if (!job)
 		return NULL;
 	job->run = run;
+	job->seq = 0;
+	job->data = NULL;
+	job->state = JOB_PENDING;
+	ig_err_clear(&job->err);
+	job->phase = -1;
+	job->phase_start = 0;
+	job->log_ids = NULL;
+	job->nlog = 0;
+	job->batched = 0;
+	ig_err_clear(&job->end_err);
+	job->next = NULL;
 	job->out = cJSON_CreateArray();
 	job->steps = cJSON_CreateArray();
-	job->phase = -1;
 	snprintf(job->ref, sizeof job->ref, "%s", ref ? ref : "");
 	return job;
 }

@@ -15,7 +15,7 @@
  */
 enum job_state { JOB_PENDING, JOB_RUNNING, JOB_DONE, JOB_FAILED, JOB_SKIPPED };
 
-struct job {
+struct job {		/* run_new_job() sets each field: add new ones there */
 	struct run *run;
 	long seq;
 	char ref[128];		/* "cluster:12", for messages and the log */

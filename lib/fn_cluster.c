@@ -849,6 +849,7 @@ save_cluster(struct ws *ws, struct run *run, const struct cl_state *st,
 struct pick {
 	long id;
 	size_t group;
+	long cid;		/* the cluster it was saved in, 0 = not set here */
 };
 
 static int
@@ -925,6 +926,7 @@ picks(const struct cl_state *st, const struct cl_group *g, size_t ng,
 		for (size_t k = 0; k < g[i].n; k++)
 			if (st->item[g[i].member[k]].fixed < 0) {
 				p[n].id = st->item[g[i].member[k]].id;
+				p[n].cid = 0;
 				p[n++].group = i;
 			}
 	if (p && n > 1)
@@ -933,9 +935,15 @@ picks(const struct cl_state *st, const struct cl_group *g, size_t ng,
 	return p;
 }
 
+/*
+ * Saves the groups and assigns their new members.  *saved gets the
+ * assignments made (by keyword id, ascending; to free), which the output
+ * reads instead of the workspace.
+ */
 static int
 save_groups(struct ws *ws, struct run *run, const struct cl_state *st,
-	    const struct cl_group *g, size_t ng, struct ig_err *err)
+	    const struct cl_group *g, size_t ng, struct pick **saved,
+	    size_t *nsaved, struct ig_err *err)
 {
 	long *cid = calloc(ng + 1, sizeof *cid);
 	char *changed = calloc(ng + 1, 1), now[32];
@@ -961,6 +969,7 @@ save_groups(struct ws *ws, struct run *run, const struct cl_state *st,
 		if (set < 0)
 			rc = -1;
 		changed[p[i].group] |= set;
+		p[i].cid = set > 0 ? cid[p[i].group] : 0;
 	}
 	/* An existing cluster that gained members was updated. */
 	for (size_t i = 0; rc == 0 && i < ng; i++)
@@ -968,8 +977,28 @@ save_groups(struct ws *ws, struct run *run, const struct cl_state *st,
 			rc = touch_cluster(ws, cid[i], now, err);
 	free(cid);
 	free(changed);
-	free(p);
+	*saved = p;
+	*nsaved = p ? np : 0;
 	return rc;
+}
+
+/* The cluster this run saved keyword id in, from save_groups(); 0 = none. */
+static long
+saved_cluster(const struct pick *saved, size_t n, long id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (saved[mid].id == id)
+			return saved[mid].cid;
+		if (saved[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
 }
 
 /* ---- output ---- */
@@ -1058,7 +1087,8 @@ cluster_of(struct ws *ws, long id)
  * unclustered record if any keyword is left; or the keywords.
  */
 static cJSON *
-records(struct ws *ws, struct run *run, const struct cl_state *st, size_t *unclustered)
+records(struct ws *ws, struct run *run, const struct cl_state *st,
+	const struct pick *saved, size_t nsaved, size_t *unclustered)
 {
 	int emit_kw = run_opts(run)->flags & RUN_EMIT_KEYWORDS;
 	cJSON *out = cJSON_CreateArray(), *rec;
@@ -1076,7 +1106,8 @@ records(struct ws *ws, struct run *run, const struct cl_state *st, size_t *unclu
 			if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(rec, "cluster_id")))
 				(*unclustered)++;
 			cJSON_AddItemToArray(out, rec);
-		} else if ((cid = cluster_of(ws, st->in_id[i])) > 0) {
+		} else if ((cid = saved_cluster(saved, nsaved, st->in_id[i])) > 0 ||
+			   (cid = cluster_of(ws, st->in_id[i])) > 0) {
 			ids[n++] = cid;
 		} else if (cid == 0 && (rec = rec_get(ws, "keyword", st->in_id[i], NULL))) {
 			left[(*unclustered)++] = rec;
@@ -1133,7 +1164,8 @@ cluster_finish(struct run *run, struct worker *w, struct ig_err *err)
 	struct ws *ws = worker_ws(w);
 	int dry = run_opts(run)->dry_run, rc, cache, keep;
 	struct cl_group *g = NULL;
-	size_t ng = 0, unclustered = 0;
+	struct pick *saved = NULL;
+	size_t ng = 0, nsaved = 0, unclustered = 0;
 	cJSON *recs = NULL, *r;
 
 	if (!st)
@@ -1152,15 +1184,16 @@ cluster_finish(struct run *run, struct worker *w, struct ig_err *err)
 	 */
 	cache = ws_cache_size(ws, st->nwork > 262144 ? -(int)(st->nwork / 4) : WS_BIG_CACHE);
 	if (rc == 0 && (rc = ws_begin(ws, err)) == 0) {
-		rc = keep ? 0 : save_groups(ws, run, st, g, ng, err);
+		rc = keep ? 0 : save_groups(ws, run, st, g, ng, &saved, &nsaved, err);
 		if (rc == 0)
-			recs = records(ws, run, st, &unclustered);
+			recs = records(ws, run, st, saved, nsaved, &unclustered);
 		if (rc < 0 || dry || keep)
 			ws_rollback(ws);
 		else
 			rc = ws_commit(ws, err);
 	}
 	ws_cache_size(ws, cache);
+	free(saved);
 	for (size_t i = 0; i < ng; i++)
 		cl_group_release(&g[i]);
 	free(g);
