@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -721,38 +722,251 @@ slurp(const char *path, size_t *len_out, struct ig_err *err)
 	return text;
 }
 
-struct run {
-	struct ws *ws;
+/*
+ * --- saving: parsing and saving side by side ---------------------------
+ *
+ * SQLite's inserts are most of an import and cannot be split, so a thread
+ * parses, checks and normalises the rows into batches while the caller's
+ * thread saves them: the import takes about as long as its inserts.
+ */
+
+#define BATCH_ROWS 4096
+#define NBATCH 4		/* batches in flight: a bound on the memory */
+#define NONE ((size_t)-1)
+
+struct row {
+	size_t keyword, norm, intent, sector;	/* offsets into text, NONE = NULL */
+	long volume;
+	double difficulty;
+};
+
+struct batch {
+	struct row row[BATCH_ROWS];
+	size_t n;
+	struct buf text;
+	struct batch *next;
+};
+
+struct feed {
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	struct batch *free, *full, **full_tail, *cur;
+	int parsed;		/* the parser is done (rc in parse_rc) */
+	int stop;		/* the saver failed: parse no further */
+	int parse_rc;
+	struct ig_err parse_err;
+	/* the parser's input */
+	char *const *paths;
+	char **texts;
+	size_t *lens;
+	int n;
+	const struct imp_opts *o;
 	struct imp_stats *st;
 };
 
-static int
-save_row(const struct kw_fields *f, const char *where, void *ctx,
-	 struct ig_err *err)
+static size_t
+put_str(struct buf *b, const char *s)
 {
-	struct run *r = ctx;
-	sqlite3 *db = ws_db(r->ws);
-	int before = sqlite3_total_changes(db), inserted = 0;
-	long id;
+	size_t at = b->len;
+
+	if (!s)
+		return NONE;
+	return buf_append(b, s, strlen(s) + 1) < 0 ? NONE - 1 : at;
+}
+
+/*
+ * Hands the current batch to the saver and, with next, waits for an empty
+ * one; 0, or -1 once the saver stopped.
+ */
+static int
+push_batch(struct feed *fd, int next)
+{
+	int rc;
+
+	pthread_mutex_lock(&fd->lock);
+	if (fd->cur && fd->cur->n) {
+		fd->cur->next = NULL;
+		*fd->full_tail = fd->cur;
+		fd->full_tail = &fd->cur->next;
+		fd->cur = NULL;
+		pthread_cond_broadcast(&fd->cv);
+	}
+	while (next && !fd->cur && !fd->stop) {
+		if ((fd->cur = fd->free)) {
+			fd->free = fd->cur->next;
+			fd->cur->n = 0;
+			buf_reset(&fd->cur->text);
+		} else {
+			pthread_cond_wait(&fd->cv, &fd->lock);
+		}
+	}
+	rc = fd->stop ? -1 : 0;
+	pthread_mutex_unlock(&fd->lock);
+	return rc;
+}
+
+/* The parser's row callback: normalises the row and queues a copy. */
+static int
+queue_row(const struct kw_fields *f, const char *where, void *ctx,
+	  struct ig_err *err)
+{
+	struct feed *fd = ctx;
+	struct batch *b;
+	struct row *r;
+	char *norm;
 
 	(void)where;
-	if (kw_upsert(r->ws, f, &id, &inserted, err) < 0)
-		return -1;
-	r->st->imported++;
-	if (inserted)
-		r->st->inserted++;
-	else if (sqlite3_total_changes(db) != before)
-		r->st->updated++;
+	if ((!fd->cur || fd->cur->n == BATCH_ROWS) && push_batch(fd, 1) < 0)
+		return ig_err_set(err, IG_ESOFTWARE, "the import stopped");
+	if (!(norm = kw_normalize(f->keyword, err)))
+		return -1;	/* a data error: a bad row */
+	b = fd->cur;
+	r = &b->row[b->n];
+	r->keyword = put_str(&b->text, f->keyword);
+	r->norm = put_str(&b->text, norm);
+	r->intent = put_str(&b->text, f->intent);
+	r->sector = put_str(&b->text, f->sector);
+	r->volume = f->volume;
+	r->difficulty = f->difficulty;
+	free(norm);
+	if (b->text.toobig || r->keyword == NONE - 1 || r->norm == NONE - 1 ||
+	    r->intent == NONE - 1 || r->sector == NONE - 1)
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	b->n++;
 	return 0;
+}
+
+static void *
+parse_main(void *arg)
+{
+	struct feed *fd = arg;
+	int rc = 0;
+
+	for (int i = 0; rc == 0 && i < fd->n; i++)
+		rc = imp_parse(strcmp(fd->paths[i], "-") == 0 ? "stdin" : fd->paths[i],
+			       fd->texts[i], fd->lens[i], fd->o, queue_row, fd, fd->st,
+			       &fd->parse_err);
+	if (rc == 0)
+		push_batch(fd, 0);	/* the last one; a stopped saver says why */
+	pthread_mutex_lock(&fd->lock);
+	fd->parsed = 1;
+	fd->parse_rc = rc;
+	pthread_cond_broadcast(&fd->cv);
+	pthread_mutex_unlock(&fd->lock);
+	return NULL;
+}
+
+static const char *
+at(const struct batch *b, size_t off)
+{
+	return off == NONE ? NULL : b->text.data + off;
+}
+
+static int
+save_batch(struct ws *ws, const struct batch *b, struct imp_stats *st,
+	   struct ig_err *err)
+{
+	sqlite3 *db = ws_db(ws);
+
+	for (size_t i = 0; i < b->n; i++) {
+		const struct row *r = &b->row[i];
+		struct kw_fields f = { at(b, r->keyword), r->volume, r->difficulty,
+				       at(b, r->intent), at(b, r->sector) };
+		int before = sqlite3_total_changes(db), inserted = 0;
+		long id;
+
+		if (kw_upsert_norm(ws, &f, at(b, r->norm), &id, &inserted, err) < 0)
+			return -1;
+		st->imported++;
+		if (inserted)
+			st->inserted++;
+		else if (sqlite3_total_changes(db) != before)
+			st->updated++;
+	}
+	return 0;
+}
+
+/* Saves what the parser queues until it is done; -1 with err on failure. */
+static int
+save_all(struct ws *ws, struct feed *fd, struct ig_err *err)
+{
+	struct batch *b;
+	int rc = 0;
+
+	pthread_mutex_lock(&fd->lock);
+	for (;;) {
+		if (!(b = fd->full)) {
+			if (fd->parsed)
+				break;
+			pthread_cond_wait(&fd->cv, &fd->lock);
+			continue;
+		}
+		if (!(fd->full = b->next))
+			fd->full_tail = &fd->full;
+		pthread_mutex_unlock(&fd->lock);
+		rc = save_batch(ws, b, fd->st, err);
+		pthread_mutex_lock(&fd->lock);
+		b->next = fd->free;
+		fd->free = b;
+		if (rc < 0) {
+			fd->stop = 1;
+			pthread_cond_broadcast(&fd->cv);
+			break;
+		}
+		pthread_cond_broadcast(&fd->cv);
+	}
+	pthread_mutex_unlock(&fd->lock);
+	return rc;
+}
+
+/* Parses the texts on a thread of its own and saves the rows here. */
+static int
+parse_and_save(struct ws *ws, struct feed *fd, struct ig_err *err)
+{
+	struct batch *all[NBATCH] = { NULL };
+	pthread_t th;
+	int rc = 0, k;
+
+	pthread_mutex_init(&fd->lock, NULL);
+	pthread_cond_init(&fd->cv, NULL);
+	fd->full_tail = &fd->full;
+	for (k = 0; k < NBATCH; k++) {
+		if (!(all[k] = calloc(1, sizeof *all[k]))) {
+			rc = ig_err_set(err, IG_ESOFTWARE, "out of memory");
+			break;
+		}
+		all[k]->next = fd->free;
+		fd->free = all[k];
+	}
+	if (rc == 0 && pthread_create(&th, NULL, parse_main, fd) != 0)
+		rc = ig_err_set(err, IG_ESOFTWARE, "cannot start a thread");
+	if (rc == 0) {
+		rc = save_all(ws, fd, err);
+		pthread_join(th, NULL);
+		/* the saver's failure stopped the parser: it is the one to tell */
+		if (rc == 0 && fd->parse_rc < 0) {
+			*err = fd->parse_err;
+			rc = -1;
+		}
+	}
+	for (k = 0; k < NBATCH; k++)
+		if (all[k]) {
+			buf_release(&all[k]->text);
+			free(all[k]);
+		}
+	pthread_cond_destroy(&fd->cv);
+	pthread_mutex_destroy(&fd->lock);
+	return rc;
 }
 
 int
 imp_run(struct ws *ws, char *const *paths, int n, const struct imp_opts *o,
 	struct imp_stats *st, struct ig_err *err)
 {
-	struct run r = { ws, st };
 	char **texts = calloc((size_t)n + 1, sizeof *texts);
 	size_t *lens = calloc((size_t)n + 1, sizeof *lens);
+	struct feed fd = { .paths = paths, .texts = texts, .lens = lens, .n = n,
+			   .o = o, .st = st };
 	int rc = 0, i, cache;
 
 	memset(st, 0, sizeof *st);
@@ -767,9 +981,8 @@ imp_run(struct ws *ws, char *const *paths, int n, const struct imp_opts *o,
 	cache = ws_cache_size(ws, WS_BIG_CACHE);
 	if (rc == 0)
 		rc = ws_begin(ws, err);
-	for (i = 0; rc == 0 && i < n; i++)
-		rc = imp_parse(strcmp(paths[i], "-") == 0 ? "stdin" : paths[i],
-			       texts[i], lens[i], o, save_row, &r, st, err);
+	if (rc == 0)
+		rc = parse_and_save(ws, &fd, err);
 	if (rc == 0 && !o->dry_run)
 		rc = ws_commit(ws, err);
 	else

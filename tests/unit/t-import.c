@@ -158,6 +158,19 @@ test_decode(void)
 	is_int(imp_format_parse("xls"), -1, "unknown format");
 }
 
+static long
+count(struct ws *ws, const char *sql)
+{
+	sqlite3_stmt *q;
+	long n = -1;
+
+	if (sqlite3_prepare_v2(ws_db(ws), sql, -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return n;
+}
+
 static void
 test_run(void)
 {
@@ -188,6 +201,70 @@ test_run(void)
 	unlink(db);
 }
 
+/* Writes n keyword lines "kw N" (N from first) to a new temporary file. */
+static void
+many(char *path, int first, int n)
+{
+	int fd = mkstemp(path);
+	FILE *fp = fdopen(fd, "w");
+
+	for (int i = 0; i < n; i++)
+		fprintf(fp, "kw %d\n", first + i);
+	fclose(fp);
+}
+
+/*
+ * Rows are parsed on a thread of their own and saved in batches: many
+ * batches arrive in order and whole, a save that fails stops the parser
+ * (and is the error told), and a bad row late in the file still fails the
+ * import with its line after earlier batches were saved in the
+ * transaction, which is rolled back.
+ */
+static void
+test_batches(void)
+{
+	char path[] = "/tmp/t-import-XXXXXX", more[] = "/tmp/t-import-XXXXXX";
+	char bad[] = "/tmp/t-import-XXXXXX", db[64];
+	char *files[1];
+	struct imp_opts o = { IMP_TEXT, NULL, 0, 0, NULL, NULL };
+	struct imp_stats st;
+	struct ig_err err = { 0 };
+	struct ws *ws;
+	FILE *fp;
+
+	many(path, 0, 20000);
+	snprintf(db, sizeof db, "%s.db", path);
+	ws = ws_open(db, WS_CREATE, &err);
+	files[0] = path;
+	is_int(imp_run(ws, files, 1, &o, &st, &err), 0, "20,000 rows: %s", err.msg);
+	ok(st.inserted == 20000, "all saved (%ld)", st.inserted);
+	is_int(count(ws, "SELECT count(*) FROM keywords WHERE id = 1 + "
+		     "CAST(substr(keyword, 4) AS INTEGER)"), 20000, "in input order");
+	/* the saver fails at the 9,000th new row, in the third batch */
+	ws_exec(ws, "CREATE TRIGGER full AFTER INSERT ON keywords WHEN new.id = 29000"
+		" BEGIN SELECT RAISE(ABORT, 'the disk is full'); END", &err);
+	many(more, 20000, 30000);
+	files[0] = more;
+	is_int(imp_run(ws, files, 1, &o, &st, &err), -1, "a save fails");
+	ok(strstr(err.msg, "the disk is full") != NULL, "its error is told: %s", err.msg);
+	is_int(count(ws, "SELECT count(*) FROM keywords"), 20000, "nothing of it kept");
+	/* a bad row after two batches */
+	ws_exec(ws, "DROP TRIGGER full", &err);
+	many(bad, 50000, 10000);
+	fp = fopen(bad, "a");
+	fputs("bad \xff row\n", fp);
+	fclose(fp);
+	files[0] = bad;
+	is_int(imp_run(ws, files, 1, &o, &st, &err), -1, "a bad last row");
+	ok(strstr(err.msg, ":10001:") != NULL, "named with its line: %s", err.msg);
+	is_int(count(ws, "SELECT count(*) FROM keywords"), 20000, "nothing of it kept");
+	ws_close(ws);
+	unlink(path);
+	unlink(more);
+	unlink(bad);
+	unlink(db);
+}
+
 int
 main(void)
 {
@@ -196,6 +273,7 @@ main(void)
 	test_bad_rows();
 	test_decode();
 	test_run();
+	test_batches();
 	buf_release(&skips);
 	return done_testing();
 }
