@@ -468,14 +468,14 @@ enqueue_locked(struct run *run, struct job *job)
  * the output of all behind it, and the pool should not stall.  Never on
  * the writer, which makes the room.  Caller holds the lock.
  *
- * INIT requests have a window of their own, wider than the writer's
- * transaction of INITs takes (TXN_INIT_MAX): the writer commits what is
+ * INIT requests have a window of their own: the writer commits what is
  * queued, so with the old shared window of about a hundred a keyword
  * stream of 100,000 was committed in a thousand transactions, each
- * rewriting the pages of the keyword index it touched
- * (bench/RESULTS-cluster.md).
+ * rewriting the pages of the keyword index it touched.  16384 makes a
+ * million keywords about sixty transactions; 65536 was no faster there
+ * and doubled the peak memory at 100,000 (bench/RESULTS-cluster.md).
  */
-#define INIT_WINDOW 65536
+#define INIT_WINDOW 16384
 
 static void
 wait_room(struct run *run)
@@ -1221,14 +1221,31 @@ init_settled(struct run *run, struct save_req *rq, int ok)
 	free(r);
 }
 
+/*
+ * A new object holding rec's members, rec left empty: the reader deletes
+ * its record after the call, and copying each one cost as much as parsing
+ * it.
+ */
+static cJSON *
+take_members(cJSON *rec)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o && cJSON_IsObject(rec)) {
+		o->child = rec->child;
+		rec->child = NULL;
+	}
+	return o;
+}
+
 int
-run_init_record(struct run *run, const cJSON *rec, const char *where,
+run_init_record(struct run *run, cJSON *rec, const char *where,
 		struct ig_err *err)
 {
 	struct init_req *r = calloc(1, sizeof *r);
 
 	if (r)
-		r->rec = cJSON_Duplicate(rec, 1);
+		r->rec = take_members(rec);
 	pthread_mutex_lock(&run->lock);
 	wait_room(run);
 	if (run->input_failed || !r || !r->rec) {

@@ -156,15 +156,15 @@ void run_request(struct run *run, struct save_req *rq);
 /* Runs fn on the writer thread and waits for its transaction (main thread). */
 int run_call(struct run *run, save_fn fn, void *arg, struct ig_err *err);
 /*
- * INIT of one input record (main thread): hands a copy of rec to the
- * writer, which makes the record's job (named where), runs fn->init there
+ * INIT of one input record (main thread): hands rec's members (rec is
+ * left empty) to the writer, which makes the record's job (named where), runs fn->init there
  * and queues the job once what INIT wrote is committed; a bad record is
  * skipped there under --keep-going.  -1 with err when an earlier
  * record's INIT failed: the input
  * stops there.  run_init_wait() waits until every record handed over is
  * settled, -1 with err the same way.
  */
-int run_init_record(struct run *run, const cJSON *rec, const char *where,
+int run_init_record(struct run *run, cJSON *rec, const char *where,
 		    struct ig_err *err);
 int run_init_wait(struct run *run, struct ig_err *err);
 extern atomic_int engine_cancel;
