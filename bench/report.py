@@ -94,13 +94,13 @@ def cluster_note(f):
                     "  over the %d s target: no saving and printing reach it here." % (
                         format(size, ","), f[k + "core_s"], f[k + "core_cpu_s"], limit))
         else:
-            out += ("  At %s keywords the core took %.2f s wall (%.2f s CPU); what\n"
-                    "  igny8-cluster adds is reading the keywords into the workspace\n"
-                    "  (piped: a JSON parse and an upsert each), saving every assignment\n"
-                    "  (an UPDATE of each keyword row, which rewrites the table) and\n"
-                    "  building each cluster's record from the workspace." % (
-                        format(size, ","), f[k + "core_s"], f[k + "core_cpu_s"]))
-    out += "\n"
+            out += ("  At %s keywords the core took %.2f s wall (%.2f s CPU)." % (
+                format(size, ","), f[k + "core_s"], f[k + "core_cpu_s"]))
+    out += ("  What igny8-cluster adds to the core is reading the keywords\n"
+            "  into the workspace (piped: a JSON parse and an upsert each; `--all`:\n"
+            "  a read each), saving every assignment (an UPDATE of each keyword\n"
+            "  row, which rewrites the table) and building each cluster's record\n"
+            "  from the workspace.\n")
     if "floorimport_s" in f:
         out += ("* **Import.**  SQLite alone, inserting the same rows already parsed\n"
                 "  and normalised, took %.2f s: the 6 s target leaves igny8 %.2f s for\n"
