@@ -1062,9 +1062,10 @@ unclustered_record(const struct cl_state *st, cJSON **left, size_t n)
 }
 
 /*
- * The cluster keyword id is in as saved (a concurrent run's may have won
- * it): its id, 0 for none, -1 for no such keyword.  Read alone, since
- * building each keyword's record cost a million-keyword run seconds.
+ * The cluster that keyword id is in, as saved (a concurrent run's may
+ * have taken it): its id, 0 for none, -1 for no such keyword.  Read on
+ * its own: building each keyword's whole record to learn it cost a
+ * million-keyword run seconds.
  */
 static long
 cluster_of(struct ws *ws, long id)
