@@ -50,11 +50,35 @@ seo_cut(const char *s, size_t max)
 	return strndup(s, cut);
 }
 
+/*
+ * For ASCII text the utf8proc options below only lower A-Z: done here,
+ * without decoding, since igny8-write folds every earlier article's title
+ * to choose related ones (t-seo checks each ASCII byte against utf8proc).
+ */
+static char *
+ascii_fold(const char *s)
+{
+	size_t n = 0;
+	char *out;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++)
+		if (*p >= 0x80)
+			return NULL;
+	if (!(out = malloc(n + 1)))
+		return NULL;
+	for (size_t i = 0; i <= n; i++)
+		out[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
+	return out;
+}
+
 char *
 seo_fold(const char *s)
 {
 	utf8proc_uint8_t *out = NULL;
+	char *a = ascii_fold(s ? s : "");
 
+	if (a)
+		return a;
 	if (utf8proc_map((const utf8proc_uint8_t *)(s ? s : ""), 0, &out,
 			 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT |
 			 UTF8PROC_COMPOSE | UTF8PROC_STRIPMARK | UTF8PROC_CASEFOLD) < 0)

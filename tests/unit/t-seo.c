@@ -140,9 +140,35 @@ test_check(void)
 	     "a 61-character meta title is caught");
 }
 
+/* seo_fold()'s ASCII path against utf8proc's, for every ASCII byte. */
+static void
+test_fold(void)
+{
+	int bad = 0;
+
+	for (int c = 1; c < 0x80; c++) {
+		char in[16], tail[32];
+		char *a, *u;
+
+		snprintf(in, sizeof in, "Ab%cZ%c", c, c);
+		/* a non-ASCII letter (folded to "e") sends the same text
+		 * through utf8proc */
+		snprintf(tail, sizeof tail, "%s\xc3\x89", in);
+		a = seo_fold(in);
+		u = seo_fold(tail);
+		if (!a || !u || strncmp(u, a, strlen(a)) || strcmp(u + strlen(a), "e"))
+			if (bad++ < 5)
+				diag("byte 0x%02x: ascii \"%s\", utf8proc \"%s\"", c, a, u);
+		free(a);
+		free(u);
+	}
+	ok(bad == 0, "ASCII folds as utf8proc folds it, every byte (%d differ)", bad);
+}
+
 int
 main(void)
 {
+	test_fold();
 	test_slug();
 	test_cut();
 	test_check();
