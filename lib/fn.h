@@ -27,6 +27,13 @@ void fn_common_vars(struct run *run, struct prompt_vars *v, const char *sector);
 int fn_take_ref(struct run *run, struct job *job, struct ig_err *err,
 		const char *fmt, ...) IG_PRINTF(4, 5);
 
+/*
+ * A slot for the function's own per-run state, beside fn_take_ref()'s set
+ * (which holds run_data()): free_fn frees what it holds at the run's end.
+ * NULL on out of memory.
+ */
+void **fn_aux(struct run *run, void (*free_fn)(void *));
+
 /* Runs a SELECT of one text column into a JSON array (caller frees). */
 cJSON *fn_column_array(struct ws *ws, const char *sql, long id);
 

@@ -18,12 +18,17 @@
 #include "fn.h"
 #include "msg.h"
 
-/* An open-addressing set of refs, each with where it was first read. */
+/*
+ * An open-addressing set of refs, each with where it was first read; and
+ * one slot the function may keep its own per-run state in (fn_aux()).
+ */
 struct once {
 	struct {
 		char *ref, *where;
 	} *slot;
 	size_t n, cap;		/* cap a power of two, at most half full */
+	void *aux;
+	void (*aux_free)(void *);
 };
 
 static void
@@ -35,9 +40,35 @@ once_free(void *p)
 		free(o->slot[i].ref);
 		free(o->slot[i].where);
 	}
-	if (o)
+	if (o) {
 		free(o->slot);
+		if (o->aux_free)
+			o->aux_free(o->aux);
+	}
 	free(o);
+}
+
+static struct once *
+once_of(struct run *run)
+{
+	struct once *o = run_data(run);
+
+	if (!o && (o = calloc(1, sizeof *o))) {
+		run_set_data(run, o);
+		run_set_data_free(run, once_free);
+	}
+	return o;
+}
+
+void **
+fn_aux(struct run *run, void (*free_fn)(void *))
+{
+	struct once *o = once_of(run);
+
+	if (!o)
+		return NULL;
+	o->aux_free = free_fn;
+	return &o->aux;
 }
 
 /* FNV-1a: short keys, no adversary to fear (the input is the user's own). */
@@ -80,7 +111,7 @@ int
 fn_take_ref(struct run *run, struct job *job, struct ig_err *err,
 	    const char *fmt, ...)
 {
-	struct once *o = run_data(run);
+	struct once *o = once_of(run);
 	char where[128], ref[128];
 	va_list ap;
 	size_t i;
@@ -90,12 +121,8 @@ fn_take_ref(struct run *run, struct job *job, struct ig_err *err,
 	va_end(ap);
 	snprintf(where, sizeof where, "%s", job_ref(job));
 	job_set_ref(job, "%s", ref);
-	if (!o) {
-		if (!(o = calloc(1, sizeof *o)))
-			return ig_err_set(err, IG_ESOFTWARE, "out of memory");
-		run_set_data(run, o);
-		run_set_data_free(run, once_free);
-	}
+	if (!o)
+		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	if ((o->n + 1) * 2 > o->cap && grow(o) < 0)
 		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	i = find(o, ref);

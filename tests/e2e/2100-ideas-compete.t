@@ -5,7 +5,7 @@
 . "$TESTS/seed.sh"
 fake_start || exit 1
 new_workspace
-seed_clusters 2 || exit 1
+seed_clusters 4 || exit 1
 sqlite3 "$IGNY8_WORKSPACE" "UPDATE clusters SET method = 'local', description = 'INTERNAL NOTE'
  WHERE id = 2"
 last_user() {
@@ -49,5 +49,21 @@ expect_status "an answer with competing ideas" 0 igny8-ideas --more --count 3 --
 is "only the new keyword is kept" "New one" "$(sqlite3 "$IGNY8_WORKSPACE" \
 	"SELECT group_concat(title, '|') FROM ideas WHERE id > $before")"
 is "one record written" 1 "$(wc -l <"$T/out")"
+
+# two clusters of one run answered with the same keyword: the later one
+# competes with what the earlier one saved in this very run
+"$PY" - >script.json <<'EOF2'
+import json
+idea = {"title": "One for both", "content_type": "post", "structure": "guide",
+        "description": "d", "primary_keyword": "shared query", "keywords": [],
+        "word_count": 900, "outline": [{"h2": "H", "note": "n", "h3": []}]}
+print(json.dumps({"rules": [{"path": "/v1/chat/completions", "reply": {"chat_content": json.dumps(
+    {"ideas": [idea]})}}]}))
+EOF2
+fake_script script.json
+printf '{"type":"cluster","id":3}\n{"type":"cluster","id":4}\n' >two.jsonl
+expect_status "two clusters, one keyword" 0 igny8-ideas --jobs 1 --count 1 --no-cache two.jsonl
+is "the keyword is kept once, for the first cluster" 3 "$(sqlite3 "$IGNY8_WORKSPACE" \
+	"SELECT group_concat(cluster_id) FROM ideas WHERE primary_keyword = 'shared query'")"
 validate_requests "every request validates against the OpenAPI spec"
 done_testing
