@@ -190,7 +190,10 @@ links_load(struct ws *ws, long task_id, long cluster_id, const char *about,
 		" (SELECT p.url FROM publish p WHERE p.task_id = c.task_id"
 		"  AND p.status = 'published' AND p.url IS NOT NULL"
 		"  ORDER BY p.updated_at DESC LIMIT 1)"
-		" FROM content c JOIN tasks t ON t.id = c.task_id"
+		/* CROSS JOIN: newest articles first, through content_recent
+		 * (schema 6), so that LIMIT ends the scan; the planner
+		 * otherwise starts from every done task and sorts them all. */
+		" FROM content c CROSS JOIN tasks t ON t.id = c.task_id"
 		" LEFT JOIN ideas i ON i.id = t.idea_id"
 		" WHERE c.task_id != ?1 AND t.status = 'done'"
 		" AND c.slug IS NOT NULL AND c.slug != ''"
