@@ -125,7 +125,7 @@ check-tsan:
 
 # The end-to-end runs of every stage, under valgrind (leaks are errors).
 VALGRIND_TESTS = $(wildcard tests/e2e/2000-*.t tests/e2e/3000-*.t tests/e2e/5*.t tests/e2e/61*.t \
-	tests/e2e/8100-*.t)
+	tests/e2e/8100-*.t tests/e2e/1100-*.t tests/e2e/7100-*.t)
 check-valgrind: all | deps
 	IGNY8_BUILD=$(abspath $(O)) IGNY8_T=$(abspath $(T)) IGNY8_VALGRIND=1 \
 		prove -j$(PROVE_JOBS) $(VALGRIND_TESTS)
