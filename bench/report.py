@@ -102,12 +102,15 @@ def cluster_note(f):
             "  row, which rewrites the table) and building each cluster's record\n"
             "  from the workspace.\n")
     if "floorimport_s" in f:
+        fl, third = f["floorimport_s"], f["pyimport_s"] / 3
         out += ("* **Import.**  SQLite alone, inserting the same rows already parsed\n"
                 "  and normalised, took %.2f s: the 6 s target leaves igny8 %.2f s for\n"
-                "  reading, parsing, checking and normalising %s keywords, and a\n"
-                "  third of Python's time (%.2f s) is below SQLite's own floor here.\n" % (
-                    f["floorimport_s"], max(0, 6 - f["floorimport_s"]),
-                    format(f["import_keywords"], ","), f["pyimport_s"] / 3))
+                "  reading, parsing, checking and normalising %s keywords (done on a\n"
+                "  thread of their own, beside the inserts), and a third of Python's\n"
+                "  time (%.2f s) %s.\n" % (
+                    fl, max(0, 6 - fl), format(f["import_keywords"], ","), third,
+                    "is below SQLite's own floor here" if third < fl else
+                    "leaves %.2f s over SQLite's floor" % (third - fl)))
     return out
 
 
@@ -129,25 +132,20 @@ def cpu_note(f):
   checkpoints), a quarter libxml2 parsing the article, a tenth igny8's
   own sanitizer and JSON printer, then the JSON parses, SQLite and
   libcurl.  igny8 is %.2f× the floor for ideas and
-  %.2f× for write.  Its overhead beside the floor: a hand-off between
-  threads at each durability point and around each network wait (the
-  workers share one workspace connection under a lock; about 10 futex
-  calls and 5 context switches per record), and about twenty SQLite
-  statements per record where the floor has three (the claim, the batch
-  look-up, the steps written to the log, the rows read back to print
-  them).  Commits are not it: group commit makes about one per five
-  records, fewer than the floor's one per four.  The previous
-  session cut 1.15 -> 0.4 ms (ideas) and 2.1 -> 1.0 ms (write): one
-  connection per run, group commit, temporary b-trees, SQL parsed per
-  record, three of five libxml2 parses per article, and more (see git
-  log).  This one removed the per-record heap trim (4,041 madvise and
-  3,693 brk calls per 2,000 articles), SQLite's memory statistics, and a
-  fifth of the futex calls (the writer is woken only when the job first
-  in line is ready).  Closing the rest of the gap to the floor needs one
-  thread driving all transfers (curl's multi interface) and saving
-  whatever answers arrived in one transaction; going below the floor
-  needs doing less: not keeping the answer twice (cache and table), or
-  not sanitizing articles.  Measure with `valgrind --tool=callgrind`
+  %.2f× for write.  Its overhead beside the floor (perf, 2,000 records,
+  2026-12-05): for write, choosing related articles is about 60%%
+  (links.c reads the title, slug and keyword of the 2,000 newest
+  articles for each article written; the floor offers none), then the
+  SEO checks, the sanitizer and the writer's statements; for ideas, the
+  INIT and save statements the writer runs for each record.  History:
+  0.44 ms (ideas) and 1.08 ms (write) on 2026-11-28; related links and
+  the checks (issue 21) raised write to 14.8 ms and a check of competing
+  ideas raised ideas to 1.55 ms, both reading every earlier row of the
+  site for each record; an index in id order (schema 6) and a per-run
+  set of idea keys bring them to the figures above.  Closing the rest of
+  the gap needs the related articles kept for the run rather than read
+  for each article, and one thread driving all transfers (curl's multi
+  interface).  Measure with `valgrind --tool=callgrind`
   (instruction counts do not depend on the machine's load) and the
   median of several runs of `bench/run`'s figure.
 """ % (fi, fw, ideas_reach, i / fi, w / fw)
