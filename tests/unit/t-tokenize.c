@@ -40,7 +40,7 @@ test_ascii_path(void)
 	int bad = 0;
 
 	for (int c = 1; c < 0x80; c++) {
-		char form[3][16], want[600], tail[32];
+		char form[3][16], want[600], tail[64];
 
 		snprintf(form[0], sizeof form[0], "Ab%cCd", c);
 		snprintf(form[1], sizeof form[1], "%cRunning%c", c, c);
