@@ -3,7 +3,7 @@
  * fn_cluster.c (input, saving, output, the local method), cluster_ai.c
  * (the ai method) and cluster_embed.c (the embed method).
  *
- * Life of a run: init() upserts each input keyword and remembers it here;
+ * Life of a run: collect() upserts each input keyword and remembers it here;
  * input_end() picks the method, loads the existing clusters and queues the
  * method's jobs (AI batches, embedding requests); the jobs leave their
  * results here under `lock`; finish() turns them into groups, saves all

@@ -81,10 +81,10 @@ wake_writer(struct run *run)
 
 /* ---- the write queue ---- */
 
-void
-run_request(struct run *run, struct save_req *rq)
+/* Appends rq to the writer's queue (under lock). */
+static void
+queue_locked(struct run *run, struct save_req *rq)
 {
-	pthread_mutex_lock(&run->lock);
 	rq->next = NULL;
 	if (run->sq_tail)
 		run->sq_tail->next = rq;
@@ -92,6 +92,13 @@ run_request(struct run *run, struct save_req *rq)
 		run->sq_head = rq;
 	run->sq_tail = rq;
 	pthread_cond_signal(&run->done_cv);
+}
+
+void
+run_request(struct run *run, struct save_req *rq)
+{
+	pthread_mutex_lock(&run->lock);
+	queue_locked(run, rq);
 	/* Cancel does not end the wait: the writer settles every request. */
 	while (rq->cv && !rq->done)
 		pthread_cond_wait(rq->cv, &run->lock);
@@ -172,6 +179,26 @@ run_one(struct run *run, struct save_req *rq)
 }
 
 /*
+ * A transaction of INITs alone takes in what was queued since it began,
+ * until TXN_INIT_MAX: a collecting function's records leave the window as
+ * they are taken, so without this each transaction ended with the queue
+ * it started with, and at a million keywords sixty commits each rewrote
+ * most of the keyword index.
+ */
+static void
+more_inits(struct run *run, struct save_req *last, double t0)
+{
+	if (engine_now() - t0 >= TXN_INIT_MAX)
+		return;
+	pthread_mutex_lock(&run->lock);
+	if (run->sq_head && run->sq_head->bulk) {
+		last->next = run->sq_head;
+		run->sq_head = run->sq_tail = NULL;
+	}
+	pthread_mutex_unlock(&run->lock);
+}
+
+/*
  * Runs the requests of list (linked by next) in one transaction and
  * settles each: fn's own failure is its alone (its savepoint rolled back);
  * a BEGIN that failed, a COMMIT that failed or SQLite's own rollback fails
@@ -199,6 +226,8 @@ run_batch(struct run *run, struct save_req *list)
 							   TXN_INIT_MAX : TXN_MAX)) {
 			rest = rq->next;
 			rq->next = NULL;
+		} else if (!rq->next && init_only) {
+			more_inits(run, rq, t0);
 		}
 	}
 	/* Commits, or rolls back what is left after a failure. */
@@ -468,12 +497,13 @@ enqueue_locked(struct run *run, struct job *job)
  * the output of all behind it, and the pool should not stall.  Never on
  * the writer, which makes the room.  Caller holds the lock.
  *
- * INIT requests have a window of their own: the writer commits what is
- * queued, so with the old shared window of about a hundred a keyword
- * stream of 100,000 was committed in a thousand transactions, each
- * rewriting the pages of the keyword index it touched.  16384 makes a
- * million keywords about sixty transactions; 65536 was no faster there
- * and doubled the peak memory at 100,000 (bench/RESULTS-cluster.md).
+ * INIT records have a window of their own: with the old shared window
+ * of about a hundred, a keyword stream of 100,000 was committed in a
+ * thousand transactions, each rewriting the pages of the keyword index
+ * it touched.  It counts the records read and not yet settled (a job
+ * each), or for a collecting function those not yet taken, which are all
+ * such a record holds; 65536 was no faster than 16384 and doubled the
+ * peak memory at 100,000 (bench/RESULTS-cluster.md).
  */
 #define INIT_WINDOW 16384
 
@@ -481,7 +511,7 @@ static void
 wait_room(struct run *run)
 {
 	while (!on_writer && (run->unwritten > run->nworkers * 16 + 64 ||
-			      run->inits >= INIT_WINDOW) && !engine_cancel)
+			      run->init_held >= INIT_WINDOW) && !engine_cancel)
 		run_wait(run, &run->space_cv);
 }
 
@@ -1136,89 +1166,146 @@ run_call(struct run *run, save_fn fn, void *arg, struct ig_err *err)
 	return rq.rc;
 }
 
-struct init_req {
-	struct save_req rq;
-	struct run *run;
-	struct job *job;	/* made by run_init(), NULL before */
-	cJSON *rec;
-	char where[128];
+/*
+ * INIT requests carry records in batches: the reader adds each record to
+ * the batch the writer has not begun, or queues a new one.  A stream of a
+ * million keywords is a few thousand requests, not a million, and a
+ * record read from a slow input is never held back for a batch to fill.
+ */
+#define INIT_BATCH 1024
+
+struct init_rec {
+	cJSON *rec;		/* deleted when settled (collect: when taken) */
+	struct job *job;	/* made by init_one(), NULL before and for collect */
+	size_t where;		/* offset of "name:line" in the batch's wheres */
 	int rc;			/* what init returned; -1 also: dropped */
 };
 
-/* INIT of one record, on the writer thread (a run_init_record() request). */
-static int
-run_init(struct ws *ws, void *arg, struct ig_err *err)
-{
-	struct init_req *r = arg;
-	struct run *run = r->run;
-	struct ig_err e = { 0 };
-	struct job *job;
+struct init_req {
+	struct save_req rq;
+	struct run *run;
+	int begun;		/* the writer took it: it takes no more (under lock) */
+	size_t n, cap;
+	struct init_rec *r;
+	struct buf wheres;
+};
 
-	(void)ws;
-	(void)err;
+/* A record that failed its INIT: skipped (--keep-going) or the input stops. */
+static void
+init_failed(struct run *run, const char *where, struct ig_err *e)
+{
+	if (e->code == IG_EDATA || e->code == IG_ENOINPUT)
+		ig_err_prefix(e, "%s", where);
+	if (run->opts->keep_going && (e->code == IG_EDATA || e->code == IG_ENOINPUT)) {
+		run_msg(run, EV_WARNING, "ignoring %s", e->msg);
+		pthread_mutex_lock(&run->lock);
+		run->input_bad = 1;
+		pthread_mutex_unlock(&run->lock);
+	} else {
+		pthread_mutex_lock(&run->lock);
+		run->input_failed = 1;
+		run->input_err = *e;
+		pthread_mutex_unlock(&run->lock);
+	}
+}
+
+/*
+ * INIT of one record on the writer.  A function that only collects its
+ * input (fn->collect) gets no job: a job, its steps and its phase event
+ * were most of what a piped keyword cost, and were thrown away.
+ */
+static void
+init_one(struct run *run, struct init_rec *ir, const char *where)
+{
+	struct ig_err e = { 0 };
+
 	/* Input stops at the first bad record: what was read past it is dropped. */
 	if (run->input_failed || engine_cancel) {
-		r->rc = -1;
-		return 0;
+		ir->rc = -1;
+		return;
 	}
-	/* Made here, not as the line is read: a job is mostly two error
-	 * buffers, and the window holds thousands of records. */
-	if (!(job = r->job = run_new_job(run, r->where))) {
-		r->rc = ig_err_set(&e, IG_ESOFTWARE, "out of memory");
+	if (run->fn->collect) {
+		crash_hook(PH_INIT);
+		ir->rc = run->fn->collect(run, ir->rec, &e) < 0 ? -1 : INIT_TAKEN;
+		cJSON_Delete(ir->rec);
+		ir->rec = NULL;
+	} else if (!(ir->job = run_new_job(run, where))) {
+		ir->rc = ig_err_set(&e, IG_ESOFTWARE, "out of memory");
 		pthread_mutex_lock(&run->lock);
 		run->input_failed = 1;
 		run->input_err = e;
 		pthread_mutex_unlock(&run->lock);
-		return 0;
+		return;
+	} else {
+		job_phase(ir->job, PH_INIT);
+		ir->rc = run->fn->init(run, ir->job, ir->rec, &e);
 	}
-	job_phase(job, PH_INIT);
-	r->rc = run->fn->init(run, job, r->rec, &e);
-	if (r->rc < 0) {
-		if (e.code == IG_EDATA || e.code == IG_ENOINPUT)
-			ig_err_prefix(&e, "%s", r->where);
-		if (run->opts->keep_going && (e.code == IG_EDATA || e.code == IG_ENOINPUT)) {
-			run_msg(run, EV_WARNING, "ignoring %s", e.msg);
-			pthread_mutex_lock(&run->lock);
-			run->input_bad = 1;
-			pthread_mutex_unlock(&run->lock);
-		} else {
-			pthread_mutex_lock(&run->lock);
-			run->input_failed = 1;
-			run->input_err = e;
-			pthread_mutex_unlock(&run->lock);
-		}
-	} else if (r->rc != INIT_TAKEN) {
+	if (ir->rc < 0)
+		init_failed(run, where, &e);
+	else if (ir->rc != INIT_TAKEN)
 		run_report(run, &(struct ev){ .type = EV_TOTAL, .n = 1 });
+}
+
+/* INIT of a batch of records, on the writer thread (run_init_record()'s requests). */
+static int
+run_init(struct ws *ws, void *arg, struct ig_err *err)
+{
+	struct init_req *b = arg;
+	struct run *run = b->run;
+
+	(void)ws;
+	(void)err;
+	pthread_mutex_lock(&run->lock);
+	b->begun = 1;
+	if (run->init_open == b)
+		run->init_open = NULL;
+	pthread_mutex_unlock(&run->lock);
+	for (size_t i = 0; i < b->n; i++)
+		init_one(run, &b->r[i], b->wheres.data + b->r[i].where);
+	if (run->fn->collect) {
+		/* Nothing of these records is held now: the reader may go on. */
+		pthread_mutex_lock(&run->lock);
+		run->init_held -= (long)b->n;
+		pthread_cond_broadcast(&run->space_cv);
+		pthread_mutex_unlock(&run->lock);
 	}
 	return 0;
 }
 
 /*
- * The record's INIT ended with its transaction: its job is queued only
- * now, so that a worker reading the workspace sees what INIT wrote (a
- * claimed task).  A transaction that failed stops the input.
+ * A batch's INITs ended with their transaction: each record's job is
+ * queued only now, so that a worker reading the workspace sees what INIT
+ * wrote (a claimed task).  A transaction that failed stops the input.
  */
 static void
 init_settled(struct run *run, struct save_req *rq, int ok)
 {
-	struct init_req *r = (struct init_req *)rq;
+	struct init_req *b = (struct init_req *)rq;
 
-	if (!ok && r->rc >= 0 && !run->input_failed) {
-		run->input_failed = 1;
-		run->input_err = rq->err;
+	for (size_t i = 0; i < b->n; i++) {
+		struct init_rec *ir = &b->r[i];
+
+		if (!ok && ir->rc >= 0 && !run->input_failed) {
+			run->input_failed = 1;
+			run->input_err = rq->err;
+		}
+		if (!ok || ir->rc < 0 || ir->rc == INIT_TAKEN) {
+			if (ir->job)
+				job_free(ir->job);
+		} else {
+			/* Already done: its records are re-emitted, nothing is sent. */
+			ir->job->state = ir->rc == INIT_DONE ? JOB_SKIPPED : JOB_PENDING;
+			enqueue_locked(run, ir->job);
+		}
+		cJSON_Delete(ir->rec);
 	}
-	if (!ok || r->rc < 0 || r->rc == INIT_TAKEN) {
-		if (r->job)
-			job_free(r->job);
-	} else {
-		/* Already done: its records are re-emitted, nothing is sent. */
-		r->job->state = r->rc == INIT_DONE ? JOB_SKIPPED : JOB_PENDING;
-		enqueue_locked(run, r->job);
-	}
+	if (!run->fn->collect)
+		run->init_held -= (long)b->n;
 	if (--run->inits == 0)
 		pthread_cond_broadcast(&run->main_cv);
-	cJSON_Delete(r->rec);
-	free(r);
+	free(b->r);
+	buf_release(&b->wheres);
+	free(b);
 }
 
 /*
@@ -1238,37 +1325,67 @@ take_members(cJSON *rec)
 	return o;
 }
 
+/* The batch a new record joins: the open one, or a new one queued (under lock). */
+static struct init_req *
+init_batch(struct run *run)
+{
+	struct init_req *b = run->init_open;
+
+	if (b && !b->begun && b->n < INIT_BATCH)
+		return b;
+	if (!(b = calloc(1, sizeof *b)))
+		return NULL;
+	b->run = run;
+	b->rq.fn = run_init;
+	b->rq.bulk = 1;
+	b->rq.arg = b;
+	b->rq.settled = init_settled;
+	run->init_open = b;
+	run->inits++;
+	queue_locked(run, &b->rq);
+	return b;
+}
+
+static int
+init_add(struct init_req *b, cJSON *rec, const char *where)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16;
+		struct init_rec *r = realloc(b->r, cap * sizeof *r);
+
+		if (!r)
+			return -1;
+		b->r = r;
+		b->cap = cap;
+	}
+	b->r[b->n] = (struct init_rec){ rec, NULL, b->wheres.len, 0 };
+	if (buf_append(&b->wheres, where, strlen(where) + 1) < 0)
+		return -1;
+	b->n++;
+	return 0;
+}
+
 int
 run_init_record(struct run *run, cJSON *rec, const char *where,
 		struct ig_err *err)
 {
-	struct init_req *r = calloc(1, sizeof *r);
+	cJSON *o = take_members(rec);
+	struct init_req *b;
 
-	if (r)
-		r->rec = take_members(rec);
 	pthread_mutex_lock(&run->lock);
 	wait_room(run);
-	if (run->input_failed || !r || !r->rec) {
-		if (run->input_failed)
-			*err = run->input_err;
-		else
-			ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	if (run->input_failed) {
+		*err = run->input_err;
+	} else if (o && (b = init_batch(run)) && init_add(b, o, where) == 0) {
+		run->init_held++;
 		pthread_mutex_unlock(&run->lock);
-		if (r)
-			cJSON_Delete(r->rec);
-		free(r);
-		return -1;
+		return 0;
+	} else {
+		ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	}
-	run->inits++;
 	pthread_mutex_unlock(&run->lock);
-	r->run = run;
-	snprintf(r->where, sizeof r->where, "%s", where);
-	r->rq.fn = run_init;
-	r->rq.bulk = 1;
-	r->rq.arg = r;
-	r->rq.settled = init_settled;
-	run_request(run, &r->rq);
-	return 0;
+	cJSON_Delete(o);
+	return -1;
 }
 
 int

@@ -122,6 +122,20 @@ struct fn_ops {
 	 */
 	int (*init)(struct run *run, struct job *job, const cJSON *rec,
 		    struct ig_err *err);
+	/*
+	 * INIT of a function that only collects its input (and would return
+	 * INIT_TAKEN): no job is made for the record.  0, or -1 for a bad
+	 * record (err set).  NULL = init.
+	 */
+	int (*collect)(struct run *run, const cJSON *rec, struct ig_err *err);
+	/*
+	 * --all, on the writer thread, in place of an INIT for each id that
+	 * select_all gives: for a function whose INIT only collects its
+	 * input (INIT_TAKEN), one query instead of a record and a job per
+	 * row, which were most of the input time of a million keywords.
+	 * NULL = one INIT each.
+	 */
+	int (*take_all)(struct run *run, struct ig_err *err);
 	/* PREP..SAVE, in a worker thread.  0 done, -1 failed (err set). */
 	int (*work)(struct worker *w, struct job *job, struct ig_err *err);
 	/*

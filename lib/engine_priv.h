@@ -59,6 +59,8 @@ struct provider_slot {
 	struct provider *p;
 };
 
+struct init_req;
+
 struct run {
 	const struct fn_ops *fn;
 	struct run_opts *opts;
@@ -96,7 +98,9 @@ struct run {
 	 * and reads through its own read-only connection.
 	 */
 	struct save_req *sq_head, *sq_tail;
-	long inits;			/* INIT requests not yet settled (under lock) */
+	long inits;			/* INIT batches not yet settled (under lock) */
+	long init_held;			/* input records held for INIT (under lock) */
+	struct init_req *init_open;	/* the batch records join (under lock) */
 	int input_failed;		/* an INIT failed: no more (writer, under lock) */
 	struct ig_err input_err;	/* its error (writer, read by main after) */
 	pthread_cond_t main_cv;		/* the main thread's waits for the writer */
@@ -157,9 +161,11 @@ void run_request(struct run *run, struct save_req *rq);
 int run_call(struct run *run, save_fn fn, void *arg, struct ig_err *err);
 /*
  * INIT of one input record (main thread): hands rec's members (rec is
- * left empty) to the writer, which makes the record's job (named where), runs fn->init there
- * and queues the job once what INIT wrote is committed; a bad record is
- * skipped there under --keep-going.  -1 with err when an earlier
+ * left empty) to the writer, in a batch with the records read while the
+ * writer was busy.  There it makes the record's job (named where), runs
+ * fn->init and queues the job once what INIT wrote is committed (or runs
+ * fn->collect, with no job); a bad record is skipped there under
+ * --keep-going.  -1 with err when an earlier
  * record's INIT failed: the input
  * stops there.  run_init_wait() waits until every record handed over is
  * settled, -1 with err the same way.

@@ -3,7 +3,7 @@
  * around its three methods: input, method choice, the local method,
  * saving and output.  See cluster_priv.h for the life of a run.
  *
- * Clustering needs every keyword at once, so init() only upserts and
+ * Clustering needs every keyword at once, so collect() only upserts and
  * remembers; the work happens after the input.  Keywords already in a
  * cluster are not clustered again (unless --rebuild), so rerunning the same
  * input sends nothing and changes nothing; their clusters are re-emitted.
@@ -139,28 +139,48 @@ col_dup(sqlite3_stmt *st, int c)
 	return s ? strdup(s) : NULL;
 }
 
+/* The columns item_fill() reads, in its order. */
+#define ITEM_COLS "id, keyword, norm, volume, sector, coalesce(cluster_id, 0)"
+
+/* Fills an item from a row of ITEM_COLS; returns its cluster (0 = none). */
+static long
+item_fill(struct cl_item *it, sqlite3_stmt *st)
+{
+	it->id = (long)sqlite3_column_int64(st, 0);
+	it->keyword = col_dup(st, 1);
+	it->norm = col_dup(st, 2);
+	it->volume = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1
+		     : (long)sqlite3_column_int64(st, 3);
+	it->sector = col_dup(st, 4);
+	it->fixed = -1;
+	return (long)sqlite3_column_int64(st, 5);
+}
+
+static int
+item_filled(const struct cl_item *it)
+{
+	return it->keyword && it->norm;
+}
+
 /* Fills an item from keywords row `id`; *cluster_out gets its cluster (0 = none). */
 static int
 item_load(struct ws *ws, long id, struct cl_item *it, long *cluster_out,
 	  struct ig_err *err)
 {
-	sqlite3_stmt *st = ws_cached(ws, "SELECT keyword, norm, volume, sector,"
-					 " coalesce(cluster_id, 0) FROM keywords WHERE id = ?", err);
+	sqlite3_stmt *st = ws_cached(ws, "SELECT " ITEM_COLS " FROM keywords WHERE id = ?", err);
 	int rc = -1;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		it->id = id;
-		it->keyword = col_dup(st, 0);
-		it->norm = col_dup(st, 1);
-		it->volume = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1
-			     : (long)sqlite3_column_int64(st, 2);
-		it->sector = col_dup(st, 3);
-		it->fixed = -1;
-		*cluster_out = (long)sqlite3_column_int64(st, 4);
-		rc = 0;
+		*cluster_out = item_fill(it, st);
+		if (item_filled(it)) {
+			rc = 0;
+		} else {
+			item_release(it);
+			ig_err_set(err, IG_ESOFTWARE, "out of memory");
+		}
 	} else {
 		ig_err_set(err, IG_ENOINPUT, "no keyword with id %ld in the workspace", id);
 	}
@@ -259,7 +279,7 @@ fail:
 }
 
 static int
-cluster_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *err)
+cluster_collect(struct run *run, const cJSON *rec, struct ig_err *err)
 {
 	struct cl_state *st = state(run);
 	struct kw_fields f;
@@ -272,16 +292,15 @@ cluster_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *
 		return ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	if ((id = take_keyword(run_ws(run), rec, &f, &norm, err)) < 0)
 		return -1;
-	job_set_ref(job, "keyword:%ld", id);
 	/* 0: a duplicate of an earlier line */
 	if ((dup = seen_add(st, id)) <= 0 || !(it = item_push(&st->in, &st->nin, &st->capin))) {
 		free(norm);
-		return dup == 0 ? INIT_TAKEN : ig_err_set(err, IG_ESOFTWARE, "out of memory");
+		return dup == 0 ? 0 : ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	}
 	if (norm) {
 		if (item_new(it, id, &f, norm) < 0)
 			return ig_err_set(err, IG_ESOFTWARE, "out of memory");
-		return INIT_TAKEN;
+		return 0;
 	}
 	if (item_load(run_ws(run), id, it, &cid, err) < 0) {
 		st->nin--;
@@ -289,7 +308,44 @@ cluster_init(struct run *run, struct job *job, const cJSON *rec, struct ig_err *
 	}
 	/* `fixed` of an input keyword: its cluster id at input time, 0 = none. */
 	it->fixed = cid;
-	return INIT_TAKEN;
+	return 0;
+}
+
+/*
+ * --all: every keyword of the workspace in one pass over the table,
+ * as cluster_collect() would take each by id (the --ids before it are
+ * kept and not taken twice).
+ */
+static int
+cluster_take_all(struct run *run, struct ig_err *err)
+{
+	struct cl_state *st = state(run);
+	sqlite3_stmt *q = ws_prepare(run_ws(run), "SELECT " ITEM_COLS " FROM keywords"
+					      " ORDER BY id", err);
+	struct cl_item tmp, *it;
+	int rc = q ? 0 : -1, dup, step = SQLITE_DONE;
+
+	if (!st)
+		rc = ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
+		memset(&tmp, 0, sizeof tmp);
+		tmp.fixed = item_fill(&tmp, q);
+		if ((dup = seen_add(st, tmp.id)) == 0) {
+			item_release(&tmp);
+			continue;
+		}
+		if (dup < 0 || !item_filled(&tmp) ||
+		    !(it = item_push(&st->in, &st->nin, &st->capin))) {
+			item_release(&tmp);
+			rc = ig_err_set(err, IG_ESOFTWARE, "out of memory");
+			break;
+		}
+		*it = tmp;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = ws_fail(run_ws(run), err, "reading the keywords");
+	sqlite3_finalize(q);
+	return rc;
 }
 
 /* ---- after the input: the method and its jobs ---- */
@@ -470,22 +526,21 @@ keep_ids(struct cl_state *st)
 static int
 load_fixed(struct run *run, struct cl_state *st, struct ig_err *err)
 {
-	sqlite3_stmt *q = ws_prepare(run_ws(run), "SELECT id FROM keywords"
+	sqlite3_stmt *q = ws_prepare(run_ws(run), "SELECT " ITEM_COLS " FROM keywords"
 					      " WHERE cluster_id IS NOT NULL ORDER BY id", err);
 	struct cl_item tmp;
-	long cid;
-	int rc = 0;
+	long ex;
+	int rc = q ? 0 : -1;
 
-	while (q && rc == 0 && sqlite3_step(q) == SQLITE_ROW) {
+	while (rc == 0 && sqlite3_step(q) == SQLITE_ROW) {
 		memset(&tmp, 0, sizeof tmp);
-		rc = item_load(run_ws(run), (long)sqlite3_column_int64(q, 0), &tmp, &cid, err);
-		if (rc == 0 && exist_index(st, cid) >= 0 &&
-		    move_item(st, &tmp, exist_index(st, cid)) < 0)
+		ex = exist_index(st, item_fill(&tmp, q));
+		if (!item_filled(&tmp) || (ex >= 0 && move_item(st, &tmp, ex) < 0))
 			rc = ig_err_set(err, IG_ESOFTWARE, "out of memory");
 		item_release(&tmp);
 	}
 	sqlite3_finalize(q);
-	return q ? rc : -1;
+	return rc;
 }
 
 /* --rebuild deletes every cluster, and with them their ideas (CASCADE). */
@@ -1228,7 +1283,8 @@ const struct fn_ops fn_cluster = {
 	.input_type = "keyword",
 	.accepts = cluster_accepts,
 	.select_all = "SELECT id FROM keywords ORDER BY id",
-	.init = cluster_init,
+	.collect = cluster_collect,
+	.take_all = cluster_take_all,
 	.input_end = cluster_input_end,
 	.work = cluster_work,
 	.finish = cluster_finish,

@@ -303,15 +303,26 @@ take_id(struct input_ctx *ic, long id, struct ig_err *err)
 	return rc;
 }
 
+/* fn->take_all (run_call(), on the writer thread). */
+static int
+take_all(struct ws *ws, void *arg, struct ig_err *err)
+{
+	struct run *run = arg;
+
+	(void)ws;
+	return run->fn->take_all(run, err);
+}
+
 static int
 read_ids(struct run *run, struct ig_err *err)
 {
 	const struct run_opts *o = run->opts;
 	struct input_ctx ic = { run, 0 };
 	struct id_list all = { run, NULL, 0 };
-	int rc = 0;
+	int bulk = o->all && run->fn->take_all, rc = 0;
 
-	if (o->all && run->fn->select_all && run_call(run, select_ids, &all, err) < 0) {
+	if (o->all && !bulk && run->fn->select_all &&
+	    run_call(run, select_ids, &all, err) < 0) {
 		free(all.ids);
 		return -1;
 	}
@@ -321,6 +332,9 @@ read_ids(struct run *run, struct ig_err *err)
 		rc = take_id(&ic, all.ids[i], err);
 	if (run_init_wait(run, err) < 0)
 		rc = -1;
+	/* after the --ids, which come first as they did with an INIT each */
+	if (rc == 0 && bulk && !engine_cancel)
+		rc = run_call(run, take_all, run, err);
 	free(all.ids);
 	return rc < 0 ? -1 : 0;
 }

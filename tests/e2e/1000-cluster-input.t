@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib.sh"
 new_workspace
 
-plan 22
+plan 31
 
 ok "--help exits 0" igny8-cluster --help
 like "--help shows the usage" '^usage: igny8-cluster' "$T/.ok.out"
@@ -47,3 +47,30 @@ expect_status "--rebuild needs --force when ideas exist" 64 sh -c '
 like "... and says so" "^igny8-cluster: --rebuild would delete 1 ideas of 1 clusters: add --force" err
 ok "--rebuild --force goes ahead" igny8-cluster --method local --rebuild --force --all
 
+
+# Records reach the workspace in batches of up to 1024 (lib/engine.c): a
+# bad line far past the first batch still stops the run there, and the
+# keywords before it stay saved.
+awk 'BEGIN { for (i = 1; i <= 3000; i++)
+	if (i == 2500) print "{\"volume\":1}"
+	else printf "{\"keyword\":\"widget model %d review\",\"volume\":%d}\n", i, i }' >long.jsonl
+IGNY8_WORKSPACE=$T/long.db
+export IGNY8_WORKSPACE
+expect_status "a bad line 2500 of 3000 exits 65" 65 igny8-cluster --method local <long.jsonl
+like "... naming stdin:2500" "^igny8-cluster: stdin:2500: missing string member 'keyword'" err
+is "... the 2499 keywords before it saved" 2499 \
+	"$(sqlite3 long.db 'SELECT count(*) FROM keywords')"
+is "... and none clustered" 0 "$(sqlite3 long.db 'SELECT count(*) FROM clusters')"
+expect_status "--keep-going takes the other 2999, exits 65" 65 \
+	igny8-cluster --method local -k <long.jsonl
+is "... each accounted for once in the output" 2999 \
+	"$($PY -c 'import json, sys
+print(sum(json.loads(l)["keyword_count"] for l in sys.stdin))' <out)"
+
+# --all reads every keyword in one pass; --ids named too come first, once.
+ok "--emit keywords --ids 7,3 --all" igny8-cluster --method local --emit keywords --ids 7,3 --all
+is "... lists 7 and 3 first" "7 3" "$($PY -c 'import json, sys
+print(*[json.loads(l)["id"] for l in sys.stdin][:2])' <"$T/.ok.out")"
+is "... then the other 2997 in id order, none twice" "2997 2997 sorted" "$($PY -c 'import json, sys
+ids = [json.loads(l)["id"] for l in sys.stdin][2:]
+print(len(ids), len(set(ids) - {3, 7}), "sorted" if ids == sorted(ids) else "unsorted")' <"$T/.ok.out")"
