@@ -22,7 +22,7 @@ enum cl_method { CM_LOCAL, CM_AI, CM_EMBED };
 /* A keyword of the input, or (fixed >= 0) a member of an existing cluster. */
 struct cl_item {
 	long id;		/* keywords.id */
-	char *keyword, *norm, *sector;
+	char *keyword, *norm, *sector, *intent;
 	long volume;		/* -1 = unknown */
 	long fixed;		/* index into cl_state.ex, -1 = to be clustered */
 	float *vec;		/* embed: unit vector of cl_state.dim floats */
@@ -65,6 +65,7 @@ struct cl_state {
 	long dropped, invented;	/* ai: keywords the model left out / made up */
 	size_t dim;		/* embed: vector length */
 	char *embed_model;
+	long data_version;	/* ws_data_version() as the input began */
 };
 
 /* Appends a member to a group; -1 on out of memory. */

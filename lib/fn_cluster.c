@@ -40,6 +40,7 @@ item_release(struct cl_item *it)
 		free(it->keyword);
 		free(it->norm);
 		free(it->sector);
+		free(it->intent);
 	}
 	free(it->vec);
 }
@@ -104,6 +105,7 @@ state(struct run *run)
 		pthread_mutex_init(&st->lock, NULL);
 		run_set_data(run, st);
 		run_set_data_free(run, state_free);
+		st->data_version = ws_data_version(run_ws(run));
 		/*
 		 * Every keyword of the input is upserted, read back and
 		 * updated in this run: with SQLite's default 2 MB cache the
@@ -140,7 +142,7 @@ col_dup(sqlite3_stmt *st, int c)
 }
 
 /* The columns item_fill() reads, in its order. */
-#define ITEM_COLS "id, keyword, norm, volume, sector, coalesce(cluster_id, 0)"
+#define ITEM_COLS "id, keyword, norm, volume, sector, coalesce(cluster_id, 0), intent"
 
 /* Fills an item from a row of ITEM_COLS; returns its cluster (0 = none). */
 static long
@@ -152,14 +154,16 @@ item_fill(struct cl_item *it, sqlite3_stmt *st)
 	it->volume = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1
 		     : (long)sqlite3_column_int64(st, 3);
 	it->sector = col_dup(st, 4);
+	it->intent = col_dup(st, 6);
 	it->fixed = -1;
 	return (long)sqlite3_column_int64(st, 5);
 }
 
 static int
-item_filled(const struct cl_item *it)
+item_filled(const struct cl_item *it, sqlite3_stmt *st)
 {
-	return it->keyword && it->norm;
+	return it->keyword && it->norm && (it->sector || !sqlite3_column_text(st, 4)) &&
+	       (it->intent || !sqlite3_column_text(st, 6));
 }
 
 /* Fills an item from keywords row `id`; *cluster_out gets its cluster (0 = none). */
@@ -175,7 +179,7 @@ item_load(struct ws *ws, long id, struct cl_item *it, long *cluster_out,
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*cluster_out = item_fill(it, st);
-		if (item_filled(it)) {
+		if (item_filled(it, st)) {
 			rc = 0;
 		} else {
 			item_release(it);
@@ -237,8 +241,9 @@ item_new(struct cl_item *it, long id, const struct kw_fields *f, char *norm)
 	it->keyword = strdup(f->keyword);
 	it->volume = f->volume;
 	it->sector = f->sector ? strdup(f->sector) : NULL;
+	it->intent = f->intent ? strdup(f->intent) : NULL;
 	it->fixed = 0;
-	return it->keyword && (it->sector || !f->sector) ? 0 : -1;
+	return it->keyword && (it->sector || !f->sector) && (it->intent || !f->intent) ? 0 : -1;
 }
 
 /*
@@ -334,7 +339,7 @@ cluster_take_all(struct run *run, struct ig_err *err)
 			item_release(&tmp);
 			continue;
 		}
-		if (dup < 0 || !item_filled(&tmp) ||
+		if (dup < 0 || !item_filled(&tmp, q) ||
 		    !(it = item_push(&st->in, &st->nin, &st->capin))) {
 			item_release(&tmp);
 			rc = ig_err_set(err, IG_ESOFTWARE, "out of memory");
@@ -440,7 +445,7 @@ move_item(struct cl_state *st, struct cl_item *src, long fixed)
 		return -1;
 	*it = *src;
 	it->fixed = fixed;
-	src->keyword = src->norm = src->sector = NULL;
+	src->keyword = src->norm = src->sector = src->intent = NULL;
 	src->vec = NULL;
 	return 0;
 }
@@ -481,7 +486,8 @@ pack_strings(struct cl_state *st)
 			it->norm = NULL;
 		}
 		total += strlen(it->keyword) + 1 + (it->norm ? strlen(it->norm) + 1 : 0) +
-			 (it->sector ? strlen(it->sector) + 1 : 0);
+			 (it->sector ? strlen(it->sector) + 1 : 0) +
+			 (it->intent ? strlen(it->intent) + 1 : 0);
 	}
 	if (!(p = st->pool = malloc(total)))
 		return -1;
@@ -491,6 +497,7 @@ pack_strings(struct cl_state *st)
 		it->keyword = pool_put(&p, it->keyword);
 		it->norm = pool_put(&p, it->norm);
 		it->sector = pool_put(&p, it->sector);
+		it->intent = pool_put(&p, it->intent);
 		it->pooled = 1;
 	}
 #ifdef __GLIBC__
@@ -535,7 +542,7 @@ load_fixed(struct run *run, struct cl_state *st, struct ig_err *err)
 	while (rc == 0 && sqlite3_step(q) == SQLITE_ROW) {
 		memset(&tmp, 0, sizeof tmp);
 		ex = exist_index(st, item_fill(&tmp, q));
-		if (!item_filled(&tmp) || (ex >= 0 && move_item(st, &tmp, ex) < 0))
+		if (!item_filled(&tmp, q) || (ex >= 0 && move_item(st, &tmp, ex) < 0))
 			rc = ig_err_set(err, IG_ESOFTWARE, "out of memory");
 		item_release(&tmp);
 	}
@@ -991,23 +998,22 @@ picks(const struct cl_state *st, const struct cl_group *g, size_t ng,
 }
 
 /*
- * Saves the groups and assigns their new members.  *saved gets the
- * assignments made (by keyword id, ascending; to free), which the output
- * reads instead of the workspace.
+ * Saves the groups and assigns their new members.  cid[i] gets group i's
+ * cluster (0 = none), *saved the assignments made (by keyword id,
+ * ascending; to free), which the output reads instead of the workspace.
  */
 static int
 save_groups(struct ws *ws, struct run *run, const struct cl_state *st,
-	    const struct cl_group *g, size_t ng, struct pick **saved,
+	    const struct cl_group *g, size_t ng, long *cid, struct pick **saved,
 	    size_t *nsaved, struct ig_err *err)
 {
-	long *cid = calloc(ng + 1, sizeof *cid);
 	char *changed = calloc(ng + 1, 1), now[32];
 	struct pick *p = NULL;
 	size_t np = 0;
 	int rc = 0;
 
 	ws_now(now);
-	if (!cid || !changed || !(p = picks(st, g, ng, &np)))
+	if (!changed || !(p = picks(st, g, ng, &np)))
 		rc = ig_err_set(err, IG_ESOFTWARE, "out of memory");
 	if (rc == 0 && (run_opts(run)->flags & RUN_REBUILD) &&
 	    (ws_exec(ws, "DELETE FROM clusters", err) < 0 ||
@@ -1018,6 +1024,8 @@ save_groups(struct ws *ws, struct run *run, const struct cl_state *st,
 		if (has_work(st, &g[i]) &&
 		    (cid[i] = save_cluster(ws, run, st, &g[i], now, err)) < 0)
 			rc = -1;
+		else if (!cid[i] && g[i].exist >= 0)
+			cid[i] = st->ex[g[i].exist].id;
 	for (size_t i = 0; rc == 0 && i < np; i++) {
 		int set = assign_one(ws, p[i].id, cid[p[i].group], now, err);
 
@@ -1030,7 +1038,6 @@ save_groups(struct ws *ws, struct run *run, const struct cl_state *st,
 	for (size_t i = 0; rc == 0 && i < ng; i++)
 		if (changed[i] && g[i].exist >= 0)
 			rc = touch_cluster(ws, cid[i], now, err);
-	free(cid);
 	free(changed);
 	*saved = p;
 	*nsaved = p ? np : 0;
@@ -1139,12 +1146,174 @@ cluster_of(struct ws *ws, long id)
 }
 
 /*
+ * Each group's members as its cluster's record lists them, built on a
+ * thread of their own while the writer saves the assignments: reading a
+ * million keywords back and ranking them took 4 s after the save.
+ */
+struct group_of {
+	long cluster;
+	size_t group;
+};
+
+struct prebuilt {
+	const struct cl_state *st;
+	const struct cl_group *g;
+	size_t ng;
+	struct rec_members **rm;	/* per group; NULL: read it back */
+	struct group_of *by_id;		/* saved groups by cluster id */
+	size_t nby;
+	pthread_t th;
+	int started;
+};
+
+static struct rec_member
+member_of(const struct cl_item *it)
+{
+	return (struct rec_member){ it->keyword, it->intent, (double)it->volume };
+}
+
+/*
+ * Group i's members: those it was given, and the fixed items of its
+ * existing cluster (fixed[i] lists them, linked by next).
+ */
+static struct rec_members *
+group_members(const struct prebuilt *pb, size_t i, const long *first, const long *next)
+{
+	const struct cl_group *g = &pb->g[i];
+	size_t n = g->n;
+	struct rec_member *m;
+	struct rec_members *rm = NULL;
+
+	for (long k = first[i]; k >= 0; k = next[k])
+		n++;
+	if (!n || !(m = malloc(n * sizeof *m)))
+		return NULL;
+	n = 0;
+	for (size_t k = 0; k < g->n; k++)
+		m[n++] = member_of(&pb->st->item[g->member[k]]);
+	for (long k = first[i]; k >= 0; k = next[k])
+		m[n++] = member_of(&pb->st->item[k]);
+	rm = rec_members_new(m, n);
+	free(m);
+	return rm;
+}
+
+static void *
+prebuild_main(void *arg)
+{
+	struct prebuilt *pb = arg;
+	const struct cl_state *st = pb->st;
+	long *first = malloc(pb->ng * sizeof *first), *next = malloc(st->nitem * sizeof *next);
+	long *group_of_ex = malloc((st->nex + 1) * sizeof *group_of_ex);
+
+	if (first && next && group_of_ex) {
+		for (size_t e = 0; e < st->nex; e++)
+			group_of_ex[e] = -1;
+		for (size_t i = 0; i < pb->ng; i++) {
+			first[i] = -1;
+			if (pb->g[i].exist >= 0)
+				group_of_ex[pb->g[i].exist] = (long)i;
+		}
+		/* backwards, so that each list comes out in item order */
+		for (size_t k = st->nitem; k-- > st->nwork;) {
+			long gi = st->item[k].fixed >= 0 ? group_of_ex[st->item[k].fixed] : -1;
+
+			if (gi >= 0) {
+				next[k] = first[gi];
+				first[gi] = (long)k;
+			}
+		}
+		for (size_t i = 0; i < pb->ng; i++)
+			pb->rm[i] = group_members(pb, i, first, next);
+	}
+	free(first);
+	free(next);
+	free(group_of_ex);
+	return NULL;
+}
+
+/*
+ * Starts the members' build for the local and embed methods, whose groups
+ * hold every member of their cluster (the fixed ones too).  Without it
+ * (out of memory, or ai) each record is read back.
+ */
+static void
+prebuild_start(struct prebuilt *pb, const struct cl_state *st,
+	       const struct cl_group *g, size_t ng)
+{
+	memset(pb, 0, sizeof *pb);
+	if (st->method == CM_AI || !ng || !(pb->rm = calloc(ng, sizeof *pb->rm)))
+		return;
+	pb->st = st;
+	pb->g = g;
+	pb->ng = ng;
+	pb->started = pthread_create(&pb->th, NULL, prebuild_main, pb) == 0;
+}
+
+static int
+by_cluster(const void *a, const void *b)
+{
+	const struct group_of *x = a, *y = b;
+
+	return (x->cluster > y->cluster) - (x->cluster < y->cluster);
+}
+
+/*
+ * Waits for the build; cid holds each group's cluster as saved.  The
+ * members are used only if nobody else has written to the workspace since
+ * the input began: then no other run took a keyword or changed a volume,
+ * and each cluster holds exactly its group.
+ */
+static void
+prebuild_wait(struct prebuilt *pb, struct ws *ws, const long *cid)
+{
+	if (!pb->started)
+		return;
+	pthread_join(pb->th, NULL);
+	pb->started = 0;
+	if (pb->st->data_version < 0 || ws_data_version(ws) != pb->st->data_version ||
+	    !(pb->by_id = malloc((pb->ng + 1) * sizeof *pb->by_id)))
+		return;
+	for (size_t i = 0; i < pb->ng; i++)
+		if (cid[i] > 0 && pb->rm[i])
+			pb->by_id[pb->nby++] = (struct group_of){ cid[i], i };
+	qsort(pb->by_id, pb->nby, sizeof *pb->by_id, by_cluster);
+}
+
+static void
+prebuild_end(struct prebuilt *pb)
+{
+	if (pb->started)
+		pthread_join(pb->th, NULL);
+	for (size_t i = 0; pb->rm && i < pb->ng; i++)
+		rec_members_free(pb->rm[i]);
+	free(pb->rm);
+	free(pb->by_id);
+}
+
+/* The record of cluster id: from its prebuilt members, else as rec_get() reads it. */
+static cJSON *
+cluster_record(struct ws *ws, struct prebuilt *pb, long id)
+{
+	struct group_of key = { id, 0 }, *at = NULL;
+	struct rec_members *rm;
+
+	if (pb->nby)
+		at = bsearch(&key, pb->by_id, pb->nby, sizeof *pb->by_id, by_cluster);
+	if (!at || !(rm = pb->rm[at->group]))
+		return rec_get(ws, "cluster", id, NULL);
+	pb->rm[at->group] = NULL;
+	return rec_cluster_with(ws, id, rm, NULL);
+}
+
+/*
  * The records to write: the clusters of the input keywords, then the
  * unclustered record if any keyword is left; or the keywords.
  */
 static cJSON *
 records(struct ws *ws, struct run *run, const struct cl_state *st,
-	const struct pick *saved, size_t nsaved, size_t *unclustered)
+	const struct pick *saved, size_t nsaved, struct prebuilt *pb,
+	size_t *unclustered)
 {
 	int emit_kw = run_opts(run)->flags & RUN_EMIT_KEYWORDS;
 	cJSON *out = cJSON_CreateArray(), *rec;
@@ -1173,7 +1342,7 @@ records(struct ws *ws, struct run *run, const struct cl_state *st,
 		qsort(ids, n, sizeof *ids, cmp_long);
 		for (size_t i = 0; i < n; i++)
 			if ((i == 0 || ids[i] != ids[i - 1]) &&
-			    (rec = rec_get(ws, "cluster", ids[i], NULL)))
+			    (rec = cluster_record(ws, pb, ids[i])))
 				cJSON_AddItemToArray(out, rec);
 		if (*unclustered)
 			cJSON_AddItemToArray(out, unclustered_record(st, left, *unclustered));
@@ -1213,15 +1382,55 @@ build_groups(struct run *run, struct cl_state *st, struct cl_group **g,
 	return local_groups(run, st, g, ng, err);
 }
 
+/*
+ * Saves the groups and builds the records to write in one transaction
+ * (rolled back for a dry run, or when a rebuild keeps the old clusters).
+ */
+static int
+save_and_record(struct ws *ws, struct run *run, struct cl_state *st,
+		const struct cl_group *g, size_t ng, int keep, cJSON **recs,
+		size_t *unclustered, struct ig_err *err)
+{
+	long *cid = calloc(ng + 1, sizeof *cid);
+	struct pick *saved = NULL;
+	size_t nsaved = 0;
+	struct prebuilt pb;
+	int rc, cache;
+
+	/*
+	 * Every input keyword is updated in this one transaction.  The cache
+	 * holds every page it rewrites (about 256 bytes a keyword): with the
+	 * 64 MB of WS_BIG_CACHE a million keywords spilled pages to the WAL
+	 * mid-transaction and wrote them again at the commit.  The
+	 * clustering's own memory is freed by now.
+	 */
+	cache = ws_cache_size(ws, st->nwork > 262144 ? -(int)(st->nwork / 4) : WS_BIG_CACHE);
+	prebuild_start(&pb, st, g, ng);
+	rc = cid ? ws_begin(ws, err) : ig_err_set(err, IG_ESOFTWARE, "out of memory");
+	if (rc == 0) {
+		rc = keep ? 0 : save_groups(ws, run, st, g, ng, cid, &saved, &nsaved, err);
+		prebuild_wait(&pb, ws, cid);
+		if (rc == 0)
+			*recs = records(ws, run, st, saved, nsaved, &pb, unclustered);
+		if (rc < 0 || run_opts(run)->dry_run || keep)
+			ws_rollback(ws);
+		else
+			rc = ws_commit(ws, err);
+	}
+	prebuild_end(&pb);
+	ws_cache_size(ws, cache);
+	free(saved);
+	free(cid);
+	return rc;
+}
+
 static int
 cluster_finish(struct run *run, struct worker *w, struct ig_err *err)
 {
 	struct cl_state *st = state(run);
-	struct ws *ws = worker_ws(w);
-	int dry = run_opts(run)->dry_run, rc, cache, keep;
+	int dry = run_opts(run)->dry_run, rc, keep;
 	struct cl_group *g = NULL;
-	struct pick *saved = NULL;
-	size_t ng = 0, nsaved = 0, unclustered = 0;
+	size_t ng = 0, unclustered = 0;
 	cJSON *recs = NULL, *r;
 
 	if (!st)
@@ -1231,25 +1440,9 @@ cluster_finish(struct run *run, struct worker *w, struct ig_err *err)
 		return 0;
 	keep = rebuild_incomplete(run, st);
 	rc = keep ? 0 : build_groups(run, st, &g, &ng, err);
-	/*
-	 * Every input keyword is updated in this one transaction.  The cache
-	 * holds every page it rewrites (about 256 bytes a keyword): with the
-	 * 64 MB of WS_BIG_CACHE a million keywords spilled pages to the WAL
-	 * mid-transaction and wrote them again at the commit.  The
-	 * clustering's own memory is freed by now.
-	 */
-	cache = ws_cache_size(ws, st->nwork > 262144 ? -(int)(st->nwork / 4) : WS_BIG_CACHE);
-	if (rc == 0 && (rc = ws_begin(ws, err)) == 0) {
-		rc = keep ? 0 : save_groups(ws, run, st, g, ng, &saved, &nsaved, err);
-		if (rc == 0)
-			recs = records(ws, run, st, saved, nsaved, &unclustered);
-		if (rc < 0 || dry || keep)
-			ws_rollback(ws);
-		else
-			rc = ws_commit(ws, err);
-	}
-	ws_cache_size(ws, cache);
-	free(saved);
+	if (rc == 0)
+		rc = save_and_record(worker_ws(w), run, st, g, ng, keep, &recs,
+				     &unclustered, err);
 	for (size_t i = 0; i < ng; i++)
 		cl_group_release(&g[i]);
 	free(g);

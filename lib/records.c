@@ -99,7 +99,7 @@ rec_from_row(sqlite3_stmt *st, const char *type)
 }
 
 struct member {
-	char *keyword, *intent;
+	const char *keyword, *intent;
 	double volume;		/* -1 when unknown */
 	int has_volume;
 	double cent;		/* cl_name_centrality() */
@@ -190,17 +190,90 @@ vote_intent(const struct member *m, size_t n)
 	return best;
 }
 
-static int
-read_members(struct ws *ws, long id, struct member **out, size_t *n_out)
+struct rec_members {
+	cJSON *part;		/* keywords, keyword_count, total_volume, intent */
+};
+
+/*
+ * A cluster record's keywords (by volume), keyword_count, total_volume and
+ * intent, from one pass over its members: as subqueries they cost two
+ * temporary b-trees and four index scans per cluster.  Sorts m.
+ */
+static struct rec_members *
+members_part(struct member *m, size_t n)
+{
+	struct rec_members *rm = malloc(sizeof *rm);
+	cJSON *part = cJSON_CreateObject(), *kws = cJSON_AddArrayToObject(part, "keywords");
+	double total = 0;
+	int any = 0, rc = 0;
+	const char *intent;
+
+	if (n > 1) {
+		rc = rank_members(m, n);
+		qsort(m, n, sizeof *m, by_volume);
+	}
+	for (size_t i = 0; i < n; i++) {
+		cJSON_AddItemToArray(kws, cJSON_CreateString(m[i].keyword));
+		if (m[i].has_volume) {
+			total += m[i].volume;
+			any = 1;
+		}
+	}
+	cJSON_AddNumberToObject(part, "keyword_count", (double)n);
+	if (any)
+		cJSON_AddNumberToObject(part, "total_volume", total);
+	else
+		cJSON_AddNullToObject(part, "total_volume");
+	if ((intent = vote_intent(m, n)))
+		cJSON_AddStringToObject(part, "intent", intent);
+	else
+		cJSON_AddNullToObject(part, "intent");
+	if (!rm || !kws || rc < 0) {
+		free(rm);
+		cJSON_Delete(part);
+		return NULL;
+	}
+	rm->part = part;
+	return rm;
+}
+
+struct rec_members *
+rec_members_new(const struct rec_member *in, size_t n)
+{
+	struct member *m = malloc((n + 1) * sizeof *m);
+	struct rec_members *rm;
+
+	if (!m)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		m[i] = (struct member){ in[i].keyword, in[i].intent, in[i].volume,
+					in[i].volume >= 0, 0 };
+	rm = members_part(m, n);
+	free(m);
+	return rm;
+}
+
+void
+rec_members_free(struct rec_members *rm)
+{
+	if (rm)
+		cJSON_Delete(rm->part);
+	free(rm);
+}
+
+/* The members of cluster id as the workspace has them, or NULL. */
+static struct rec_members *
+read_members(struct ws *ws, long id)
 {
 	sqlite3_stmt *st = ws_cached(ws, "SELECT keyword, volume, intent FROM keywords"
 					 " WHERE cluster_id = ?", NULL);
 	struct member *m = NULL, *nm;
 	size_t n = 0, cap = 0;
+	struct rec_members *rm = NULL;
 	int rc = 0;
 
 	if (!st)
-		return -1;
+		return NULL;
 	sqlite3_bind_int64(st, 1, id);
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
 		const char *kw = (const char *)sqlite3_column_text(st, 0);
@@ -219,56 +292,32 @@ read_members(struct ws *ws, long id, struct member **out, size_t *n_out)
 		m[n].cent = 0;
 		m[n].keyword = strdup(kw ? kw : "");
 		m[n].intent = in ? strdup(in) : NULL;
+		if (!m[n].keyword || (in && !m[n].intent))
+			rc = -1;
 		n++;
 	}
 	ws_done(st);
-	*out = m;
-	*n_out = n;
-	return rc;
-}
-
-/*
- * A cluster record's keywords (by volume), keyword_count, total_volume and
- * intent, from one pass over its members: as subqueries they cost two
- * temporary b-trees and four index scans per cluster.
- */
-static int
-add_members(struct ws *ws, cJSON *rec, long id)
-{
-	struct member *m = NULL;
-	size_t n = 0;
-	double total = 0;
-	int any = 0, rc = read_members(ws, id, &m, &n);
-	cJSON *kws = cJSON_AddArrayToObject(rec, "keywords");
-	const char *intent;
-
-	if (n > 1) {
-		if (rank_members(m, n) < 0)
-			rc = -1;
-		qsort(m, n, sizeof *m, by_volume);
-	}
+	if (rc == 0)
+		rm = members_part(m, n);
 	for (size_t i = 0; i < n; i++) {
-		cJSON_AddItemToArray(kws, cJSON_CreateString(m[i].keyword));
-		if (m[i].has_volume) {
-			total += m[i].volume;
-			any = 1;
-		}
-	}
-	cJSON_AddNumberToObject(rec, "keyword_count", (double)n);
-	if (any)
-		cJSON_AddNumberToObject(rec, "total_volume", total);
-	else
-		cJSON_AddNullToObject(rec, "total_volume");
-	if ((intent = vote_intent(m, n)))
-		cJSON_AddStringToObject(rec, "intent", intent);
-	else
-		cJSON_AddNullToObject(rec, "intent");
-	for (size_t i = 0; i < n; i++) {
-		free(m[i].keyword);
-		free(m[i].intent);
+		free((char *)m[i].keyword);
+		free((char *)m[i].intent);
 	}
 	free(m);
-	return rc;
+	return rm;
+}
+
+/* Moves rm's members into rec (rm is freed). */
+static void
+attach_members(cJSON *rec, struct rec_members *rm)
+{
+	cJSON *it;
+
+	while ((it = rm->part->child)) {
+		cJSON_DetachItemViaPointer(rm->part, it);
+		cJSON_AddItemToObject(rec, it->string, it);
+	}
+	rec_members_free(rm);
 }
 
 /* The type's select (or exists) statement, bound to id; NULL with err. */
@@ -289,8 +338,9 @@ kind_stmt(struct ws *ws, const char *type, int exists, long id, struct ig_err *e
 	return NULL;
 }
 
-cJSON *
-rec_get(struct ws *ws, const char *type, long id, struct ig_err *err)
+/* The record of one row without a cluster's members, or NULL with err. */
+static cJSON *
+rec_get_row(struct ws *ws, const char *type, long id, struct ig_err *err)
 {
 	sqlite3_stmt *st = kind_stmt(ws, type, 0, id, err);
 	cJSON *rec = NULL;
@@ -302,11 +352,36 @@ rec_get(struct ws *ws, const char *type, long id, struct ig_err *err)
 	else
 		ig_err_set(err, IG_ENOINPUT, "no %s with id %ld in the workspace", type, id);
 	ws_done(st);
-	if (rec && !strcmp(type, "cluster") && add_members(ws, rec, id) < 0) {
-		cJSON_Delete(rec);
-		ig_err_set(err, IG_ESOFTWARE, "out of memory");
-		return NULL;
+	return rec;
+}
+
+cJSON *
+rec_get(struct ws *ws, const char *type, long id, struct ig_err *err)
+{
+	cJSON *rec = rec_get_row(ws, type, id, err);
+
+	if (rec && !strcmp(type, "cluster")) {
+		struct rec_members *rm = read_members(ws, id);
+
+		if (!rm) {
+			cJSON_Delete(rec);
+			ig_err_set(err, IG_ESOFTWARE, "out of memory");
+			return NULL;
+		}
+		attach_members(rec, rm);
 	}
+	return rec;
+}
+
+cJSON *
+rec_cluster_with(struct ws *ws, long id, struct rec_members *rm, struct ig_err *err)
+{
+	cJSON *rec = rec_get_row(ws, "cluster", id, err);
+
+	if (rec)
+		attach_members(rec, rm);
+	else
+		rec_members_free(rm);
 	return rec;
 }
 

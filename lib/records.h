@@ -21,6 +21,25 @@ const char *rec_table(const char *type);
 /* The record of one row (caller frees), or NULL with err (IG_ENOINPUT). */
 cJSON *rec_get(struct ws *ws, const char *type, long id, struct ig_err *err);
 
+/*
+ * A cluster record's members, built apart from the workspace: from any
+ * thread, while the writer saves what they will match.  A member's
+ * strings are borrowed for the call; volume -1 = unknown.
+ */
+struct rec_member {
+	const char *keyword, *intent;
+	double volume;
+};
+struct rec_members;
+struct rec_members *rec_members_new(const struct rec_member *m, size_t n);
+void rec_members_free(struct rec_members *rm);
+/*
+ * rec_get() of cluster id when rm holds exactly the members the workspace
+ * has for it: reads only the cluster's row.  Takes rm.
+ */
+cJSON *rec_cluster_with(struct ws *ws, long id, struct rec_members *rm,
+			struct ig_err *err);
+
 /* 0 when the row exists, else -1 with err (IG_ENOINPUT, or IG_EIO). */
 int rec_exists(struct ws *ws, const char *type, long id, struct ig_err *err);
 

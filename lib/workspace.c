@@ -519,6 +519,18 @@ ws_changes(struct ws *ws)
 }
 
 long
+ws_data_version(struct ws *ws)
+{
+	sqlite3_stmt *q = ws_cached(ws, "PRAGMA data_version", NULL);
+	long v = -1;
+
+	if (q && sqlite3_step(q) == SQLITE_ROW)
+		v = (long)sqlite3_column_int64(q, 0);
+	ws_done(q);
+	return v;
+}
+
+long
 ws_last_id(struct ws *ws)
 {
 	return (long)sqlite3_last_insert_rowid(ws->db);

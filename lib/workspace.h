@@ -137,6 +137,12 @@ int ws_run_dead(struct ws *ws, long run_id);
 
 /* Changes made by the last statement on this connection. */
 int ws_changes(struct ws *ws);
+/*
+ * SQLite's data_version: it changes when another connection (another
+ * process, say) commits, never for this connection's own commits.
+ * -1 when it cannot be read.
+ */
+long ws_data_version(struct ws *ws);
 long ws_last_id(struct ws *ws);
 
 /* Directory for image files: config image.dir or "<workspace>.images". */

@@ -6,7 +6,7 @@ fake_start || skip_all "the fake API server did not start"
 new_workspace
 EX=$TOP/examples/keywords.jsonl
 
-plan 17
+plan 20
 
 expect_status "clusters the sample by embeddings" 0 igny8-cluster --method embed <"$EX"
 cp out first
@@ -40,3 +40,24 @@ fake_reset
 expect_status "600 keywords" 0 igny8-cluster --method embed -j2 <many.jsonl
 is "... in requests of at most 512" "512 88" "$("$PY" -c 'import json, sys
 print(" ".join(sorted((str(len(json.loads(l)["body"]["input"])) for l in open(sys.argv[1])), key=lambda s: -int(s))))' "$FAKE_LOG")"
+
+# A record built from the run's own groups would miss what another
+# process wrote meanwhile: here a volume changed while the embeddings
+# request was held.  The run must write what the workspace holds.
+IGNY8_WORKSPACE=$T/conc.db
+igny8-cluster --method embed <"$EX" >/dev/null 2>&1
+echo '{"rules": [{"path": "/v1/embeddings", "times": 1, "reply": {"delay_ms": 3000}}]}' >slow.json
+fake_script slow.json
+echo '{"keyword":"trail running shoes for women","volume":70}' >join.jsonl
+igny8-cluster --method embed <join.jsonl >joined 2>joined.err &
+pid=$!
+sleep 1
+sqlite3 conc.db "UPDATE keywords SET volume = 999999 WHERE keyword = 'running shoes for men'"
+wait "$pid"
+is "a run while another process writes" 0 "$?"
+like "... lists the keyword whose volume rose first" '"keywords":\["running shoes for men",' joined
+igny8-cluster --method embed --all >all.jsonl 2>/dev/null
+is "... as the workspace re-reads it" "" "$("$PY" -c 'import json, sys
+a = json.loads(open("joined").readline())
+b = [r for r in map(json.loads, open("all.jsonl")) if r["id"] == a["id"]]
+print("" if b == [a] else "differs")')"
