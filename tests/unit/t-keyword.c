@@ -173,6 +173,17 @@ test_from_record(void)
 	       "ERR 65 'difficulty' must be a number from 0 to 100", "difficulty > 100");
 	is_str(fields("{\"keyword\":\"k\",\"difficulty\":-0.1}"),
 	       "ERR 65 'difficulty' must be a number from 0 to 100", "difficulty < 0");
+	/* members read in one pass: the first of a name counts, as cJSON finds it */
+	is_str(fields("{\"keyword\":\"a\",\"keyword\":\"b\"}"), "a|-1|-1|-|-",
+	       "the first of two keywords");
+	is_str(fields("{\"volume\":5,\"keyword\":\"k\",\"volume\":\"x\"}"), "k|5|-1|-|-",
+	       "a second volume is not read");
+	is_str(fields("{\"sector\":\"s\",\"difficulty\":3,\"intent\":\"i\",\"keyword\":\"k\"}"),
+	       "k|-1|3|i|s", "members in any order");
+	is_str(fields("{\"sector\":5,\"intent\":3,\"keyword\":\"k\"}"),
+	       "ERR 65 'intent' must be a string", "intent is checked before sector");
+	is_str(fields("{\"Keyword\":\"k\"}"), "ERR 65 missing string member 'keyword'",
+	       "names are case-sensitive");
 	memset(big, 'a', 501);
 	big[501] = '\0';
 	{
