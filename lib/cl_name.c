@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "cl_name.h"
+#include "strmap.h"
 #include "tokenize.h"
 
 #define MAX_MEMBERS 256		/* the most central members looked at */
@@ -309,16 +310,6 @@ cmp_word_of(const void *a, const void *b)
 	return (x->member > y->member) - (x->member < y->member);
 }
 
-static uint64_t
-fnv(const char *s, size_t len)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	while (len--)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
 int
 cl_name_centrality(const char *const *kw, size_t n, double *score_out)
 {
@@ -345,7 +336,7 @@ cl_name_centrality(const char *const *kw, size_t n, double *score_out)
 					goto out;
 				v = t;
 			}
-			v[nv++] = (struct word_of){ fnv(p, strlen(p)), i };
+			v[nv++] = (struct word_of){ ig_fnv1a(p), i };
 		}
 	}
 	if (nv > 1)

@@ -48,6 +48,7 @@
 #include "buf.h"
 #include "cl_reconcile.h"
 #include "keyword.h"
+#include "strmap.h"
 #include "tokenize.h"
 
 
@@ -142,16 +143,6 @@ cl_rec_free(struct cl_rec *r)
 
 /* ---- words ---- */
 
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
 static int
 grow_tab(struct cl_rec *r)
 {
@@ -161,7 +152,7 @@ grow_tab(struct cl_rec *r)
 	if (!t)
 		return -1;
 	for (size_t i = 0; i < r->nterm; i++) {
-		size_t h = hash_str(r->term[i]) & (cap - 1);
+		size_t h = ig_fnv1a(r->term[i]) & (cap - 1);
 		while (t[h])
 			h = (h + 1) & (cap - 1);
 		t[h] = (uint32_t)i + 1;
@@ -180,7 +171,7 @@ intern(struct cl_rec *r, const char *w)
 
 	if ((r->nterm + 1) * 2 > r->captab && grow_tab(r) < 0)
 		return -1;
-	for (h = hash_str(w) & (r->captab - 1); r->tab[h];
+	for (h = ig_fnv1a(w) & (r->captab - 1); r->tab[h];
 	     h = (h + 1) & (r->captab - 1))
 		if (!strcmp(r->term[r->tab[h] - 1], w))
 			return r->tab[h] - 1;

@@ -16,6 +16,7 @@
 #include "keyword.h"
 #include "prompt.h"
 #include "records.h"
+#include "strmap.h"
 #include "workspace.h"
 
 static int
@@ -287,11 +288,10 @@ keyword_key(const char *kw)
  * every idea again for each cluster's answer made saving quadratic (at
  * 2,000 ideas, half of igny8-ideas' CPU, all of it on the writer).  Only
  * the rows added since (by this run or another process) are read each
- * time.  Open addressing, at most half full.
+ * time.
  */
 struct keys {
-	char **slot;
-	size_t n, cap;
+	struct strmap *set;
 	long last;		/* the highest ideas.id read */
 	char *last_key;		/* its key ("" for none) */
 };
@@ -301,58 +301,26 @@ keys_free(void *p)
 {
 	struct keys *k = p;
 
-	for (size_t i = 0; k && i < k->cap; i++)
-		free(k->slot[i]);
 	if (k) {
-		free(k->slot);
+		strmap_free(k->set, NULL);
 		free(k->last_key);
 	}
 	free(k);
 }
 
-static size_t
-keys_find(const struct keys *k, const char *key)
-{
-	size_t h = 1469598103934665603u;
-
-	for (const char *p = key; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211u;
-	for (h &= k->cap - 1; k->slot[h] && strcmp(k->slot[h], key); h = (h + 1) & (k->cap - 1))
-		;
-	return h;
-}
-
 static int
 keys_has(const struct keys *k, const char *key)
 {
-	return k->cap && k->slot[keys_find(k, key)];
+	return strmap_get(k->set, key) != NULL;
 }
 
-/* Adds key (taking it); -1 on out of memory. */
+/* Adds key; -1 on out of memory. */
 static int
-keys_add(struct keys *k, char *key)
+keys_add(struct keys *k, const char *key)
 {
-	size_t i;
+	int added;
 
-	if ((k->n + 1) * 2 > k->cap) {
-		struct keys big = { calloc(k->cap ? k->cap * 2 : 256, sizeof *big.slot),
-				    k->n, k->cap ? k->cap * 2 : 256, k->last, k->last_key };
-
-		if (!big.slot) {
-			free(key);
-			return -1;
-		}
-		for (size_t j = 0; j < k->cap; j++)
-			if (k->slot[j])
-				big.slot[keys_find(&big, k->slot[j])] = k->slot[j];
-		free(k->slot);
-		*k = big;
-	}
-	if (k->slot[i = keys_find(k, key)])
-		free(key);
-	else
-		k->slot[i] = key, k->n++;
-	return 0;
+	return strmap_put(k->set, key, &added) ? 0 : -1;
 }
 
 /*
@@ -395,8 +363,10 @@ saved_keys(struct ws *ws, struct run *run)
 		keys_free(k);
 		k = *slot = NULL;
 	}
-	if (slot && !k)
-		k = *slot = calloc(1, sizeof *k);
+	if (slot && !k && (k = *slot = calloc(1, sizeof *k)) && !(k->set = strmap_new())) {
+		keys_free(k);
+		k = *slot = NULL;
+	}
 	if (!k || !(st = ws_cached(ws, "SELECT id, primary_keyword FROM ideas WHERE id > ?"
 				   " ORDER BY id", NULL)))
 		return NULL;
@@ -409,12 +379,9 @@ saved_keys(struct ws *ws, struct run *run)
 		k->last_key = key ? strdup(key) : NULL;
 		if (!key || !k->last_key)
 			rc = -1;
-		if (!key || !*key)
-			free(key);
-		else if (rc == 0)
+		if (rc == 0 && *key)
 			rc = keys_add(k, key);
-		else
-			free(key);
+		free(key);
 	}
 	ws_done(st);
 	return rc == 0 ? k : NULL;
