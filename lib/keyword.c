@@ -8,6 +8,7 @@
 
 #include "json.h"
 #include "keyword.h"
+#include "tokenize.h"
 
 /*
  * Collapses runs of white space to one space and trims both ends, in
@@ -49,12 +50,11 @@ squeeze(char *s, struct ig_err *err)
 static char *
 ascii_fold(const char *s)
 {
-	size_t n = 0;
+	size_t n = tok_ascii_len(s);
 	char *out, *w;
 
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++)
-		if (*p >= 0x80)
-			return NULL;
+	if (n == SIZE_MAX)
+		return NULL;
 	if (!(out = w = malloc(n + 1)))
 		return NULL;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {

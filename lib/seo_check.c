@@ -16,6 +16,7 @@
 #include "links.h"
 #include "seo_check.h"
 #include "slug.h"
+#include "tokenize.h"
 
 size_t
 seo_chars(const char *s)
@@ -58,12 +59,11 @@ seo_cut(const char *s, size_t max)
 static char *
 ascii_fold(const char *s)
 {
-	size_t n = 0;
+	size_t n = tok_ascii_len(s);
 	char *out;
 
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++)
-		if (*p >= 0x80)
-			return NULL;
+	if (n == SIZE_MAX)
+		return NULL;
 	if (!(out = malloc(n + 1)))
 		return NULL;
 	for (size_t i = 0; i <= n; i++)

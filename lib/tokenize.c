@@ -208,21 +208,23 @@ split_raw(const char *s, struct buf *out)
 	return r;
 }
 
+size_t
+tok_ascii_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if ((unsigned char)s[n] >= 0x80)
+			return SIZE_MAX;
+	return n;
+}
+
 /*
  * For ASCII the utf8proc options below only lower A-Z, and its word
  * characters are exactly [a-z0-9]: split_raw() does the same without
  * decoding code points, which was most of tokenising a keyword list
  * (t-tokenize checks every ASCII byte both ways).
  */
-static int
-is_ascii(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
-			return 0;
-	return 1;
-}
-
 long
 tok_words(const char *s, struct buf *out)
 {
@@ -230,7 +232,7 @@ tok_words(const char *s, struct buf *out)
 	utf8proc_ssize_t n;
 	long r;
 
-	if (is_ascii(s))
+	if (tok_ascii_len(s) != SIZE_MAX)
 		return split_raw(s, out);
 	n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &norm,
 	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |

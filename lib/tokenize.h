@@ -16,8 +16,16 @@
 #include "compat.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
+
+/*
+ * strlen(s), or SIZE_MAX when s has a byte above 0x7f: the test before
+ * each ASCII fast path (tok_words(), kw_normalize(), seo_fold()), which
+ * skip utf8proc's decoding when the text is ASCII.
+ */
+size_t tok_ascii_len(const char *s);
 
 /*
  * Appends each word of s to out followed by a NUL byte and returns the
