@@ -412,22 +412,23 @@ load_existing(struct run *run, struct cl_state *st, struct ig_err *err)
 	return 0;
 }
 
+static int
+by_exist_id(const void *a, const void *b)
+{
+	const struct cl_exist *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
 /* Index of existing cluster id in st->ex (sorted by id), or -1. */
 static long
 exist_index(const struct cl_state *st, long id)
 {
-	size_t lo = 0, hi = st->nex;
+	struct cl_exist key = { id, NULL, NULL };
+	const struct cl_exist *at = st->nex ? bsearch(&key, st->ex, st->nex, sizeof *st->ex,
+						       by_exist_id) : NULL;
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (st->ex[mid].id == id)
-			return (long)mid;
-		if (st->ex[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
+	return at ? (long)(at - st->ex) : -1;
 }
 
 /*
@@ -1048,19 +1049,10 @@ save_groups(struct ws *ws, struct run *run, const struct cl_state *st,
 static long
 saved_cluster(const struct pick *saved, size_t n, long id)
 {
-	size_t lo = 0, hi = n;
+	struct pick key = { id, 0, 0 };
+	const struct pick *at = n ? bsearch(&key, saved, n, sizeof *saved, by_keyword) : NULL;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (saved[mid].id == id)
-			return saved[mid].cid;
-		if (saved[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
+	return at ? at->cid : 0;
 }
 
 /* ---- output ---- */
