@@ -97,10 +97,11 @@ def cluster_note(f):
             out += ("  At %s keywords the core took %.2f s wall (%.2f s CPU)." % (
                 format(size, ","), f[k + "core_s"], f[k + "core_cpu_s"]))
     out += ("  What igny8-cluster adds to the core is reading the keywords\n"
-            "  into the workspace (piped: a JSON parse and an upsert each; `--all`:\n"
-            "  a read each), saving every assignment (an UPDATE of each keyword\n"
-            "  row, which rewrites the table) and building each cluster's record\n"
-            "  from the workspace.\n")
+            "  into the workspace (piped: a JSON parse and an upsert each, handed\n"
+            "  to the writer in batches; `--all`: one query) and saving every\n"
+            "  assignment (an UPDATE of each keyword row, which rewrites the\n"
+            "  table).  Each cluster's record is built from the run's own groups\n"
+            "  on another thread while the assignments are saved.\n")
     if "floorimport_s" in f:
         fl, third = f["floorimport_s"], f["pyimport_s"] / 3
         out += ("* **Import.**  SQLite alone, inserting the same rows already parsed\n"
