@@ -101,6 +101,7 @@ struct run {
 	long inits;			/* INIT batches not yet settled (under lock) */
 	long init_held;			/* input records held for INIT (under lock) */
 	struct init_req *init_open;	/* the batch records join (under lock) */
+	cJSON *init_trash;		/* collected records, chained, for the reader to free */
 	int input_failed;		/* an INIT failed: no more (writer, under lock) */
 	struct ig_err input_err;	/* its error (writer, read by main after) */
 	pthread_cond_t main_cv;		/* the main thread's waits for the writer */

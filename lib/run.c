@@ -453,6 +453,7 @@ run_release(struct run *run)
 		provider_free(run->providers[i].p);
 		free(run->providers[i].name);
 	}
+	cJSON_Delete(run->init_trash);	/* none unless the input was cut short */
 	ws_close(run->ws);
 	free(run->ws_path);
 	config_free(run->cfg);
