@@ -1065,32 +1065,31 @@ cmp_long(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Highest volume first (unknown last), then by keyword, as cluster records. */
-static int
-cmp_left(const void *a, const void *b)
-{
-	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
-	double vx = json_num(x, "volume", -1), vy = json_num(y, "volume", -1);
-
-	if (vx != vy)
-		return vx < vy ? 1 : -1;
-	return strcmp(json_str(x, "keyword"), json_str(y, "keyword"));
-}
-
 /*
  * The record of the input keywords no cluster took, so that the output
  * accounts for every keyword: a cluster record with no id, marked
- * "unclustered", that igny8-ideas skips.  left holds their keyword records.
+ * "unclustered", that igny8-ideas skips.  left holds their keyword
+ * records; their order is a cluster record's, and no intent is voted.
  */
 static cJSON *
 unclustered_record(const struct cl_state *st, cJSON **left, size_t n)
 {
 	static const char *const method[] = { "local", "ai", "embed" };
-	cJSON *rec = cJSON_CreateObject(), *kws;
-	double total = 0;
-	int any = 0;
+	struct rec_member *m = malloc((n + 1) * sizeof *m);
+	struct rec_members *rm;
+	cJSON *rec;
 
-	qsort(left, n, sizeof *left, cmp_left);
+	for (size_t i = 0; m && i < n; i++) {
+		const char *kw = json_str(left[i], "keyword");
+
+		m[i] = (struct rec_member){ kw ? kw : "", NULL, json_num(left[i], "volume", -1) };
+	}
+	rm = m ? rec_members_new(m, n) : NULL;
+	free(m);
+	if (!rm || !(rec = cJSON_CreateObject())) {
+		rec_members_free(rm);
+		return NULL;
+	}
 	cJSON_AddStringToObject(rec, "type", "cluster");
 	cJSON_AddNullToObject(rec, "id");
 	cJSON_AddTrueToObject(rec, "unclustered");
@@ -1098,20 +1097,7 @@ unclustered_record(const struct cl_state *st, cJSON **left, size_t n)
 	cJSON_AddNullToObject(rec, "description");
 	cJSON_AddNullToObject(rec, "sector");
 	cJSON_AddStringToObject(rec, "method", method[st->method]);
-	kws = cJSON_AddArrayToObject(rec, "keywords");
-	for (size_t i = 0; i < n; i++) {
-		cJSON_AddItemToArray(kws, cJSON_CreateString(json_str(left[i], "keyword")));
-		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(left[i], "volume"))) {
-			total += json_num(left[i], "volume", 0);
-			any = 1;
-		}
-	}
-	cJSON_AddNumberToObject(rec, "keyword_count", (double)n);
-	if (any)
-		cJSON_AddNumberToObject(rec, "total_volume", total);
-	else
-		cJSON_AddNullToObject(rec, "total_volume");
-	cJSON_AddNullToObject(rec, "intent");
+	rec_members_attach(rec, rm);
 	return rec;
 }
 

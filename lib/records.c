@@ -307,9 +307,8 @@ read_members(struct ws *ws, long id)
 	return rm;
 }
 
-/* Moves rm's members into rec (rm is freed). */
-static void
-attach_members(cJSON *rec, struct rec_members *rm)
+void
+rec_members_attach(cJSON *rec, struct rec_members *rm)
 {
 	cJSON *it;
 
@@ -368,7 +367,7 @@ rec_get(struct ws *ws, const char *type, long id, struct ig_err *err)
 			ig_err_set(err, IG_ESOFTWARE, "out of memory");
 			return NULL;
 		}
-		attach_members(rec, rm);
+		rec_members_attach(rec, rm);
 	}
 	return rec;
 }
@@ -379,7 +378,7 @@ rec_cluster_with(struct ws *ws, long id, struct rec_members *rm, struct ig_err *
 	cJSON *rec = rec_get_row(ws, "cluster", id, err);
 
 	if (rec)
-		attach_members(rec, rm);
+		rec_members_attach(rec, rm);
 	else
 		rec_members_free(rm);
 	return rec;

@@ -33,6 +33,8 @@ struct rec_member {
 struct rec_members;
 struct rec_members *rec_members_new(const struct rec_member *m, size_t n);
 void rec_members_free(struct rec_members *rm);
+/* Moves rm's members (keywords, keyword_count, total_volume, intent) into rec; takes rm. */
+void rec_members_attach(cJSON *rec, struct rec_members *rm);
 /*
  * rec_get() of cluster id when rm holds exactly the members the workspace
  * has for it: reads only the cluster's row.  Takes rm.

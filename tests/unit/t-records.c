@@ -140,6 +140,41 @@ hand_made(struct ws *ws)
 	ok(same(ws, 4), "a keyword in no cluster counts for none");
 }
 
+/* The members part rec_members_new() builds, as JSON text (to free). */
+static char *
+built(const struct rec_member *m, size_t n)
+{
+	cJSON *o = cJSON_CreateObject();
+	struct rec_members *rm = rec_members_new(m, n);
+	char *s;
+
+	rec_members_attach(o, rm);
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
+}
+
+/* Members given in memory (a run's own groups, the unclustered record). */
+static void
+in_memory(void)
+{
+	static const struct rec_member m[] = {
+		{ "alpha", NULL, 10 }, { "gamma shoes", "commercial", 10 },
+		{ "beta shoes", NULL, 10 }, { "delta", "commercial", -1 },
+		{ "big", NULL, 20 },
+	};
+	char *got = built(m, 5);
+
+	is_str(got, "{\"keywords\":[\"big\",\"beta shoes\",\"gamma shoes\",\"alpha\","
+	       "\"delta\"],\"keyword_count\":5,\"total_volume\":50,\"intent\":\"commercial\"}",
+	       "volume, then the more central (a shared word), then byte order");
+	free(got);
+	got = built(m, 0);
+	is_str(got, "{\"keywords\":[],\"keyword_count\":0,\"total_volume\":null,"
+	       "\"intent\":null}", "no members");
+	free(got);
+}
+
 static void
 random_clusters(struct ws *ws)
 {
@@ -179,6 +214,7 @@ main(void)
 	}
 	hand_made(ws);
 	random_clusters(ws);
+	in_memory();
 	ws_close(ws);
 	for (int i = 0; i < 3; i++) {
 		char p[PATH_MAX + 8];
