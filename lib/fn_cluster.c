@@ -1152,7 +1152,7 @@ member_of(const struct cl_item *it)
 
 /*
  * Group i's members: those it was given, and the fixed items of its
- * existing cluster (fixed[i] lists them, linked by next).
+ * existing cluster (first[i] lists them, linked by next).
  */
 static struct rec_members *
 group_members(const struct prebuilt *pb, size_t i, const long *first, const long *next)
@@ -1237,6 +1237,22 @@ by_cluster(const void *a, const void *b)
 }
 
 /*
+ * Two groups saved into one cluster (a name that met another's when
+ * saved) each hold only part of it: both are read back.
+ */
+static void
+drop_shared(struct prebuilt *pb)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < pb->nby; i++)
+		if ((i == 0 || pb->by_id[i - 1].cluster != pb->by_id[i].cluster) &&
+		    (i + 1 == pb->nby || pb->by_id[i + 1].cluster != pb->by_id[i].cluster))
+			pb->by_id[k++] = pb->by_id[i];
+	pb->nby = k;
+}
+
+/*
  * Waits for the build; cid holds each group's cluster as saved.  The
  * members are used only if nobody else has written to the workspace since
  * the input began: then no other run took a keyword or changed a volume,
@@ -1256,6 +1272,7 @@ prebuild_wait(struct prebuilt *pb, struct ws *ws, const long *cid)
 		if (cid[i] > 0 && pb->rm[i])
 			pb->by_id[pb->nby++] = (struct group_of){ cid[i], i };
 	qsort(pb->by_id, pb->nby, sizeof *pb->by_id, by_cluster);
+	drop_shared(pb);
 }
 
 static void
