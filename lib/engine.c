@@ -1231,11 +1231,6 @@ init_one(struct run *run, struct init_rec *ir, const char *where)
 		ir->rc = run->fn->collect(run, ir->rec, &e) < 0 ? -1 : INIT_TAKEN;
 	} else if (!(ir->job = run_new_job(run, where))) {
 		ir->rc = ig_err_set(&e, IG_ESOFTWARE, "out of memory");
-		pthread_mutex_lock(&run->lock);
-		run->input_failed = 1;
-		run->input_err = e;
-		pthread_mutex_unlock(&run->lock);
-		return;
 	} else {
 		job_phase(ir->job, PH_INIT);
 		ir->rc = run->fn->init(run, ir->job, ir->rec, &e);
@@ -1247,23 +1242,20 @@ init_one(struct run *run, struct init_rec *ir, const char *where)
 }
 
 /*
- * A collecting function's records, chained for the reader to free: their
- * cJSON_Delete() was a tenth of the writer's time on a keyword stream,
- * and the reader has time to spare.  cJSON_Delete() of the first frees
- * them all.
+ * Chains a collecting function's records onto run->init_trash for the
+ * reader to free (under lock): their cJSON_Delete() was a tenth of the
+ * writer's time on a keyword stream, and the reader has time to spare.
+ * cJSON_Delete() of the first frees them all.
  */
-static cJSON *
-trash_chain(struct init_req *b)
+static void
+trash_chain(struct run *run, struct init_req *b)
 {
-	cJSON *head = NULL;
-
-	for (size_t i = b->n; i-- > 0;)
+	for (size_t i = 0; i < b->n; i++)
 		if (b->r[i].rec) {
-			b->r[i].rec->next = head;
-			head = b->r[i].rec;
+			b->r[i].rec->next = run->init_trash;
+			run->init_trash = b->r[i].rec;
 			b->r[i].rec = NULL;
 		}
-	return head;
 }
 
 /* Takes the records the writer is done with (under lock), to free outside it. */
@@ -1293,18 +1285,9 @@ run_init(struct ws *ws, void *arg, struct ig_err *err)
 	for (size_t i = 0; i < b->n; i++)
 		init_one(run, &b->r[i], b->wheres.data + b->r[i].where);
 	if (run->fn->collect) {
-		cJSON *chain = trash_chain(b);
-
 		/* Nothing of these records is held now: the reader may go on. */
 		pthread_mutex_lock(&run->lock);
-		if (chain) {
-			cJSON *last = chain;
-
-			while (last->next)
-				last = last->next;
-			last->next = run->init_trash;
-			run->init_trash = chain;
-		}
+		trash_chain(run, b);
 		run->init_held -= (long)b->n;
 		pthread_cond_broadcast(&run->space_cv);
 		pthread_mutex_unlock(&run->lock);
